@@ -1,0 +1,148 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/model.h"
+#include "core/status.h"
+
+namespace rectrack {
+
+// What the metrics need, loaded by a store in a few scans. Long texts are only
+// filled where a report needs them (`with_text`).
+struct Facts {
+  std::vector<Source> sources;
+  std::vector<Owner> owners;
+  std::vector<Recommendation> recommendations;  // text may be empty
+  std::vector<Assignment> assignments;          // raw_* may be empty
+  std::vector<Update> updates;                  // validated only
+  std::vector<FundingLine> funding;
+  std::vector<Publication> publications;        // with snapshots, for "changes since"
+};
+
+// One row of the accountability table.
+struct OwnerRow {
+  int64_t owner_id = 0;
+  std::string owner;
+  std::string tier;
+  int total = 0;
+  // Indexed by static_cast<int>(ResponseStatus) / static_cast<int>(Implementation).
+  std::array<int, 4> by_response_status{};
+  std::array<int, 7> by_implementation{};
+  // Median over the owner's assignments of days from last reported progress (or,
+  // without any, from when the recommendation was made) to as_of.
+  std::optional<double> median_days_since_progress;
+};
+
+// The accountability table: one row per owner with assignments in `facts`,
+// sorted by owner name. Assignments of PFD sources count under their
+// recommendation's roll-up response status.
+std::vector<OwnerRow> OwnersTable(const Facts& facts, Date as_of);
+
+// The data of an official progress update. Rendering it (report/) is a pure
+// function, so a stored snapshot reproduces a publication byte for byte.
+struct ReportData {
+  struct Item {
+    std::string ref;
+    std::string text;
+    std::string owner;  // for recommendation-level items: owners joined by ", "
+    std::string tier;
+    ResponseKind response = ResponseKind::kNone;
+    ResponseStatus response_status = ResponseStatus::kPending;
+    Implementation implementation = Implementation::kNotStarted;
+    std::optional<Date> due;
+    std::string note;   // latest narrative
+  };
+  struct OwnerGroup {
+    std::string owner;
+    std::string tier;
+    std::vector<Item> items;
+  };
+  struct TierRow {
+    std::string tier;
+    int assignments = 0;
+    int implemented = 0;
+    int outstanding = 0;
+    int overdue = 0;
+  };
+  struct OverdueRow {
+    std::string ref;
+    std::string owner;
+    Date due;
+    int days_overdue = 0;
+  };
+  struct Change {
+    std::string ref;
+    std::string owner;
+    std::string field;  // "implementation" or "response status"
+    std::string from;   // canonical names
+    std::string to;
+  };
+  struct FundingRow {
+    std::string owner;
+    std::string item;
+    std::string period;
+    int64_t cost = 0;
+    int64_t funded = 0;
+    int64_t gap = 0;
+    std::string currency;
+  };
+  struct StateRow {  // every assignment's state, kept so the next update can diff
+    std::string ref;
+    std::string owner;
+    ResponseStatus response_status = ResponseStatus::kPending;
+    Implementation implementation = Implementation::kNotStarted;
+  };
+  struct TimelinePoint {
+    Date date;
+    int implemented = 0;
+  };
+  struct PreviousPublication {
+    int64_t id = 0;
+    std::string title;
+    Date as_of;
+  };
+
+  // The source.
+  std::string slug, title, kind, author, commissioned_by, url, notes;
+  std::optional<Date> date;
+  std::optional<int> stated_total;
+  std::optional<int> response_days;
+
+  Date as_of;
+  // Set once published.
+  int64_t publication_id = 0;
+  std::string publication_title;
+  int64_t ledger_seq = 0;
+  std::string ledger_hash;
+
+  int total = 0;        // recommendations tracked
+  int implemented = 0;  // recommendations whose roll-up is implemented
+  std::array<int, 7> by_implementation{};  // recommendation roll-ups
+  std::array<int, 4> by_response_status{};
+  std::vector<Item> done;                  // implemented recommendations
+  std::vector<OwnerGroup> central_government;  // outstanding, by department
+  std::vector<OwnerGroup> outstanding_other;   // outstanding, by owner
+  std::vector<TierRow> tiers;
+  std::vector<OverdueRow> overdue;
+  std::optional<PreviousPublication> previous;
+  std::vector<Change> changes;
+  std::vector<FundingRow> funding;
+  int64_t funding_cost = 0, funding_funded = 0, funding_gap = 0;
+  std::vector<TimelinePoint> timeline;
+  std::vector<StateRow> states;
+};
+
+// Builds the update of `source_id` as of `as_of`. `facts` must hold the source's
+// recommendations (with text), assignments, updates, owners, funding and
+// publications. `previous` and `previous_states` (from its snapshot) give
+// "what changed since the last official update"; both may be null.
+ReportData BuildReport(const Facts& facts, int64_t source_id, Date as_of,
+                       const ReportData::PreviousPublication* previous,
+                       const std::vector<ReportData::StateRow>* previous_states);
+
+}  // namespace rectrack

@@ -1,0 +1,159 @@
+#include "core/text.h"
+
+#include <cstdint>
+
+namespace rectrack {
+
+std::string_view Trim(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && (s[b] == ' ' || s[b] == '\t' || s[b] == '\r' || s[b] == '\n')) ++b;
+  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\r' || s[e - 1] == '\n')) --e;
+  // A non-breaking space (U+00A0) is common in pasted text.
+  while (e - b >= 2 && static_cast<unsigned char>(s[b]) == 0xC2 &&
+         static_cast<unsigned char>(s[b + 1]) == 0xA0)
+    b += 2;
+  while (e - b >= 2 && static_cast<unsigned char>(s[e - 2]) == 0xC2 &&
+         static_cast<unsigned char>(s[e - 1]) == 0xA0)
+    e -= 2;
+  return s.substr(b, e - b);
+}
+
+std::string ToLowerAscii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+std::vector<std::string> SplitTrimmed(std::string_view s, std::string_view sep) {
+  std::vector<std::string> out;
+  if (sep.empty()) {
+    auto t = Trim(s);
+    if (!t.empty()) out.emplace_back(t);
+    return out;
+  }
+  size_t start = 0;
+  while (true) {
+    size_t at = s.find(sep, start);
+    auto part = Trim(s.substr(start, at == std::string_view::npos ? std::string_view::npos : at - start));
+    if (!part.empty()) out.emplace_back(part);
+    if (at == std::string_view::npos) break;
+    start = at + sep.size();
+  }
+  return out;
+}
+
+std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i) out.append(sep);
+    out.append(parts[i]);
+  }
+  return out;
+}
+
+std::string Slugify(std::string_view s) {
+  std::string out;
+  bool dash = false;
+  for (unsigned char c : s) {
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+      out.push_back(static_cast<char>(c));
+      dash = false;
+    } else if (c >= 'A' && c <= 'Z') {
+      out.push_back(static_cast<char>(c - 'A' + 'a'));
+      dash = false;
+    } else if (c >= 0x80 && c < 0xC0) {
+      // continuation byte of a multi-byte character: already folded at its lead byte
+    } else if (!dash && !out.empty()) {
+      out.push_back('-');
+      dash = true;
+    }
+  }
+  while (!out.empty() && out.back() == '-') out.pop_back();
+  if (out.empty()) out = "x";
+  return out;
+}
+
+bool IsValidUtf8(std::string_view s) {
+  size_t i = 0, n = s.size();
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  while (i < n) {
+    unsigned char c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len;
+    uint32_t cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + len > n) return false;
+    for (size_t k = 1; k < len; ++k) {
+      if ((p[i + k] & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (p[i + k] & 0x3F);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+      return false;
+    i += len;
+  }
+  return true;
+}
+
+std::string HtmlEscape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + s.size() / 8);
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string WithThousands(int64_t n) {
+  bool neg = n < 0;
+  uint64_t u = neg ? static_cast<uint64_t>(-(n + 1)) + 1 : static_cast<uint64_t>(n);
+  std::string digits = std::to_string(u);
+  std::string out;
+  int count = 0;
+  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
+    if (count && count % 3 == 0) out.push_back(',');
+    out.push_back(*it);
+    ++count;
+  }
+  if (neg) out.push_back('-');
+  return std::string(out.rbegin(), out.rend());
+}
+
+std::string FormatMoney(int64_t amount, std::string_view currency) {
+  std::string symbol = currency == "GBP" ? "£" : currency == "EUR" ? "€" : currency == "USD" ? "$" : std::string(currency) + " ";
+  bool neg = amount < 0;
+  int64_t a = neg ? -amount : amount;
+  std::string body;
+  if (a != 0 && a % 1000000 == 0) {
+    body = WithThousands(a / 1000000) + "m";
+  } else if (a != 0 && a % 100000 == 0) {
+    body = std::to_string(a / 1000000) + "." + std::to_string((a / 100000) % 10) + "m";
+  } else {
+    body = WithThousands(a);
+  }
+  return (neg ? "-" : "") + symbol + body;
+}
+
+}  // namespace rectrack

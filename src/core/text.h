@@ -1,0 +1,27 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rectrack {
+
+std::string_view Trim(std::string_view s);
+std::string ToLowerAscii(std::string_view s);
+// Splits on every occurrence of `sep` (a string, not a set); trims each part and
+// drops empty ones.
+std::vector<std::string> SplitTrimmed(std::string_view s, std::string_view sep);
+std::string Join(const std::vector<std::string>& parts, std::string_view sep);
+// Lower-case ASCII letters, digits and single '-'; other characters (accents
+// included) fold to '-'. Never empty: "" becomes "x".
+std::string Slugify(std::string_view s);
+// True if `s` is well-formed UTF-8 (no overlongs, no surrogates).
+bool IsValidUtf8(std::string_view s);
+// Escapes for HTML text and attribute values (& < > " ').
+std::string HtmlEscape(std::string_view s);
+// Formats 172000000 as "172,000,000".
+std::string WithThousands(int64_t n);
+// Money for people: "£172m" where exact millions, else "£172,400,000".
+std::string FormatMoney(int64_t amount, std::string_view currency);
+
+}  // namespace rectrack

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/batch.h"
+#include "core/result.h"
+
+namespace rectrack {
+
+// The native format, "rectrack/1": one JSON document holding owners, aliases and
+// sources with their recommendations, assignments, updates, funding lines and
+// publications. Writing is canonical (fixed key order, 2-space indent, trailing
+// newline), so export -> import -> export gives identical bytes.
+std::string WriteNativeJson(const ImportBatch& batch);
+
+// Reads the native format. Errors name the file and the JSON path
+// ("harris.json: sources[0].recommendations[3].assignments[0].implementation:
+// unknown value 'done'"), or line and column for malformed JSON.
+Result<ImportBatch> ReadNativeJson(std::string_view utf8, const std::string& file_label);
+
+// A flat CSV, one row per assignment, with the columns of `import csv`'s FIELDs
+// plus the canonical statuses; re-importable with the same --map.
+std::string WriteFlatCsv(const ImportBatch& batch);
+
+}  // namespace rectrack
