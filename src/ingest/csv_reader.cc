@@ -1,0 +1,145 @@
+#include "ingest/csv_reader.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "fmt/format.h"
+
+namespace rectrack {
+
+CsvReader::CsvReader(std::string_view text, std::string file_label, char delimiter,
+                     size_t max_field_bytes)
+    : text_(text),
+      file_label_(std::move(file_label)),
+      delimiter_(delimiter),
+      max_field_bytes_(max_field_bytes) {}
+
+void CsvReader::StartLine(size_t pos) {
+  line_start_ = pos;
+  col_pos_ = pos;
+  col_ = 1;
+}
+
+size_t CsvReader::ColumnAt(size_t pos) {
+  // Positions only move forward within a line, so each byte is counted once.
+  const char* p = text_.data();
+  size_t c = col_;
+  for (size_t i = col_pos_; i < pos; ++i)
+    c += (static_cast<unsigned char>(p[i]) & 0xC0) != 0x80;
+  col_pos_ = pos;
+  col_ = c;
+  return c;
+}
+
+Error CsvReader::ErrorAt(size_t line, size_t column, std::string_view what) const {
+  return Error::Invalid(fmt::format("{}:{}:{}: {}", file_label_, line, column, what));
+}
+
+Result<bool> CsvReader::Next(std::vector<CsvField>* fields) {
+  fields->clear();
+  unescaped_.clear();
+  fixups_.clear();
+  const char* p = text_.data();
+  const size_t n = text_.size();
+  const char delim = delimiter_;
+  auto is_blank = [delim](char c) { return (c == ' ' || c == '\t') && c != delim; };
+  auto consume_line_break = [&](size_t at) {
+    size_t next = (p[at] == '\r' && at + 1 < n && p[at + 1] == '\n') ? at + 2 : at + 1;
+    ++line_;
+    StartLine(next);
+    return next;
+  };
+
+  // Skip blank lines.
+  while (true) {
+    if (pos_ >= n) return false;
+    size_t q = pos_;
+    while (q < n && is_blank(p[q])) ++q;
+    if (q >= n) {
+      pos_ = n;
+      return false;
+    }
+    if (p[q] != '\r' && p[q] != '\n') break;
+    pos_ = consume_line_break(q);
+  }
+
+  while (true) {
+    const size_t line = line_;
+    const size_t column = ColumnAt(pos_);
+    if (fields->size() >= kMaxFieldsPerRecord)
+      return Fail(ErrorAt(line, column,
+                          fmt::format("record has more than {} fields", kMaxFieldsPerRecord)));
+    // Bytes a field may span before it is too long (one more is looked at).
+    const size_t span = std::min(n - pos_, max_field_bytes_ + 1);
+
+    if (pos_ < n && p[pos_] == '"') {
+      const size_t content = pos_ + 1;
+      const size_t limit = std::min(n, content + max_field_bytes_ + 1);
+      size_t q = content;
+      bool escaped = false;
+      while (true) {
+        while (q < limit && p[q] != '"' && p[q] != '\r' && p[q] != '\n') ++q;
+        if (q - content > max_field_bytes_)
+          return Fail(ErrorAt(line, column,
+                              fmt::format("quoted field longer than {} bytes (is its closing "
+                                          "quote missing?)",
+                                          max_field_bytes_)));
+        if (q >= n)
+          return Fail(ErrorAt(line, column,
+                              "unbalanced quote: the quoted field that starts here has no "
+                              "closing quote"));
+        if (p[q] == '"') {
+          if (q + 1 < n && p[q + 1] == '"') {
+            escaped = true;
+            q += 2;
+            continue;
+          }
+          break;
+        }
+        q = consume_line_break(q);  // a line break inside the field
+      }
+      std::string_view value(p + content, q - content);
+      size_t after = q + 1;
+      while (after < n && is_blank(p[after])) ++after;
+      if (after < n && p[after] != delim && p[after] != '\r' && p[after] != '\n') {
+        size_t at_column = ColumnAt(after);
+        return Fail(ErrorAt(line_, at_column,
+                            "text after closing quote (a quote inside a quoted field must be "
+                            "doubled: \"\")"));
+      }
+      if (escaped) {
+        size_t offset = unescaped_.size();
+        for (size_t i = 0; i < value.size(); ++i) {
+          unescaped_.push_back(value[i]);
+          if (value[i] == '"') ++i;  // the second quote of a "" pair
+        }
+        fixups_.push_back({fields->size(), offset, unescaped_.size() - offset});
+      }
+      fields->push_back({value, line, column});
+      pos_ = after;
+    } else {
+      size_t q = pos_;
+      const size_t limit = pos_ + span;
+      while (q < limit && p[q] != delim && p[q] != '\r' && p[q] != '\n') ++q;
+      if (q - pos_ > max_field_bytes_)
+        return Fail(
+            ErrorAt(line, column, fmt::format("field longer than {} bytes", max_field_bytes_)));
+      fields->push_back({std::string_view(p + pos_, q - pos_), line, column});
+      pos_ = q;
+    }
+
+    if (pos_ >= n) break;
+    if (p[pos_] == delim) {
+      ++pos_;
+      continue;
+    }
+    pos_ = consume_line_break(pos_);
+    break;
+  }
+
+  for (const Fixup& f : fixups_)
+    (*fields)[f.field].value = std::string_view(unescaped_.data() + f.offset, f.size);
+  return true;
+}
+
+}  // namespace rectrack

@@ -22,13 +22,21 @@ struct CsvField {
 class CsvReader {
  public:
   static constexpr size_t kDefaultMaxFieldBytes = 16u << 20;
+  // A record with more fields is an error, so that one huge line cannot make
+  // the field list grow without bound.
+  static constexpr size_t kMaxFieldsPerRecord = 1u << 16;
 
   CsvReader(std::string_view text, std::string file_label, char delimiter = ',',
             size_t max_field_bytes = kDefaultMaxFieldBytes);
 
   // Reads the next record into `fields`. Returns false at the end of input.
-  // Errors ("FILE:LINE:COLUMN: unbalanced quote ...", "... text after closing
-  // quote", "... field longer than N bytes") name where the problem starts.
+  // Blank lines (empty or only spaces and tabs) are skipped. Values are views
+  // into `text` unless the field had "" inside. Spaces and tabs between a
+  // closing quote and the next separator are ignored; a quote inside an
+  // unquoted field is kept as a literal character. Errors ("FILE:LINE:COLUMN:
+  // unbalanced quote ...", "... text after closing quote", "... field longer
+  // than N bytes") name where the problem starts. After an error the reader
+  // must not be used again.
   Result<bool> Next(std::vector<CsvField>* fields);
 
   const std::string& file_label() const { return file_label_; }
@@ -41,7 +49,23 @@ class CsvReader {
   size_t pos_ = 0;
   size_t line_ = 1;
   size_t line_start_ = 0;  // byte offset where the current line began
-  std::vector<std::string> unescaped_;  // storage for fields that had "" inside
+  // Column bookkeeping: `col_` is the 1-based character column of byte
+  // `col_pos_` on the current line. Columns are counted forward from there, so
+  // the work stays linear however long a line is.
+  size_t col_pos_ = 0;
+  size_t col_ = 1;
+  // Unescaped values of the current record's fields that had "" inside, and
+  // which field each one belongs to; the views are set once the record is
+  // complete because the buffer may move while it grows.
+  std::string unescaped_;
+  struct Fixup {
+    size_t field, offset, size;
+  };
+  std::vector<Fixup> fixups_;
+
+  size_t ColumnAt(size_t pos);
+  void StartLine(size_t pos);
+  Error ErrorAt(size_t line, size_t column, std::string_view what) const;
 };
 
 }  // namespace rectrack
