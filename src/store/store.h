@@ -71,6 +71,19 @@ struct VerifyReport {
   std::vector<std::string> problems;  // the first broken link first
 };
 
+// Writes one import in parts (a large file is parsed and written in chunks), as
+// one transaction with one ledger event. Destroying it unfinished rolls back.
+class ImportSession {
+ public:
+  virtual ~ImportSession() = default;
+  // Writes a chunk. Sources created earlier in this session may get more
+  // recommendations; any other existing slug is a conflict. On error the whole
+  // session is rolled back and further calls fail.
+  virtual Status Add(const ImportBatch& chunk) = 0;
+  // Appends the import's ledger event and commits (or releases, inside Begin()).
+  virtual Result<ImportSummary> Finish() = 0;
+};
+
 // The tracker's storage. Every write is one transaction that also appends its
 // ledger event; a failed write changes nothing. Implementations: SQLite (the
 // default, embedded) and later PostgreSQL, behind this interface only.
@@ -87,6 +100,9 @@ class Store {
   // unknown owners are created as written. Fails if a source slug exists.
   virtual Result<ImportSummary> Import(const ImportBatch& batch, const Actor& actor,
                                        const std::string& origin) = 0;
+  // The same, in chunks. `origin` names the input (file, digest) in the ledger.
+  virtual Result<std::unique_ptr<ImportSession>> StartImport(const Actor& actor,
+                                                             const std::string& origin) = 0;
   // Everything in the store as one batch, in a stable order (for export).
   virtual Result<ImportBatch> ExportAll() = 0;
 
