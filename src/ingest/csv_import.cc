@@ -282,9 +282,20 @@ Result<ImportBatch> Importer::Run(std::string_view raw) {
   default_title_ =
       !mapping_.source_title.empty() ? mapping_.source_title : BaseName(label_);
 
-  auto text = ToUtf8(raw, mapping_.encoding, label_);
-  if (!text) return Fail(text.error());
-  CsvReader reader(*text, label_);
+  // UTF-8 is parsed in place; other encodings are converted first.
+  std::string converted;
+  std::string_view text;
+  if (mapping_.encoding == Encoding::kUtf8) {
+    auto checked = CheckUtf8(raw, label_);
+    if (!checked) return Fail(checked.error());
+    text = *checked;
+  } else {
+    auto utf8 = ToUtf8(raw, mapping_.encoding, label_);
+    if (!utf8) return Fail(utf8.error());
+    converted = std::move(*utf8);
+    text = converted;
+  }
+  CsvReader reader(text, label_);
   std::vector<CsvField> fields;
   auto more = reader.Next(&fields);
   if (!more) return Fail(more.error());

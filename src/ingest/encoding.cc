@@ -155,18 +155,24 @@ std::string_view EncodingName(Encoding e) {
   return "utf-8";
 }
 
+Result<std::string_view> CheckUtf8(std::string_view in, std::string_view file_label) {
+  if (in.size() >= 3 && in.substr(0, 3) == "\xEF\xBB\xBF") in.remove_prefix(3);
+  size_t bad = FindInvalidUtf8(in);
+  if (bad != std::string_view::npos) {
+    auto [line, column] = LineAndColumn(in, bad, /*utf8=*/true);
+    return Fail(Error::Invalid(fmt::format(
+        "{}:{}:{}: invalid UTF-8 byte 0x{:02X} (pass --encoding windows-1252, latin1 or "
+        "mac-roman if the file is not UTF-8)",
+        file_label, line, column, static_cast<unsigned char>(in[bad]))));
+  }
+  return in;
+}
+
 Result<std::string> ToUtf8(std::string_view in, Encoding encoding, std::string_view file_label) {
   if (encoding == Encoding::kUtf8) {
-    if (in.size() >= 3 && in.substr(0, 3) == "\xEF\xBB\xBF") in.remove_prefix(3);
-    size_t bad = FindInvalidUtf8(in);
-    if (bad != std::string_view::npos) {
-      auto [line, column] = LineAndColumn(in, bad, /*utf8=*/true);
-      return Fail(Error::Invalid(fmt::format(
-          "{}:{}:{}: invalid UTF-8 byte 0x{:02X} (pass --encoding windows-1252, latin1 or "
-          "mac-roman if the file is not UTF-8)",
-          file_label, line, column, static_cast<unsigned char>(in[bad]))));
-    }
-    return std::string(in);
+    auto checked = CheckUtf8(in, file_label);
+    if (!checked) return Fail(checked.error());
+    return std::string(*checked);
   }
 
   std::string out;

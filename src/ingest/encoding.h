@@ -20,4 +20,8 @@ std::string_view EncodingName(Encoding e);
 // naming the position likewise.
 Result<std::string> ToUtf8(std::string_view in, Encoding encoding, std::string_view file_label);
 
+// The UTF-8 check of ToUtf8 without the copy: returns `in` minus a leading BOM,
+// or the same error. Lets big UTF-8 files be parsed in place.
+Result<std::string_view> CheckUtf8(std::string_view in, std::string_view file_label);
+
 }  // namespace rectrack

@@ -50,6 +50,17 @@ TEST(ToUtf8Test, InvalidUtf8NamesLineColumnAndByte) {
             "mac-roman if the file is not UTF-8)");
 }
 
+TEST(CheckUtf8Test, ReturnsAViewWithoutTheBom) {
+  std::string in = "\xEF\xBB\xBFid,text\n";
+  auto v = CheckUtf8(in, "f.csv");
+  ASSERT_TRUE(v);
+  EXPECT_EQ(*v, "id,text\n");
+  EXPECT_EQ(v->data(), in.data() + 3);  // no copy
+  auto bad = CheckUtf8("x\n\xC3(", "f.csv");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message.substr(0, 37), "f.csv:2:1: invalid UTF-8 byte 0xC3 (p");
+}
+
 TEST(ToUtf8Test, InvalidUtf8AfterBomCountsFromTheText) {
   auto r = ToUtf8("\xEF\xBB\xBF" "ab\xFF", Encoding::kUtf8, "f");
   ASSERT_FALSE(r);
