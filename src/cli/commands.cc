@@ -1,0 +1,915 @@
+#include "cli/commands.h"
+
+#include <sys/stat.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <unordered_map>
+
+#include "app/service.h"
+#include "core/ledger.h"
+#include "core/status.h"
+#include "core/text.h"
+#include "fmt/format.h"
+#include "ingest/csv_import.h"
+#include "ingest/csv_reader.h"
+#include "ingest/json_format.h"
+#include "ingest/presets.h"
+#include "nlohmann/json.hpp"
+#include "report/owners_render.h"
+#include "report/report_render.h"
+
+namespace rectrack::cli {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr int kOk = 0, kError = 1, kVerifyFailed = 3;
+
+int Report(const Error& e) {
+  std::fprintf(stderr, "rectrack: error: %s\n", e.message.c_str());
+  return kError;
+}
+
+Result<std::string> ReadFile(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return Fail(Error::Io(fmt::format("{}: no such file", path)));
+  if (S_ISDIR(st.st_mode)) return Fail(Error::Io(fmt::format("{}: is a directory", path)));
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Fail(Error::Io(fmt::format("{}: cannot be read", path)));
+  std::string data;
+  data.resize(static_cast<size_t>(st.st_size));
+  in.read(data.data(), static_cast<std::streamsize>(data.size()));
+  if (!in && !in.eof()) return Fail(Error::Io(fmt::format("{}: read failed", path)));
+  data.resize(static_cast<size_t>(in.gcount()));
+  return data;
+}
+
+// Writes to stdout, or atomically to `path` (a temporary file renamed over it).
+Status WriteOutput(const std::string& path, const std::string& data) {
+  if (path.empty() || path == "-") {
+    std::fwrite(data.data(), 1, data.size(), stdout);
+    std::fflush(stdout);
+    return {};
+  }
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return Fail(Error::Io(fmt::format("{}: cannot be written", path)));
+    out.write(data.data(), static_cast<std::streamsize>(data.size()));
+    out.flush();
+    if (!out) return Fail(Error::Io(fmt::format("{}: write failed", path)));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    return Fail(Error::Io(fmt::format("{}: cannot be replaced", path)));
+  return {};
+}
+
+Result<Date> AsOf(const std::string& s) {
+  if (s.empty() || s == "today") return TodayInLondon();
+  auto d = Date::ParseIso(s);
+  if (!d) return Fail(Error::Invalid(fmt::format("--as-of: {}", d.error().message)));
+  return d;
+}
+
+Actor CliActor() {
+  const char* user = std::getenv("USER");
+  return Actor{fmt::format("cli:{}", user && *user ? user : "unknown")};
+}
+
+std::string Cell(std::string_view s, size_t max) {
+  std::string out;
+  for (char c : s) out.push_back(c == '\n' || c == '\r' || c == '\t' ? ' ' : c);
+  // Cut on a character boundary.
+  size_t count = 0, i = 0;
+  for (; i < out.size(); ++i) {
+    if ((static_cast<unsigned char>(out[i]) & 0xC0) != 0x80) {
+      if (count == max) break;
+      ++count;
+    }
+  }
+  if (i < out.size()) {
+    out.resize(i);
+    out += "…";
+  }
+  return out;
+}
+
+size_t Width(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
+std::string TextTable(const std::vector<std::string>& header,
+                      const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> w(header.size());
+  for (size_t i = 0; i < header.size(); ++i) w[i] = Width(header[i]);
+  for (const auto& r : rows)
+    for (size_t i = 0; i < r.size(); ++i) w[i] = std::max(w[i], Width(r[i]));
+  std::string out;
+  auto line = [&](const std::vector<std::string>& r) {
+    for (size_t i = 0; i < r.size(); ++i) {
+      out += r[i];
+      if (i + 1 < r.size()) out += std::string(w[i] - Width(r[i]) + 2, ' ');
+    }
+    out += "\n";
+  };
+  line(header);
+  std::vector<std::string> rule;
+  for (size_t x : w) rule.push_back(std::string(x, '-'));
+  line(rule);
+  for (const auto& r : rows) line(r);
+  return out;
+}
+
+std::string CsvCell(std::string_view s) {
+  bool quote = s.find_first_of(",\"\r\n") != std::string_view::npos;
+  if (!quote) return std::string(s);
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += "\"\"";
+    else out.push_back(c);
+  }
+  return out + "\"";
+}
+
+std::string CsvTable(const std::vector<std::string>& header,
+                     const std::vector<std::vector<std::string>>& rows) {
+  std::string out;
+  auto line = [&](const std::vector<std::string>& r) {
+    for (size_t i = 0; i < r.size(); ++i) out += (i ? "," : "") + CsvCell(r[i]);
+    out += "\r\n";
+  };
+  line(header);
+  for (const auto& r : rows) line(r);
+  return out;
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> ReadAliasesFile(const std::string& path) {
+  auto raw = ReadFile(path);
+  if (!raw) return Fail(raw.error());
+  auto text = ToUtf8(*raw, Encoding::kUtf8, path);
+  if (!text) return Fail(text.error());
+  CsvReader reader(*text, path);
+  std::vector<CsvField> fields;
+  std::vector<std::pair<std::string, std::string>> out;
+  bool header = true;
+  while (true) {
+    auto more = reader.Next(&fields);
+    if (!more) return Fail(more.error());
+    if (!*more) break;
+    if (header) {
+      header = false;
+      if (fields.size() != 2 || ToLowerAscii(Trim(fields[0].value)) != "alias" ||
+          ToLowerAscii(Trim(fields[1].value)) != "owner")
+        return Fail(Error::Invalid(fmt::format(
+            "{}:1:1: an aliases file is a CSV with the header 'alias,owner'", path)));
+      continue;
+    }
+    if (fields.size() != 2)
+      return Fail(Error::Invalid(fmt::format("{}:{}:1: expected 2 fields (alias,owner), got {}",
+                                             path, fields[0].line, fields.size())));
+    std::string alias(Trim(fields[0].value)), owner(Trim(fields[1].value));
+    if (alias.empty() || owner.empty())
+      return Fail(Error::Invalid(
+          fmt::format("{}:{}:1: empty alias or owner", path, fields[0].line)));
+    out.emplace_back(alias, owner);
+  }
+  return out;
+}
+
+struct Globals {
+  std::string db;
+};
+
+Result<std::unique_ptr<Store>> Open(const Globals& g) {
+  std::string path = g.db;
+  if (path.empty()) {
+    const char* env = std::getenv("RECTRACK_DB");
+    path = env && *env ? env : "rectrack.db";
+  }
+  return OpenStore(path);
+}
+
+// ---- import ----------------------------------------------------------------
+
+struct ImportArgs {
+  std::string file;
+  std::vector<std::string> maps;
+  std::string owner_sep;
+  std::string theme_sep = ";";
+  std::string date_format = "%Y-%m-%d";
+  std::string source_kind = "review";
+  std::string source_title;
+  std::string encoding;
+  std::string vocabulary = "canonical";
+  std::vector<std::string> status_maps;
+  std::string recorded_on;
+  int response_days = 0;
+  std::string aliases_file;
+};
+
+int FinishImport(const Globals& g, ImportBatch batch, const ImportArgs& a,
+                 const std::string& raw) {
+  if (!a.aliases_file.empty()) {
+    auto aliases = ReadAliasesFile(a.aliases_file);
+    if (!aliases) return Report(aliases.error());
+    for (auto& p : *aliases) batch.aliases.push_back(std::move(p));
+  }
+  auto store = Open(g);
+  if (!store) return Report(store.error());
+  std::string origin = fmt::format("{} sha256:{}", a.file, Sha256Hex(raw));
+  auto summary = ImportWithPublications(**store, batch, CliActor(), origin);
+  if (!summary) return Report(summary.error());
+  std::printf(
+      "imported %s: %d source(s), %d recommendation(s), %d assignment(s), %d update(s), %d "
+      "funding line(s), %d new owner(s); ledger event %lld\n",
+      a.file.c_str(), summary->sources, summary->recommendations, summary->assignments,
+      summary->updates, summary->funding_lines, summary->owners_created,
+      static_cast<long long>(summary->ledger_seq));
+  return kOk;
+}
+
+int ImportCsvCommand(const Globals& g, const ImportArgs& a) {
+  CsvMapping m;
+  for (const auto& spec : a.maps) {
+    auto eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+      return Report(Error::Invalid(fmt::format("--map '{}' must be FIELD=COLUMN", spec)));
+    std::string field = spec.substr(0, eq);
+    if (!IsCsvField(field))
+      return Report(Error::Invalid(fmt::format(
+          "--map '{}': unknown field '{}' (fields: source, ref, text, owner, made, due, status, "
+          "response, response_text, theme, url)",
+          spec, field)));
+    m.columns[field] = spec.substr(eq + 1);
+  }
+  m.owner_sep = a.owner_sep;
+  m.theme_sep = a.theme_sep;
+  m.date_format = a.date_format;
+  m.source_kind = a.source_kind;
+  m.source_title = a.source_title;
+  m.vocabulary = a.vocabulary;
+  if (!IsVocabulary(m.vocabulary))
+    return Report(Error::Invalid(fmt::format("--vocabulary: unknown vocabulary '{}' (known: {})",
+                                             m.vocabulary, Join(VocabularyNames(), ", "))));
+  for (const auto& s : a.status_maps) {
+    auto r = AddUserMapping(s, &m.user_words);
+    if (!r) return Report(r.error());
+  }
+  if (!a.encoding.empty()) {
+    auto e = ParseEncoding(a.encoding);
+    if (!e) return Report(e.error());
+    m.encoding = *e;
+  }
+  if (!a.recorded_on.empty()) {
+    auto d = Date::ParseIso(a.recorded_on);
+    if (!d) return Report(Error::Invalid("--recorded-on: " + d.error().message));
+    m.recorded_on = *d;
+  }
+  if (a.response_days > 0) m.response_days = a.response_days;
+  auto raw = ReadFile(a.file);
+  if (!raw) return Report(raw.error());
+  auto batch = ImportCsv(*raw, a.file, m);
+  if (!batch) return Report(batch.error());
+  return FinishImport(g, std::move(*batch), a, *raw);
+}
+
+int ImportJsonCommand(const Globals& g, const ImportArgs& a) {
+  auto raw = ReadFile(a.file);
+  if (!raw) return Report(raw.error());
+  auto text = ToUtf8(*raw, Encoding::kUtf8, a.file);
+  if (!text) return Report(text.error());
+  auto batch = ReadNativeJson(*text, a.file);
+  if (!batch) return Report(batch.error());
+  return FinishImport(g, std::move(*batch), a, *raw);
+}
+
+int ImportPresetCommand(const Globals& g, const ImportArgs& a, bool pfd) {
+  PresetOptions o;
+  if (!a.encoding.empty()) {
+    auto e = ParseEncoding(a.encoding);
+    if (!e) return Report(e.error());
+    o.encoding = *e;
+  }
+  if (!a.recorded_on.empty()) {
+    auto d = Date::ParseIso(a.recorded_on);
+    if (!d) return Report(Error::Invalid("--recorded-on: " + d.error().message));
+    o.recorded_on = *d;
+  }
+  auto raw = ReadFile(a.file);
+  if (!raw) return Report(raw.error());
+  auto batch = pfd ? ImportPfd(*raw, a.file, o) : ImportUpr(*raw, a.file, o);
+  if (!batch) return Report(batch.error());
+  return FinishImport(g, std::move(*batch), a, *raw);
+}
+
+// ---- list / show -------------------------------------------------------------
+
+struct ListArgs {
+  std::string source, kind, owner, tier, status, as_of, format = "table";
+  bool overdue = false;
+  int limit = 0;
+};
+
+int ListCommand(const Globals& g, const ListArgs& a) {
+  auto as_of = AsOf(a.as_of);
+  if (!as_of) return Report(as_of.error());
+  auto store = Open(g);
+  if (!store) return Report(store.error());
+  std::optional<ResponseStatus> want_status;
+  std::optional<Implementation> want_impl;
+  if (!a.status.empty()) {
+    if (auto s = ParseResponseStatus(a.status)) want_status = *s;
+    else if (auto i = ParseImplementation(a.status)) want_impl = *i;
+    else
+      return Report(Error::Invalid(fmt::format(
+          "--status '{}' is neither a response status (pending, overdue, partial, responded) "
+          "nor an implementation status (not_started, in_progress, partially_implemented, "
+          "implemented, not_implemented, superseded, unknown)",
+          a.status)));
+  }
+  if (!a.tier.empty() && !IsTier(a.tier))
+    return Report(Error::Invalid(fmt::format("--tier: unknown tier '{}'", a.tier)));
+  auto fmt_ok = a.format == "table" || a.format == "csv" || a.format == "json";
+  if (!fmt_ok) return Report(Error::Invalid("--format must be table, csv or json"));
+  FactsFilter filter;
+  filter.source_slug = a.source;
+  filter.source_kind = a.kind;
+  filter.with_text = true;
+  auto facts = (*store)->LoadFacts(filter);
+  if (!facts) return Report(facts.error());
+  int64_t owner_id = -1;
+  std::unordered_map<int64_t, const Owner*> owners;
+  for (const auto& o : facts->owners) {
+    owners[o.id] = &o;
+    if (!a.owner.empty()) {
+      if (o.name == a.owner) owner_id = o.id;
+      for (const auto& al : o.aliases)
+        if (al == a.owner) owner_id = o.id;
+    }
+  }
+  if (!a.owner.empty() && owner_id < 0)
+    return Report(Error::NotFound(fmt::format("no owner '{}' (see `rectrack owners`)", a.owner)));
+  std::unordered_map<int64_t, const Source*> sources;
+  for (const auto& s : facts->sources) sources[s.id] = &s;
+  std::unordered_map<int64_t, const Recommendation*> recs;
+  for (const auto& r : facts->recommendations) recs[r.id] = &r;
+  std::unordered_map<int64_t, std::vector<const Update*>> updates;
+  for (const auto& u : facts->updates) updates[u.assignment_id].push_back(&u);
+
+  std::vector<std::string> header = {"source", "ref",            "owner", "tier",
+                                     "response_status", "implementation", "due", "days_overdue",
+                                     "text"};
+  std::vector<std::vector<std::string>> rows;
+  json out = json::array();
+  for (const auto& asg : facts->assignments) {
+    if (owner_id >= 0 && asg.owner_id != owner_id) continue;
+    const Recommendation* r = recs[asg.recommendation_id];
+    const Source* s = sources[r->source_id];
+    const Owner* o = owners[asg.owner_id];
+    if (!a.tier.empty() && o->tier != a.tier) continue;
+    auto due = DueDate(*s, asg);
+    auto st = StateAt(asg, due, updates[asg.id], *as_of, s->recorded_on);
+    if (a.overdue && st.response_status != ResponseStatus::kOverdue) continue;
+    if (want_status && st.response_status != *want_status) continue;
+    if (want_impl && st.implementation != *want_impl) continue;
+    std::string days = st.response_status == ResponseStatus::kOverdue && due
+                           ? std::to_string(*as_of - *due)
+                           : "";
+    if (a.format == "json") {
+      json row = {{"source", s->slug},
+                  {"ref", r->ref},
+                  {"owner", o->name},
+                  {"tier", o->tier},
+                  {"response", Name(st.response)},
+                  {"response_status", Name(st.response_status)},
+                  {"implementation", Name(st.implementation)},
+                  {"due", due ? json(due->ToIso()) : json(nullptr)},
+                  {"days_overdue", days.empty() ? json(nullptr) : json(std::stoi(days))},
+                  {"raw_status", asg.raw_status},
+                  {"text", r->text}};
+      out.push_back(std::move(row));
+    } else {
+      rows.push_back({s->slug, r->ref, o->name, o->tier, std::string(Name(st.response_status)),
+                      std::string(Name(st.implementation)), OptionalIso(due), days,
+                      a.format == "table" ? Cell(r->text, 60) : r->text});
+    }
+    if (a.limit > 0 && static_cast<int>(a.format == "json" ? out.size() : rows.size()) >= a.limit)
+      break;
+  }
+  std::string text;
+  if (a.format == "json") text = out.dump(2) + "\n";
+  else if (a.format == "csv") text = CsvTable(header, rows);
+  else text = TextTable(header, rows) + fmt::format("{} assignment(s) as of {}\n", rows.size(), as_of->ToIso());
+  auto w = WriteOutput("", text);
+  return w ? kOk : Report(w.error());
+}
+
+int ShowCommand(const Globals& g, const std::string& slug, const std::string& ref,
+                const std::string& as_of_s, const std::string& format) {
+  auto as_of = AsOf(as_of_s);
+  if (!as_of) return Report(as_of.error());
+  auto store = Open(g);
+  if (!store) return Report(store.error());
+  auto v = (*store)->GetRecommendation(slug, ref);
+  if (!v) return Report(v.error());
+  const auto& r = v->recommendation;
+  json j = {{"source", v->source.slug}, {"source_title", v->source.title}, {"ref", r.ref},
+            {"text", r.text},            {"themes", r.themes},              {"made", OptionalIso(r.made)},
+            {"url", r.url},              {"as_of", as_of->ToIso()}};
+  std::string text = fmt::format("{} {} — {}\n\n{}\n\n", v->source.slug, r.ref, v->source.title, r.text);
+  if (!r.themes.empty()) text += fmt::format("Themes: {}\n", Join(r.themes, "; "));
+  if (r.made) text += fmt::format("Made: {}\n", r.made->ToIso());
+  if (!r.made_by.empty()) text += fmt::format("Made by: {}\n", r.made_by);
+  if (!r.url.empty()) text += fmt::format("Link: {}\n", r.url);
+  text += fmt::format("\nAs of {}:\n", as_of->ToIso());
+  json assigns = json::array();
+  for (const auto& av : v->assignments) {
+    std::vector<const Update*> ups;
+    for (const auto& u : av.updates) ups.push_back(&u);
+    auto due = DueDate(v->source, av.assignment);
+    auto st = StateAt(av.assignment, due, ups, *as_of, v->source.recorded_on);
+    text += fmt::format("\n  {} ({})  [assignment {}]\n", av.owner.name, TierLabel(av.owner.tier),
+                        av.assignment.id);
+    text += fmt::format("    response: {}   response status: {}   implementation: {}\n",
+                        Label(st.response), Label(st.response_status), Label(st.implementation));
+    if (due) text += fmt::format("    due: {}\n", due->ToIso());
+    if (!av.assignment.raw_status.empty())
+      text += fmt::format("    recorded wording: \"{}\"\n", av.assignment.raw_status);
+    if (!av.assignment.initial.response_text.empty())
+      text += fmt::format("    response text: {}\n", av.assignment.initial.response_text);
+    json ja = {{"assignment_id", av.assignment.id},
+               {"owner", av.owner.name},
+               {"tier", av.owner.tier},
+               {"response", Name(st.response)},
+               {"response_status", Name(st.response_status)},
+               {"implementation", Name(st.implementation)},
+               {"due", OptionalIso(due)},
+               {"raw_status", av.assignment.raw_status},
+               {"response_text", av.assignment.initial.response_text}};
+    json ju = json::array();
+    for (const auto& u : av.updates) {
+      std::vector<std::string> what;
+      if (u.response) what.push_back(fmt::format("response {}", Label(*u.response)));
+      if (u.response_status) what.push_back(fmt::format("status {}", Label(*u.response_status)));
+      if (u.implementation) what.push_back(fmt::format("implementation {}", Label(*u.implementation)));
+      text += fmt::format("    {} [{}] {}{}{}\n", u.date.ToIso(), Name(u.state), Join(what, ", "),
+                          u.narrative.empty() ? "" : " — ", u.narrative);
+      for (const auto& e : u.evidence) text += fmt::format("        evidence: {}\n", e);
+      if (!u.author.empty()) text += fmt::format("        by: {}\n", u.author);
+      json x = {{"date", u.date.ToIso()}, {"state", Name(u.state)}, {"narrative", u.narrative},
+                {"evidence", u.evidence}, {"author", u.author}};
+      if (u.response) x["response"] = Name(*u.response);
+      if (u.response_status) x["response_status"] = Name(*u.response_status);
+      if (u.implementation) x["implementation"] = Name(*u.implementation);
+      ju.push_back(std::move(x));
+    }
+    ja["updates"] = std::move(ju);
+    assigns.push_back(std::move(ja));
+  }
+  j["assignments"] = std::move(assigns);
+  auto w = WriteOutput("", format == "json" ? j.dump(2) + "\n" : text);
+  return w ? kOk : Report(w.error());
+}
+
+// ---- update ----------------------------------------------------------------
+
+struct UpdateArgs {
+  std::string source, ref, owner, date, response, response_text, status, note, author;
+  std::vector<std::string> evidence;
+};
+
+int UpdateCommand(const Globals& g, const UpdateArgs& a) {
+  auto store = Open(g);
+  if (!store) return Report(store.error());
+  auto v = (*store)->GetRecommendation(a.source, a.ref);
+  if (!v) return Report(v.error());
+  const RecommendationView::AssignmentView* target = nullptr;
+  std::vector<std::string> names;
+  auto owners = (*store)->ListOwners();
+  if (!owners) return Report(owners.error());
+  int64_t wanted = 0;
+  for (const auto& o : *owners) {
+    if (o.name == a.owner) wanted = o.id;
+    for (const auto& al : o.aliases)
+      if (al == a.owner) wanted = o.id;
+  }
+  for (const auto& av : v->assignments) {
+    names.push_back(av.owner.name);
+    if (av.owner.id == wanted) target = &av;
+  }
+  if (!target) {
+    if (a.owner.empty() && v->assignments.size() == 1) {
+      target = &v->assignments.front();
+    } else {
+      return Report(Error::NotFound(fmt::format(
+          "recommendation {} of {} is not assigned to '{}'; its owners: {}", a.ref, a.source,
+          a.owner, names.empty() ? "none" : Join(names, "; "))));
+    }
+  }
+  Update u;
+  auto date = AsOf(a.date);
+  if (!date) return Report(Error::Invalid("--date: " + date.error().message));
+  u.date = *date;
+  std::string vocab = v->source.vocabulary.empty() ? "canonical" : v->source.vocabulary;
+  for (const auto& word : {a.response, a.status}) {
+    if (word.empty()) continue;
+    auto m = MapStatusWord(vocab, word);
+    if (!m) return Report(m.error());
+    if (m->response) u.response = m->response;
+    if (m->response_status) u.response_status = m->response_status;
+    if (m->implementation) u.implementation = m->implementation;
+  }
+  u.response_text = a.response_text;
+  u.narrative = a.note;
+  u.evidence = a.evidence;
+  u.author = a.author.empty() ? CliActor().name : a.author;
+  u.state = UpdateState::kValidated;
+  if (!u.response && !u.response_status && !u.implementation && u.narrative.empty() &&
+      u.response_text.empty() && u.evidence.empty())
+    return Report(Error::Invalid(
+        "nothing to record: give --response, --status, --response-text, --note or --evidence"));
+  if (!u.response_text.empty() && !u.response)
+    return Report(Error::Invalid("--response-text needs --response (the kind of answer)"));
+  auto id = (*store)->AddUpdate(target->assignment.id, u, CliActor());
+  if (!id) return Report(id.error());
+  std::printf("recorded update %lld on %s %s for %s\n", static_cast<long long>(*id),
+              a.source.c_str(), a.ref.c_str(), target->owner.name.c_str());
+  return kOk;
+}
+
+// ---- owners / report / publish / verify / search / export ---------------------
+
+int OwnersCommand(const Globals& g, const std::string& source, const std::string& kind,
+                  const std::string& as_of_s, const std::string& format) {
+  auto f = ParseTableFormat(format);
+  if (!f) return Report(f.error());
+  auto as_of = AsOf(as_of_s);
+  if (!as_of) return Report(as_of.error());
+  auto store = Open(g);
+  if (!store) return Report(store.error());
+  FactsFilter filter;
+  filter.source_slug = source;
+  filter.source_kind = kind;
+  auto facts = (*store)->LoadFacts(filter);
+  if (!facts) return Report(facts.error());
+  auto rows = OwnersTable(*facts, *as_of);
+  auto w = WriteOutput("", RenderOwners(rows, *f));
+  return w ? kOk : Report(w.error());
+}
+
+int ReportCommand(const Globals& g, const std::string& source, const std::string& as_of_s,
+                  const std::string& format, int64_t publication, const std::string& out) {
+  auto f = ParseReportFormat(format);
+  if (!f) return Report(f.error());
+  auto store = Open(g);
+  if (!store) return Report(store.error());
+  Result<ReportData> data;
+  if (publication > 0) {
+    data = PublishedReport(**store, publication);
+    if (data && !source.empty() && data->slug != source)
+      return Report(Error::Invalid(fmt::format("publication {} is of source '{}', not '{}'",
+                                               publication, data->slug, source)));
+  } else {
+    if (source.empty()) return Report(Error::Invalid("give a SOURCE or --publication ID"));
+    auto as_of = AsOf(as_of_s);
+    if (!as_of) return Report(as_of.error());
+    data = LiveReport(**store, source, *as_of);
+  }
+  if (!data) return Report(data.error());
+  auto w = WriteOutput(out, RenderReport(*data, *f));
+  return w ? kOk : Report(w.error());
+}
+
+int PublishCommand(const Globals& g, const std::string& source, const std::string& as_of_s,
+                   const std::string& title) {
+  auto as_of = AsOf(as_of_s);
+  if (!as_of) return Report(as_of.error());
+  auto store = Open(g);
+  if (!store) return Report(store.error());
+  auto pub = PublishSource(**store, source, *as_of, title, CliActor());
+  if (!pub) return Report(pub.error());
+  std::printf(
+      "published %lld: \"%s\" of %s as of %s\npinned to ledger event %lld %s\nsnapshot sha256 "
+      "%s\nreproduce with: rectrack report --publication %lld --format md|html|json\n",
+      static_cast<long long>(pub->id), pub->title.c_str(), source.c_str(),
+      pub->as_of.ToIso().c_str(), static_cast<long long>(pub->ledger_seq),
+      pub->ledger_hash.c_str(), pub->snapshot_sha256.c_str(), static_cast<long long>(pub->id));
+  return kOk;
+}
+
+int VerifyCommand(const Globals& g) {
+  auto store = Open(g);
+  if (!store) return Report(store.error());
+  auto rep = (*store)->Verify();
+  if (!rep) return Report(rep.error());
+  if (rep->ok) {
+    std::printf("ledger OK: %lld event(s), head %lld %s\n", static_cast<long long>(rep->events),
+                static_cast<long long>(rep->head.seq), rep->head.hash.c_str());
+    return kOk;
+  }
+  std::fprintf(stderr, "ledger BROKEN:\n");
+  for (const auto& p : rep->problems) std::fprintf(stderr, "  %s\n", p.c_str());
+  std::fprintf(stderr, "checked %lld event(s); the chain is intact up to event %lld\n",
+               static_cast<long long>(rep->events), static_cast<long long>(rep->head.seq));
+  return kVerifyFailed;
+}
+
+int SearchCommand(const Globals& g, const std::string& query, int limit,
+                  const std::string& format) {
+  auto store = Open(g);
+  if (!store) return Report(store.error());
+  auto hits = (*store)->Search(query, limit);
+  if (!hits) return Report(hits.error());
+  std::string text;
+  if (format == "json") {
+    json out = json::array();
+    for (const auto& h : *hits)
+      out.push_back({{"source", h.source_slug}, {"ref", h.ref}, {"field", h.field},
+                     {"snippet", h.snippet}, {"rank", h.rank}});
+    text = out.dump(2) + "\n";
+  } else {
+    for (const auto& h : *hits)
+      text += fmt::format("{} {} ({})\n    {}\n", h.source_slug, h.ref, h.field,
+                          Cell(h.snippet, 200));
+    text += fmt::format("{} result(s)\n", hits->size());
+  }
+  auto w = WriteOutput("", text);
+  return w ? kOk : Report(w.error());
+}
+
+int ExportCommand(const Globals& g, const std::string& format, const std::string& out) {
+  if (format != "json" && format != "csv")
+    return Report(Error::Invalid("export format must be json or csv"));
+  auto store = Open(g);
+  if (!store) return Report(store.error());
+  auto batch = (*store)->ExportAll();
+  if (!batch) return Report(batch.error());
+  auto w = WriteOutput(out, format == "json" ? WriteNativeJson(*batch) : WriteFlatCsv(*batch));
+  return w ? kOk : Report(w.error());
+}
+
+int VocabCommand(const std::string& name) {
+  std::vector<std::string> names = name.empty() ? VocabularyNames() : std::vector<std::string>{name};
+  if (!name.empty() && !IsVocabulary(name))
+    return Report(Error::Invalid(fmt::format("unknown vocabulary '{}' (known: {})", name,
+                                             Join(VocabularyNames(), ", "))));
+  std::string text;
+  for (const auto& n : names) {
+    text += fmt::format("{}:\n", n);
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& [word, m] : VocabularyTable(n))
+      rows.push_back({word, m.response ? std::string(Name(*m.response)) : "",
+                      m.response_status ? std::string(Name(*m.response_status)) : "",
+                      m.implementation ? std::string(Name(*m.implementation)) : ""});
+    text += TextTable({"word", "response", "response_status", "implementation"}, rows) + "\n";
+  }
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  return kOk;
+}
+
+}  // namespace
+
+int Run(int argc, char** argv) {
+  CLI::App app{
+      "rectrack: track whether the recommendations of reviews, inquiries, audits and coroners' "
+      "reports are carried out"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "rectrack 0.1.0");
+  Globals g;
+  auto add_db = [&](CLI::App* c) {
+    c->add_option("--db", g.db, "SQLite file (default: $RECTRACK_DB, else ./rectrack.db)");
+  };
+  add_db(&app);
+  int rc = kOk;
+
+  auto* init = app.add_subcommand("init", "Create (or upgrade) the store");
+  add_db(init);
+  init->callback([&]() {
+    auto store = Open(g);
+    if (!store) {
+      rc = Report(store.error());
+      return;
+    }
+    auto head = (*store)->Head();
+    if (!head) {
+      rc = Report(head.error());
+      return;
+    }
+    std::printf("store ready; ledger head %lld\n", static_cast<long long>(head->seq));
+  });
+
+  // import
+  auto* import = app.add_subcommand("import", "Import recommendations from a file");
+  import->require_subcommand(1);
+  ImportArgs ia;
+  auto common_import = [&](CLI::App* c) {
+    add_db(c);
+    c->add_option("FILE", ia.file, "File to import")->required();
+    c->add_option("--aliases", ia.aliases_file, "CSV of owner aliases (header: alias,owner)");
+  };
+  auto* icsv = import->add_subcommand("csv", "Import a CSV with a column mapping");
+  common_import(icsv);
+  icsv->add_option("--map", ia.maps,
+                   "FIELD=COLUMN; FIELD is source, ref, text, owner, made, due, status, "
+                   "response, response_text, theme or url")
+      ->required();
+  icsv->add_option("--owner-sep", ia.owner_sep, "Separator between owners in one cell");
+  icsv->add_option("--theme-sep", ia.theme_sep, "Separator between themes (default ;)");
+  icsv->add_option("--date-format", ia.date_format, "Date format, e.g. %d/%m/%Y (default ISO)");
+  icsv->add_option("--source-kind", ia.source_kind, "Kind of the sources (default review)");
+  icsv->add_option("--source-title", ia.source_title, "Source title when no source column");
+  icsv->add_option("--encoding", ia.encoding,
+                   "utf-8 (default), windows-1252, latin1 or mac-roman");
+  icsv->add_option("--vocabulary", ia.vocabulary,
+                   "How to read status words: canonical, gao, uk_gov, pfd, upr, taic, inquest, "
+                   "harris");
+  icsv->add_option("--status-map", ia.status_maps, "WORD=CANONICAL[+CANONICAL] for other words");
+  icsv->add_option("--recorded-on", ia.recorded_on, "Date the statuses in the file were true");
+  icsv->add_option("--response-days", ia.response_days, "Response duty in days from the date");
+  icsv->callback([&]() { rc = ImportCsvCommand(g, ia); });
+  auto* ijson = import->add_subcommand("json", "Import the native rectrack/1 JSON format");
+  common_import(ijson);
+  ijson->callback([&]() { rc = ImportJsonCommand(g, ia); });
+  auto* ipfd = import->add_subcommand("pfd", "Import coroners' Prevention of Future Deaths reports");
+  common_import(ipfd);
+  ipfd->add_option("--recorded-on", ia.recorded_on,
+                   "Date the recorded statuses were true (default 2024-03-17)");
+  ipfd->callback([&]() { rc = ImportPresetCommand(g, ia, true); });
+  auto* iupr = import->add_subcommand("upr", "Import UN Universal Periodic Review recommendations");
+  common_import(iupr);
+  iupr->add_option("--encoding", ia.encoding, "Default mac-roman");
+  iupr->add_option("--recorded-on", ia.recorded_on, "Date the decisions were true");
+  iupr->callback([&]() { rc = ImportPresetCommand(g, ia, false); });
+
+  // export
+  auto* exp = app.add_subcommand("export", "Export everything, losslessly");
+  add_db(exp);
+  std::string exp_format, exp_out;
+  exp->add_option("FORMAT", exp_format, "json or csv")->required();
+  exp->add_option("--out,-o", exp_out, "Write to a file instead of standard output");
+  exp->callback([&]() { rc = ExportCommand(g, exp_format, exp_out); });
+
+  // list / show
+  auto* list = app.add_subcommand("list", "List assignments (recommendation x owner)");
+  add_db(list);
+  ListArgs la;
+  list->add_option("--source", la.source, "Source slug");
+  list->add_option("--kind", la.kind, "Source kind (review, pfd, upr, ...)");
+  list->add_option("--owner", la.owner, "Owner name or alias");
+  list->add_option("--tier", la.tier, "Owner tier");
+  list->add_option("--status", la.status, "Response or implementation status");
+  list->add_flag("--overdue", la.overdue, "Only overdue responses");
+  list->add_option("--as-of", la.as_of, "Date (default today in Europe/London)");
+  list->add_option("--format", la.format, "table, csv or json");
+  list->add_option("--limit", la.limit, "At most this many rows");
+  list->callback([&]() { rc = ListCommand(g, la); });
+
+  auto* show = app.add_subcommand("show", "Show one recommendation with its owners and history");
+  add_db(show);
+  std::string show_source, show_ref, show_as_of, show_format = "text";
+  show->add_option("SOURCE", show_source, "Source slug")->required();
+  show->add_option("REF", show_ref, "Recommendation reference")->required();
+  show->add_option("--as-of", show_as_of, "Date (default today)");
+  show->add_option("--format", show_format, "text or json");
+  show->callback([&]() { rc = ShowCommand(g, show_source, show_ref, show_as_of, show_format); });
+
+  // update
+  auto* upd = app.add_subcommand("update", "Record a response or status change on an assignment");
+  add_db(upd);
+  UpdateArgs ua;
+  upd->add_option("SOURCE", ua.source, "Source slug")->required();
+  upd->add_option("REF", ua.ref, "Recommendation reference")->required();
+  upd->add_option("--owner", ua.owner, "Owner (name or alias); optional if only one");
+  upd->add_option("--date", ua.date, "Date of the change (default today)");
+  upd->add_option("--response", ua.response, "Response: accepted, rejected, ... or a source word");
+  upd->add_option("--response-text", ua.response_text, "Text of the response");
+  upd->add_option("--status", ua.status,
+                  "Implementation or response status, canonical or in the source's vocabulary");
+  upd->add_option("--note", ua.note, "Narrative");
+  upd->add_option("--evidence", ua.evidence, "Evidence URL (repeatable)");
+  upd->add_option("--author", ua.author, "Who reported it");
+  upd->callback([&]() { rc = UpdateCommand(g, ua); });
+
+  // owner
+  auto* owner = app.add_subcommand("owner", "Manage owners: aliases and tiers");
+  owner->require_subcommand(1);
+  auto* alias = owner->add_subcommand("alias", "Make NAME another name of CANONICAL");
+  add_db(alias);
+  std::string alias_name, alias_canonical;
+  alias->add_option("NAME", alias_name)->required();
+  alias->add_option("CANONICAL", alias_canonical)->required();
+  alias->callback([&]() {
+    auto store = Open(g);
+    if (!store) {
+      rc = Report(store.error());
+      return;
+    }
+    auto r = (*store)->SetAlias(alias_name, alias_canonical, CliActor());
+    if (!r) {
+      rc = Report(r.error());
+      return;
+    }
+    std::printf("'%s' is now an alias of '%s'\n", alias_name.c_str(), alias_canonical.c_str());
+  });
+  auto* tier = owner->add_subcommand("tier", "Set the tier of an owner");
+  add_db(tier);
+  std::string tier_owner, tier_value;
+  tier->add_option("NAME", tier_owner)->required();
+  tier->add_option("TIER", tier_value)->required();
+  tier->callback([&]() {
+    auto store = Open(g);
+    if (!store) {
+      rc = Report(store.error());
+      return;
+    }
+    auto r = (*store)->SetOwnerTier(tier_owner, tier_value, CliActor());
+    if (!r) rc = Report(r.error());
+  });
+  auto* olist = owner->add_subcommand("list", "List owners with tiers and aliases");
+  add_db(olist);
+  olist->callback([&]() {
+    auto store = Open(g);
+    if (!store) {
+      rc = Report(store.error());
+      return;
+    }
+    auto owners = (*store)->ListOwners();
+    if (!owners) {
+      rc = Report(owners.error());
+      return;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& o : *owners) rows.push_back({o.name, o.tier, Join(o.aliases, "; ")});
+    std::string t = TextTable({"owner", "tier", "aliases"}, rows);
+    std::fwrite(t.data(), 1, t.size(), stdout);
+  });
+
+  // owners
+  auto* owners = app.add_subcommand("owners", "The accountability table, one row per owner");
+  add_db(owners);
+  std::string ow_source, ow_kind, ow_as_of, ow_format = "table";
+  auto* ow_src_opt = owners->add_option("--source", ow_source, "Source slug");
+  owners->add_option("--kind", ow_kind, "Source kind")->excludes(ow_src_opt);
+  owners->add_option("--as-of", ow_as_of, "Date (default today in Europe/London)");
+  owners->add_option("--format", ow_format, "table, csv or json");
+  owners->callback([&]() { rc = OwnersCommand(g, ow_source, ow_kind, ow_as_of, ow_format); });
+
+  // report
+  auto* report = app.add_subcommand("report", "The official progress update of a source");
+  add_db(report);
+  std::string rep_source, rep_as_of, rep_format = "md", rep_out;
+  int64_t rep_pub = 0;
+  report->add_option("SOURCE", rep_source, "Source slug");
+  report->add_option("--as-of", rep_as_of, "Date (default today in Europe/London)");
+  report->add_option("--format", rep_format, "md, html or json");
+  report->add_option("--publication", rep_pub, "Reproduce a frozen publication");
+  report->add_option("--out,-o", rep_out, "Write to a file");
+  report->callback(
+      [&]() { rc = ReportCommand(g, rep_source, rep_as_of, rep_format, rep_pub, rep_out); });
+
+  // publish
+  auto* publish = app.add_subcommand("publish", "Freeze an official update, pinned to the ledger");
+  add_db(publish);
+  std::string pub_source, pub_as_of, pub_title;
+  publish->add_option("SOURCE", pub_source, "Source slug")->required();
+  publish->add_option("--as-of", pub_as_of, "Date the update speaks for")->required();
+  publish->add_option("--title", pub_title, "Title")->required();
+  publish->callback([&]() { rc = PublishCommand(g, pub_source, pub_as_of, pub_title); });
+
+  // verify / search / vocab
+  auto* verify = app.add_subcommand("verify", "Recompute the ledger's hash chain");
+  add_db(verify);
+  verify->callback([&]() { rc = VerifyCommand(g); });
+
+  auto* search = app.add_subcommand("search", "Full-text search of recommendations and responses");
+  add_db(search);
+  std::string query, search_format = "text";
+  int limit = 20;
+  search->add_option("QUERY", query)->required();
+  search->add_option("--limit", limit, "At most this many results (default 20)");
+  search->add_option("--format", search_format, "text or json");
+  search->callback([&]() { rc = SearchCommand(g, query, limit, search_format); });
+
+  auto* vocab = app.add_subcommand("vocab", "Show how outside status words map to rectrack's");
+  std::string vocab_name;
+  vocab->add_option("NAME", vocab_name, "Vocabulary (default: all)");
+  vocab->callback([&]() { rc = VocabCommand(vocab_name); });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return rc;
+}
+
+}  // namespace rectrack::cli
