@@ -1,0 +1,985 @@
+#include "report/report_render.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/text.h"
+#include "core/vocab.h"
+#include "nlohmann/json.hpp"
+#include "report/svg.h"
+
+namespace rectrack {
+namespace {
+
+using Json = nlohmann::ordered_json;
+constexpr std::string_view kSnapshotFormat = "rectrack-report/1";
+
+// ---------------------------------------------------------------------------
+// A small document model, so that Markdown and HTML render the same sections
+// from one description and cannot drift apart.
+
+struct Run {
+  enum Style { kPlain, kStrong, kCode, kLink };
+  Style style = kPlain;
+  std::string text;
+};
+using Runs = std::vector<Run>;
+
+struct Table {
+  std::string caption;
+  bool caption_in_markdown = false;  // Markdown has headings instead, usually
+  std::vector<std::string> headers;
+  std::vector<bool> numeric;  // per column: right-aligned
+  std::vector<std::vector<std::string>> rows;
+  bool total_row = false;  // the last row sums the others
+};
+
+struct Block {
+  enum Kind { kHeading, kParagraph, kHeadline, kDetails, kTable, kChart };
+  Kind kind = kParagraph;
+  int level = 2;                               // kHeading
+  std::string text;                            // kHeading; kChart: the SVG
+  Runs runs;                                   // kParagraph, kHeadline
+  std::vector<std::pair<std::string, Runs>> details;  // kDetails
+  Table table;                                 // kTable
+};
+
+class Doc {
+ public:
+  void Heading(int level, std::string text) {
+    Block b;
+    b.kind = Block::kHeading;
+    b.level = level;
+    b.text = std::move(text);
+    blocks_.push_back(std::move(b));
+  }
+  void Para(Runs runs) {
+    Block b;
+    b.kind = Block::kParagraph;
+    b.runs = std::move(runs);
+    blocks_.push_back(std::move(b));
+  }
+  void Para(std::string text) { Para(Runs{{Run::kPlain, std::move(text)}}); }
+  void Headline(Runs runs) {
+    Block b;
+    b.kind = Block::kHeadline;
+    b.runs = std::move(runs);
+    blocks_.push_back(std::move(b));
+  }
+  void Details(std::vector<std::pair<std::string, Runs>> details) {
+    Block b;
+    b.kind = Block::kDetails;
+    b.details = std::move(details);
+    blocks_.push_back(std::move(b));
+  }
+  // Empty tables say so rather than vanish, so readers know the section was checked.
+  void TableOrNone(Table t) {
+    if (t.rows.empty()) {
+      Para("None.");
+      return;
+    }
+    Block b;
+    b.kind = Block::kTable;
+    b.table = std::move(t);
+    blocks_.push_back(std::move(b));
+  }
+  void Chart(std::string svg) {
+    Block b;
+    b.kind = Block::kChart;
+    b.text = std::move(svg);
+    blocks_.push_back(std::move(b));
+  }
+  const std::vector<Block>& blocks() const { return blocks_; }
+
+ private:
+  std::vector<Block> blocks_;
+};
+
+bool IsWebUrl(std::string_view url) {
+  return (url.starts_with("https://") || url.starts_with("http://")) &&
+         url.find_first_of(" \t\r\n<>\"'`") == std::string_view::npos;
+}
+
+// ---------------------------------------------------------------------------
+// Markdown.
+
+// Backslash-escapes what Markdown would read as markup (including '<', so that
+// text can never become raw HTML), and '|' so that cells stay cells. Newlines
+// become <br> inside table cells and spaces elsewhere.
+std::string MdEscape(std::string_view s, bool in_cell) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    switch (c) {
+      case '\\': case '`': case '*': case '_': case '[': case ']': case '<': case '>':
+      case '|': case '#': case '~':
+        out.push_back('\\');
+        out.push_back(c);
+        break;
+      case '\r':
+        if (i + 1 < s.size() && s[i + 1] == '\n') break;
+        [[fallthrough]];
+      case '\n':
+        out += in_cell ? "<br>" : " ";
+        break;
+      default:
+        out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string MdRuns(const Runs& runs) {
+  std::string out;
+  for (const Run& r : runs) {
+    switch (r.style) {
+      case Run::kPlain: out += MdEscape(r.text, false); break;
+      case Run::kStrong: out += "**" + MdEscape(r.text, false) + "**"; break;
+      case Run::kCode: {
+        // Code spans cannot escape backticks; ledger hashes and ids have none.
+        std::string t = r.text;
+        std::replace(t.begin(), t.end(), '`', '\'');
+        std::replace(t.begin(), t.end(), '\n', ' ');
+        out += "`" + t + "`";
+        break;
+      }
+      case Run::kLink:
+        out += IsWebUrl(r.text) ? "<" + r.text + ">" : MdEscape(r.text, false);
+        break;
+    }
+  }
+  return out;
+}
+
+std::string RenderMarkdown(const Doc& doc) {
+  std::string out;
+  for (const Block& b : doc.blocks()) {
+    if (!out.empty()) out += "\n";
+    switch (b.kind) {
+      case Block::kHeading:
+        out += std::string(b.level, '#') + " " + MdEscape(b.text, false) + "\n";
+        break;
+      case Block::kParagraph:
+        out += MdRuns(b.runs) + "\n";
+        break;
+      case Block::kHeadline:
+        out += "**" + MdRuns(b.runs) + "**\n";
+        break;
+      case Block::kDetails:
+        for (const auto& [term, value] : b.details)
+          out += "- " + MdEscape(term, false) + ": " + MdRuns(value) + "\n";
+        break;
+      case Block::kTable: {
+        const Table& t = b.table;
+        if (t.caption_in_markdown) out += "*" + MdEscape(t.caption, false) + "*\n\n";
+        out += "|";
+        for (const auto& h : t.headers) out += " " + MdEscape(h, true) + " |";
+        out += "\n|";
+        for (size_t c = 0; c < t.headers.size(); ++c)
+          out += c < t.numeric.size() && t.numeric[c] ? " ---: |" : " --- |";
+        out += "\n";
+        for (size_t r = 0; r < t.rows.size(); ++r) {
+          bool bold = t.total_row && r + 1 == t.rows.size();
+          out += "|";
+          for (const auto& cell : t.rows[r]) {
+            std::string v = MdEscape(cell, true);
+            if (bold && !v.empty()) v = "**" + v + "**";
+            out += " " + v + " |";
+          }
+          out += "\n";
+        }
+        break;
+      }
+      case Block::kChart:
+        // Markdown carries the same numbers in tables; charts are HTML only.
+        out.pop_back();
+        break;
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// HTML.
+
+constexpr std::string_view kCss = R"css(
+body{margin:0;font-family:"GDS Transport",arial,sans-serif;font-size:1.1875rem;line-height:1.4;color:#0b0c0c;background:#fff}
+main{max-width:960px;margin:0 auto;padding:20px 15px 60px}
+h1{font-size:2.25rem;line-height:1.1;margin:30px 0 15px}
+h2{font-size:1.6rem;margin:45px 0 15px;padding-top:15px;border-top:2px solid #b1b4b6}
+h3{font-size:1.3rem;margin:30px 0 10px}
+p{margin:0 0 15px}
+a{color:#1d70b8}
+a:visited{color:#4c2c92}
+a:focus{outline:3px solid transparent;color:#0b0c0c;background:#fd0;box-shadow:0 -2px #fd0,0 4px #0b0c0c;text-decoration:none}
+.panel{background:#00703c;color:#fff;padding:25px;margin:20px 0}
+.panel p{font-size:1.75rem;font-weight:700;margin:0}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:5px 20px;margin:0 0 20px}
+dt{font-weight:700}
+dd{margin:0}
+table{border-collapse:collapse;border-spacing:0;width:100%;margin:0 0 30px}
+caption{text-align:left;font-weight:700;font-size:1.2rem;padding-bottom:10px}
+th,td{text-align:left;vertical-align:top;padding:10px 20px 10px 0;border-bottom:1px solid #b1b4b6}
+th{font-weight:700}
+.num{text-align:right}
+tfoot td,tfoot th{font-weight:700;border-top:2px solid #0b0c0c}
+code{font-family:monospace;overflow-wrap:anywhere}
+svg.chart{display:block;max-width:100%;height:auto;margin:0 0 20px}
+)css";
+
+std::string HtmlText(std::string_view s) {
+  std::string escaped = HtmlEscape(s);
+  std::string out;
+  for (size_t i = 0; i < escaped.size(); ++i) {
+    if (escaped[i] == '\r') {
+      if (i + 1 < escaped.size() && escaped[i + 1] == '\n') continue;
+      out += "<br>";
+    } else if (escaped[i] == '\n') {
+      out += "<br>";
+    } else {
+      out.push_back(escaped[i]);
+    }
+  }
+  return out;
+}
+
+std::string HtmlRuns(const Runs& runs) {
+  std::string out;
+  for (const Run& r : runs) {
+    switch (r.style) {
+      case Run::kPlain: out += HtmlText(r.text); break;
+      case Run::kStrong: out += "<strong>" + HtmlText(r.text) + "</strong>"; break;
+      case Run::kCode: out += "<code>" + HtmlText(r.text) + "</code>"; break;
+      case Run::kLink:
+        // Only web addresses become links: "javascript:" and the like stay text.
+        out += IsWebUrl(r.text) ? "<a href=\"" + HtmlEscape(r.text) + "\">" +
+                                      HtmlEscape(r.text) + "</a>"
+                                : HtmlText(r.text);
+        break;
+    }
+  }
+  return out;
+}
+
+std::string HtmlCellAttrs(const Table& t, size_t c) {
+  return c < t.numeric.size() && t.numeric[c] ? " class=\"num\"" : "";
+}
+
+std::string HtmlRow(const Table& t, const std::vector<std::string>& row) {
+  std::string out = "<tr>";
+  for (size_t c = 0; c < row.size(); ++c) {
+    // The first column names the row.
+    if (c == 0)
+      out += "<th scope=\"row\"" + HtmlCellAttrs(t, c) + ">" + HtmlText(row[c]) + "</th>";
+    else
+      out += "<td" + HtmlCellAttrs(t, c) + ">" + HtmlText(row[c]) + "</td>";
+  }
+  return out + "</tr>\n";
+}
+
+std::string RenderHtml(const Doc& doc, std::string_view title) {
+  std::string out =
+      "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+      "<title>" + HtmlEscape(title) + "</title>\n<style>" + std::string(kCss) +
+      "</style>\n</head>\n<body>\n<main>\n";
+  for (const Block& b : doc.blocks()) {
+    switch (b.kind) {
+      case Block::kHeading: {
+        std::string h = "h" + std::to_string(b.level);
+        out += "<" + h + ">" + HtmlText(b.text) + "</" + h + ">\n";
+        break;
+      }
+      case Block::kParagraph:
+        out += "<p>" + HtmlRuns(b.runs) + "</p>\n";
+        break;
+      case Block::kHeadline:
+        out += "<div class=\"panel\">\n<p>" + HtmlRuns(b.runs) + "</p>\n</div>\n";
+        break;
+      case Block::kDetails:
+        out += "<dl>\n";
+        for (const auto& [term, value] : b.details)
+          out += "<dt>" + HtmlText(term) + "</dt><dd>" + HtmlRuns(value) + "</dd>\n";
+        out += "</dl>\n";
+        break;
+      case Block::kTable: {
+        const Table& t = b.table;
+        out += "<table>\n<caption>" + HtmlText(t.caption) + "</caption>\n<thead>\n<tr>";
+        for (size_t c = 0; c < t.headers.size(); ++c)
+          out += "<th scope=\"col\"" + HtmlCellAttrs(t, c) + ">" + HtmlText(t.headers[c]) +
+                 "</th>";
+        out += "</tr>\n</thead>\n<tbody>\n";
+        size_t body_rows = t.total_row ? t.rows.size() - 1 : t.rows.size();
+        for (size_t r = 0; r < body_rows; ++r) out += HtmlRow(t, t.rows[r]);
+        out += "</tbody>\n";
+        if (t.total_row) out += "<tfoot>\n" + HtmlRow(t, t.rows.back()) + "</tfoot>\n";
+        out += "</table>\n";
+        break;
+      }
+      case Block::kChart:
+        out += b.text;
+        break;
+    }
+  }
+  out += "</main>\n</body>\n</html>\n";
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// The update's content.
+
+std::string Title(const ReportData& d) {
+  return d.publication_title.empty() ? "Progress update: " + d.title : d.publication_title;
+}
+
+// What to call the source in a sentence: "The review made 127 recommendations".
+std::string SourceNoun(std::string_view kind) {
+  std::string k = ToLowerAscii(kind);
+  if (k == "review" || k == "inquiry" || k == "audit" || k == "inquest" || k == "report")
+    return k;
+  if (k == "pfd") return "report";
+  if (k == "upr") return "review";
+  return "source";
+}
+
+std::string ResponseCell(const ReportData::Item& item) {
+  return std::string(item.response != ResponseKind::kNone ? Label(item.response)
+                                                          : Label(item.response_status));
+}
+
+std::string ChangeValue(std::string_view field, const std::string& name) {
+  if (name.empty()) return "\xE2\x80\x94";  // em dash: no earlier value
+  if (field == "implementation") {
+    if (auto v = ParseImplementation(name)) return std::string(Label(*v));
+  } else if (field == "response status") {
+    if (auto v = ParseResponseStatus(name)) return std::string(Label(*v));
+  }
+  return name;
+}
+
+std::string Money(int64_t amount, const std::string& currency) {
+  return FormatMoney(amount, currency.empty() ? "GBP" : currency);
+}
+
+void OwnerGroups(const std::vector<ReportData::OwnerGroup>& groups, bool tier_in_heading,
+                 Doc* doc) {
+  if (groups.empty()) {
+    doc->Para("None.");
+    return;
+  }
+  for (const auto& g : groups) {
+    std::string heading = g.owner;
+    if (tier_in_heading && !g.tier.empty()) heading += " (" + std::string(TierLabel(g.tier)) + ")";
+    doc->Heading(3, heading);
+    Table t;
+    t.caption = "Outstanding recommendations: " + g.owner;
+    t.headers = {"Ref", "Recommendation", "Implementation", "Response", "Note"};
+    for (const auto& item : g.items) {
+      t.rows.push_back({item.ref, item.text, std::string(Label(item.implementation)),
+                        ResponseCell(item), item.note});
+    }
+    doc->TableOrNone(std::move(t));
+  }
+}
+
+Doc BuildDoc(const ReportData& d, bool with_charts) {
+  Doc doc;
+  doc.Heading(1, Title(d));
+  doc.Para(Runs{{Run::kPlain, "As of " + d.as_of.ToLong()}});
+
+  // The source.
+  std::vector<std::pair<std::string, Runs>> details;
+  auto detail = [&](std::string term, std::string value, Run::Style style = Run::kPlain) {
+    if (!value.empty()) details.push_back({std::move(term), Runs{{style, std::move(value)}}});
+  };
+  detail("Title", d.title);
+  detail("Kind", d.kind);
+  detail("Author", d.author);
+  detail("Commissioned by", d.commissioned_by);
+  if (d.date) detail("Published", d.date->ToLong());
+  if (d.response_days)
+    detail("Response due", std::to_string(*d.response_days) + " days after publication");
+  detail("Link", d.url, Run::kLink);
+  detail("Notes", d.notes);
+  doc.Heading(2, "About the " + SourceNoun(d.kind));
+  doc.Details(std::move(details));
+
+  // Headline.
+  doc.Heading(2, "Summary");
+  std::string headline = std::to_string(d.implemented) + " of " + std::to_string(d.total) +
+                         " recommendations implemented";
+  if (d.total > 0)
+    headline += " (" + std::to_string(static_cast<int64_t>(d.implemented) * 100 / d.total) + "%)";
+  doc.Headline(Runs{{Run::kPlain, headline}});
+  if (d.stated_total && *d.stated_total != d.total) {
+    doc.Para("The " + SourceNoun(d.kind) + " made " + std::to_string(*d.stated_total) +
+             " recommendations; " + std::to_string(d.total) + " of them are itemised here.");
+  }
+
+  // Status breakdown.
+  doc.Heading(2, "Status of the recommendations");
+  if (with_charts) doc.Chart(StatusBreakdownSvg(d));
+  Table by_impl;
+  by_impl.caption = "Recommendations by implementation status";
+  by_impl.caption_in_markdown = true;
+  by_impl.headers = {"Implementation", "Recommendations"};
+  by_impl.numeric = {false, true};
+  for (Implementation i : kAllImplementations)
+    by_impl.rows.push_back(
+        {std::string(Label(i)), std::to_string(d.by_implementation[static_cast<int>(i)])});
+  doc.TableOrNone(std::move(by_impl));
+  Table by_resp;
+  by_resp.caption = "Recommendations by response status";
+  by_resp.caption_in_markdown = true;
+  by_resp.headers = {"Response", "Recommendations"};
+  by_resp.numeric = {false, true};
+  for (ResponseStatus s : kAllResponseStatuses)
+    by_resp.rows.push_back(
+        {std::string(Label(s)), std::to_string(d.by_response_status[static_cast<int>(s)])});
+  doc.TableOrNone(std::move(by_resp));
+
+  // Progress over time.
+  doc.Heading(2, "Implemented over time");
+  if (with_charts && !d.timeline.empty()) doc.Chart(ImplementedOverTimeSvg(d));
+  Table timeline;
+  timeline.caption = "Recommendations implemented, by date";
+  timeline.headers = {"Date", "Implemented"};
+  timeline.numeric = {false, true};
+  for (const auto& p : d.timeline)
+    timeline.rows.push_back({p.date.ToLong(), std::to_string(p.implemented)});
+  doc.TableOrNone(std::move(timeline));
+
+  // Changes since the previous publication.
+  if (d.previous) {
+    doc.Heading(2, "What changed since " + d.previous->title + " (" + d.previous->as_of.ToLong() +
+                       ")");
+    Table t;
+    t.caption = "Changes since " + d.previous->title;
+    t.headers = {"Ref", "Owner", "Change", "From", "To"};
+    for (const auto& c : d.changes)
+      t.rows.push_back({c.ref, c.owner, c.field, ChangeValue(c.field, c.from),
+                        ChangeValue(c.field, c.to)});
+    doc.TableOrNone(std::move(t));
+  } else {
+    doc.Heading(2, "What changed since the last update");
+    doc.Para("No previous publication.");
+  }
+
+  // Done.
+  doc.Heading(2, "Done");
+  Table done;
+  done.caption = "Implemented recommendations";
+  done.headers = {"Ref", "Recommendation", "Owner"};
+  for (const auto& item : d.done) done.rows.push_back({item.ref, item.text, item.owner});
+  doc.TableOrNone(std::move(done));
+
+  doc.Heading(2, "Outstanding with central government");
+  OwnerGroups(d.central_government, /*tier_in_heading=*/false, &doc);
+  doc.Heading(2, "Outstanding with other owners");
+  OwnerGroups(d.outstanding_other, /*tier_in_heading=*/true, &doc);
+
+  // Tiers.
+  doc.Heading(2, "By tier");
+  Table tiers;
+  tiers.caption = "Assignments by tier of owner";
+  tiers.headers = {"Tier", "Assignments", "Implemented", "Outstanding", "Overdue"};
+  tiers.numeric = {false, true, true, true, true};
+  for (const auto& t : d.tiers)
+    tiers.rows.push_back({std::string(TierLabel(t.tier)), std::to_string(t.assignments),
+                          std::to_string(t.implemented), std::to_string(t.outstanding),
+                          std::to_string(t.overdue)});
+  doc.TableOrNone(std::move(tiers));
+
+  // Overdue responses.
+  doc.Heading(2, "Overdue responses");
+  Table overdue;
+  overdue.caption = "Responses overdue as of " + d.as_of.ToLong();
+  overdue.headers = {"Ref", "Owner", "Due", "Days overdue"};
+  overdue.numeric = {false, false, false, true};
+  for (const auto& o : d.overdue)
+    overdue.rows.push_back(
+        {o.ref, o.owner, o.due.ToLong(), WithThousands(o.days_overdue)});
+  doc.TableOrNone(std::move(overdue));
+
+  // Funding.
+  doc.Heading(2, "Funding gaps");
+  Table funding;
+  funding.caption = "Funding asked for and given";
+  funding.headers = {"Owner", "Item", "Period", "Cost", "Funded", "Gap"};
+  funding.numeric = {false, false, false, true, true, true};
+  std::string currency = d.funding.empty() ? "GBP" : d.funding.front().currency;
+  bool one_currency = true;
+  for (const auto& f : d.funding) {
+    funding.rows.push_back({f.owner, f.item, f.period, Money(f.cost, f.currency),
+                            Money(f.funded, f.currency), Money(f.gap, f.currency)});
+    one_currency = one_currency && f.currency == currency;
+  }
+  if (!funding.rows.empty()) {
+    // Sums across currencies mean nothing in money; show bare numbers then.
+    auto total = [&](int64_t v) { return one_currency ? Money(v, currency) : WithThousands(v); };
+    funding.rows.push_back({"Total", "", "", total(d.funding_cost), total(d.funding_funded),
+                            total(d.funding_gap)});
+    funding.total_row = true;
+  }
+  doc.TableOrNone(std::move(funding));
+
+  // Verification.
+  doc.Heading(2, "Verification");
+  if (d.publication_id != 0) {
+    doc.Para(Runs{{Run::kPlain, "Publication "},
+                  {Run::kCode, std::to_string(d.publication_id)},
+                  {Run::kPlain, ", frozen at ledger entry "},
+                  {Run::kCode, std::to_string(d.ledger_seq)},
+                  {Run::kPlain, " with hash "},
+                  {Run::kCode, d.ledger_hash.empty() ? "(none)" : d.ledger_hash},
+                  {Run::kPlain, ". The ledger is hash-chained: any later edit to the history "
+                                "before this entry would change this hash."}});
+  } else {
+    doc.Para("Draft: not published, so not pinned to the ledger.");
+  }
+  return doc;
+}
+
+// ---------------------------------------------------------------------------
+// The snapshot.
+
+Json ItemJson(const ReportData::Item& i) {
+  Json j;
+  j["ref"] = i.ref;
+  j["text"] = i.text;
+  j["owner"] = i.owner;
+  j["tier"] = i.tier;
+  j["response"] = Name(i.response);
+  j["response_status"] = Name(i.response_status);
+  j["implementation"] = Name(i.implementation);
+  j["due"] = i.due ? Json(i.due->ToIso()) : Json(nullptr);
+  j["note"] = i.note;
+  return j;
+}
+
+Json GroupsJson(const std::vector<ReportData::OwnerGroup>& groups) {
+  Json out = Json::array();
+  for (const auto& g : groups) {
+    Json j;
+    j["owner"] = g.owner;
+    j["tier"] = g.tier;
+    j["items"] = Json::array();
+    for (const auto& i : g.items) j["items"].push_back(ItemJson(i));
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+template <typename T>
+Json OptJson(const std::optional<T>& v) {
+  return v ? Json(*v) : Json(nullptr);
+}
+
+Json SnapshotJson(const ReportData& d) {
+  Json j;
+  j["format"] = kSnapshotFormat;
+  Json& s = j["source"];
+  s["slug"] = d.slug;
+  s["title"] = d.title;
+  s["kind"] = d.kind;
+  s["author"] = d.author;
+  s["commissioned_by"] = d.commissioned_by;
+  s["url"] = d.url;
+  s["notes"] = d.notes;
+  s["date"] = d.date ? Json(d.date->ToIso()) : Json(nullptr);
+  s["stated_total"] = OptJson(d.stated_total);
+  s["response_days"] = OptJson(d.response_days);
+  j["as_of"] = d.as_of.ToIso();
+  Json& p = j["publication"];
+  p["id"] = d.publication_id;
+  p["title"] = d.publication_title;
+  p["ledger_seq"] = d.ledger_seq;
+  p["ledger_hash"] = d.ledger_hash;
+  j["total"] = d.total;
+  j["implemented"] = d.implemented;
+  Json& bi = j["by_implementation"] = Json::object();
+  for (Implementation i : kAllImplementations)
+    bi[std::string(Name(i))] = d.by_implementation[static_cast<int>(i)];
+  Json& br = j["by_response_status"] = Json::object();
+  for (ResponseStatus r : kAllResponseStatuses)
+    br[std::string(Name(r))] = d.by_response_status[static_cast<int>(r)];
+  j["done"] = Json::array();
+  for (const auto& i : d.done) j["done"].push_back(ItemJson(i));
+  j["central_government"] = GroupsJson(d.central_government);
+  j["outstanding_other"] = GroupsJson(d.outstanding_other);
+  j["tiers"] = Json::array();
+  for (const auto& t : d.tiers) {
+    j["tiers"].push_back(Json{{"tier", t.tier},
+                              {"assignments", t.assignments},
+                              {"implemented", t.implemented},
+                              {"outstanding", t.outstanding},
+                              {"overdue", t.overdue}});
+  }
+  j["overdue"] = Json::array();
+  for (const auto& o : d.overdue) {
+    j["overdue"].push_back(Json{{"ref", o.ref},
+                                {"owner", o.owner},
+                                {"due", o.due.ToIso()},
+                                {"days_overdue", o.days_overdue}});
+  }
+  j["previous"] = d.previous ? Json{{"id", d.previous->id},
+                                    {"title", d.previous->title},
+                                    {"as_of", d.previous->as_of.ToIso()}}
+                             : Json(nullptr);
+  j["changes"] = Json::array();
+  for (const auto& c : d.changes) {
+    j["changes"].push_back(Json{
+        {"ref", c.ref}, {"owner", c.owner}, {"field", c.field}, {"from", c.from}, {"to", c.to}});
+  }
+  j["funding"] = Json::array();
+  for (const auto& f : d.funding) {
+    j["funding"].push_back(Json{{"owner", f.owner},
+                                {"item", f.item},
+                                {"period", f.period},
+                                {"cost", f.cost},
+                                {"funded", f.funded},
+                                {"gap", f.gap},
+                                {"currency", f.currency}});
+  }
+  j["funding_total"] =
+      Json{{"cost", d.funding_cost}, {"funded", d.funding_funded}, {"gap", d.funding_gap}};
+  j["timeline"] = Json::array();
+  for (const auto& t : d.timeline)
+    j["timeline"].push_back(Json{{"date", t.date.ToIso()}, {"implemented", t.implemented}});
+  j["states"] = Json::array();
+  for (const auto& s : d.states) {
+    j["states"].push_back(Json{{"ref", s.ref},
+                               {"owner", s.owner},
+                               {"response_status", Name(s.response_status)},
+                               {"implementation", Name(s.implementation)}});
+  }
+  return j;
+}
+
+// Reads one snapshot object. Missing keys keep their defaults (snapshots from
+// older versions stay readable); unknown keys and wrong types are errors, so a
+// corrupt or foreign snapshot is never rendered as if it were complete.
+class Reader {
+ public:
+  Reader(const Json& j, std::string path) : j_(j), path_(std::move(path)) {}
+
+  Error Bad(std::string_view key, std::string_view message) const {
+    return Error::Invalid("report snapshot: " + PathOf(key) + ": " + std::string(message));
+  }
+  std::string PathOf(std::string_view key) const {
+    if (key.empty()) return path_.empty() ? "(top level)" : path_;
+    return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+  }
+  Status Known(std::initializer_list<std::string_view> keys) const {
+    if (!j_.is_object()) return Fail(Bad("", "expected an object"));
+    for (const auto& [key, value] : j_.items())
+      if (std::find(keys.begin(), keys.end(), key) == keys.end())
+        return Fail(Bad("", "unknown key '" + key + "'"));
+    return {};
+  }
+  const Json* Find(std::string_view key) const {
+    auto it = j_.find(std::string(key));
+    return it == j_.end() || it->is_null() ? nullptr : &*it;
+  }
+  Status Str(std::string_view key, std::string* out) const {
+    const Json* v = Find(key);
+    if (!v) return {};
+    if (!v->is_string()) return Fail(Bad(key, "expected a string"));
+    *out = v->get<std::string>();
+    return {};
+  }
+  template <typename T>
+  Status Int(std::string_view key, T* out) const {
+    const Json* v = Find(key);
+    if (!v) return {};
+    if (!v->is_number_integer()) return Fail(Bad(key, "expected an integer"));
+    int64_t n = v->is_number_unsigned() && v->get<uint64_t>() > static_cast<uint64_t>(
+                                                                   std::numeric_limits<int64_t>::max())
+                    ? std::numeric_limits<int64_t>::max()
+                    : v->get<int64_t>();
+    if (n < std::numeric_limits<T>::min() || n > std::numeric_limits<T>::max())
+      return Fail(Bad(key, "number out of range"));
+    *out = static_cast<T>(n);
+    return {};
+  }
+  Status OptInt(std::string_view key, std::optional<int>* out) const {
+    if (!Find(key)) {
+      out->reset();
+      return {};
+    }
+    int v = 0;
+    RT_TRY(Int(key, &v));
+    *out = v;
+    return {};
+  }
+  Status DateOf(std::string_view key, Date* out) const {
+    std::string s;
+    if (!Find(key)) return {};
+    RT_TRY(Str(key, &s));
+    auto d = Date::ParseIso(s);
+    if (!d) return Fail(Bad(key, "'" + s + "' is not a date of the form YYYY-MM-DD"));
+    *out = *d;
+    return {};
+  }
+  Status OptDate(std::string_view key, std::optional<Date>* out) const {
+    if (!Find(key)) {
+      out->reset();
+      return {};
+    }
+    Date d;
+    RT_TRY(DateOf(key, &d));
+    *out = d;
+    return {};
+  }
+  template <typename T, typename Parse>
+  Status Enum(std::string_view key, Parse parse, T* out) const {
+    std::string s;
+    if (!Find(key)) return {};
+    RT_TRY(Str(key, &s));
+    auto v = parse(s);
+    if (!v) return Fail(Bad(key, "unknown value '" + s + "'"));
+    *out = *v;
+    return {};
+  }
+  // Calls `f(Reader)` for each element of the array `key`.
+  template <typename F>
+  Status Each(std::string_view key, F&& f) const {
+    const Json* v = Find(key);
+    if (!v) return {};
+    if (!v->is_array()) return Fail(Bad(key, "expected an array"));
+    for (size_t i = 0; i < v->size(); ++i)
+      RT_TRY(f(Reader((*v)[i], PathOf(key) + "[" + std::to_string(i) + "]")));
+    return {};
+  }
+  Result<Reader> Child(std::string_view key) const {
+    const Json* v = Find(key);
+    if (!v) return Reader(Json::object(), PathOf(key));
+    if (!v->is_object()) return Fail(Bad(key, "expected an object"));
+    return Reader(*v, PathOf(key));
+  }
+  bool Has(std::string_view key) const { return Find(key) != nullptr; }
+
+ private:
+  Json j_;  // a copy: snapshots are small, and it keeps Child() simple
+  std::string path_;
+};
+
+Status ReadItem(const Reader& r, ReportData::Item* item) {
+  RT_TRY(r.Known({"ref", "text", "owner", "tier", "response", "response_status",
+                  "implementation", "due", "note"}));
+  RT_TRY(r.Str("ref", &item->ref));
+  RT_TRY(r.Str("text", &item->text));
+  RT_TRY(r.Str("owner", &item->owner));
+  RT_TRY(r.Str("tier", &item->tier));
+  RT_TRY(r.Enum("response", ParseResponseKind, &item->response));
+  RT_TRY(r.Enum("response_status", ParseResponseStatus, &item->response_status));
+  RT_TRY(r.Enum("implementation", ParseImplementation, &item->implementation));
+  RT_TRY(r.OptDate("due", &item->due));
+  RT_TRY(r.Str("note", &item->note));
+  return {};
+}
+
+Status ReadGroups(const Reader& r, std::string_view key,
+                  std::vector<ReportData::OwnerGroup>* groups) {
+  return r.Each(key, [&](const Reader& g) -> Status {
+    RT_TRY(g.Known({"owner", "tier", "items"}));
+    ReportData::OwnerGroup group;
+    RT_TRY(g.Str("owner", &group.owner));
+    RT_TRY(g.Str("tier", &group.tier));
+    RT_TRY(g.Each("items", [&](const Reader& i) -> Status {
+      ReportData::Item item;
+      RT_TRY(ReadItem(i, &item));
+      group.items.push_back(std::move(item));
+      return {};
+    }));
+    groups->push_back(std::move(group));
+    return {};
+  });
+}
+
+Status ReadSnapshot(const Reader& r, ReportData* d) {
+  RT_TRY(r.Known({"format", "source", "as_of", "publication", "total", "implemented",
+                  "by_implementation", "by_response_status", "done", "central_government",
+                  "outstanding_other", "tiers", "overdue", "previous", "changes", "funding",
+                  "funding_total", "timeline", "states"}));
+  std::string format;
+  RT_TRY(r.Str("format", &format));
+  if (format != kSnapshotFormat)
+    return Fail(r.Bad("format", "expected \"" + std::string(kSnapshotFormat) + "\", found \"" +
+                                    format + "\""));
+
+  auto source = r.Child("source");
+  if (!source) return Fail(source.error());
+  RT_TRY(source->Known({"slug", "title", "kind", "author", "commissioned_by", "url", "notes",
+                        "date", "stated_total", "response_days"}));
+  RT_TRY(source->Str("slug", &d->slug));
+  RT_TRY(source->Str("title", &d->title));
+  RT_TRY(source->Str("kind", &d->kind));
+  RT_TRY(source->Str("author", &d->author));
+  RT_TRY(source->Str("commissioned_by", &d->commissioned_by));
+  RT_TRY(source->Str("url", &d->url));
+  RT_TRY(source->Str("notes", &d->notes));
+  RT_TRY(source->OptDate("date", &d->date));
+  RT_TRY(source->OptInt("stated_total", &d->stated_total));
+  RT_TRY(source->OptInt("response_days", &d->response_days));
+
+  if (!r.Has("as_of")) return Fail(r.Bad("as_of", "required"));
+  RT_TRY(r.DateOf("as_of", &d->as_of));
+
+  auto pub = r.Child("publication");
+  if (!pub) return Fail(pub.error());
+  RT_TRY(pub->Known({"id", "title", "ledger_seq", "ledger_hash"}));
+  RT_TRY(pub->Int("id", &d->publication_id));
+  RT_TRY(pub->Str("title", &d->publication_title));
+  RT_TRY(pub->Int("ledger_seq", &d->ledger_seq));
+  RT_TRY(pub->Str("ledger_hash", &d->ledger_hash));
+
+  RT_TRY(r.Int("total", &d->total));
+  RT_TRY(r.Int("implemented", &d->implemented));
+  auto bi = r.Child("by_implementation");
+  if (!bi) return Fail(bi.error());
+  RT_TRY(bi->Known({Name(kAllImplementations[0]), Name(kAllImplementations[1]),
+                    Name(kAllImplementations[2]), Name(kAllImplementations[3]),
+                    Name(kAllImplementations[4]), Name(kAllImplementations[5]),
+                    Name(kAllImplementations[6])}));
+  for (Implementation i : kAllImplementations)
+    RT_TRY(bi->Int(Name(i), &d->by_implementation[static_cast<int>(i)]));
+  auto br = r.Child("by_response_status");
+  if (!br) return Fail(br.error());
+  RT_TRY(br->Known({Name(kAllResponseStatuses[0]), Name(kAllResponseStatuses[1]),
+                    Name(kAllResponseStatuses[2]), Name(kAllResponseStatuses[3])}));
+  for (ResponseStatus s : kAllResponseStatuses)
+    RT_TRY(br->Int(Name(s), &d->by_response_status[static_cast<int>(s)]));
+
+  RT_TRY(r.Each("done", [&](const Reader& i) -> Status {
+    ReportData::Item item;
+    RT_TRY(ReadItem(i, &item));
+    d->done.push_back(std::move(item));
+    return {};
+  }));
+  RT_TRY(ReadGroups(r, "central_government", &d->central_government));
+  RT_TRY(ReadGroups(r, "outstanding_other", &d->outstanding_other));
+  RT_TRY(r.Each("tiers", [&](const Reader& t) -> Status {
+    RT_TRY(t.Known({"tier", "assignments", "implemented", "outstanding", "overdue"}));
+    ReportData::TierRow row;
+    RT_TRY(t.Str("tier", &row.tier));
+    RT_TRY(t.Int("assignments", &row.assignments));
+    RT_TRY(t.Int("implemented", &row.implemented));
+    RT_TRY(t.Int("outstanding", &row.outstanding));
+    RT_TRY(t.Int("overdue", &row.overdue));
+    d->tiers.push_back(std::move(row));
+    return {};
+  }));
+  RT_TRY(r.Each("overdue", [&](const Reader& o) -> Status {
+    RT_TRY(o.Known({"ref", "owner", "due", "days_overdue"}));
+    ReportData::OverdueRow row;
+    RT_TRY(o.Str("ref", &row.ref));
+    RT_TRY(o.Str("owner", &row.owner));
+    RT_TRY(o.DateOf("due", &row.due));
+    RT_TRY(o.Int("days_overdue", &row.days_overdue));
+    d->overdue.push_back(std::move(row));
+    return {};
+  }));
+  if (r.Has("previous")) {
+    auto prev = r.Child("previous");
+    if (!prev) return Fail(prev.error());
+    RT_TRY(prev->Known({"id", "title", "as_of"}));
+    ReportData::PreviousPublication p;
+    RT_TRY(prev->Int("id", &p.id));
+    RT_TRY(prev->Str("title", &p.title));
+    RT_TRY(prev->DateOf("as_of", &p.as_of));
+    d->previous = std::move(p);
+  }
+  RT_TRY(r.Each("changes", [&](const Reader& c) -> Status {
+    RT_TRY(c.Known({"ref", "owner", "field", "from", "to"}));
+    ReportData::Change change;
+    RT_TRY(c.Str("ref", &change.ref));
+    RT_TRY(c.Str("owner", &change.owner));
+    RT_TRY(c.Str("field", &change.field));
+    RT_TRY(c.Str("from", &change.from));
+    RT_TRY(c.Str("to", &change.to));
+    d->changes.push_back(std::move(change));
+    return {};
+  }));
+  RT_TRY(r.Each("funding", [&](const Reader& f) -> Status {
+    RT_TRY(f.Known({"owner", "item", "period", "cost", "funded", "gap", "currency"}));
+    ReportData::FundingRow row;
+    RT_TRY(f.Str("owner", &row.owner));
+    RT_TRY(f.Str("item", &row.item));
+    RT_TRY(f.Str("period", &row.period));
+    RT_TRY(f.Int("cost", &row.cost));
+    RT_TRY(f.Int("funded", &row.funded));
+    RT_TRY(f.Int("gap", &row.gap));
+    RT_TRY(f.Str("currency", &row.currency));
+    d->funding.push_back(std::move(row));
+    return {};
+  }));
+  auto ft = r.Child("funding_total");
+  if (!ft) return Fail(ft.error());
+  RT_TRY(ft->Known({"cost", "funded", "gap"}));
+  RT_TRY(ft->Int("cost", &d->funding_cost));
+  RT_TRY(ft->Int("funded", &d->funding_funded));
+  RT_TRY(ft->Int("gap", &d->funding_gap));
+  RT_TRY(r.Each("timeline", [&](const Reader& t) -> Status {
+    RT_TRY(t.Known({"date", "implemented"}));
+    ReportData::TimelinePoint p;
+    RT_TRY(t.DateOf("date", &p.date));
+    RT_TRY(t.Int("implemented", &p.implemented));
+    d->timeline.push_back(p);
+    return {};
+  }));
+  RT_TRY(r.Each("states", [&](const Reader& s) -> Status {
+    RT_TRY(s.Known({"ref", "owner", "response_status", "implementation"}));
+    ReportData::StateRow row;
+    RT_TRY(s.Str("ref", &row.ref));
+    RT_TRY(s.Str("owner", &row.owner));
+    RT_TRY(s.Enum("response_status", ParseResponseStatus, &row.response_status));
+    RT_TRY(s.Enum("implementation", ParseImplementation, &row.implementation));
+    d->states.push_back(std::move(row));
+    return {};
+  }));
+  return {};
+}
+
+}  // namespace
+
+Result<ReportFormat> ParseReportFormat(std::string_view name) {
+  if (name == "md" || name == "markdown") return ReportFormat::kMarkdown;
+  if (name == "html") return ReportFormat::kHtml;
+  if (name == "json") return ReportFormat::kJson;
+  return Fail(Error::Invalid("unknown report format '" + std::string(name) +
+                             "' (expected md, html or json)"));
+}
+
+std::string RenderReport(const ReportData& data, ReportFormat format) {
+  switch (format) {
+    case ReportFormat::kMarkdown:
+      return RenderMarkdown(BuildDoc(data, /*with_charts=*/false));
+    case ReportFormat::kHtml:
+      return RenderHtml(BuildDoc(data, /*with_charts=*/true), Title(data));
+    case ReportFormat::kJson:
+      return ReportToJson(data);
+  }
+  return std::string();
+}
+
+std::string ReportToJson(const ReportData& data) {
+  // Invalid UTF-8 (which validated input never holds) becomes U+FFFD rather
+  // than an exception.
+  return SnapshotJson(data).dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+}
+
+Result<ReportData> ReportFromJson(std::string_view json) {
+  Json j = Json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Fail(Error::Invalid("report snapshot: malformed JSON"));
+  ReportData d;
+  RT_TRY(ReadSnapshot(Reader(j, ""), &d));
+  return d;
+}
+
+}  // namespace rectrack
