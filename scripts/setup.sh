@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what rectrack needs from Debian 12's packages (when missing) and
+# builds it into build/. Safe to run again: it only does what is not done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  build-essential cmake pkg-config git ca-certificates tzdata
+  libsqlite3-dev sqlite3 libsodium-dev nlohmann-json3-dev libcli11-dev libfmt-dev
+  libhowardhinnant-date-dev libexpected-dev libkainjow-mustache-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}"
+cmake -S . -B build -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DRECTRACK_BENCH="${RECTRACK_BENCH:-OFF}" >/dev/null
+cmake --build build -j"$(nproc)"
+echo "setup: built build/rectrack"

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Sets everything up, then runs the whole test suite (unit, golden, bad-input,
+# end-to-end) with ctest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+cd build
+ctest --output-on-failure -j"$(nproc)" "$@"
