@@ -249,7 +249,8 @@ class DomBuilder : public nlohmann::json_sax<Json> {
   bool key(string_t& k) override {
     Frame& f = stack_.back();
     if (f.value->contains(k)) {
-      error_ = (f.path.empty() ? std::string() : f.path + ": ") + "duplicate key '" + k + "'";
+      std::string path = Path();
+      error_ = (path.empty() ? std::string() : path + ": ") + "duplicate key '" + k + "'";
       return false;
     }
     key_ = k;
@@ -267,10 +268,23 @@ class DomBuilder : public nlohmann::json_sax<Json> {
   size_t error_position() const { return error_position_; }
 
  private:
+  // The rectrack/1 format nests 7 deep; anything far deeper is not ours, and
+  // refusing it keeps memory bounded.
+  static constexpr size_t kMaxDepth = 64;
+
   struct Frame {
     Json* value;
-    std::string path;
+    std::string segment;  // "key" or "[3]": how the parent names this value
   };
+
+  std::string Path() const {
+    std::string path;
+    for (const Frame& f : stack_) {
+      if (!path.empty() && f.segment[0] != '[') path += ".";
+      path += f.segment;
+    }
+    return path;
+  }
 
   // Places `v` in the current container and returns where it now lives.
   std::pair<Json*, std::string> Place(Json v) {
@@ -280,22 +294,25 @@ class DomBuilder : public nlohmann::json_sax<Json> {
     }
     Frame& f = stack_.back();
     if (f.value->is_array()) {
-      std::string path = f.path + "[" + std::to_string(f.value->size()) + "]";
+      std::string segment = "[" + std::to_string(f.value->size()) + "]";
       f.value->push_back(std::move(v));
-      return {&f.value->back(), std::move(path)};
+      return {&f.value->back(), std::move(segment)};
     }
-    std::string path = f.path.empty() ? key_ : f.path + "." + key_;
     Json& slot = (*f.value)[key_];
     slot = std::move(v);
-    return {&slot, std::move(path)};
+    return {&slot, key_};
   }
   bool Add(Json v) {
     Place(std::move(v));
     return true;
   }
   bool Open(Json v) {
-    auto [where, path] = Place(std::move(v));
-    stack_.push_back({where, std::move(path)});
+    if (stack_.size() >= kMaxDepth) {
+      error_ = "nested more than " + std::to_string(kMaxDepth) + " levels deep";
+      return false;
+    }
+    auto [where, segment] = Place(std::move(v));
+    stack_.push_back({where, std::move(segment)});
     return true;
   }
   bool Close() {

@@ -393,6 +393,21 @@ TEST(NativeJsonTest, SyntaxErrorsGiveLineAndColumn) {
   EXPECT_EQ(e.rfind("f.json:1:", 0), 0u) << e;
 }
 
+TEST(NativeJsonTest, ByteOrderMarkIsAccepted) {
+  EXPECT_TRUE(Read("\xEF\xBB\xBF{\"format\": \"rectrack/1\"}"));
+}
+
+TEST(NativeJsonTest, DeepNestingIsRefusedNotExhausted) {
+  std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  EXPECT_EQ(ErrorOf(deep), "f.json: nested more than 64 levels deep");
+}
+
+TEST(NativeJsonTest, TrailingTextIsAnError) {
+  std::string e = ErrorOf("{\"format\": \"rectrack/1\"}\n{}");
+  EXPECT_EQ(e.rfind("f.json:2:1: ", 0), 0u) << e;
+  EXPECT_NE(e.find("expected end of input"), std::string::npos) << e;
+}
+
 TEST(FlatCsvTest, OneRowPerAssignmentWithQuoting) {
   std::string csv = WriteFlatCsv(RichBatch());
   const std::string header =
