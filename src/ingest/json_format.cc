@@ -35,13 +35,27 @@ void AppendString(std::string_view s, std::string* out) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       switch (c) {
-        case '"': *out += "\\\""; break;
-        case '\\': *out += "\\\\"; break;
-        case '\b': *out += "\\b"; break;
-        case '\f': *out += "\\f"; break;
-        case '\n': *out += "\\n"; break;
-        case '\r': *out += "\\r"; break;
-        case '\t': *out += "\\t"; break;
+        case '"':
+          *out += "\\\"";
+          break;
+        case '\\':
+          *out += "\\\\";
+          break;
+        case '\b':
+          *out += "\\b";
+          break;
+        case '\f':
+          *out += "\\f";
+          break;
+        case '\n':
+          *out += "\\n";
+          break;
+        case '\r':
+          *out += "\\r";
+          break;
+        case '\t':
+          *out += "\\t";
+          break;
         default:
           if (c < 0x20 || c == 0x7f) {
             *out += "\\u00";
@@ -383,8 +397,8 @@ class Obj {
     for (const auto& [key, value] : j_.items()) {
       if (std::find(known.begin(), known.end(), key) == known.end()) {
         return Fail(Error::Invalid(label_ + ": " + (path_.empty() ? "" : path_ + ": ") +
-                                   "unknown key '" + key + "' (expected one of: " +
-                                   JoinNames(known) + ")"));
+                                   "unknown key '" + key +
+                                   "' (expected one of: " + JoinNames(known) + ")"));
       }
     }
     return {};
@@ -478,8 +492,8 @@ class Obj {
     if (!v) {
       std::vector<std::string> names;
       for (const auto& e : all) names.emplace_back(Name(e));
-      return Fail(Bad(key, "unknown value '" + *s + "' (expected one of: " + JoinNames(names) +
-                               ")"));
+      return Fail(
+          Bad(key, "unknown value '" + *s + "' (expected one of: " + JoinNames(names) + ")"));
     }
     return std::optional<T>(*v);
   }
@@ -491,7 +505,7 @@ class Obj {
 };
 
 constexpr UpdateState kAllUpdateStates[] = {UpdateState::kSubmitted, UpdateState::kValidated,
-                                           UpdateState::kReturned};
+                                            UpdateState::kReturned};
 
 Result<std::optional<ResponseKind>> OptResponse(const Obj& o, std::string_view key) {
   return o.OptEnum<ResponseKind>(key, ParseResponseKind, kAllResponseKinds);
@@ -504,12 +518,11 @@ Result<std::optional<Implementation>> OptImplementation(const Obj& o, std::strin
 }
 
 // Assigns *value from a Result, or returns its error from the enclosing function.
-#define RT_ASSIGN(lhs, expr)                                    \
-  do {                                                          \
-    auto rt_assign_result_ = (expr);                            \
-    if (!rt_assign_result_)                                     \
-      return ::rectrack::Fail(std::move(rt_assign_result_.error())); \
-    lhs = std::move(*rt_assign_result_);                        \
+#define RT_ASSIGN(lhs, expr)                                                               \
+  do {                                                                                     \
+    auto rt_assign_result_ = (expr);                                                       \
+    if (!rt_assign_result_) return ::rectrack::Fail(std::move(rt_assign_result_.error())); \
+    lhs = std::move(*rt_assign_result_);                                                   \
   } while (0)
 
 Result<Update> ReadUpdate(const Obj& o) {
@@ -561,8 +574,7 @@ Result<ImportBatch::AssignmentIn> ReadAssignment(const Obj& o) {
 }
 
 Result<ImportBatch::RecommendationIn> ReadRecommendation(const Obj& o) {
-  RT_TRY(o.CheckKeys(
-      {"ref", "text", "themes", "made", "target", "made_by", "url", "assignments"}));
+  RT_TRY(o.CheckKeys({"ref", "text", "themes", "made", "target", "made_by", "url", "assignments"}));
   ImportBatch::RecommendationIn in;
   Recommendation& r = in.recommendation;
   RT_ASSIGN(r.ref, o.RequiredStr("ref"));
@@ -577,8 +589,8 @@ Result<ImportBatch::RecommendationIn> ReadRecommendation(const Obj& o) {
     auto assignment = ReadAssignment(a);
     if (!assignment) return Fail(assignment.error());
     if (!owners.insert(assignment->owner).second)
-      return Fail(a.Bad("owner", "'" + assignment->owner +
-                                     "' is already assigned this recommendation"));
+      return Fail(
+          a.Bad("owner", "'" + assignment->owner + "' is already assigned this recommendation"));
     in.assignments.push_back(std::move(*assignment));
     return {};
   }));
@@ -708,8 +720,7 @@ Result<ImportBatch> ReadNativeJson(std::string_view utf8, const std::string& fil
   bool ok = Json::sax_parse(utf8, &builder, nlohmann::detail::input_format_t::json,
                             /*strict=*/true, /*ignore_comments=*/false);
   if (!ok) {
-    if (!builder.error().empty())
-      return Fail(Error::Invalid(file_label + ": " + builder.error()));
+    if (!builder.error().empty()) return Fail(Error::Invalid(file_label + ": " + builder.error()));
     auto [line, column] = LineColumn(utf8, builder.error_position());
     return Fail(Error::Invalid(file_label + ":" + std::to_string(line) + ":" +
                                std::to_string(column) + ": " +
@@ -720,11 +731,10 @@ Result<ImportBatch> ReadNativeJson(std::string_view utf8, const std::string& fil
                                std::string(kFormat) + "\""));
   Obj top(root, "", file_label);
   const Json* format = top.Find("format");
-  if (!format)
-    return Fail(top.Bad("format", "required (\"" + std::string(kFormat) + "\")"));
+  if (!format) return Fail(top.Bad("format", "required (\"" + std::string(kFormat) + "\")"));
   if (!format->is_string() || format->get<std::string>() != kFormat)
-    return Fail(top.Bad("format", "expected \"" + std::string(kFormat) + "\", found " +
-                                      format->dump()));
+    return Fail(
+        top.Bad("format", "expected \"" + std::string(kFormat) + "\", found " + format->dump()));
   RT_TRY(top.CheckKeys({"format", "owners", "aliases", "sources"}));
 
   ImportBatch batch;
@@ -738,8 +748,8 @@ Result<ImportBatch> ReadNativeJson(std::string_view utf8, const std::string& fil
     if (o.Find("tier")) {
       RT_ASSIGN(owner.tier, o.Str("tier"));
       if (!IsTier(owner.tier))
-        return Fail(o.Bad("tier", "unknown tier '" + owner.tier + "' (expected one of: " +
-                                      JoinNames(kTiers) + ")"));
+        return Fail(o.Bad("tier", "unknown tier '" + owner.tier +
+                                      "' (expected one of: " + JoinNames(kTiers) + ")"));
     }
     RT_ASSIGN(owner.aliases, o.Strings("aliases"));
     batch.owners.push_back(std::move(owner));
@@ -779,10 +789,10 @@ std::string WriteFlatCsv(const ImportBatch& batch) {
   }
 
   std::string out;
-  AppendCsvRow({"source", "source_title", "kind", "ref", "text", "owner", "tier", "made", "due",
-                "status", "implementation", "response", "response_text", "theme", "url",
-                "raw_status"},
-               &out);
+  AppendCsvRow(
+      {"source", "source_title", "kind", "ref", "text", "owner", "tier", "made", "due", "status",
+       "implementation", "response", "response_text", "theme", "url", "raw_status"},
+      &out);
   for (const auto& s : batch.sources) {
     for (const auto& r : s.recommendations) {
       const Recommendation& rec = r.recommendation;
@@ -800,13 +810,12 @@ std::string WriteFlatCsv(const ImportBatch& batch) {
         const Assignment& as = a.assignment;
         auto tier = tier_of.find(a.owner);
         std::vector<std::string> row = common;
-        row.insert(row.end(),
-                   {a.owner, tier == tier_of.end() ? std::string() : tier->second,
-                    OptionalIso(rec.made), OptionalIso(as.due),
-                    std::string(Name(as.initial.recorded_status)),
-                    std::string(Name(as.initial.implementation)),
-                    std::string(Name(as.initial.response)), as.initial.response_text,
-                    Join(rec.themes, ";"), rec.url, as.raw_status});
+        row.insert(
+            row.end(),
+            {a.owner, tier == tier_of.end() ? std::string() : tier->second, OptionalIso(rec.made),
+             OptionalIso(as.due), std::string(Name(as.initial.recorded_status)),
+             std::string(Name(as.initial.implementation)), std::string(Name(as.initial.response)),
+             as.initial.response_text, Join(rec.themes, ";"), rec.url, as.raw_status});
         AppendCsvRow(row, &out);
       }
     }

@@ -38,7 +38,9 @@ ImportBatch RichBatch() {
 
   ImportBatch::RecommendationIn r;
   r.recommendation.ref = "R1";
-  r.recommendation.text = "Fund the NICC grant in full (\xC2\xA3" "346m a year) <now>";
+  r.recommendation.text =
+      "Fund the NICC grant in full (\xC2\xA3"
+      "346m a year) <now>";
   r.recommendation.themes = {"policing", "funding"};
   r.recommendation.made = D("2016-10-28");
   r.recommendation.target = D("2017-10-28");
@@ -61,7 +63,10 @@ ImportBatch RichBatch() {
   u.response_text = "Still refused.";
   u.response_status = ResponseStatus::kResponded;
   u.implementation = Implementation::kNotImplemented;
-  u.narrative = "Costs \xC2\xA3" "346m, receives \xC2\xA3" "174m.";
+  u.narrative =
+      "Costs \xC2\xA3"
+      "346m, receives \xC2\xA3"
+      "174m.";
   u.evidence = {"https://example.org/a", "https://example.org/b"};
   u.author = "MOPAC";
   u.state = UpdateState::kReturned;
@@ -89,7 +94,9 @@ ImportBatch RichBatch() {
   f.line.cost = 346000000;
   f.line.funded = 174000000;
   f.line.currency = "GBP";
-  f.line.note = "Met bid: \xC2\xA3" "345.5m";
+  f.line.note =
+      "Met bid: \xC2\xA3"
+      "345.5m";
   s.funding = {f};
   s.publications = {{"Baseline", D("2016-10-28")}, {"One year on", D("2017-10-25")}};
 
@@ -145,8 +152,8 @@ TEST(NativeJsonTest, RoundTripKeepsEveryField) {
   EXPECT_EQ(r.recommendation.target, D("2017-10-28"));
   ASSERT_EQ(r.assignments.size(), 2u);
   const auto& a = r.assignments[0];
-  EXPECT_EQ(a.assignment.initial, RichBatch().sources[0].recommendations[0].assignments[0]
-                                      .assignment.initial);
+  EXPECT_EQ(a.assignment.initial,
+            RichBatch().sources[0].recommendations[0].assignments[0].assignment.initial);
   EXPECT_EQ(a.assignment.raw_response, "refused");
   ASSERT_EQ(a.updates.size(), 2u);
   EXPECT_EQ(a.updates[0].state, UpdateState::kReturned);
@@ -242,7 +249,9 @@ TEST(NativeJsonTest, EscapesJsonAndKeepsUtf8) {
   EXPECT_NE(out.find(R"(Line one\nLine two)"), std::string::npos);
   EXPECT_NE(out.find(R"(Control chars \u0001 and DEL \u007f)"), std::string::npos);
   EXPECT_NE(out.find("London\xE2\x80\x99s"), std::string::npos);  // kept, not \u2019
-  EXPECT_NE(out.find("\xC2\xA3" "346m a year) <now>"), std::string::npos);
+  EXPECT_NE(out.find("\xC2\xA3"
+                     "346m a year) <now>"),
+            std::string::npos);
 }
 
 TEST(NativeJsonTest, InvalidUtf8IsReplacedSoOutputStaysReadable) {
@@ -254,8 +263,7 @@ TEST(NativeJsonTest, InvalidUtf8IsReplacedSoOutputStaysReadable) {
   std::string out = WriteNativeJson(b);
   auto r = Read(out);
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->sources[0].source.title,
-            "Bad \xEF\xBF\xBD byte and cut \xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_EQ(r->sources[0].source.title, "Bad \xEF\xBF\xBD byte and cut \xEF\xBF\xBD\xEF\xBF\xBD");
 }
 
 TEST(NativeJsonTest, DefaultsForOmittedFields) {
@@ -288,10 +296,12 @@ TEST(NativeJsonTest, UnknownValueNamesFileAndPath) {
   EXPECT_NE(ErrorOf(OneAssignment(R"("owner": "HO", "status": "late")"))
                 .find("assignments[0].status: unknown value 'late'"),
             std::string::npos);
-  EXPECT_NE(ErrorOf(OneAssignment(
-                R"("owner": "HO", "updates": [{"date": "2017-01-01"}, {"date": "2017-01-02", "state": "ok"}])"))
-                .find("assignments[0].updates[1].state: unknown value 'ok'"),
-            std::string::npos);
+  EXPECT_NE(
+      ErrorOf(
+          OneAssignment(
+              R"("owner": "HO", "updates": [{"date": "2017-01-01"}, {"date": "2017-01-02", "state": "ok"}])"))
+          .find("assignments[0].updates[1].state: unknown value 'ok'"),
+      std::string::npos);
 }
 
 TEST(NativeJsonTest, UnknownKeyIsATypo) {
@@ -374,7 +384,8 @@ TEST(NativeJsonTest, Duplicates) {
 }
 
 TEST(NativeJsonTest, SyntaxErrorsGiveLineAndColumn) {
-  std::string e = ErrorOf("{\n  \"format\": \"rectrack/1\",\n  \"sources\": [\n    {\"slug\": tru}\n");
+  std::string e =
+      ErrorOf("{\n  \"format\": \"rectrack/1\",\n  \"sources\": [\n    {\"slug\": tru}\n");
   EXPECT_EQ(e.rfind("f.json:4:", 0), 0u) << e;
   EXPECT_NE(e.find("syntax error"), std::string::npos) << e;
   EXPECT_EQ(e.find("json.exception"), std::string::npos) << e;
@@ -417,11 +428,13 @@ TEST(FlatCsvTest, OneRowPerAssignmentWithQuoting) {
   std::string rest = csv.substr(header.size());
   EXPECT_EQ(rest,
             "harris-2016,An independent review of London\xE2\x80\x99s preparedness,review,R1,"
-            "Fund the NICC grant in full (\xC2\xA3" "346m a year) <now>,Home Office,"
+            "Fund the NICC grant in full (\xC2\xA3"
+            "346m a year) <now>,Home Office,"
             "central_government,2016-10-28,2016-12-23,responded,not_implemented,rejected,"
             "Ministers refused.,policing;funding,https://example.org/r1,not taken forward\n"
             "harris-2016,An independent review of London\xE2\x80\x99s preparedness,review,R1,"
-            "Fund the NICC grant in full (\xC2\xA3" "346m a year) <now>,Met,emergency_service,"
+            "Fund the NICC grant in full (\xC2\xA3"
+            "346m a year) <now>,Met,emergency_service,"
             "2016-10-28,,pending,implemented,none,,policing;funding,https://example.org/r1,\n"
             "harris-2016,An independent review of London\xE2\x80\x99s preparedness,review,R2,"
             "Control chars \x01 and DEL \x7f stay data,,,,,,,,,,,\n");

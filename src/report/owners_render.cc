@@ -147,9 +147,12 @@ Result<TableFormat> ParseTableFormat(std::string_view name) {
 
 std::string RenderOwners(const std::vector<OwnerRow>& rows, TableFormat format) {
   switch (format) {
-    case TableFormat::kTable: return RenderTable(rows);
-    case TableFormat::kCsv: return RenderCsv(rows);
-    case TableFormat::kJson: return RenderJson(rows);
+    case TableFormat::kTable:
+      return RenderTable(rows);
+    case TableFormat::kCsv:
+      return RenderCsv(rows);
+    case TableFormat::kJson:
+      return RenderJson(rows);
   }
   return std::string();
 }

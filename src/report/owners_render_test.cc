@@ -98,8 +98,7 @@ TEST(OwnersRenderTest, TableAlignsByCharactersNotBytes) {
   EXPECT_EQ(lines[1].rfind("Home Office          central_government     12          9", 0), 0u)
       << table;
   // "é" is two bytes but one column: the tier column still lines up.
-  EXPECT_EQ(lines[2].rfind("Préfecture, \"Paris\"  international           1          0", 0),
-            0u)
+  EXPECT_EQ(lines[2].rfind("Préfecture, \"Paris\"  international           1          0", 0), 0u)
       << table;
   // Numbers are right-aligned under their headers; the median column ends each line.
   EXPECT_TRUE(lines[0].ends_with("median_days_since_progress"));

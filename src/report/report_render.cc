@@ -41,11 +41,11 @@ struct Table {
 struct Block {
   enum Kind { kHeading, kParagraph, kHeadline, kDetails, kTable, kChart };
   Kind kind = kParagraph;
-  int level = 2;                               // kHeading
-  std::string text;                            // kHeading; kChart: the SVG
-  Runs runs;                                   // kParagraph, kHeadline
+  int level = 2;                                      // kHeading
+  std::string text;                                   // kHeading; kChart: the SVG
+  Runs runs;                                          // kParagraph, kHeadline
   std::vector<std::pair<std::string, Runs>> details;  // kDetails
-  Table table;                                 // kTable
+  Table table;                                        // kTable
 };
 
 class Doc {
@@ -116,8 +116,17 @@ std::string MdEscape(std::string_view s, bool in_cell) {
   for (size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
     switch (c) {
-      case '\\': case '`': case '*': case '_': case '[': case ']': case '<': case '>':
-      case '|': case '#': case '~':
+      case '\\':
+      case '`':
+      case '*':
+      case '_':
+      case '[':
+      case ']':
+      case '<':
+      case '>':
+      case '|':
+      case '#':
+      case '~':
         out.push_back('\\');
         out.push_back(c);
         break;
@@ -138,8 +147,12 @@ std::string MdRuns(const Runs& runs) {
   std::string out;
   for (const Run& r : runs) {
     switch (r.style) {
-      case Run::kPlain: out += MdEscape(r.text, false); break;
-      case Run::kStrong: out += "**" + MdEscape(r.text, false) + "**"; break;
+      case Run::kPlain:
+        out += MdEscape(r.text, false);
+        break;
+      case Run::kStrong:
+        out += "**" + MdEscape(r.text, false) + "**";
+        break;
       case Run::kCode: {
         // Code spans cannot escape backticks; ledger hashes and ids have none.
         std::string t = r.text;
@@ -252,14 +265,20 @@ std::string HtmlRuns(const Runs& runs) {
   std::string out;
   for (const Run& r : runs) {
     switch (r.style) {
-      case Run::kPlain: out += HtmlText(r.text); break;
-      case Run::kStrong: out += "<strong>" + HtmlText(r.text) + "</strong>"; break;
-      case Run::kCode: out += "<code>" + HtmlText(r.text) + "</code>"; break;
+      case Run::kPlain:
+        out += HtmlText(r.text);
+        break;
+      case Run::kStrong:
+        out += "<strong>" + HtmlText(r.text) + "</strong>";
+        break;
+      case Run::kCode:
+        out += "<code>" + HtmlText(r.text) + "</code>";
+        break;
       case Run::kLink:
         // Only web addresses become links: "javascript:" and the like stay text.
-        out += IsWebUrl(r.text) ? "<a href=\"" + HtmlEscape(r.text) + "\">" +
-                                      HtmlEscape(r.text) + "</a>"
-                                : HtmlText(r.text);
+        out += IsWebUrl(r.text)
+                   ? "<a href=\"" + HtmlEscape(r.text) + "\">" + HtmlEscape(r.text) + "</a>"
+                   : HtmlText(r.text);
         break;
     }
   }
@@ -286,7 +305,8 @@ std::string RenderHtml(const Doc& doc, std::string_view title) {
   std::string out =
       "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-      "<title>" + HtmlEscape(title) + "</title>\n<style>" + std::string(kCss) +
+      "<title>" +
+      HtmlEscape(title) + "</title>\n<style>" + std::string(kCss) +
       "</style>\n</head>\n<body>\n<main>\n";
   for (const Block& b : doc.blocks()) {
     switch (b.kind) {
@@ -311,8 +331,7 @@ std::string RenderHtml(const Doc& doc, std::string_view title) {
         const Table& t = b.table;
         out += "<table>\n<caption>" + HtmlText(t.caption) + "</caption>\n<thead>\n<tr>";
         for (size_t c = 0; c < t.headers.size(); ++c)
-          out += "<th scope=\"col\"" + HtmlCellAttrs(t, c) + ">" + HtmlText(t.headers[c]) +
-                 "</th>";
+          out += "<th scope=\"col\"" + HtmlCellAttrs(t, c) + ">" + HtmlText(t.headers[c]) + "</th>";
         out += "</tr>\n</thead>\n<tbody>\n";
         size_t body_rows = t.total_row ? t.rows.size() - 1 : t.rows.size();
         for (size_t r = 0; r < body_rows; ++r) out += HtmlRow(t, t.rows[r]);
@@ -340,8 +359,7 @@ std::string Title(const ReportData& d) {
 // What to call the source in a sentence: "The review made 127 recommendations".
 std::string SourceNoun(std::string_view kind) {
   std::string k = ToLowerAscii(kind);
-  if (k == "review" || k == "inquiry" || k == "audit" || k == "inquest" || k == "report")
-    return k;
+  if (k == "review" || k == "inquiry" || k == "audit" || k == "inquest" || k == "report") return k;
   if (k == "pfd") return "report";
   if (k == "upr") return "review";
   return "source";
@@ -456,14 +474,14 @@ Doc BuildDoc(const ReportData& d, bool with_charts) {
 
   // Changes since the previous publication.
   if (d.previous) {
-    doc.Heading(2, "What changed since " + d.previous->title + " (" + d.previous->as_of.ToLong() +
-                       ")");
+    doc.Heading(
+        2, "What changed since " + d.previous->title + " (" + d.previous->as_of.ToLong() + ")");
     Table t;
     t.caption = "Changes since " + d.previous->title;
     t.headers = {"Ref", "Owner", "Change", "From", "To"};
     for (const auto& c : d.changes)
-      t.rows.push_back({c.ref, c.owner, c.field, ChangeValue(c.field, c.from),
-                        ChangeValue(c.field, c.to)});
+      t.rows.push_back(
+          {c.ref, c.owner, c.field, ChangeValue(c.field, c.from), ChangeValue(c.field, c.to)});
     doc.TableOrNone(std::move(t));
   } else {
     doc.Heading(2, "What changed since the last update");
@@ -502,8 +520,7 @@ Doc BuildDoc(const ReportData& d, bool with_charts) {
   overdue.headers = {"Ref", "Owner", "Due", "Days overdue"};
   overdue.numeric = {false, false, false, true};
   for (const auto& o : d.overdue)
-    overdue.rows.push_back(
-        {o.ref, o.owner, o.due.ToLong(), WithThousands(o.days_overdue)});
+    overdue.rows.push_back({o.ref, o.owner, o.due.ToLong(), WithThousands(o.days_overdue)});
   doc.TableOrNone(std::move(overdue));
 
   // Funding.
@@ -522,8 +539,8 @@ Doc BuildDoc(const ReportData& d, bool with_charts) {
   if (!funding.rows.empty()) {
     // Sums across currencies mean nothing in money; show bare numbers then.
     auto total = [&](int64_t v) { return one_currency ? Money(v, currency) : WithThousands(v); };
-    funding.rows.push_back({"Total", "", "", total(d.funding_cost), total(d.funding_funded),
-                            total(d.funding_gap)});
+    funding.rows.push_back(
+        {"Total", "", "", total(d.funding_cost), total(d.funding_funded), total(d.funding_gap)});
     funding.total_row = true;
   }
   doc.TableOrNone(std::move(funding));
@@ -537,8 +554,9 @@ Doc BuildDoc(const ReportData& d, bool with_charts) {
                   {Run::kCode, std::to_string(d.ledger_seq)},
                   {Run::kPlain, " with hash "},
                   {Run::kCode, d.ledger_hash.empty() ? "(none)" : d.ledger_hash},
-                  {Run::kPlain, ". The ledger is hash-chained: any later edit to the history "
-                                "before this entry would change this hash."}});
+                  {Run::kPlain,
+                   ". The ledger is hash-chained: any later edit to the history "
+                   "before this entry would change this hash."}});
   } else {
     doc.Para("Draft: not published, so not pinned to the ledger.");
   }
@@ -698,10 +716,11 @@ class Reader {
     const Json* v = Find(key);
     if (!v) return {};
     if (!v->is_number_integer()) return Fail(Bad(key, "expected an integer"));
-    int64_t n = v->is_number_unsigned() && v->get<uint64_t>() > static_cast<uint64_t>(
-                                                                   std::numeric_limits<int64_t>::max())
-                    ? std::numeric_limits<int64_t>::max()
-                    : v->get<int64_t>();
+    int64_t n =
+        v->is_number_unsigned() &&
+                v->get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())
+            ? std::numeric_limits<int64_t>::max()
+            : v->get<int64_t>();
     if (n < std::numeric_limits<T>::min() || n > std::numeric_limits<T>::max())
       return Fail(Bad(key, "number out of range"));
     *out = static_cast<T>(n);
@@ -770,8 +789,8 @@ class Reader {
 };
 
 Status ReadItem(const Reader& r, ReportData::Item* item) {
-  RT_TRY(r.Known({"ref", "text", "owner", "tier", "response", "response_status",
-                  "implementation", "due", "note"}));
+  RT_TRY(r.Known({"ref", "text", "owner", "tier", "response", "response_status", "implementation",
+                  "due", "note"}));
   RT_TRY(r.Str("ref", &item->ref));
   RT_TRY(r.Str("text", &item->text));
   RT_TRY(r.Str("owner", &item->owner));
@@ -810,8 +829,8 @@ Status ReadSnapshot(const Reader& r, ReportData* d) {
   std::string format;
   RT_TRY(r.Str("format", &format));
   if (format != kSnapshotFormat)
-    return Fail(r.Bad("format", "expected \"" + std::string(kSnapshotFormat) + "\", found \"" +
-                                    format + "\""));
+    return Fail(r.Bad(
+        "format", "expected \"" + std::string(kSnapshotFormat) + "\", found \"" + format + "\""));
 
   auto source = r.Child("source");
   if (!source) return Fail(source.error());

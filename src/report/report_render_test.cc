@@ -66,24 +66,25 @@ ReportData Rich() {
   d.by_implementation[static_cast<int>(Implementation::kNotImplemented)] = 1;
   d.by_response_status[static_cast<int>(ResponseStatus::kResponded)] = 2;
   d.by_response_status[static_cast<int>(ResponseStatus::kOverdue)] = 1;
-  d.done = {Item("R7", "Deploy Project Servator | across London", "Metropolitan Police",
-                 "emergency_service", ResponseKind::kAccepted, ResponseStatus::kResponded,
-                 Implementation::kImplemented),
-            Item("R9", "Clarify the Mayor's role in COBR", "Cabinet Office", "central_government",
-                 ResponseKind::kAccepted, ResponseStatus::kResponded,
-                 Implementation::kImplemented)};
-  d.central_government = {
-      {"Home Office",
-       "central_government",
-       {Item("R1", "Fund the NICC grant in full <script>alert(1)</script>", "Home Office",
-             "central_government", ResponseKind::kRejected, ResponseStatus::kResponded,
-             Implementation::kNotImplemented, "Costs \xC2\xA3" "346m;\nreceives \xC2\xA3" "174m.")}}};
+  d.done = {
+      Item("R7", "Deploy Project Servator | across London", "Metropolitan Police",
+           "emergency_service", ResponseKind::kAccepted, ResponseStatus::kResponded,
+           Implementation::kImplemented),
+      Item("R9", "Clarify the Mayor's role in COBR", "Cabinet Office", "central_government",
+           ResponseKind::kAccepted, ResponseStatus::kResponded, Implementation::kImplemented)};
+  d.central_government = {{"Home Office",
+                           "central_government",
+                           {Item("R1", "Fund the NICC grant in full <script>alert(1)</script>",
+                                 "Home Office", "central_government", ResponseKind::kRejected,
+                                 ResponseStatus::kResponded, Implementation::kNotImplemented,
+                                 "Costs \xC2\xA3"
+                                 "346m;\nreceives \xC2\xA3"
+                                 "174m.")}}};
   d.outstanding_other = {
       {"Port of London Authority",
        "regulator",
-       {Item("R12", "Widen the remit to include security", "Port of London Authority",
-             "regulator", ResponseKind::kNone, ResponseStatus::kOverdue,
-             Implementation::kNotStarted)}}};
+       {Item("R12", "Widen the remit to include security", "Port of London Authority", "regulator",
+             ResponseKind::kNone, ResponseStatus::kOverdue, Implementation::kNotStarted)}}};
   d.tiers = {{"central_government", 2, 1, 1, 0}, {"regulator", 1, 0, 1, 1}};
   d.overdue = {{"R12", "Port of London Authority", D("2016-12-23"), 306}};
   d.previous = ReportData::PreviousPublication{1, "Baseline", D("2016-10-28")};
@@ -95,9 +96,9 @@ ReportData Rich() {
   d.funding_funded = 174000000;
   d.funding_gap = 174500000;
   d.timeline = {{D("2016-10-28"), 0}, {D("2017-03-01"), 1}, {D("2017-09-01"), 2}};
-  d.states = {{"R1", "Home Office", ResponseStatus::kResponded, Implementation::kNotImplemented},
-              {"R7", "Metropolitan Police", ResponseStatus::kResponded,
-               Implementation::kImplemented}};
+  d.states = {
+      {"R1", "Home Office", ResponseStatus::kResponded, Implementation::kNotImplemented},
+      {"R7", "Metropolitan Police", ResponseStatus::kResponded, Implementation::kImplemented}};
   return d;
 }
 
@@ -118,8 +119,9 @@ TEST(ReportRenderTest, HeadlineRoundsDown) {
   std::string md = Md(d);
   EXPECT_TRUE(Contains(md, "**2 of 3 recommendations implemented (66%)**")) << md;
   EXPECT_TRUE(Contains(md, "The review made 127 recommendations; 3 of them are itemised here."));
-  EXPECT_TRUE(Contains(Html(d), "<div class=\"panel\">\n<p>2 of 3 recommendations implemented "
-                                "(66%)</p>"));
+  EXPECT_TRUE(Contains(Html(d),
+                       "<div class=\"panel\">\n<p>2 of 3 recommendations implemented "
+                       "(66%)</p>"));
 }
 
 TEST(ReportRenderTest, StatedTotalLineOnlyWhenItDiffers) {
@@ -151,8 +153,9 @@ TEST(ReportRenderTest, TitleAndAsOf) {
                      0),
             0u)
       << md;
-  EXPECT_TRUE(Contains(Html(d), "<title>Progress update: An independent review of "
-                                "London\xE2\x80\x99s preparedness</title>"));
+  EXPECT_TRUE(Contains(Html(d),
+                       "<title>Progress update: An independent review of "
+                       "London\xE2\x80\x99s preparedness</title>"));
 }
 
 TEST(ReportRenderTest, SourceDetails) {
@@ -180,8 +183,7 @@ TEST(ReportRenderTest, OnlyWebAddressesBecomeLinks) {
 TEST(ReportRenderTest, StatusBreakdownUsesLabels) {
   std::string md = Md(Rich());
   EXPECT_TRUE(Contains(md, "| " + std::string(Label(Implementation::kImplemented)) + " | 2 |"));
-  EXPECT_TRUE(
-      Contains(md, "| " + std::string(Label(Implementation::kNotImplemented)) + " | 1 |"));
+  EXPECT_TRUE(Contains(md, "| " + std::string(Label(Implementation::kNotImplemented)) + " | 1 |"));
   EXPECT_TRUE(Contains(md, "| " + std::string(Label(ResponseStatus::kOverdue)) + " | 1 |"));
   EXPECT_TRUE(Contains(md, "| " + std::string(Label(ResponseStatus::kPartial)) + " | 0 |"));
   EXPECT_TRUE(Contains(md, "| --- | ---: |"));
@@ -190,11 +192,14 @@ TEST(ReportRenderTest, StatusBreakdownUsesLabels) {
 TEST(ReportRenderTest, MarkdownEscapesCells) {
   std::string md = Md(Rich());
   // '|' would split the cell; '<' would open raw HTML; newlines would end the row.
-  EXPECT_TRUE(Contains(md, "| R7 | Deploy Project Servator \\| across London | Metropolitan "
-                           "Police |"))
+  EXPECT_TRUE(Contains(md,
+                       "| R7 | Deploy Project Servator \\| across London | Metropolitan "
+                       "Police |"))
       << md;
   EXPECT_TRUE(Contains(md, "in full \\<script\\>alert(1)\\</script\\>"));
-  EXPECT_TRUE(Contains(md, "Costs \xC2\xA3" "346m;<br>receives"));
+  EXPECT_TRUE(Contains(md,
+                       "Costs \xC2\xA3"
+                       "346m;<br>receives"));
   EXPECT_FALSE(Contains(md, "<script>"));
   // Every table row has as many cell separators as its header.
   size_t start = md.find("| Ref | Recommendation | Implementation | Response | Note |");
@@ -214,16 +219,17 @@ TEST(ReportRenderTest, HtmlEscapesAllText) {
   EXPECT_FALSE(Contains(html, "<b>"));
   EXPECT_FALSE(Contains(html, "<Office>"));
   EXPECT_TRUE(Contains(html, "&lt;script&gt;alert(1)&lt;/script&gt;"));
-  EXPECT_TRUE(Contains(html, "<h1>Update &lt;b&gt;&quot;bold&quot;&lt;/b&gt; &amp; "
-                             "&#39;co&#39;</h1>"));
+  EXPECT_TRUE(Contains(html,
+                       "<h1>Update &lt;b&gt;&quot;bold&quot;&lt;/b&gt; &amp; "
+                       "&#39;co&#39;</h1>"));
   EXPECT_TRUE(Contains(html, "<h3>Home &lt;Office&gt;</h3>"));
 }
 
 TEST(ReportRenderTest, HtmlIsAStandaloneAccessibleDocument) {
   std::string html = Html(Rich());
-  EXPECT_EQ(html.rfind("<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">",
-                       0),
-            0u);
+  EXPECT_EQ(
+      html.rfind("<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">", 0),
+      0u);
   EXPECT_TRUE(html.ends_with("</main>\n</body>\n</html>\n"));
   EXPECT_EQ(Count(html, "<main>"), 1u);
   EXPECT_EQ(Count(html, "<h1>"), 1u);
@@ -233,7 +239,9 @@ TEST(ReportRenderTest, HtmlIsAStandaloneAccessibleDocument) {
   EXPECT_EQ(Count(html, "<svg "), 2u);
   EXPECT_EQ(Count(html, "role=\"img\""), 2u);
   EXPECT_FALSE(Contains(html, "<script"));
-  EXPECT_FALSE(Contains(html, " on"  "click="));
+  EXPECT_FALSE(Contains(html,
+                        " on"
+                        "click="));
   EXPECT_TRUE(Contains(html, "<style>"));
   EXPECT_FALSE(Contains(html, "<link"));  // nothing fetched from elsewhere
   // Headings never skip a level on the way down.
@@ -274,12 +282,12 @@ TEST(ReportRenderTest, OutstandingGroupedByOwner) {
   size_t home = md.find("### Home Office\n");
   EXPECT_GT(home, central);
   EXPECT_LT(home, other);
-  EXPECT_TRUE(Contains(md, "| R1 | Fund the NICC grant") );
+  EXPECT_TRUE(Contains(md, "| R1 | Fund the NICC grant"));
   EXPECT_TRUE(Contains(md, " | " + std::string(Label(Implementation::kNotImplemented)) + " | " +
                                std::string(Label(ResponseKind::kRejected)) + " | Costs"));
   // Without a formal response, the response status says where things stand.
-  EXPECT_TRUE(Contains(md, "### Port of London Authority (" + std::string(TierLabel("regulator")) +
-                               ")\n"));
+  EXPECT_TRUE(
+      Contains(md, "### Port of London Authority (" + std::string(TierLabel("regulator")) + ")\n"));
   EXPECT_TRUE(Contains(md, " | " + std::string(Label(Implementation::kNotStarted)) + " | " +
                                std::string(Label(ResponseStatus::kOverdue)) + " |  |"));
   EXPECT_GT(md.find("### Port of London Authority"), other);
@@ -289,11 +297,14 @@ TEST(ReportRenderTest, DoneTiersOverdueAndFunding) {
   std::string md = Md(Rich());
   EXPECT_TRUE(Contains(md, "## Done\n\n| Ref | Recommendation | Owner |\n"));
   EXPECT_TRUE(Contains(md, "| R9 | Clarify the Mayor's role in COBR | Cabinet Office |\n"));
-  EXPECT_TRUE(Contains(md, "| " + std::string(TierLabel("central_government")) +
-                               " | 2 | 1 | 1 | 0 |\n"));
+  EXPECT_TRUE(
+      Contains(md, "| " + std::string(TierLabel("central_government")) + " | 2 | 1 | 1 | 0 |\n"));
   EXPECT_TRUE(Contains(md, "| R12 | Port of London Authority | 23 December 2016 | 306 |\n"));
-  EXPECT_TRUE(Contains(md, "| Home Office | NICC grant | per year | \xC2\xA3" "346m | \xC2\xA3"
-                           "174m | \xC2\xA3" "172m |\n"));
+  EXPECT_TRUE(Contains(md,
+                       "| Home Office | NICC grant | per year | \xC2\xA3"
+                       "346m | \xC2\xA3"
+                       "174m | \xC2\xA3"
+                       "172m |\n"));
   EXPECT_TRUE(Contains(md, "| **Total** |  |  | **" + FormatMoney(348500000, "GBP") + "** | **" +
                                FormatMoney(174000000, "GBP") + "** | **" +
                                FormatMoney(174500000, "GBP") + "** |\n"));
@@ -304,11 +315,13 @@ TEST(ReportRenderTest, DoneTiersOverdueAndFunding) {
 TEST(ReportRenderTest, VerificationFooterWhenPublished) {
   ReportData d = Rich();
   std::string md = Md(d);
-  EXPECT_TRUE(Contains(md, "## Verification\n\nPublication `2`, frozen at ledger entry `42` with "
-                           "hash `9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08`"))
+  EXPECT_TRUE(Contains(md,
+                       "## Verification\n\nPublication `2`, frozen at ledger entry `42` with "
+                       "hash `9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08`"))
       << md;
-  EXPECT_TRUE(Contains(Html(d), "<code>9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0"
-                                "f00a08</code>"));
+  EXPECT_TRUE(Contains(Html(d),
+                       "<code>9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0"
+                       "f00a08</code>"));
   d.publication_id = 0;
   d.ledger_hash.clear();
   md = Md(d);
@@ -343,11 +356,10 @@ TEST(ReportJsonTest, SnapshotHoldsEveryField) {
             0u)
       << json;
   EXPECT_TRUE(json.ends_with("}\n"));
-  for (const char* key :
-       {"\"states\"", "\"timeline\"", "\"previous\"", "\"changes\"", "\"funding_total\"",
-        "\"ledger_hash\"", "\"stated_total\": 127", "\"response_days\": 56",
-        "\"days_overdue\": 306", "\"implementation\": \"not_implemented\"",
-        "\"date\": \"2017-09-01\""})
+  for (const char* key : {"\"states\"", "\"timeline\"", "\"previous\"", "\"changes\"",
+                          "\"funding_total\"", "\"ledger_hash\"", "\"stated_total\": 127",
+                          "\"response_days\": 56", "\"days_overdue\": 306",
+                          "\"implementation\": \"not_implemented\"", "\"date\": \"2017-09-01\""})
     EXPECT_TRUE(Contains(json, key)) << key;
   EXPECT_TRUE(Contains(json, "London\xE2\x80\x99s"));  // UTF-8 as is
 }
@@ -388,8 +400,8 @@ TEST(ReportJsonTest, RejectsBadSnapshots) {
   auto wrong_format = ReportFromJson(R"({"format": "rectrack/1", "as_of": "2020-01-01"})");
   ASSERT_FALSE(wrong_format);
   EXPECT_TRUE(Contains(wrong_format.error().message, "format"));
-  auto unknown = ReportFromJson(
-      R"({"format": "rectrack-report/1", "as_of": "2020-01-01", "totl": 3})");
+  auto unknown =
+      ReportFromJson(R"({"format": "rectrack-report/1", "as_of": "2020-01-01", "totl": 3})");
   ASSERT_FALSE(unknown);
   EXPECT_TRUE(Contains(unknown.error().message, "unknown key 'totl'"));
   auto bad_enum = ReportFromJson(R"({"format": "rectrack-report/1", "as_of": "2020-01-01",
@@ -397,8 +409,8 @@ TEST(ReportJsonTest, RejectsBadSnapshots) {
   ASSERT_FALSE(bad_enum);
   EXPECT_EQ(bad_enum.error().message,
             "report snapshot: states[0].implementation: unknown value 'done'");
-  auto bad_type = ReportFromJson(
-      R"({"format": "rectrack-report/1", "as_of": "2020-01-01", "total": "3"})");
+  auto bad_type =
+      ReportFromJson(R"({"format": "rectrack-report/1", "as_of": "2020-01-01", "total": "3"})");
   ASSERT_FALSE(bad_type);
   EXPECT_EQ(bad_type.error().message, "report snapshot: total: expected an integer");
   EXPECT_FALSE(ReportFromJson(R"({"format": "rectrack-report/1"})"));  // no as_of

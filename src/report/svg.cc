@@ -14,13 +14,20 @@ namespace {
 // GOV.UK palette. Colour is never the only carrier: every bar has its label and count.
 std::string_view ColourOf(Implementation i) {
   switch (i) {
-    case Implementation::kImplemented: return "#00703c";
-    case Implementation::kPartiallyImplemented: return "#85994b";
-    case Implementation::kInProgress: return "#1d70b8";
-    case Implementation::kNotStarted: return "#f47738";
-    case Implementation::kNotImplemented: return "#d4351c";
-    case Implementation::kSuperseded: return "#6f72af";
-    case Implementation::kUnknown: return "#505a5f";
+    case Implementation::kImplemented:
+      return "#00703c";
+    case Implementation::kPartiallyImplemented:
+      return "#85994b";
+    case Implementation::kInProgress:
+      return "#1d70b8";
+    case Implementation::kNotStarted:
+      return "#f47738";
+    case Implementation::kNotImplemented:
+      return "#d4351c";
+    case Implementation::kSuperseded:
+      return "#6f72af";
+    case Implementation::kUnknown:
+      return "#505a5f";
   }
   return "#505a5f";
 }
@@ -30,9 +37,9 @@ std::string Num(int64_t v) { return std::to_string(v); }
 std::string SvgOpen(int width, int height, std::string_view id, std::string_view title,
                     std::string_view desc) {
   std::string out = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 " +
-                    Num(width) + " " + Num(height) + "\" width=\"" + Num(width) +
-                    "\" height=\"" + Num(height) + "\" role=\"img\" aria-labelledby=\"" +
-                    std::string(id) + "-title " + std::string(id) + "-desc\">\n";
+                    Num(width) + " " + Num(height) + "\" width=\"" + Num(width) + "\" height=\"" +
+                    Num(height) + "\" role=\"img\" aria-labelledby=\"" + std::string(id) +
+                    "-title " + std::string(id) + "-desc\">\n";
   out += "<title id=\"" + std::string(id) + "-title\">" + HtmlEscape(title) + "</title>\n";
   out += "<desc id=\"" + std::string(id) + "-desc\">" + HtmlEscape(desc) + "</desc>\n";
   return out;
@@ -58,20 +65,20 @@ std::string StatusBreakdownSvg(const ReportData& data) {
   }
   desc += ".";
 
-  std::string out = SvgOpen(kWidth, height, "status-chart",
-                            "Recommendations by implementation status", desc);
+  std::string out =
+      SvgOpen(kWidth, height, "status-chart", "Recommendations by implementation status", desc);
   out += "<g font-family=\"Arial, Helvetica, sans-serif\" font-size=\"14\" fill=\"#0b0c0c\">\n";
   int y = kTop;
   for (Implementation i : kAllImplementations) {
     int count = data.by_implementation[static_cast<int>(i)];
     int bar = static_cast<int>(static_cast<int64_t>(count) * kBarMax / max);
     int text_y = y + kBar / 2 + 5;
-    out += "<text x=\"" + Num(kLabelRight) + "\" y=\"" + Num(text_y) +
-           "\" text-anchor=\"end\">" + HtmlEscape(Label(i)) + "</text>\n";
+    out += "<text x=\"" + Num(kLabelRight) + "\" y=\"" + Num(text_y) + "\" text-anchor=\"end\">" +
+           HtmlEscape(Label(i)) + "</text>\n";
     out += "<rect x=\"" + Num(kBarLeft) + "\" y=\"" + Num(y) + "\" width=\"" + Num(bar) +
            "\" height=\"" + Num(kBar) + "\" fill=\"" + std::string(ColourOf(i)) + "\"/>\n";
-    out += "<text x=\"" + Num(kBarLeft + bar + 6) + "\" y=\"" + Num(text_y) + "\">" +
-           Num(count) + "</text>\n";
+    out += "<text x=\"" + Num(kBarLeft + bar + 6) + "\" y=\"" + Num(text_y) + "\">" + Num(count) +
+           "</text>\n";
     y += kRow;
   }
   out += "</g>\n</svg>\n";
@@ -88,8 +95,9 @@ std::string ImplementedOverTimeSvg(const ReportData& data) {
                    [](const auto& a, const auto& b) { return a.date < b.date; });
   if (points.empty()) {
     std::string out = SvgOpen(kWidth, 60, "timeline-chart", title, "No dated progress to chart.");
-    out += "<text x=\"10\" y=\"35\" font-family=\"Arial, Helvetica, sans-serif\" "
-           "font-size=\"14\" fill=\"#0b0c0c\">No dated progress to chart.</text>\n</svg>\n";
+    out +=
+        "<text x=\"10\" y=\"35\" font-family=\"Arial, Helvetica, sans-serif\" "
+        "font-size=\"14\" fill=\"#0b0c0c\">No dated progress to chart.</text>\n</svg>\n";
     return out;
   }
 
@@ -105,8 +113,8 @@ std::string ImplementedOverTimeSvg(const ReportData& data) {
     return static_cast<int>(kBottom - static_cast<int64_t>(v) * (kBottom - kTop) / ymax);
   };
 
-  std::string desc = "Recommendations implemented: " + Num(points.front().implemented) +
-                     " on " + first.ToLong();
+  std::string desc =
+      "Recommendations implemented: " + Num(points.front().implemented) + " on " + first.ToLong();
   if (points.size() > 1 || end != first)
     desc += " and " + Num(points.back().implemented) + " by " + end.ToLong();
   desc += ", of " + Num(data.total) + " tracked (" + Num(static_cast<int64_t>(points.size())) +
@@ -115,8 +123,8 @@ std::string ImplementedOverTimeSvg(const ReportData& data) {
   std::string out = SvgOpen(kWidth, kHeight, "timeline-chart", title, desc);
   out += "<g font-family=\"Arial, Helvetica, sans-serif\" font-size=\"12\" fill=\"#0b0c0c\">\n";
   // Axes.
-  out += "<path d=\"M" + Num(kLeft) + " " + Num(kTop) + " V" + Num(kBottom) + " H" +
-         Num(kRight) + "\" fill=\"none\" stroke=\"#0b0c0c\" stroke-width=\"1\"/>\n";
+  out += "<path d=\"M" + Num(kLeft) + " " + Num(kTop) + " V" + Num(kBottom) + " H" + Num(kRight) +
+         "\" fill=\"none\" stroke=\"#0b0c0c\" stroke-width=\"1\"/>\n";
   out += "<text x=\"" + Num(kLeft - 6) + "\" y=\"" + Num(kBottom + 4) +
          "\" text-anchor=\"end\">0</text>\n";
   out += "<text x=\"" + Num(kLeft - 6) + "\" y=\"" + Num(kTop + 4) + "\" text-anchor=\"end\">" +
@@ -125,14 +133,14 @@ std::string ImplementedOverTimeSvg(const ReportData& data) {
     int ty = y_of(data.total);
     out += "<path d=\"M" + Num(kLeft) + " " + Num(ty) + " H" + Num(kRight) +
            "\" fill=\"none\" stroke=\"#b1b4b6\" stroke-dasharray=\"4 4\"/>\n";
-    out += "<text x=\"" + Num(kRight) + "\" y=\"" + Num(ty - 6) +
-           "\" text-anchor=\"end\">" + Num(data.total) + " tracked</text>\n";
+    out += "<text x=\"" + Num(kRight) + "\" y=\"" + Num(ty - 6) + "\" text-anchor=\"end\">" +
+           Num(data.total) + " tracked</text>\n";
   }
   out += "<text x=\"" + Num(kLeft) + "\" y=\"" + Num(kBottom + 20) + "\">" +
          HtmlEscape(first.ToLong()) + "</text>\n";
   if (end != first) {
-    out += "<text x=\"" + Num(kRight) + "\" y=\"" + Num(kBottom + 20) +
-           "\" text-anchor=\"end\">" + HtmlEscape(end.ToLong()) + "</text>\n";
+    out += "<text x=\"" + Num(kRight) + "\" y=\"" + Num(kBottom + 20) + "\" text-anchor=\"end\">" +
+           HtmlEscape(end.ToLong()) + "</text>\n";
   }
   // The step line: a count holds until the next date.
   std::string d = "M" + Num(x_of(first)) + " " + Num(y_of(points.front().implemented));
