@@ -144,13 +144,23 @@ Result<bool> CsvReader::Next(std::vector<CsvField>* fields) {
       std::string_view value(p + content, q - content);
       size_t after = q + 1;
       while (after < n && is_blank(p[after])) ++after;
+      std::string_view trailing;  // text after the closing quote, when allowed
       if (after < n && p[after] != delim && p[after] != '\r' && p[after] != '\n') {
-        size_t at_column = ColumnAt(after);
-        return Fail(ErrorAt(line_, at_column,
-                            "text after closing quote (a quote inside a quoted field must be "
-                            "doubled: \"\")"));
+        if (!allow_text_after_quote_) {
+          size_t at_column = ColumnAt(after);
+          return Fail(ErrorAt(line_, at_column,
+                              "text after closing quote (a quote inside a quoted field must "
+                              "be doubled: \"\")"));
+        }
+        size_t end = FindAny3(p, q + 1, std::min(n, q + 1 + max_field_bytes_ + 1), delim, '\r',
+                              '\n');
+        if (end - content > max_field_bytes_)
+          return Fail(ErrorAt(line, column,
+                              fmt::format("field longer than {} bytes", max_field_bytes_)));
+        trailing = std::string_view(p + q + 1, end - (q + 1));
+        after = end;
       }
-      if (escaped) {
+      if (escaped || !trailing.empty()) {
         size_t offset = unescaped_.size();
         // Inside a closed quoted field every quote is the first of a "" pair.
         size_t from = 0;
@@ -163,6 +173,7 @@ Result<bool> CsvReader::Next(std::vector<CsvField>* fields) {
           unescaped_.append(value.substr(from, quote + 1 - from));
           from = quote + 2;
         }
+        unescaped_.append(trailing);
         fixups_.push_back({fields->size(), offset, unescaped_.size() - offset});
       }
       fields->push_back({value, line, column});

@@ -41,11 +41,17 @@ class CsvReader {
 
   const std::string& file_label() const { return file_label_; }
 
+  // Keeps text between a closing quote and the next separator as part of the
+  // field ("a";b -> a;b), as Python's csv module does, instead of failing. Only
+  // for known-damaged published data (one UPR file has such a row); off by default.
+  void AllowTextAfterClosingQuote(bool allow) { allow_text_after_quote_ = allow; }
+
  private:
   std::string_view text_;
   std::string file_label_;
   char delimiter_;
   size_t max_field_bytes_;
+  bool allow_text_after_quote_ = false;
   size_t pos_ = 0;
   size_t line_ = 1;
   size_t line_start_ = 0;  // byte offset where the current line began

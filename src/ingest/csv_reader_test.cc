@@ -141,6 +141,23 @@ TEST(CsvReaderTest, TextAfterClosingQuote) {
   EXPECT_EQ(ErrorOf("a,\"x\ny\" z\n").substr(0, 10), "t.csv:2:4:");
 }
 
+TEST(CsvReaderTest, TextAfterClosingQuoteCanBeKept) {
+  // As in upr-2011.csv line 1037: "... (The Netherlands).";,denmark,...
+  std::string text = "\"x (NL).\";,dk\n\"a \"\"b\"\"\" c,d\n";
+  CsvReader reader(text, "t.csv");
+  reader.AllowTextAfterClosingQuote(true);
+  std::vector<CsvField> f;
+  ASSERT_TRUE(*reader.Next(&f));
+  ASSERT_EQ(f.size(), 2u);
+  EXPECT_EQ(f[0].value, "x (NL).;");
+  EXPECT_EQ(f[1].value, "dk");
+  EXPECT_EQ(f[1].column, 12u);
+  ASSERT_TRUE(*reader.Next(&f));
+  EXPECT_EQ(f[0].value, "a \"b\" c");
+  EXPECT_EQ(f[1].value, "d");
+  EXPECT_FALSE(*reader.Next(&f));
+}
+
 TEST(CsvReaderTest, FieldTooLong) {
   EXPECT_EQ(ErrorOf("a,bcdefghijk\n", 8), "t.csv:1:3: field longer than 8 bytes");
   EXPECT_EQ(ErrorOf("a,12345678\n", 8), "(no error)");
