@@ -556,7 +556,9 @@ Doc BuildDoc(const ReportData& d, bool with_charts) {
                   {Run::kCode, d.ledger_hash.empty() ? "(none)" : d.ledger_hash},
                   {Run::kPlain,
                    ". The ledger is hash-chained: any later edit to the history "
-                   "before this entry would change this hash."}});
+                   "before this entry would change this hash. "},
+                  {Run::kCode, "rectrack verify"},
+                  {Run::kPlain, " recomputes the chain."}});
   } else {
     doc.Para("Draft: not published, so not pinned to the ledger.");
   }
