@@ -13,11 +13,23 @@
 namespace rectrack {
 namespace {
 
-enum Field { kSource, kRef, kText, kOwner, kMade, kDue, kStatus, kResponse, kResponseText,
-             kTheme, kUrl, kFieldCount };
+enum Field {
+  kSource,
+  kRef,
+  kText,
+  kOwner,
+  kMade,
+  kDue,
+  kStatus,
+  kResponse,
+  kResponseText,
+  kTheme,
+  kUrl,
+  kFieldCount
+};
 constexpr std::array<std::string_view, kFieldCount> kFieldNames = {
-    "source", "ref", "text", "owner", "made", "due", "status", "response", "response_text",
-    "theme", "url"};
+    "source", "ref",      "text",          "owner", "made", "due",
+    "status", "response", "response_text", "theme", "url"};
 
 // Lets unordered_map<std::string, V> be searched with a string_view without
 // building a string for every row.
@@ -38,9 +50,9 @@ std::string BaseName(std::string_view path) {
 }
 
 struct SourceState {
-  size_t index;                     // into batch.sources
-  StringMap<size_t> rec_by_ref;     // ref -> index into recommendations
-  std::vector<size_t> first_line;   // per recommendation, for error messages
+  size_t index;                    // into batch.sources
+  StringMap<size_t> rec_by_ref;    // ref -> index into recommendations
+  std::vector<size_t> first_line;  // per recommendation, for error messages
 };
 
 class Importer {
@@ -88,9 +100,8 @@ Result<StatusMapping> Importer::MapWord(const CsvField& f, bool is_response) {
   if (!m)
     return Fail(At(f, fmt::format("unknown {} word '{}' (vocabulary {}); map it with "
                                   "--status-map '{}={}'",
-                                  is_response ? "response" : "status", word,
-                                  mapping_.vocabulary, word,
-                                  is_response ? "accepted" : "implemented")));
+                                  is_response ? "response" : "status", word, mapping_.vocabulary,
+                                  word, is_response ? "accepted" : "implemented")));
   cache.emplace(std::string(word), *m);
   return *m;
 }
@@ -179,10 +190,10 @@ Status Importer::AddRow(const std::vector<CsvField>& fields, size_t row_number) 
     rec = &source.recommendations[it->second];
     Recommendation& r = rec->recommendation;
     if (r.text != text)
-      return Fail(At(*text_cell,
-                     fmt::format("recommendation '{}' of source '{}' appears again with "
-                                 "different text (first on line {})",
-                                 ref, source.source.slug, state->first_line[it->second])));
+      return Fail(
+          At(*text_cell, fmt::format("recommendation '{}' of source '{}' appears again with "
+                                     "different text (first on line {})",
+                                     ref, source.source.slug, state->first_line[it->second])));
     for (auto& t : themes)
       if (std::find(r.themes.begin(), r.themes.end(), t) == r.themes.end())
         r.themes.push_back(std::move(t));
@@ -237,10 +248,10 @@ Status Importer::AddRow(const std::vector<CsvField>& fields, size_t row_number) 
   for (auto& owner : owners) {
     for (const auto& existing : rec->assignments)
       if (existing.owner == owner)
-        return Fail(At(*owner_cell, fmt::format("owner '{}' appears twice for recommendation "
-                                                "'{}' of source '{}'",
-                                                owner, rec->recommendation.ref,
-                                                source.source.slug)));
+        return Fail(
+            At(*owner_cell, fmt::format("owner '{}' appears twice for recommendation "
+                                        "'{}' of source '{}'",
+                                        owner, rec->recommendation.ref, source.source.slug)));
     ImportBatch::AssignmentIn a;
     a.owner = std::move(owner);
     a.assignment.due = due;
@@ -257,30 +268,27 @@ Result<ImportBatch> Importer::Run(std::string_view raw) {
     if (!IsCsvField(field)) {
       std::string known;
       for (auto n : kFieldNames) known += (known.empty() ? "" : ", ") + std::string(n);
-      return Fail(Error::Invalid(
-          fmt::format("{}: unknown field '{}' in the column map (fields: {})", label_, field,
-                      known)));
+      return Fail(Error::Invalid(fmt::format(
+          "{}: unknown field '{}' in the column map (fields: {})", label_, field, known)));
     }
   }
   if (!mapping_.columns.count("text"))
-    return Fail(Error::Invalid(fmt::format(
-        "{}: the column map must name the column that holds the recommendation text "
-        "(--map text=COLUMN)",
-        label_)));
+    return Fail(Error::Invalid(
+        fmt::format("{}: the column map must name the column that holds the recommendation text "
+                    "(--map text=COLUMN)",
+                    label_)));
   if (!mapping_.columns.count("owner")) {
     for (std::string_view f : {"status", "response", "response_text", "due"})
       if (mapping_.columns.count(std::string(f)))
-        return Fail(Error::Invalid(fmt::format(
-            "{}: '{}' is mapped but 'owner' is not; statuses belong to an owner (--map "
-            "owner=COLUMN)",
-            label_, f)));
+        return Fail(Error::Invalid(
+            fmt::format("{}: '{}' is mapped but 'owner' is not; statuses belong to an owner (--map "
+                        "owner=COLUMN)",
+                        label_, f)));
   }
   if (!IsVocabulary(mapping_.vocabulary))
     return Fail(Error::Invalid(fmt::format("{}: unknown vocabulary '{}' (known: {})", label_,
-                                           mapping_.vocabulary,
-                                           Join(VocabularyNames(), ", "))));
-  default_title_ =
-      !mapping_.source_title.empty() ? mapping_.source_title : BaseName(label_);
+                                           mapping_.vocabulary, Join(VocabularyNames(), ", "))));
+  default_title_ = !mapping_.source_title.empty() ? mapping_.source_title : BaseName(label_);
 
   // UTF-8 is parsed in place; other encodings are converted first.
   std::string converted;
@@ -314,8 +322,7 @@ Result<ImportBatch> Importer::Run(std::string_view raw) {
       int found = -1;
       for (size_t c = 0; c < header.size(); ++c) {
         if (!same(header[c], want)) continue;
-        if (found >= 0)
-          return -2;
+        if (found >= 0) return -2;
         found = static_cast<int>(c);
       }
       return found;

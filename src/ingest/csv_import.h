@@ -18,7 +18,7 @@ struct CsvMapping {
   // FIELD -> column header. FIELD is one of: source, ref, text, owner, made, due,
   // status, response, response_text, theme, url.
   std::map<std::string, std::string> columns;
-  std::string owner_sep;                 // empty: the owner cell is one name
+  std::string owner_sep;  // empty: the owner cell is one name
   std::string theme_sep = ";";
   std::string date_format = "%Y-%m-%d";  // also tried: ISO
   std::string source_kind = "review";
@@ -26,7 +26,7 @@ struct CsvMapping {
   std::string vocabulary = "canonical";  // how to read status/response words
   UserWordMap user_words;
   Encoding encoding = Encoding::kUtf8;
-  std::optional<Date> recorded_on;       // date the statuses were true
+  std::optional<Date> recorded_on;  // date the statuses were true
   std::optional<int> response_days;
 };
 

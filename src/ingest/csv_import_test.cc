@@ -24,8 +24,8 @@ std::string ReadFixture(const std::filesystem::path& p) {
 
 CsvMapping BasicMapping() {
   CsvMapping m;
-  m.columns = {{"ref", "ref"}, {"text", "text"}, {"owner", "owner"}, {"status", "status"},
-               {"due", "due"}};
+  m.columns = {
+      {"ref", "ref"}, {"text", "text"}, {"owner", "owner"}, {"status", "status"}, {"due", "due"}};
   return m;
 }
 
@@ -43,8 +43,9 @@ TEST(IsCsvFieldTest, KnownFields) {
 
 TEST(ImportCsvTest, OneRowPerRecommendation) {
   CsvMapping m;
-  m.columns = {{"ref", "No."},        {"text", "Recommendation"}, {"owner", "Lead"},
-               {"made", "Made"},      {"due", "Due"},             {"status", "Status"},
+  m.columns = {{"ref", "No."},        {"text", "Recommendation"},
+               {"owner", "Lead"},     {"made", "Made"},
+               {"due", "Due"},        {"status", "Status"},
                {"response", "Reply"}, {"response_text", "Reply text"},
                {"theme", "Themes"},   {"url", "Link"}};
   m.owner_sep = ";";
@@ -108,11 +109,9 @@ TEST(ImportCsvTest, RowsWithTheSameRefMergeIntoOneRecommendation) {
   ASSERT_EQ(recs.size(), 2u);
   ASSERT_EQ(recs[0].assignments.size(), 2u);
   EXPECT_EQ(recs[0].assignments[0].owner, "Home Office");
-  EXPECT_EQ(recs[0].assignments[0].assignment.initial.implementation,
-            Implementation::kImplemented);
+  EXPECT_EQ(recs[0].assignments[0].assignment.initial.implementation, Implementation::kImplemented);
   EXPECT_EQ(recs[0].assignments[1].owner, "MOPAC");
-  EXPECT_EQ(recs[0].assignments[1].assignment.initial.implementation,
-            Implementation::kInProgress);
+  EXPECT_EQ(recs[0].assignments[1].assignment.initial.implementation, Implementation::kInProgress);
   EXPECT_EQ(OptionalIso(recs[0].assignments[1].assignment.due), "2017-05-01");
   EXPECT_EQ(r->RecommendationCount(), 2u);
 }

@@ -152,11 +152,11 @@ Result<bool> CsvReader::Next(std::vector<CsvField>* fields) {
                               "text after closing quote (a quote inside a quoted field must "
                               "be doubled: \"\")"));
         }
-        size_t end = FindAny3(p, q + 1, std::min(n, q + 1 + max_field_bytes_ + 1), delim, '\r',
-                              '\n');
+        size_t end =
+            FindAny3(p, q + 1, std::min(n, q + 1 + max_field_bytes_ + 1), delim, '\r', '\n');
         if (end - content > max_field_bytes_)
-          return Fail(ErrorAt(line, column,
-                              fmt::format("field longer than {} bytes", max_field_bytes_)));
+          return Fail(
+              ErrorAt(line, column, fmt::format("field longer than {} bytes", max_field_bytes_)));
         trailing = std::string_view(p + q + 1, end - (q + 1));
         after = end;
       }

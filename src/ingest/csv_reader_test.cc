@@ -62,8 +62,7 @@ TEST(CsvReaderTest, BlankLinesAreSkipped) {
 }
 
 TEST(CsvReaderTest, QuotedFields) {
-  EXPECT_EQ(*ReadAll("\"a,b\",\"say \"\"hi\"\"\",\"\"\"\"\n"),
-            (Rows{{"a,b", "say \"hi\"", "\""}}));
+  EXPECT_EQ(*ReadAll("\"a,b\",\"say \"\"hi\"\"\",\"\"\"\"\n"), (Rows{{"a,b", "say \"hi\"", "\""}}));
   // Line breaks inside quotes are kept as written.
   EXPECT_EQ(*ReadAll("\"one\ntwo\",\"x\r\ny\",\"p\rq\"\r\nz,w"),
             (Rows{{"one\ntwo", "x\r\ny", "p\rq"}, {"z", "w"}}));
@@ -94,8 +93,9 @@ TEST(CsvReaderTest, ValuesPointIntoTheBufferUnlessUnescaped) {
 TEST(CsvReaderTest, ManyUnescapedFieldsInOneRecordStayValid) {
   // The unescape buffer grows while the record is read; earlier views must survive.
   std::string text;
-  for (int i = 0; i < 200; ++i) text += (i ? "," : "") + std::string("\"v") + std::to_string(i) +
-                                        " \"\"" + std::string(50, 'x') + "\"\"\"";
+  for (int i = 0; i < 200; ++i)
+    text += (i ? "," : "") + std::string("\"v") + std::to_string(i) + " \"\"" +
+            std::string(50, 'x') + "\"\"\"";
   auto rows = ReadAll(text);
   ASSERT_TRUE(rows);
   ASSERT_EQ((*rows)[0].size(), 200u);
@@ -129,8 +129,9 @@ TEST(CsvReaderTest, UnbalancedQuoteNamesWhereItOpened) {
   EXPECT_EQ(ErrorOf("a,b\n1,\"open\n2,3\n4,5\n"),
             "t.csv:2:3: unbalanced quote: the quoted field that starts here has no closing "
             "quote");
-  EXPECT_EQ(ErrorOf("\""), "t.csv:1:1: unbalanced quote: the quoted field that starts here "
-                           "has no closing quote");
+  EXPECT_EQ(ErrorOf("\""),
+            "t.csv:1:1: unbalanced quote: the quoted field that starts here "
+            "has no closing quote");
 }
 
 TEST(CsvReaderTest, TextAfterClosingQuote) {
@@ -179,8 +180,7 @@ TEST(CsvReaderTest, HundredMegabyteLine) {
   auto timed = [](const std::string& text) {
     auto start = std::chrono::steady_clock::now();
     auto r = ReadAll(text);
-    double secs =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     EXPECT_LT(secs, 5.0);
     return r;
   };

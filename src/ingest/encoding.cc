@@ -141,16 +141,20 @@ Result<Encoding> ParseEncoding(std::string_view name) {
     return Encoding::kLatin1;
   if (n == "mac-roman" || n == "macroman" || n == "mac_roman" || n == "macintosh")
     return Encoding::kMacRoman;
-  return Fail(Error::Invalid(fmt::format(
-      "unknown encoding '{}' (known: utf-8, windows-1252, latin1, mac-roman)", name)));
+  return Fail(Error::Invalid(
+      fmt::format("unknown encoding '{}' (known: utf-8, windows-1252, latin1, mac-roman)", name)));
 }
 
 std::string_view EncodingName(Encoding e) {
   switch (e) {
-    case Encoding::kUtf8: return "utf-8";
-    case Encoding::kWindows1252: return "windows-1252";
-    case Encoding::kLatin1: return "latin1";
-    case Encoding::kMacRoman: return "mac-roman";
+    case Encoding::kUtf8:
+      return "utf-8";
+    case Encoding::kWindows1252:
+      return "windows-1252";
+    case Encoding::kLatin1:
+      return "latin1";
+    case Encoding::kMacRoman:
+      return "mac-roman";
   }
   return "utf-8";
 }

@@ -25,8 +25,8 @@ TEST(ParseEncodingTest, KnowsTheNamesAndAliases) {
   auto bad = ParseEncoding("ebcdic");
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().message.find("'ebcdic'"), std::string::npos);
-  for (Encoding e : {Encoding::kUtf8, Encoding::kWindows1252, Encoding::kLatin1,
-                     Encoding::kMacRoman})
+  for (Encoding e :
+       {Encoding::kUtf8, Encoding::kWindows1252, Encoding::kLatin1, Encoding::kMacRoman})
     EXPECT_EQ(*ParseEncoding(EncodingName(e)), e);
 }
 
@@ -62,7 +62,10 @@ TEST(CheckUtf8Test, ReturnsAViewWithoutTheBom) {
 }
 
 TEST(ToUtf8Test, InvalidUtf8AfterBomCountsFromTheText) {
-  auto r = ToUtf8("\xEF\xBB\xBF" "ab\xFF", Encoding::kUtf8, "f");
+  auto r = ToUtf8(
+      "\xEF\xBB\xBF"
+      "ab\xFF",
+      Encoding::kUtf8, "f");
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().message.substr(0, 32), "f:1:3: invalid UTF-8 byte 0xFF (");
 }
@@ -93,18 +96,22 @@ TEST(ToUtf8Test, LineBreaksCountOnceEach) {
 
 TEST(ToUtf8Test, MacRomanFullTable) {
   // The bytes the UPR data uses.
-  EXPECT_EQ(*ToUtf8("don\xD5t", Encoding::kMacRoman, "f"), "don\xE2\x80\x99t");   // U+2019
-  EXPECT_EQ(*ToUtf8("Espa\x96" "a", Encoding::kMacRoman, "f"), "Espa\xC3\xB1" "a");  // ñ
-  EXPECT_EQ(*ToUtf8("C\x99te", Encoding::kMacRoman, "f"), "C\xC3\xB4te");           // ô
+  EXPECT_EQ(*ToUtf8("don\xD5t", Encoding::kMacRoman, "f"), "don\xE2\x80\x99t");  // U+2019
+  EXPECT_EQ(*ToUtf8("Espa\x96"
+                    "a",
+                    Encoding::kMacRoman, "f"),
+            "Espa\xC3\xB1"
+            "a");                                                          // ñ
+  EXPECT_EQ(*ToUtf8("C\x99te", Encoding::kMacRoman, "f"), "C\xC3\xB4te");  // ô
   // Corners of the table.
-  EXPECT_EQ(*ToUtf8("\x80", Encoding::kMacRoman, "f"), "\xC3\x84");          // Ä
-  EXPECT_EQ(*ToUtf8("\xA0", Encoding::kMacRoman, "f"), "\xE2\x80\xA0");      // †
-  EXPECT_EQ(*ToUtf8("\xBD", Encoding::kMacRoman, "f"), "\xCE\xA9");          // Ω
-  EXPECT_EQ(*ToUtf8("\xCA", Encoding::kMacRoman, "f"), "\xC2\xA0");          // no-break space
-  EXPECT_EQ(*ToUtf8("\xDB", Encoding::kMacRoman, "f"), "\xE2\x82\xAC");      // €
-  EXPECT_EQ(*ToUtf8("\xDE", Encoding::kMacRoman, "f"), "\xEF\xAC\x81");      // ﬁ
-  EXPECT_EQ(*ToUtf8("\xF0", Encoding::kMacRoman, "f"), "\xEF\xA3\xBF");      // Apple logo
-  EXPECT_EQ(*ToUtf8("\xFF", Encoding::kMacRoman, "f"), "\xCB\x87");          // ˇ
+  EXPECT_EQ(*ToUtf8("\x80", Encoding::kMacRoman, "f"), "\xC3\x84");      // Ä
+  EXPECT_EQ(*ToUtf8("\xA0", Encoding::kMacRoman, "f"), "\xE2\x80\xA0");  // †
+  EXPECT_EQ(*ToUtf8("\xBD", Encoding::kMacRoman, "f"), "\xCE\xA9");      // Ω
+  EXPECT_EQ(*ToUtf8("\xCA", Encoding::kMacRoman, "f"), "\xC2\xA0");      // no-break space
+  EXPECT_EQ(*ToUtf8("\xDB", Encoding::kMacRoman, "f"), "\xE2\x82\xAC");  // €
+  EXPECT_EQ(*ToUtf8("\xDE", Encoding::kMacRoman, "f"), "\xEF\xAC\x81");  // ﬁ
+  EXPECT_EQ(*ToUtf8("\xF0", Encoding::kMacRoman, "f"), "\xEF\xA3\xBF");  // Apple logo
+  EXPECT_EQ(*ToUtf8("\xFF", Encoding::kMacRoman, "f"), "\xCB\x87");      // ˇ
   // Every byte decodes, and the result is valid UTF-8 of 128 characters.
   std::string all;
   for (int b = 0x80; b <= 0xFF; ++b) all.push_back(static_cast<char>(b));
@@ -130,8 +137,11 @@ TEST(ToUtf8Test, Latin1MapsBytesToTheSameCodePoints) {
 }
 
 TEST(ToUtf8Test, Windows1252) {
-  EXPECT_EQ(*ToUtf8("\x93quoted\x94 \x80" "5 \x85", Encoding::kWindows1252, "f"),
-            "\xE2\x80\x9Cquoted\xE2\x80\x9D \xE2\x82\xAC" "5 \xE2\x80\xA6");
+  EXPECT_EQ(*ToUtf8("\x93quoted\x94 \x80"
+                    "5 \x85",
+                    Encoding::kWindows1252, "f"),
+            "\xE2\x80\x9Cquoted\xE2\x80\x9D \xE2\x82\xAC"
+            "5 \xE2\x80\xA6");
   EXPECT_EQ(*ToUtf8("caf\xE9 \x9F", Encoding::kWindows1252, "f"), "caf\xC3\xA9 \xC5\xB8");
   EXPECT_EQ(*ToUtf8("\x8A\x8E\x9A\x9E", Encoding::kWindows1252, "f"),
             "\xC5\xA0\xC5\xBD\xC5\xA1\xC5\xBE");
@@ -154,8 +164,8 @@ TEST(ToUtf8Test, Windows1252UndefinedBytesAreErrors) {
 TEST(ToUtf8Test, AsciiIsUnchangedInEveryEncoding) {
   std::string ascii;
   for (int b = 1; b < 0x80; ++b) ascii.push_back(static_cast<char>(b));
-  for (Encoding e : {Encoding::kUtf8, Encoding::kWindows1252, Encoding::kLatin1,
-                     Encoding::kMacRoman})
+  for (Encoding e :
+       {Encoding::kUtf8, Encoding::kWindows1252, Encoding::kLatin1, Encoding::kMacRoman})
     EXPECT_EQ(*ToUtf8(ascii, e, "f"), ascii);
 }
 

@@ -15,8 +15,8 @@ namespace rectrack {
 namespace {
 
 // UTF-8 is read in place; other encodings are converted into `storage`.
-Result<std::string_view> Decode(std::string_view raw, Encoding encoding,
-                                const std::string& label, std::string* storage) {
+Result<std::string_view> Decode(std::string_view raw, Encoding encoding, const std::string& label,
+                                std::string* storage) {
   if (encoding == Encoding::kUtf8) return CheckUtf8(raw, label);
   auto utf8 = ToUtf8(raw, encoding, label);
   if (!utf8) return Fail(utf8.error());
@@ -47,9 +47,9 @@ class Header {
     for (auto n : names) {
       int i = Find(n);
       if (i < 0)
-        return Fail(Error::Invalid(fmt::format(
-            "{}:{}:1: no column '{}', which the {} format needs; the header has: {}", label,
-            line_, n, preset, Join(names_, ", "))));
+        return Fail(Error::Invalid(
+            fmt::format("{}:{}:1: no column '{}', which the {} format needs; the header has: {}",
+                        label, line_, n, preset, Join(names_, ", "))));
       out.push_back(i);
     }
     return out;
@@ -173,8 +173,7 @@ constexpr TierRule kPfdTierRules[] = {
 // could not read the report. Such rows almost never name recipients (one in
 // the 2024 data does); when they do, the reply counts are the best evidence.
 Result<AssignmentState> PfdState(const std::string& label, const CsvField& status_field,
-                                 std::string_view recipients_cell,
-                                 std::string_view replies_cell) {
+                                 std::string_view recipients_cell, std::string_view replies_cell) {
   std::string_view word = Trim(status_field.value);
   AssignmentState st;
   auto m = MapStatusWord("pfd", word);
@@ -227,16 +226,15 @@ Result<ImportBatch> ImportPfd(std::string_view raw, const std::string& file_labe
   if (!more) return Fail(more.error());
   if (!*more) return Fail(Error::Invalid(fmt::format("{}: empty file", file_label)));
   Header header(row);
-  auto cols = header.Require({"response status", "date_of_report", "ref", "deceased_name",
-                              "coroner_name", "coroner_area", "category",
-                              "this_report_is_being_sent_to", "report_url", "pdf_url",
-                              "concerns"},
-                             file_label, "PFD");
+  auto cols = header.Require(
+      {"response status", "date_of_report", "ref", "deceased_name", "coroner_name", "coroner_area",
+       "category", "this_report_is_being_sent_to", "report_url", "pdf_url", "concerns"},
+      file_label, "PFD");
   if (!cols) return Fail(cols.error());
-  const int c_status = (*cols)[0], c_date = (*cols)[1], c_ref = (*cols)[2],
-            c_name = (*cols)[3], c_coroner = (*cols)[4], c_area = (*cols)[5],
-            c_category = (*cols)[6], c_sent_to = (*cols)[7], c_report_url = (*cols)[8],
-            c_pdf_url = (*cols)[9], c_concerns = (*cols)[10];
+  const int c_status = (*cols)[0], c_date = (*cols)[1], c_ref = (*cols)[2], c_name = (*cols)[3],
+            c_coroner = (*cols)[4], c_area = (*cols)[5], c_category = (*cols)[6],
+            c_sent_to = (*cols)[7], c_report_url = (*cols)[8], c_pdf_url = (*cols)[9],
+            c_concerns = (*cols)[10];
   const int c_title = header.Find("coroner_title");
   const int c_recipients = header.Find("no. recipients");
   const int c_replies = header.Find("no. replies");
@@ -396,8 +394,8 @@ Result<ImportBatch> ImportUpr(std::string_view raw, const std::string& file_labe
   Header header(row);
   auto cols = header.Require({"text", "to", "decision", "From", "year"}, file_label, "UPR");
   if (!cols) return Fail(cols.error());
-  const int c_text = (*cols)[0], c_to = (*cols)[1], c_decision = (*cols)[2],
-            c_from = (*cols)[3], c_year = (*cols)[4];
+  const int c_text = (*cols)[0], c_to = (*cols)[1], c_decision = (*cols)[2], c_from = (*cols)[3],
+            c_year = (*cols)[4];
   const int c_notes = header.Find("notes");
 
   // The 2010 file records Nicaragua's 71 decisions as "implement": the same
@@ -413,7 +411,7 @@ Result<ImportBatch> ImportUpr(std::string_view raw, const std::string& file_labe
   };
   ImportBatch batch;
   std::unordered_map<std::string, SourceState> sources;  // by slug
-  std::set<std::string> owners;  // sorted by name
+  std::set<std::string> owners;                          // sorted by name
   std::unordered_map<std::string, StatusMapping> decisions;
   while (true) {
     more = reader.Next(&row);
@@ -421,7 +419,8 @@ Result<ImportBatch> ImportUpr(std::string_view raw, const std::string& file_labe
     if (!*more) break;
 
     std::string_view to = Cell(row, c_to);
-    if (to.empty()) return Fail(At(file_label, CellField(row, c_to), "empty 'to' (state under review)"));
+    if (to.empty())
+      return Fail(At(file_label, CellField(row, c_to), "empty 'to' (state under review)"));
     std::string_view year = Cell(row, c_year);
     bool year_ok = year.size() == 4 && std::all_of(year.begin(), year.end(),
                                                    [](char c) { return c >= '0' && c <= '9'; });
@@ -431,8 +430,7 @@ Result<ImportBatch> ImportUpr(std::string_view raw, const std::string& file_labe
     if (full_text.empty())
       return Fail(At(file_label, CellField(row, c_text), "empty recommendation text"));
     std::string_view decision = Cell(row, c_decision);
-    if (decision.empty())
-      return Fail(At(file_label, CellField(row, c_decision), "empty decision"));
+    if (decision.empty()) return Fail(At(file_label, CellField(row, c_decision), "empty decision"));
     auto it = decisions.find(std::string(decision));
     if (it == decisions.end()) {
       auto m = MapStatusWord("upr", decision, &variants);

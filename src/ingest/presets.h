@@ -11,8 +11,8 @@
 namespace rectrack {
 
 struct PresetOptions {
-  std::optional<Encoding> encoding;   // default: the format's own
-  std::optional<Date> recorded_on;    // default: the dataset's fetch date
+  std::optional<Encoding> encoding;  // default: the format's own
+  std::optional<Date> recorded_on;   // default: the dataset's fetch date
 };
 
 // The judiciary's Prevention of Future Deaths reports, as scraped by

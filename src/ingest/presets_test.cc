@@ -31,8 +31,7 @@ const ImportBatch::SourceIn* FindSource(const ImportBatch& b, std::string_view s
   return nullptr;
 }
 
-const ImportBatch::RecommendationIn* FindRec(const ImportBatch::SourceIn& s,
-                                             std::string_view ref) {
+const ImportBatch::RecommendationIn* FindRec(const ImportBatch::SourceIn& s, std::string_view ref) {
   for (const auto& r : s.recommendations)
     if (r.recommendation.ref == ref) return &r;
   return nullptr;
@@ -151,8 +150,7 @@ TEST_F(PfdTest, NoRequestsAndFailedRows) {
 
 TEST_F(PfdTest, RepeatedAndMissingRefsGetDistinctSlugs) {
   // The same ref twice (two reports in the data), in file order.
-  EXPECT_EQ(Source("pfd-2024-0031").source.title,
-            "Prevention of future deaths report: REDACTED");
+  EXPECT_EQ(Source("pfd-2024-0031").source.title, "Prevention of future deaths report: REDACTED");
   EXPECT_EQ(Source("pfd-2024-0031-2").source.title,
             "Prevention of future deaths report: Leonard Moaven");
   EXPECT_EQ(Source("pfd-2024-0031-2").recommendations[0].recommendation.ref, "2024-0031");
@@ -449,8 +447,7 @@ TEST(UprTest, Quirks2011) {
   // "unknown": no response recorded.
   const auto* sd = FindSource(*b, "upr-2011-sudan");
   ASSERT_NE(sd, nullptr);
-  EXPECT_EQ(sd->recommendations[0].assignments[0].assignment.initial.response,
-            ResponseKind::kNone);
+  EXPECT_EQ(sd->recommendations[0].assignments[0].assignment.initial.response, ResponseKind::kNone);
   EXPECT_NE(FindSource(*b, "upr-2011-south-sudan"), nullptr);
   // Mac Roman in 2011 too.
   const auto* ab = FindSource(*b, "upr-2011-antiguaandbarbuda");
@@ -470,8 +467,7 @@ TEST(UprTest, Errors) {
   EXPECT_EQ(error(header + "1.1 Do it,Chad,maybe,France,2011,\r"),
             "u.csv:2:16: unknown decision 'maybe' (vocabulary upr: support, consider, reject, "
             "implemented, unknown)");
-  EXPECT_EQ(error(header + "1.1 Do it,Chad,support,France,11,\r"),
-            "u.csv:2:31: bad year '11'");
+  EXPECT_EQ(error(header + "1.1 Do it,Chad,support,France,11,\r"), "u.csv:2:31: bad year '11'");
   EXPECT_EQ(error(header + "1.1 Do it,,support,France,2011,\r"),
             "u.csv:2:11: empty 'to' (state under review)");
   EXPECT_EQ(error("text,to,year\r1.1 x,Chad,2011\r").substr(0, 41),
