@@ -58,7 +58,8 @@ EffectiveState StateAt(const Assignment& a, std::optional<Date> due,
     if (u->response_status) recorded = *u->response_status;
     if (u->implementation) st.implementation = *u->implementation;
     if (!u->narrative.empty()) st.latest_narrative = u->narrative;
-    st.last_progress = u->date;
+    // The imported response may be dated after every update.
+    if (!st.last_progress || u->date > *st.last_progress) st.last_progress = u->date;
   }
 
   if (st.response != ResponseKind::kNone || recorded == ResponseStatus::kResponded) {

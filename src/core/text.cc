@@ -5,16 +5,31 @@
 namespace rectrack {
 
 std::string_view Trim(std::string_view s) {
+  auto ascii_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  // A non-breaking space (U+00A0, C2 A0) is common in pasted text, often mixed
+  // with ordinary spaces, so both are stripped in one pass from each end.
+  auto nbsp_at = [&](size_t i) {
+    return static_cast<unsigned char>(s[i]) == 0xC2 && static_cast<unsigned char>(s[i + 1]) == 0xA0;
+  };
   size_t b = 0, e = s.size();
-  while (b < e && (s[b] == ' ' || s[b] == '\t' || s[b] == '\r' || s[b] == '\n')) ++b;
-  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\r' || s[e - 1] == '\n')) --e;
-  // A non-breaking space (U+00A0) is common in pasted text.
-  while (e - b >= 2 && static_cast<unsigned char>(s[b]) == 0xC2 &&
-         static_cast<unsigned char>(s[b + 1]) == 0xA0)
-    b += 2;
-  while (e - b >= 2 && static_cast<unsigned char>(s[e - 2]) == 0xC2 &&
-         static_cast<unsigned char>(s[e - 1]) == 0xA0)
-    e -= 2;
+  while (b < e) {
+    if (ascii_space(s[b])) {
+      ++b;
+    } else if (e - b >= 2 && nbsp_at(b)) {
+      b += 2;
+    } else {
+      break;
+    }
+  }
+  while (e > b) {
+    if (ascii_space(s[e - 1])) {
+      --e;
+    } else if (e - b >= 2 && nbsp_at(e - 2)) {
+      e -= 2;
+    } else {
+      break;
+    }
+  }
   return s.substr(b, e - b);
 }
 
@@ -149,7 +164,7 @@ std::string FormatMoney(int64_t amount, std::string_view currency) {
   if (a != 0 && a % 1000000 == 0) {
     body = WithThousands(a / 1000000) + "m";
   } else if (a != 0 && a % 100000 == 0) {
-    body = std::to_string(a / 1000000) + "." + std::to_string((a / 100000) % 10) + "m";
+    body = WithThousands(a / 1000000) + "." + std::to_string((a / 100000) % 10) + "m";
   } else {
     body = WithThousands(a);
   }

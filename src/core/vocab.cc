@@ -247,8 +247,13 @@ Status AddUserMapping(std::string_view spec, UserWordMap* map) {
     return Fail(Error::Invalid(
         fmt::format("status mapping '{}' must be WORD=CANONICAL[+CANONICAL...]", spec)));
   std::string word = NormaliseWord(spec.substr(0, eq));
+  auto parts = SplitTrimmed(spec.substr(eq + 1), "+");
+  // " =done" and "done= " pass the checks above but name no word, or map it to nothing.
+  if (word.empty() || parts.empty())
+    return Fail(Error::Invalid(
+        fmt::format("status mapping '{}' must be WORD=CANONICAL[+CANONICAL...]", spec)));
   StatusMapping m;
-  for (const auto& part : SplitTrimmed(spec.substr(eq + 1), "+")) {
+  for (const auto& part : parts) {
     if (auto i = ParseImplementation(part)) {
       m.implementation = *i;
     } else if (auto r = ParseResponseKind(part)) {
