@@ -481,5 +481,28 @@ TEST(UprTest, Errors) {
   EXPECT_EQ(r->sources[0].recommendations[1].recommendation.text, "Do more");
 }
 
+// The full published files, when this checkout sits beside them (../shared/data);
+// skipped elsewhere, e.g. in CI.
+TEST(FullDataTest, EveryRowImports) {
+  const auto dir = kFixtures.parent_path().parent_path().parent_path() / "shared" / "data";
+  if (!std::filesystem::exists(dir / "pfd-reports.csv")) GTEST_SKIP() << "no " << dir;
+  auto read = [&](const char* name) {
+    std::ifstream in(dir / name, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+  };
+  auto pfd = ImportPfd(read("pfd-reports.csv"), "pfd-reports.csv", {});
+  ASSERT_TRUE(pfd) << pfd.error().message;
+  EXPECT_EQ(pfd->sources.size(), 4926u);
+  size_t upr = 0;
+  for (const char* f : {"upr-2008.csv", "upr-2009.csv", "upr-2010.csv", "upr-2011.csv"}) {
+    auto b = ImportUpr(read(f), f, {});
+    ASSERT_TRUE(b) << b.error().message;
+    upr += b->RecommendationCount();
+  }
+  EXPECT_EQ(upr, 19891u);
+}
+
 }  // namespace
 }  // namespace rectrack
