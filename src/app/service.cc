@@ -22,14 +22,15 @@ Date TodayInLondon() {
 
 namespace {
 
-// The latest publication of the source dated on or before as_of.
+// The latest publication of the source dated before as_of.
 Result<std::optional<Publication>> PreviousPublication(Store& store, const std::string& slug,
                                                        Date as_of, int64_t exclude) {
   auto pubs = store.ListPublications(slug);
   if (!pubs) return Fail(pubs.error());
   std::optional<Publication> prev;
   for (auto& p : *pubs) {
-    if (p.id == exclude || p.as_of > as_of) continue;
+    // Strictly earlier: an update compares itself with the one before it.
+    if (p.id == exclude || p.as_of >= as_of) continue;
     if (!prev || p.as_of > prev->as_of || (p.as_of == prev->as_of && p.id > prev->id))
       prev = std::move(p);
   }

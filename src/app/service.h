@@ -18,7 +18,7 @@ namespace rectrack {
 Date TodayInLondon();
 
 // The report data of `slug` as of `as_of`, diffed against the latest publication
-// of the source dated on or before `as_of` (excluding `exclude_publication`).
+// of the source dated before `as_of` (excluding `exclude_publication`).
 Result<ReportData> LiveReport(Store& store, const std::string& slug, Date as_of,
                               int64_t exclude_publication = 0);
 

@@ -89,6 +89,7 @@ std::vector<OwnerRow> OwnersTable(const Facts& facts, Date as_of) {
     auto& row = rows[c.a->owner_id];
     if (row.total == 0) {
       row.owner_id = c.a->owner_id;
+      row.tier = "unclassified";
       auto oit = owners.find(c.a->owner_id);
       if (oit != owners.end()) {
         row.owner = oit->second->name;
@@ -183,10 +184,14 @@ ReportData BuildReport(const Facts& facts, int64_t source_id, Date as_of,
       t.tier = tier;
       ++t.assignments;
       if (st.implementation == Implementation::kImplemented) ++t.implemented;
-      if (IsOutstanding(st.implementation)) ++t.outstanding;
       if (st.response_status == ResponseStatus::kOverdue) ++t.overdue;
 
-      if (IsOutstanding(st.implementation)) {
+      if (st.implementation == Implementation::kUnknown) {
+        ++t.not_reported;
+        d.not_reported.push_back({r->ref, r->text, owner, tier, st.response, st.response_status,
+                                  st.implementation, due, st.latest_narrative});
+      } else if (IsOutstanding(st.implementation)) {
+        ++t.outstanding;
         ReportData::Item item{r->ref, r->text, owner, tier, st.response, st.response_status,
                               st.implementation, due, st.latest_narrative};
         auto& groups = tier == "central_government" ? central : other;
@@ -217,6 +222,8 @@ ReportData BuildReport(const Facts& facts, int64_t source_id, Date as_of,
       d.states.push_back(std::move(row));
     }
     auto rolled_impl = RollUpImplementation(impl);
+    if (previous_states)
+      for (const auto& name : names) prev.erase({r->ref, name});
     auto rolled_rs = RollUpResponse(rs);
     ++d.by_implementation[static_cast<int>(rolled_impl)];
     ++d.by_response_status[static_cast<int>(rolled_rs)];
@@ -231,6 +238,10 @@ ReportData BuildReport(const Facts& facts, int64_t source_id, Date as_of,
       d.done.push_back(std::move(item));
     }
   }
+
+  // What the previous publication held that is gone now (merged owners, say).
+  for (const auto& [key, row] : prev)
+    d.changes.push_back({key.first, key.second, "assignment", "", "removed"});
 
   // Who holds the most outstanding items comes first.
   auto ordered = [](std::map<std::string, ReportData::OwnerGroup>& m) {

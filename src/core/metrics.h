@@ -67,6 +67,7 @@ struct ReportData {
     int assignments = 0;
     int implemented = 0;
     int outstanding = 0;
+    int not_reported = 0;
     int overdue = 0;
   };
   struct OverdueRow {
@@ -127,6 +128,9 @@ struct ReportData {
   std::vector<Item> done;                  // implemented recommendations
   std::vector<OwnerGroup> central_government;  // outstanding, by department
   std::vector<OwnerGroup> outstanding_other;   // outstanding, by owner
+  // Assignments whose implementation nobody has reported (kUnknown): neither done
+  // nor known to be outstanding, so listed apart rather than guessed.
+  std::vector<Item> not_reported;
   std::vector<TierRow> tiers;
   std::vector<OverdueRow> overdue;
   std::optional<PreviousPublication> previous;

@@ -496,12 +496,18 @@ TEST_F(BuildReportTest, OutstandingGroupsCentralGovernmentApart) {
   EXPECT_EQ(d.central_government[1].owner, "Home Office");
   EXPECT_EQ(Refs(d.central_government[1].items), (std::vector<std::string>{"R3"}));
 
+  // R7's implementation is not reported: listed apart, not as outstanding. With
+  // one item each, Met and Westminster Council keep alphabetical order.
   ASSERT_EQ(d.outstanding_other.size(), 2u);
-  EXPECT_EQ(d.outstanding_other[0].owner, "Westminster Council");
-  EXPECT_EQ(d.outstanding_other[0].tier, "local_authority");
-  EXPECT_EQ(Refs(d.outstanding_other[0].items), (std::vector<std::string>{"R6", "R7"}));
-  EXPECT_EQ(d.outstanding_other[1].owner, "Met");
+  EXPECT_EQ(d.outstanding_other[0].owner, "Met");
+  EXPECT_EQ(Refs(d.outstanding_other[0].items), (std::vector<std::string>{"R6"}));
+  EXPECT_EQ(d.outstanding_other[1].owner, "Westminster Council");
+  EXPECT_EQ(d.outstanding_other[1].tier, "local_authority");
   EXPECT_EQ(Refs(d.outstanding_other[1].items), (std::vector<std::string>{"R6"}));
+  ASSERT_EQ(d.not_reported.size(), 1u);
+  EXPECT_EQ(d.not_reported[0].ref, "R7");
+  EXPECT_EQ(d.not_reported[0].owner, "Westminster Council");
+  EXPECT_EQ(d.not_reported[0].implementation, I::kUnknown);
   // Owners with nothing outstanding (GLA, LFB) have no group.
 }
 
@@ -521,9 +527,9 @@ TEST_F(BuildReportTest, OutstandingItemsCarryTheAssignmentsState) {
   EXPECT_EQ(moj[1].implementation, I::kNotStarted);
   EXPECT_EQ(moj[1].due, D("2017-01-01"));
   ASSERT_EQ(d.outstanding_other.size(), 2u);
-  ASSERT_EQ(d.outstanding_other[1].items.size(), 1u);
-  EXPECT_EQ(d.outstanding_other[1].items[0].note, "Pilot running.");
-  EXPECT_EQ(d.outstanding_other[1].items[0].implementation, I::kInProgress);
+  ASSERT_EQ(d.outstanding_other[0].items.size(), 1u);
+  EXPECT_EQ(d.outstanding_other[0].items[0].note, "Pilot running.");
+  EXPECT_EQ(d.outstanding_other[0].items[0].implementation, I::kInProgress);
 }
 
 TEST_F(BuildReportTest, TierRows) {
@@ -552,7 +558,8 @@ TEST_F(BuildReportTest, TierRows) {
 
   EXPECT_EQ(d.tiers[3].assignments, 2);
   EXPECT_EQ(d.tiers[3].implemented, 0);
-  EXPECT_EQ(d.tiers[3].outstanding, 2);
+  EXPECT_EQ(d.tiers[3].outstanding, 1);
+  EXPECT_EQ(d.tiers[3].not_reported, 1);
   EXPECT_EQ(d.tiers[3].overdue, 0);
 }
 
@@ -630,7 +637,7 @@ TEST_F(BuildReportTest, ChangesAgainstPreviousStates) {
   both.response_status = S::kPending;
   // R2's GLA part is new since then.
   prev.erase(prev.begin() + 2);
-  // A row for something no longer tracked is not a change.
+  // A row for something no longer tracked is listed as removed.
   prev.push_back({"R99", "Met", S::kPending, I::kNotStarted});
 
   ReportData::PreviousPublication pub{7, "Baseline", D("2016-10-28")};
@@ -649,6 +656,7 @@ TEST_F(BuildReportTest, ChangesAgainstPreviousStates) {
       {"R4", "Ministry of Justice", "implementation", "not_implemented", "not_started"},
       {"R4", "Ministry of Justice", "response status", "pending", "overdue"},
       {"R5", "LFB", "implementation", "in_progress", "implemented"},
+      {"R99", "Met", "assignment", "", "removed"},
   };
   ASSERT_EQ(d.changes.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i) {

@@ -99,6 +99,11 @@ Implementation RollUpImplementation(std::span<const Implementation> statuses) {
   auto any = [&](Implementation x) {
     return std::find(statuses.begin(), statuses.end(), x) != statuses.end();
   };
+  // Superseded recommendations need no more work: implemented + superseded is done.
+  bool all_done = std::all_of(statuses.begin(), statuses.end(), [](Implementation i) {
+    return i == Implementation::kImplemented || i == Implementation::kSuperseded;
+  });
+  if (all_done) return Implementation::kImplemented;
   if (any(Implementation::kImplemented) || any(Implementation::kPartiallyImplemented))
     return Implementation::kPartiallyImplemented;
   if (any(Implementation::kInProgress)) return Implementation::kInProgress;

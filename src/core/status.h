@@ -34,7 +34,8 @@ EffectiveState StateAt(const Assignment& a, std::optional<Date> due,
 // A recommendation's status from its assignments: all responded -> responded;
 // some (or any partial) -> partial; none and any overdue -> overdue; else pending.
 ResponseStatus RollUpResponse(std::span<const ResponseStatus> statuses);
-// Likewise for implementation: all equal -> that; any (partially) implemented ->
+// Likewise for implementation: all equal -> that; only implemented and superseded
+// -> implemented; any (partially) implemented ->
 // partially implemented; any in progress -> in progress; any not started -> not
 // started; any unknown -> unknown; else not implemented.
 Implementation RollUpImplementation(std::span<const Implementation> statuses);

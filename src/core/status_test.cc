@@ -391,9 +391,14 @@ TEST(RollUpImplementationTest, AnyImplementedIsPartiallyImplemented) {
   EXPECT_EQ(Ri({I::kPartiallyImplemented, I::kNotStarted}), I::kPartiallyImplemented);
   EXPECT_EQ(Ri({I::kPartiallyImplemented, I::kInProgress}), I::kPartiallyImplemented);
   EXPECT_EQ(Ri({I::kPartiallyImplemented, I::kImplemented}), I::kPartiallyImplemented);
-  // As documented, one owner's part being superseded does not make the whole
-  // implemented.
-  EXPECT_EQ(Ri({I::kImplemented, I::kSuperseded}), I::kPartiallyImplemented);
+}
+
+TEST(RollUpImplementationTest, ImplementedAndSupersededIsImplemented) {
+  // A superseded part needs no more work, so the whole is done.
+  EXPECT_EQ(Ri({I::kImplemented, I::kSuperseded}), I::kImplemented);
+  EXPECT_EQ(Ri({I::kSuperseded, I::kImplemented, I::kImplemented}), I::kImplemented);
+  EXPECT_EQ(Ri({I::kSuperseded, I::kSuperseded}), I::kSuperseded);
+  EXPECT_EQ(Ri({I::kSuperseded, I::kNotImplemented}), I::kNotImplemented);
 }
 
 TEST(RollUpImplementationTest, ThenInProgress) {

@@ -159,11 +159,12 @@ std::string WithThousands(int64_t n) {
 std::string FormatMoney(int64_t amount, std::string_view currency) {
   std::string symbol = currency == "GBP" ? "£" : currency == "EUR" ? "€" : currency == "USD" ? "$" : std::string(currency) + " ";
   bool neg = amount < 0;
-  int64_t a = neg ? -amount : amount;
+  // Negating INT64_MIN would overflow; no budget is that large, so clamp.
+  int64_t a = neg ? (amount == INT64_MIN ? INT64_MAX : -amount) : amount;
   std::string body;
   if (a != 0 && a % 1000000 == 0) {
     body = WithThousands(a / 1000000) + "m";
-  } else if (a != 0 && a % 100000 == 0) {
+  } else if (a >= 1000000 && a % 100000 == 0) {
     body = WithThousands(a / 1000000) + "." + std::to_string((a / 100000) % 10) + "m";
   } else {
     body = WithThousands(a);

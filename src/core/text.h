@@ -21,7 +21,8 @@ bool IsValidUtf8(std::string_view s);
 std::string HtmlEscape(std::string_view s);
 // Formats 172000000 as "172,000,000".
 std::string WithThousands(int64_t n);
-// Money for people: "£172m" where exact millions, else "£172,400,000".
+// Money for people: "£172m" for whole millions, "£345.5m" for tenths of a million
+// (from £1m up), else whole units: "£172,412", "£500,000".
 std::string FormatMoney(int64_t amount, std::string_view currency);
 
 }  // namespace rectrack

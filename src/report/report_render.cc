@@ -501,16 +501,27 @@ Doc BuildDoc(const ReportData& d, bool with_charts) {
   doc.Heading(2, "Outstanding with other owners");
   OwnerGroups(d.outstanding_other, /*tier_in_heading=*/true, &doc);
 
+  doc.Heading(2, "Not reported");
+  doc.Para("Recommendations on whose implementation the record says nothing. They are "
+           "neither counted as done nor assumed outstanding.");
+  Table unreported;
+  unreported.caption = "Implementation not reported";
+  unreported.headers = {"Ref", "Recommendation", "Owner", "Note"};
+  for (const auto& item : d.not_reported)
+    unreported.rows.push_back({item.ref, item.text, item.owner, item.note});
+  doc.TableOrNone(std::move(unreported));
+
   // Tiers.
   doc.Heading(2, "By tier");
   Table tiers;
   tiers.caption = "Assignments by tier of owner";
-  tiers.headers = {"Tier", "Assignments", "Implemented", "Outstanding", "Overdue"};
-  tiers.numeric = {false, true, true, true, true};
+  tiers.headers = {"Tier", "Assignments", "Implemented", "Outstanding", "Not reported",
+                   "Overdue"};
+  tiers.numeric = {false, true, true, true, true, true};
   for (const auto& t : d.tiers)
     tiers.rows.push_back({std::string(TierLabel(t.tier)), std::to_string(t.assignments),
                           std::to_string(t.implemented), std::to_string(t.outstanding),
-                          std::to_string(t.overdue)});
+                          std::to_string(t.not_reported), std::to_string(t.overdue)});
   doc.TableOrNone(std::move(tiers));
 
   // Overdue responses.
@@ -632,12 +643,15 @@ Json SnapshotJson(const ReportData& d) {
   for (const auto& i : d.done) j["done"].push_back(ItemJson(i));
   j["central_government"] = GroupsJson(d.central_government);
   j["outstanding_other"] = GroupsJson(d.outstanding_other);
+  j["not_reported"] = Json::array();
+  for (const auto& i : d.not_reported) j["not_reported"].push_back(ItemJson(i));
   j["tiers"] = Json::array();
   for (const auto& t : d.tiers) {
     j["tiers"].push_back(Json{{"tier", t.tier},
                               {"assignments", t.assignments},
                               {"implemented", t.implemented},
                               {"outstanding", t.outstanding},
+                              {"not_reported", t.not_reported},
                               {"overdue", t.overdue}});
   }
   j["overdue"] = Json::array();
@@ -826,7 +840,7 @@ Status ReadGroups(const Reader& r, std::string_view key,
 Status ReadSnapshot(const Reader& r, ReportData* d) {
   RT_TRY(r.Known({"format", "source", "as_of", "publication", "total", "implemented",
                   "by_implementation", "by_response_status", "done", "central_government",
-                  "outstanding_other", "tiers", "overdue", "previous", "changes", "funding",
+                  "outstanding_other", "not_reported", "tiers", "overdue", "previous", "changes", "funding",
                   "funding_total", "timeline", "states"}));
   std::string format;
   RT_TRY(r.Str("format", &format));
@@ -885,13 +899,21 @@ Status ReadSnapshot(const Reader& r, ReportData* d) {
   }));
   RT_TRY(ReadGroups(r, "central_government", &d->central_government));
   RT_TRY(ReadGroups(r, "outstanding_other", &d->outstanding_other));
+  RT_TRY(r.Each("not_reported", [&](const Reader& i) -> Status {
+    ReportData::Item item;
+    RT_TRY(ReadItem(i, &item));
+    d->not_reported.push_back(std::move(item));
+    return {};
+  }));
   RT_TRY(r.Each("tiers", [&](const Reader& t) -> Status {
-    RT_TRY(t.Known({"tier", "assignments", "implemented", "outstanding", "overdue"}));
+    RT_TRY(t.Known({"tier", "assignments", "implemented", "outstanding", "not_reported",
+                    "overdue"}));
     ReportData::TierRow row;
     RT_TRY(t.Str("tier", &row.tier));
     RT_TRY(t.Int("assignments", &row.assignments));
     RT_TRY(t.Int("implemented", &row.implemented));
     RT_TRY(t.Int("outstanding", &row.outstanding));
+    RT_TRY(t.Int("not_reported", &row.not_reported));
     RT_TRY(t.Int("overdue", &row.overdue));
     d->tiers.push_back(std::move(row));
     return {};

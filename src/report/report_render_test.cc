@@ -85,7 +85,15 @@ ReportData Rich() {
        "regulator",
        {Item("R12", "Widen the remit to include security", "Port of London Authority", "regulator",
              ResponseKind::kNone, ResponseStatus::kOverdue, Implementation::kNotStarted)}}};
-  d.tiers = {{"central_government", 2, 1, 1, 0}, {"regulator", 1, 0, 1, 1}};
+  d.tiers = {{"central_government", 2, 1, 1, 0, 0}, {"regulator", 1, 0, 1, 1, 1}};
+  ReportData::Item unreported;
+  unreported.ref = "L2";
+  unreported.text = "Provide extra resources to the ambulance service";
+  unreported.owner = "Department of Health";
+  unreported.tier = "central_government";
+  unreported.implementation = Implementation::kUnknown;
+  unreported.note = "Not in the 2017 update.";
+  d.not_reported = {unreported};
   d.overdue = {{"R12", "Port of London Authority", D("2016-12-23"), 306}};
   d.previous = ReportData::PreviousPublication{1, "Baseline", D("2016-10-28")};
   d.changes = {{"R7", "Metropolitan Police", "implementation", "in_progress", "implemented"},
@@ -298,7 +306,11 @@ TEST(ReportRenderTest, DoneTiersOverdueAndFunding) {
   EXPECT_TRUE(Contains(md, "## Done\n\n| Ref | Recommendation | Owner |\n"));
   EXPECT_TRUE(Contains(md, "| R9 | Clarify the Mayor's role in COBR | Cabinet Office |\n"));
   EXPECT_TRUE(
-      Contains(md, "| " + std::string(TierLabel("central_government")) + " | 2 | 1 | 1 | 0 |\n"));
+      Contains(md, "| " + std::string(TierLabel("central_government")) + " | 2 | 1 | 1 | 0 | 0 |\n"));
+  EXPECT_TRUE(Contains(md, "| " + std::string(TierLabel("regulator")) + " | 1 | 0 | 1 | 1 | 1 |\n"));
+  EXPECT_TRUE(Contains(md, "## Not reported\n"));
+  EXPECT_TRUE(Contains(md, "| L2 | Provide extra resources to the ambulance service | Department of "
+                           "Health | Not in the 2017 update. |\n"));
   EXPECT_TRUE(Contains(md, "| R12 | Port of London Authority | 23 December 2016 | 306 |\n"));
   EXPECT_TRUE(Contains(md,
                        "| Home Office | NICC grant | per year | \xC2\xA3"
@@ -334,11 +346,12 @@ TEST(ReportRenderTest, EmptySectionsSayNone) {
   d.title = "Empty";
   d.as_of = D("2020-01-01");
   std::string md = Md(d);
-  // Timeline, done, central government, other owners, tiers, overdue, funding.
-  EXPECT_EQ(Count(md, "\nNone.\n"), 7u) << md;
+  // Timeline, done, central government, other owners, not reported, tiers,
+  // overdue, funding.
+  EXPECT_EQ(Count(md, "\nNone.\n"), 8u) << md;
   EXPECT_TRUE(Contains(md, "No previous publication."));
   std::string html = Html(d);
-  EXPECT_EQ(Count(html, "<p>None.</p>"), 7u);
+  EXPECT_EQ(Count(html, "<p>None.</p>"), 8u);
   EXPECT_EQ(Count(html, "<svg "), 1u);  // the status chart, with its zero bars
 }
 
