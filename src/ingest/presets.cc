@@ -176,6 +176,8 @@ Result<AssignmentState> PfdState(const std::string& label, const CsvField& statu
                                  std::string_view recipients_cell, std::string_view replies_cell) {
   std::string_view word = Trim(status_field.value);
   AssignmentState st;
+  // The data records replies, never whether anything was done.
+  st.implementation = Implementation::kUnknown;
   auto m = MapStatusWord("pfd", word);
   if (m) {
     if (m->response) st.response = *m->response;
@@ -471,6 +473,9 @@ Result<ImportBatch> ImportUpr(std::string_view raw, const std::string& file_labe
 
     ImportBatch::AssignmentIn a;
     a.owner = std::string(to);
+    // A decision says whether a state accepts, not whether it acted; only
+    // "implemented" says that.
+    a.assignment.initial.implementation = Implementation::kUnknown;
     if (m.response) a.assignment.initial.response = *m.response;
     if (m.response_status) a.assignment.initial.recorded_status = *m.response_status;
     if (m.implementation) a.assignment.initial.implementation = *m.implementation;

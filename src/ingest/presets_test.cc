@@ -125,6 +125,8 @@ TEST_F(PfdTest, EachRecipientIsAnAssignmentWithTheRowsStatus) {
     EXPECT_EQ(a.assignment.initial.recorded_status, ResponseStatus::kOverdue);
     EXPECT_EQ(a.assignment.initial.response, ResponseKind::kNone);
     EXPECT_EQ(a.assignment.raw_status, "overdue");
+    // PFD data records replies, never implementation.
+    EXPECT_EQ(a.assignment.initial.implementation, Implementation::kUnknown);
     EXPECT_FALSE(a.assignment.due);  // the source's 56-day duty gives it
   }
   auto status_of = [&](std::string_view slug) {
@@ -368,6 +370,9 @@ TEST(UprTest, Decisions) {
             ResponseKind::kRejected);
   EXPECT_EQ(FindRec(afg, "95.4")->assignments[0].assignment.initial.response,
             ResponseKind::kAccepted);
+  // Accepting is not doing: implementation stays unreported.
+  EXPECT_EQ(FindRec(afg, "95.4")->assignments[0].assignment.initial.implementation,
+            Implementation::kUnknown);
   const auto& china = *FindSource(*b, "upr-2009-china");
   const auto& a = FindRec(china, "115.1")->assignments[0].assignment;
   EXPECT_EQ(a.initial.response, ResponseKind::kAccepted);
