@@ -1,6 +1,8 @@
 #include "cli/commands.h"
 
+#include <pwd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -79,7 +81,11 @@ Result<Date> AsOf(const std::string& s) {
 
 Actor CliActor() {
   const char* user = std::getenv("USER");
-  return Actor{fmt::format("cli:{}", user && *user ? user : "unknown")};
+  if (!user || !*user) {
+    const passwd* pw = getpwuid(getuid());
+    user = pw ? pw->pw_name : "unknown";
+  }
+  return Actor{fmt::format("cli:{}", user)};
 }
 
 std::string Cell(std::string_view s, size_t max) {
