@@ -82,6 +82,17 @@ rt import csv third.csv --map ref=ref --map text=text --map owner=owner --source
 check "an aliases file given to an import resolves names" bash -c "'$BIN' --db c.db owners --format csv | grep -q '^Department for Communities and Local Government,unclassified,3,'"
 check "the ledger records each alias" bash -c "[ \"\$(sqlite3 c.db \"SELECT count(*) FROM ledger WHERE kind = 'alias'\")\" = 1 ]"
 
+# --- The real datasets whole: all 4,926 PFD reports and all four UPR files.
+DB=full.db
+rt import pfd "$ROOT/examples/pfd/pfd-reports.csv" >/dev/null
+for y in 2008 2009 2010 2011; do rt import upr "$ROOT/tests/fixtures/upr/upr-$y.csv" >/dev/null; done
+check "all 4,926 PFD reports are sources" bash -c "[ \"\$(sqlite3 full.db \"SELECT count(*) FROM sources WHERE kind = 'pfd'\")\" = 4926 ]"
+check "all 19,891 UPR recommendations are in" bash -c "[ \"\$(sqlite3 full.db \"SELECT count(*) FROM recommendations r JOIN sources s ON s.id = r.source_id WHERE s.kind = 'upr'\")\" = 19891 ]"
+COTE=$'C\xc3\xb4te d\xe2\x80\x99Ivoire'  # as decoded from Mac OS Roman 0x99 and 0xD5
+cote=$(sqlite3 full.db "SELECT count(*) FROM recommendations WHERE instr(text, '$COTE') > 0")
+check "Mac OS Roman is decoded ($cote texts name $COTE)" test "$cote" -ge 10
+check "the full store verifies" bash -c "'$BIN' --db full.db verify >/dev/null"
+
 # --- RECTRACK_DB and the SQLite settings.
 export RECTRACK_DB="$WORK/env.db"
 "$BIN" init >/dev/null

@@ -488,21 +488,24 @@ TEST(UprTest, Errors) {
 
 // The full published files, when this checkout sits beside them (../shared/data);
 // skipped elsewhere, e.g. in CI.
+// The whole of both real datasets, kept in the repository: the PFD reports as
+// the example (examples/pfd) and the UPR files as fixtures (tests/fixtures/upr).
 TEST(FullDataTest, EveryRowImports) {
-  const auto dir = kFixtures.parent_path().parent_path().parent_path() / "shared" / "data";
-  if (!std::filesystem::exists(dir / "pfd-reports.csv")) GTEST_SKIP() << "no " << dir;
-  auto read = [&](const char* name) {
-    std::ifstream in(dir / name, std::ios::binary);
+  const auto root = kFixtures.parent_path().parent_path();
+  auto read = [&](const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    EXPECT_TRUE(in) << path;
     std::ostringstream s;
     s << in.rdbuf();
     return s.str();
   };
-  auto pfd = ImportPfd(read("pfd-reports.csv"), "pfd-reports.csv", {});
+  const auto dir = root / "tests" / "fixtures" / "upr";
+  auto pfd = ImportPfd(read(root / "examples" / "pfd" / "pfd-reports.csv"), "pfd-reports.csv", {});
   ASSERT_TRUE(pfd) << pfd.error().message;
   EXPECT_EQ(pfd->sources.size(), 4926u);
   size_t upr = 0;
   for (const char* f : {"upr-2008.csv", "upr-2009.csv", "upr-2010.csv", "upr-2011.csv"}) {
-    auto b = ImportUpr(read(f), f, {});
+    auto b = ImportUpr(read(dir / f), f, {});
     ASSERT_TRUE(b) << b.error().message;
     upr += b->RecommendationCount();
   }
