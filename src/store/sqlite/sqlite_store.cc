@@ -104,8 +104,22 @@ class SqliteStore : public Store {
   Status Migrate();
 
   Status Begin() override {
-    if (depth_ == 0) RT_TRY(db_->Exec("BEGIN IMMEDIATE"));
-    else RT_TRY(db_->Exec(fmt::format("SAVEPOINT sp{}", depth_)));
+    if (depth_ == 0) {
+      RT_TRY(db_->Exec("BEGIN IMMEDIATE"));
+      // Another connection may have changed owners or aliases since the cache
+      // was filled; data_version moves only on other connections' commits.
+      auto v = DataVersion();
+      if (!v) {
+        (void)db_->Exec("ROLLBACK");
+        return Fail(v.error());
+      }
+      if (*v != data_version_) {
+        owner_cache_loaded_ = false;
+        data_version_ = *v;
+      }
+    } else {
+      RT_TRY(db_->Exec(fmt::format("SAVEPOINT sp{}", depth_)));
+    }
     ++depth_;
     return {};
   }
@@ -116,6 +130,7 @@ class SqliteStore : public Store {
       auto s = db_->Exec("COMMIT");
       if (!s) {
         (void)db_->Exec("ROLLBACK");
+        owner_cache_loaded_ = false;
         return s;
       }
       return {};
@@ -124,6 +139,9 @@ class SqliteStore : public Store {
   }
   void Rollback() override {
     if (depth_ == 0) return;
+    // Owners created in what is undone must not linger in the cache: SQLite
+    // reuses their row ids, so a stale entry would name another owner.
+    owner_cache_loaded_ = false;
     --depth_;
     if (depth_ == 0) {
       (void)db_->Exec("ROLLBACK");
@@ -198,8 +216,11 @@ class SqliteStore : public Store {
   Result<std::vector<Update>> UpdatesOf(int64_t assignment_id);
   Result<RecommendationView> ViewOf(int64_t rec_id);
 
+  Result<int64_t> DataVersion();
+
   std::unique_ptr<Db> db_;
   int depth_ = 0;
+  int64_t data_version_ = -1;  // PRAGMA data_version when the owner cache was last valid
   std::unordered_map<std::string, int64_t> owner_cache_;  // name/alias -> id
   bool owner_cache_loaded_ = false;
 
@@ -226,6 +247,16 @@ Result<Source> SqliteStore::ReadSource(Stmt* s) {
   src.notes = s->Str(11);
   src.vocabulary = s->Str(12);
   return src;
+}
+
+Result<int64_t> SqliteStore::DataVersion() {
+  auto st = db_->Prepare("PRAGMA data_version");
+  if (!st) return Fail(st.error());
+  auto row = (*st)->Step();
+  if (!row) return Fail(row.error());
+  int64_t v = *row ? (*st)->Int(0) : 0;
+  (*st)->Reset();
+  return v;
 }
 
 Status SqliteStore::Migrate() {
@@ -1210,7 +1241,9 @@ std::string FtsQuery(const std::string& q) {
     term.clear();
   };
   for (unsigned char c : q) {
-    if (c == '"' || c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+    // Control characters separate terms too: a NUL inside a quoted FTS5 string
+    // is a syntax error ("unterminated string").
+    if (c == '"' || c == ' ' || c < 0x20 || c == 0x7f) {
       flush();
     } else {
       term.push_back(static_cast<char>(c));
@@ -1225,8 +1258,8 @@ Result<std::vector<SearchHit>> SqliteStore::Search(const std::string& query, int
   if (fts.empty()) return Fail(Error::Invalid("empty search"));
   auto st = db_->Prepare(
       "SELECT f.rowid, s.slug, r.ref, bm25(recommendation_fts) AS rank, "
-      "snippet(recommendation_fts, 0, '[', ']', '…', 16), "
-      "snippet(recommendation_fts, 1, '[', ']', '…', 16) "
+      "snippet(recommendation_fts, 0, char(1), char(2), '…', 16), "
+      "snippet(recommendation_fts, 1, char(1), char(2), '…', 16) "
       "FROM recommendation_fts f JOIN recommendations r ON r.id = f.rowid "
       "JOIN sources s ON s.id = r.source_id "
       "WHERE recommendation_fts MATCH ? ORDER BY rank, f.rowid LIMIT ?");
@@ -1243,10 +1276,15 @@ Result<std::vector<SearchHit>> SqliteStore::Search(const std::string& query, int
     h.source_slug = s->Str(1);
     h.ref = s->Str(2);
     h.rank = s->Double(3);
+    // Private markers, so that brackets in the text itself do not look like a match.
     std::string text = s->Str(4), resp = s->Str(5);
-    bool in_text = text.find('[') != std::string::npos;
-    h.field = in_text || resp.find('[') == std::string::npos ? "text" : "response";
+    bool in_text = text.find('\x01') != std::string::npos;
+    h.field = in_text || resp.find('\x01') == std::string::npos ? "text" : "response";
     h.snippet = h.field == "text" ? text : resp;
+    for (char& c : h.snippet) {
+      if (c == '\x01') c = '[';
+      else if (c == '\x02') c = ']';
+    }
     out.push_back(std::move(h));
   }
   return out;
@@ -1297,7 +1335,9 @@ Result<VerifyReport> SqliteStore::Verify() {
     if (pinned.count(e.seq)) hashes[e.seq] = e.hash;
     if (e.kind == "publish") {
       auto j = json::parse(e.payload, nullptr, false);
-      if (j.is_object() && j.contains("publication_id") && j.contains("snapshot_sha256"))
+      // A chain rewritten by someone who knows the scheme can hold anything here.
+      if (j.is_object() && j.contains("publication_id") && j.contains("snapshot_sha256") &&
+          j["publication_id"].is_number_integer() && j["snapshot_sha256"].is_string())
         publish_events[j["publication_id"].get<int64_t>()] =
             j["snapshot_sha256"].get<std::string>();
     }
@@ -1315,11 +1355,22 @@ Result<VerifyReport> SqliteStore::Verify() {
       std::string recorded = (*meta)->Str(0);
       (*meta)->Reset();
       std::string actual = fmt::format("{} {}", v.head_seq(), v.head_hash());
-      if (recorded != actual)
+      if (recorded != actual) {
+        std::string recorded_seq = recorded.substr(0, recorded.find(' '));
+        int64_t seq = 0;
+        try {
+          seq = std::stoll(recorded_seq);
+        } catch (const std::exception&) {
+          seq = -1;
+        }
+        std::string what = seq < 0                ? "the recorded head is unreadable"
+                           : seq > v.head_seq()   ? "events were removed from the end"
+                           : seq < v.head_seq()   ? "events were added after the recorded head"
+                                                  : "the last event was replaced";
         rep.problems.push_back(fmt::format(
-            "the ledger ends at event {} but the store recorded its head as event {}: events "
-            "were removed from the end",
-            v.head_seq(), recorded.substr(0, recorded.find(' '))));
+            "the ledger ends at event {} but the store recorded its head as event {}: {}",
+            v.head_seq(), recorded_seq, what));
+      }
     } else if (v.head_seq() > 0) {
       rep.problems.push_back("the store has no record of its ledger head");
     }

@@ -1,0 +1,553 @@
+#include "app/views.h"
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+
+#include "app/service.h"
+#include "core/status.h"
+#include "core/text.h"
+#include "fmt/format.h"
+
+namespace rectrack {
+namespace {
+
+using json = nlohmann::json;
+
+json OptDate(const std::optional<Date>& d) { return d ? json(d->ToIso()) : json(nullptr); }
+template <typename T>
+json Opt(const std::optional<T>& v) {
+  return v ? json(*v) : json(nullptr);
+}
+
+json SourceLinks(const std::string& slug) {
+  return {{"self", "/api/v1/sources/" + PercentEncodeSlug(slug)},
+          {"html", "/sources/" + PercentEncodeSlug(slug)},
+          {"recommendations", "/api/v1/sources/" + PercentEncodeSlug(slug) + "/recommendations"}};
+}
+
+}  // namespace
+
+// Slugs are URL-safe by construction; this guards against stored oddities.
+std::string PercentEncodeSlug(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.')
+      out.push_back(static_cast<char>(c));
+    else
+      out += fmt::format("%{:02X}", c);
+  }
+  return out;
+}
+
+namespace {
+
+// Each assignment's state as of a date, with what the pages need beside it.
+struct Computed {
+  const Assignment* a = nullptr;
+  const Recommendation* rec = nullptr;
+  const Source* source = nullptr;
+  const Owner* owner = nullptr;
+  std::optional<Date> due;
+  EffectiveState st;
+};
+
+class Index {
+ public:
+  Index(const Facts& f, Date as_of) {
+    for (const auto& s : f.sources) sources_[s.id] = &s;
+    for (const auto& o : f.owners) {
+      owners_[o.id] = &o;
+      by_name_[o.name] = o.id;
+      for (const auto& a : o.aliases) by_name_[a] = o.id;
+    }
+    for (const auto& r : f.recommendations) recs_[r.id] = &r;
+    std::unordered_map<int64_t, std::vector<const Update*>> ups;
+    for (const auto& u : f.updates) ups[u.assignment_id].push_back(&u);
+    computed_.reserve(f.assignments.size());
+    for (const auto& a : f.assignments) {
+      auto r = recs_.find(a.recommendation_id);
+      if (r == recs_.end()) continue;
+      auto s = sources_.find(r->second->source_id);
+      if (s == sources_.end()) continue;
+      Computed c;
+      c.a = &a;
+      c.rec = r->second;
+      c.source = s->second;
+      auto o = owners_.find(a.owner_id);
+      c.owner = o == owners_.end() ? nullptr : o->second;
+      c.due = DueDate(*c.source, a);
+      c.st = StateAt(a, c.due, ups[a.id], as_of, c.source->recorded_on);
+      by_rec_[a.recommendation_id].push_back(computed_.size());
+      computed_.push_back(std::move(c));
+    }
+  }
+  const std::vector<Computed>& computed() const { return computed_; }
+  std::vector<const Computed*> ForRec(int64_t rec_id) const {
+    std::vector<const Computed*> out;
+    auto it = by_rec_.find(rec_id);
+    if (it != by_rec_.end())
+      for (size_t i : it->second) out.push_back(&computed_[i]);
+    return out;
+  }
+  std::optional<int64_t> OwnerByName(const std::string& name) const {
+    auto it = by_name_.find(name);
+    if (it == by_name_.end()) return std::nullopt;
+    return it->second;
+  }
+  const Source* SourceById(int64_t id) const {
+    auto it = sources_.find(id);
+    return it == sources_.end() ? nullptr : it->second;
+  }
+
+ private:
+  std::unordered_map<int64_t, const Source*> sources_;
+  std::unordered_map<int64_t, const Owner*> owners_;
+  std::unordered_map<std::string, int64_t> by_name_;
+  std::unordered_map<int64_t, const Recommendation*> recs_;
+  std::vector<Computed> computed_;
+  std::unordered_map<int64_t, std::vector<size_t>> by_rec_;
+};
+
+json AssignmentJson(const Computed& c, Date as_of) {
+  json j = {{"assignment_id", c.a->id},
+            {"owner_id", c.a->owner_id},
+            {"owner", c.owner ? c.owner->name : ""},
+            {"tier", c.owner ? c.owner->tier : "unclassified"},
+            {"response", Name(c.st.response)},
+            {"response_status", Name(c.st.response_status)},
+            {"implementation", Name(c.st.implementation)},
+            {"due", OptDate(c.due)},
+            {"days_overdue", nullptr},
+            {"last_progress", OptDate(c.st.last_progress)}};
+  if (c.st.response_status == ResponseStatus::kOverdue && c.due) j["days_overdue"] = as_of - *c.due;
+  return j;
+}
+
+json OwnerRowJson(const OwnerRow& r) {
+  json j = {{"owner_id", r.owner_id}, {"owner", r.owner}, {"tier", r.tier}, {"total", r.total}};
+  for (ResponseStatus s : kAllResponseStatuses)
+    j[std::string(Name(s))] = r.by_response_status[static_cast<int>(s)];
+  for (Implementation i : kAllImplementations)
+    j[std::string(Name(i))] = r.by_implementation[static_cast<int>(i)];
+  j["median_days_since_progress"] = Opt(r.median_days_since_progress);
+  j["links"] = {{"html", fmt::format("/owners/{}", r.owner_id)},
+                {"self", fmt::format("/api/v1/owners/{}", r.owner_id)}};
+  return j;
+}
+
+bool MatchesFilter(const Computed& c, const ListFilter& f, std::optional<int64_t> owner_id,
+                   std::optional<ResponseStatus> want_rs, std::optional<Implementation> want_impl) {
+  if (owner_id && c.a->owner_id != *owner_id) return false;
+  if (!f.tier.empty() && (!c.owner || c.owner->tier != f.tier)) return false;
+  if (f.overdue && c.st.response_status != ResponseStatus::kOverdue) return false;
+  if (want_rs && c.st.response_status != *want_rs) return false;
+  if (want_impl && c.st.implementation != *want_impl) return false;
+  return true;
+}
+
+}  // namespace
+
+std::string EncodeCursor(int64_t last_id) { return fmt::format("r{}", last_id); }
+
+std::optional<int64_t> DecodeCursor(const std::string& cursor) {
+  if (cursor.size() < 2 || cursor[0] != 'r' || cursor.size() > 20) return std::nullopt;
+  int64_t v = 0;
+  for (size_t i = 1; i < cursor.size(); ++i) {
+    if (cursor[i] < '0' || cursor[i] > '9') return std::nullopt;
+    v = v * 10 + (cursor[i] - '0');
+  }
+  return v;
+}
+
+Result<json> SourcesDoc(Store& store, Date as_of, const std::string& kind, const Page& page) {
+  FactsFilter filter;
+  filter.source_kind = kind;
+  auto facts = store.LoadFacts(filter);
+  if (!facts) return Fail(facts.error());
+  Index index(*facts, as_of);
+  struct Progress {
+    int recs = 0, implemented = 0, overdue = 0;
+  };
+  std::unordered_map<int64_t, Progress> progress;
+  std::unordered_map<int64_t, std::vector<Implementation>> impl_by_rec;
+  for (const auto& c : index.computed()) {
+    impl_by_rec[c.rec->id].push_back(c.st.implementation);
+    if (c.st.response_status == ResponseStatus::kOverdue) ++progress[c.source->id].overdue;
+  }
+  for (const auto& r : facts->recommendations) {
+    auto& p = progress[r.source_id];
+    ++p.recs;
+    auto it = impl_by_rec.find(r.id);
+    if (it != impl_by_rec.end() && RollUpImplementation(it->second) == Implementation::kImplemented)
+      ++p.implemented;
+  }
+  std::vector<const Source*> sources;
+  for (const auto& s : facts->sources) sources.push_back(&s);
+  std::sort(sources.begin(), sources.end(), [](const Source* a, const Source* b) {
+    return a->kind != b->kind ? a->kind < b->kind : a->id < b->id;
+  });
+  std::map<std::string, int> kinds;
+  for (const Source* s : sources) ++kinds[s->kind];
+  int limit = std::clamp(page.limit, 1, 500);
+  auto after = DecodeCursor(page.after);
+  if (!page.after.empty() && !after) return Fail(Error::Invalid("invalid cursor"));
+  json items = json::array();
+  bool started = !after;
+  std::string next;
+  for (const Source* s : sources) {
+    if (!started) {
+      if (s->id == *after) started = true;
+      continue;
+    }
+    if (static_cast<int>(items.size()) == limit) {
+      next = EncodeCursor(items.back()["id"].get<int64_t>());
+      break;
+    }
+    const auto& p = progress[s->id];
+    items.push_back({{"id", s->id},
+                     {"slug", s->slug},
+                     {"kind", s->kind},
+                     {"title", s->title},
+                     {"author", s->author},
+                     {"date", OptDate(s->date)},
+                     {"stated_total", Opt(s->stated_total)},
+                     {"recommendations", p.recs},
+                     {"implemented", p.implemented},
+                     {"percent_implemented", p.recs ? p.implemented * 100 / p.recs : 0},
+                     {"overdue_assignments", p.overdue},
+                     {"links", SourceLinks(s->slug)}});
+  }
+  json k = json::array();
+  for (const auto& [name, count] : kinds) k.push_back({{"kind", name}, {"sources", count}});
+  return json{{"as_of", as_of.ToIso()},
+              {"kinds", k},
+              {"sources", items},
+              {"next_cursor", next.empty() ? json(nullptr) : json(next)}};
+}
+
+Result<json> SourceDoc(Store& store, const std::string& slug, Date as_of) {
+  auto data = LiveReport(store, slug, as_of);
+  if (!data) return Fail(data.error());
+  FactsFilter filter;
+  filter.source_slug = slug;
+  auto facts = store.LoadFacts(filter);
+  if (!facts) return Fail(facts.error());
+  auto rows = OwnersTable(*facts, as_of);
+  auto pubs = store.ListPublications(slug);
+  if (!pubs) return Fail(pubs.error());
+  const Source& s = facts->sources.front();
+  json j = {{"id", s.id},
+            {"slug", s.slug},
+            {"kind", s.kind},
+            {"title", s.title},
+            {"author", s.author},
+            {"commissioned_by", s.commissioned_by},
+            {"date", OptDate(s.date)},
+            {"url", s.url},
+            {"notes", s.notes},
+            {"response_days", Opt(s.response_days)},
+            {"recorded_on", OptDate(s.recorded_on)},
+            {"stated_total", Opt(s.stated_total)},
+            {"as_of", as_of.ToIso()},
+            {"recommendations", data->total},
+            {"implemented", data->implemented},
+            {"percent_implemented", data->total ? data->implemented * 100 / data->total : 0},
+            {"links", SourceLinks(s.slug)}};
+  json bi = json::object(), br = json::object();
+  for (Implementation i : kAllImplementations)
+    bi[std::string(Name(i))] = data->by_implementation[static_cast<int>(i)];
+  for (ResponseStatus r : kAllResponseStatuses)
+    br[std::string(Name(r))] = data->by_response_status[static_cast<int>(r)];
+  j["by_implementation"] = bi;
+  j["by_response_status"] = br;
+  json owners = json::array();
+  for (const auto& r : rows) owners.push_back(OwnerRowJson(r));
+  j["owners"] = owners;
+  json funding = json::array();
+  for (const auto& f : data->funding)
+    funding.push_back({{"owner", f.owner}, {"item", f.item}, {"period", f.period},
+                       {"cost", f.cost}, {"funded", f.funded}, {"gap", f.gap},
+                       {"currency", f.currency}});
+  j["funding"] = funding;
+  j["funding_totals"] = {
+      {"cost", data->funding_cost}, {"funded", data->funding_funded}, {"gap", data->funding_gap}};
+  json changes = json::array();
+  for (const auto& c : data->changes)
+    changes.push_back(
+        {{"ref", c.ref}, {"owner", c.owner}, {"field", c.field}, {"from", c.from}, {"to", c.to}});
+  j["changes"] = {{"since", data->previous ? json{{"publication_id", data->previous->id},
+                                                  {"title", data->previous->title},
+                                                  {"as_of", data->previous->as_of.ToIso()}}
+                                           : json(nullptr)},
+                  {"items", changes}};
+  json p = json::array();
+  for (const auto& pub : *pubs)
+    p.push_back({{"id", pub.id},
+                 {"title", pub.title},
+                 {"as_of", pub.as_of.ToIso()},
+                 {"ledger_seq", pub.ledger_seq},
+                 {"snapshot_sha256", pub.snapshot_sha256},
+                 {"links", {{"self", fmt::format("/api/v1/publications/{}", pub.id)},
+                            {"html", fmt::format("/publications/{}", pub.id)}}}});
+  j["publications"] = p;
+  json t = json::array();
+  for (const auto& pt : data->timeline)
+    t.push_back({{"date", pt.date.ToIso()}, {"implemented", pt.implemented}});
+  j["timeline"] = t;
+  return j;
+}
+
+Result<json> RecommendationsDoc(Store& store, const std::string& slug, Date as_of,
+                                const ListFilter& filter, const Page& page) {
+  FactsFilter ff;
+  ff.source_slug = slug;
+  ff.with_text = true;
+  auto facts = store.LoadFacts(ff);
+  if (!facts) return Fail(facts.error());
+  Index index(*facts, as_of);
+  std::optional<int64_t> owner_id;
+  if (!filter.owner.empty()) {
+    owner_id = index.OwnerByName(filter.owner);
+    if (!owner_id) return Fail(Error::NotFound(fmt::format("no owner '{}'", filter.owner)));
+  }
+  if (!filter.tier.empty() && !IsTier(filter.tier))
+    return Fail(Error::Invalid(fmt::format("unknown tier '{}'", filter.tier)));
+  std::optional<ResponseStatus> want_rs;
+  std::optional<Implementation> want_impl;
+  if (!filter.status.empty()) {
+    if (auto s = ParseResponseStatus(filter.status)) want_rs = *s;
+    else if (auto i = ParseImplementation(filter.status)) want_impl = *i;
+    else return Fail(Error::Invalid(fmt::format("unknown status '{}'", filter.status)));
+  }
+  int limit = std::clamp(page.limit, 1, 500);
+  std::optional<int64_t> after;
+  if (!page.after.empty()) {
+    after = DecodeCursor(page.after);
+    if (!after) return Fail(Error::Invalid("invalid cursor"));
+  }
+  bool any_filter = owner_id || !filter.tier.empty() || filter.overdue || want_rs || want_impl;
+  json items = json::array();
+  std::string next;
+  int matched = 0;
+  for (const auto& r : facts->recommendations) {  // in id order
+    auto cs = index.ForRec(r.id);
+    bool match = !any_filter;
+    for (const Computed* c : cs)
+      if (MatchesFilter(*c, filter, owner_id, want_rs, want_impl)) match = true;
+    if (!filter.theme.empty() &&
+        std::find(r.themes.begin(), r.themes.end(), filter.theme) == r.themes.end())
+      match = false;
+    if (!match) continue;
+    ++matched;
+    if (after && r.id <= *after) continue;
+    if (static_cast<int>(items.size()) == limit) {
+      if (next.empty()) next = EncodeCursor(items.back()["id"].get<int64_t>());
+      continue;  // keep counting matches
+    }
+    json owners = json::array();
+    std::vector<ResponseStatus> rs;
+    std::vector<Implementation> impl;
+    for (const Computed* c : cs) {
+      owners.push_back(AssignmentJson(*c, as_of));
+      rs.push_back(c->st.response_status);
+      impl.push_back(c->st.implementation);
+    }
+    items.push_back({{"id", r.id},
+                     {"ref", r.ref},
+                     {"text", r.text},
+                     {"themes", r.themes},
+                     {"made", OptDate(r.made)},
+                     {"url", r.url},
+                     {"response_status", Name(RollUpResponse(rs))},
+                     {"implementation", Name(RollUpImplementation(impl))},
+                     {"assignments", owners},
+                     {"links", {{"self", fmt::format("/api/v1/recommendations/{}", r.id)},
+                                {"html", fmt::format("/recommendations/{}", r.id)}}}});
+  }
+  return json{{"source", slug},
+              {"as_of", as_of.ToIso()},
+              {"filter", {{"owner", filter.owner}, {"tier", filter.tier},
+                          {"status", filter.status}, {"overdue", filter.overdue},
+                          {"theme", filter.theme}}},
+              {"total", matched},
+              {"recommendations", items},
+              {"next_cursor", next.empty() ? json(nullptr) : json(next)}};
+}
+
+Result<json> RecommendationDoc(Store& store, int64_t id, Date as_of, bool include_unvalidated) {
+  auto v = store.GetRecommendationById(id);
+  if (!v) return Fail(v.error());
+  const auto& r = v->recommendation;
+  json assigns = json::array();
+  std::vector<ResponseStatus> rs;
+  std::vector<Implementation> impl;
+  for (const auto& av : v->assignments) {
+    std::vector<const Update*> ups;
+    for (const auto& u : av.updates) ups.push_back(&u);
+    Computed c;
+    c.a = &av.assignment;
+    c.owner = &av.owner;
+    c.due = DueDate(v->source, av.assignment);
+    c.st = StateAt(av.assignment, c.due, ups, as_of, v->source.recorded_on);
+    rs.push_back(c.st.response_status);
+    impl.push_back(c.st.implementation);
+    json a = AssignmentJson(c, as_of);
+    a["raw_status"] = av.assignment.raw_status;
+    a["raw_response"] = av.assignment.raw_response;
+    a["response_text"] = av.assignment.initial.response_text;
+    a["response_date"] = OptDate(c.st.response_date);
+    json history = json::array();
+    for (const auto& u : av.updates) {
+      if (!include_unvalidated && u.state != UpdateState::kValidated) continue;
+      json h = {{"id", u.id},
+                {"date", u.date.ToIso()},
+                {"state", Name(u.state)},
+                {"response", u.response ? json(Name(*u.response)) : json(nullptr)},
+                {"response_text", u.response_text},
+                {"response_status",
+                 u.response_status ? json(Name(*u.response_status)) : json(nullptr)},
+                {"implementation",
+                 u.implementation ? json(Name(*u.implementation)) : json(nullptr)},
+                {"narrative", u.narrative},
+                {"evidence", u.evidence},
+                {"author", u.author}};
+      if (include_unvalidated) h["return_reason"] = u.return_reason;
+      history.push_back(std::move(h));
+    }
+    a["updates"] = history;
+    a["links"] = {{"owner", fmt::format("/owners/{}", av.owner.id)},
+                  {"updates", fmt::format("/api/v1/assignments/{}/updates", av.assignment.id)}};
+    assigns.push_back(std::move(a));
+  }
+  return json{{"id", r.id},
+              {"ref", r.ref},
+              {"text", r.text},
+              {"themes", r.themes},
+              {"made", OptDate(r.made)},
+              {"target", OptDate(r.target)},
+              {"made_by", r.made_by},
+              {"url", r.url},
+              {"as_of", as_of.ToIso()},
+              {"source", {{"slug", v->source.slug}, {"title", v->source.title},
+                          {"kind", v->source.kind}, {"links", SourceLinks(v->source.slug)}}},
+              {"response_status", Name(RollUpResponse(rs))},
+              {"implementation", Name(RollUpImplementation(impl))},
+              {"assignments", assigns},
+              {"links", {{"self", fmt::format("/api/v1/recommendations/{}", r.id)},
+                         {"html", fmt::format("/recommendations/{}", r.id)}}}};
+}
+
+Result<json> OwnersDoc(Store& store, const std::string& source, const std::string& kind,
+                       Date as_of) {
+  FactsFilter filter;
+  filter.source_slug = source;
+  filter.source_kind = kind;
+  auto facts = store.LoadFacts(filter);
+  if (!facts) return Fail(facts.error());
+  json rows = json::array();
+  for (const auto& r : OwnersTable(*facts, as_of)) rows.push_back(OwnerRowJson(r));
+  return json{{"as_of", as_of.ToIso()},
+              {"source", source.empty() ? json(nullptr) : json(source)},
+              {"kind", kind.empty() ? json(nullptr) : json(kind)},
+              {"owners", rows}};
+}
+
+Result<json> OwnerDoc(Store& store, int64_t owner_id, Date as_of) {
+  auto facts = store.LoadFacts(FactsFilter{"", "", true, false});
+  if (!facts) return Fail(facts.error());
+  const Owner* owner = nullptr;
+  for (const auto& o : facts->owners)
+    if (o.id == owner_id) owner = &o;
+  if (!owner) return Fail(Error::NotFound(fmt::format("no owner {}", owner_id)));
+  Index index(*facts, as_of);
+  // The owner's row of the accountability table, over every source.
+  Facts mine;
+  mine.sources = facts->sources;
+  mine.owners = {*owner};
+  std::vector<const Computed*> held;
+  for (const auto& c : index.computed())
+    if (c.a->owner_id == owner_id) held.push_back(&c);
+  std::unordered_map<int64_t, bool> rec_needed;
+  for (const Computed* c : held) rec_needed[c->rec->id] = true;
+  // PFD roll-ups need the recommendation's other assignments too.
+  for (const auto& a : facts->assignments)
+    if (rec_needed.count(a.recommendation_id)) mine.assignments.push_back(a);
+  for (const auto& r : facts->recommendations)
+    if (rec_needed.count(r.id)) mine.recommendations.push_back(r);
+  std::unordered_map<int64_t, bool> asg_needed;
+  for (const auto& a : mine.assignments) asg_needed[a.id] = true;
+  for (const auto& u : facts->updates)
+    if (asg_needed.count(u.assignment_id)) mine.updates.push_back(u);
+  json summary = nullptr;
+  for (const auto& row : OwnersTable(mine, as_of))
+    if (row.owner_id == owner_id) summary = OwnerRowJson(row);
+
+  std::stable_sort(held.begin(), held.end(), [&](const Computed* x, const Computed* y) {
+    bool ox = x->st.response_status == ResponseStatus::kOverdue && x->due;
+    bool oy = y->st.response_status == ResponseStatus::kOverdue && y->due;
+    if (ox != oy) return ox;
+    if (ox && oy && *x->due != *y->due) return *x->due < *y->due;  // longest overdue first
+    return x->a->id < y->a->id;
+  });
+  json items = json::array();
+  int overdue = 0;
+  for (const Computed* c : held) {
+    json a = AssignmentJson(*c, as_of);
+    if (c->st.response_status == ResponseStatus::kOverdue) ++overdue;
+    a["source"] = c->source->slug;
+    a["source_title"] = c->source->title;
+    a["ref"] = c->rec->ref;
+    a["recommendation_id"] = c->rec->id;
+    a["text"] = c->rec->text;
+    a["links"] = {{"html", fmt::format("/recommendations/{}", c->rec->id)},
+                  {"source", "/sources/" + PercentEncodeSlug(c->source->slug)}};
+    items.push_back(std::move(a));
+  }
+  return json{{"id", owner->id},
+              {"name", owner->name},
+              {"tier", owner->tier},
+              {"aliases", owner->aliases},
+              {"as_of", as_of.ToIso()},
+              {"summary", summary},
+              {"overdue", overdue},
+              {"assignments", items}};
+}
+
+Result<json> SearchDoc(Store& store, const std::string& query, int limit) {
+  auto hits = store.Search(query, std::clamp(limit, 1, 200));
+  if (!hits) return Fail(hits.error());
+  json items = json::array();
+  for (const auto& h : *hits)
+    items.push_back({{"source", h.source_slug},
+                     {"ref", h.ref},
+                     {"recommendation_id", h.recommendation_id},
+                     {"field", h.field},
+                     {"snippet", h.snippet},
+                     {"rank", h.rank},
+                     {"links", {{"html", fmt::format("/recommendations/{}", h.recommendation_id)},
+                                {"self", fmt::format("/api/v1/recommendations/{}",
+                                                     h.recommendation_id)}}}});
+  return json{{"query", query}, {"results", items}};
+}
+
+Result<json> PublicationDoc(Store& store, int64_t id) {
+  auto pub = store.GetPublication(id);
+  if (!pub) return Fail(pub.error());
+  auto snapshot = json::parse(pub->snapshot_json, nullptr, false);
+  if (snapshot.is_discarded())
+    return Fail(Error::Corrupt(fmt::format("publication {} has an unreadable snapshot", id)));
+  return json{{"id", pub->id},
+              {"title", pub->title},
+              {"as_of", pub->as_of.ToIso()},
+              {"created_at", pub->created_at},
+              {"ledger_seq", pub->ledger_seq},
+              {"ledger_hash", pub->ledger_hash},
+              {"snapshot_sha256", pub->snapshot_sha256},
+              {"snapshot", snapshot},
+              {"links", {{"html", fmt::format("/publications/{}", pub->id)},
+                         {"self", fmt::format("/api/v1/publications/{}", pub->id)}}}};
+}
+
+}  // namespace rectrack

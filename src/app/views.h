@@ -1,0 +1,70 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/result.h"
+#include "nlohmann/json.hpp"
+#include "store/store.h"
+
+namespace rectrack {
+
+// The read side of the public site and the JSON API: each function returns the
+// document the API serves, and the web pages render the same document through
+// their templates, so the two can never disagree. Everything is computed from
+// core/ (StateAt, OwnersTable, BuildReport) as of a date.
+
+struct ListFilter {
+  std::string owner;  // owner name or alias
+  std::string tier;
+  std::string status;  // a response status or an implementation status
+  bool overdue = false;
+  std::string theme;
+};
+
+struct Page {
+  std::string after;  // opaque cursor from the previous page's next_cursor
+  int limit = 50;     // 1..500
+};
+
+// Every source with its progress ("7 of 21 implemented"), by kind then slug.
+// `kind` filters. Sources of kinds with many members (PFD) are summarised in
+// "kinds" as counts as well.
+Result<nlohmann::json> SourcesDoc(Store& store, Date as_of, const std::string& kind,
+                                  const Page& page);
+
+// One source: headline, status breakdown, owners table, funding, changes since
+// the last publication, publications, timeline.
+Result<nlohmann::json> SourceDoc(Store& store, const std::string& slug, Date as_of);
+
+// A source's recommendations with each owner's state, filtered, paged by cursor.
+Result<nlohmann::json> RecommendationsDoc(Store& store, const std::string& slug, Date as_of,
+                                          const ListFilter& filter, const Page& page);
+
+// One recommendation: text, each owner's response and status, and the timeline
+// of updates with evidence. `include_unvalidated`: submitted and returned
+// updates too (for signed-in staff); the public sees validated ones only.
+Result<nlohmann::json> RecommendationDoc(Store& store, int64_t id, Date as_of,
+                                         bool include_unvalidated);
+
+// The accountability table: as `rectrack owners`, from the same code.
+Result<nlohmann::json> OwnersDoc(Store& store, const std::string& source,
+                                 const std::string& kind, Date as_of);
+
+// Everything one owner holds across sources; overdue first, longest first.
+Result<nlohmann::json> OwnerDoc(Store& store, int64_t owner_id, Date as_of);
+
+Result<nlohmann::json> SearchDoc(Store& store, const std::string& query, int limit);
+
+// A frozen publication: its report snapshot, digest and ledger pin.
+Result<nlohmann::json> PublicationDoc(Store& store, int64_t id);
+
+// A slug made safe for a URL path segment.
+std::string PercentEncodeSlug(const std::string& s);
+
+// Cursor encoding: opaque to clients, stable for the same data.
+std::string EncodeCursor(int64_t last_id);
+std::optional<int64_t> DecodeCursor(const std::string& cursor);
+
+}  // namespace rectrack
