@@ -1,0 +1,240 @@
+#include "web/api.h"
+
+#include <charconv>
+
+#include "app/views.h"
+#include "core/text.h"
+#include "fmt/format.h"
+#include "nlohmann/json.hpp"
+#include "web/download.h"
+#include "web/openapi.h"
+
+namespace rectrack::web {
+namespace {
+
+using json = nlohmann::json;
+using DocFn = std::function<Result<json>(Store&, Date)>;
+
+Result<Date> AsOfParam(const Request& req, const AppContext& ctx) {
+  std::string v = req.Query("as_of");
+  if (v.empty()) return ctx.today();
+  auto d = Date::ParseIso(v);
+  if (!d) return Fail(Error::Invalid("as_of: " + d.error().message));
+  return d;
+}
+
+Result<int> IntParam(const Request& req, std::string_view name, int fallback) {
+  std::string v = req.Query(name);
+  if (v.empty()) return fallback;
+  int out = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc() || p != v.data() + v.size())
+    return Fail(Error::Invalid(fmt::format("{} must be a whole number", name)));
+  return out;
+}
+
+Result<int64_t> IdParam(const Request& req, std::string_view name) {
+  std::string v = req.Param(name);
+  int64_t out = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc() || p != v.data() + v.size() || out <= 0)
+    return Fail(Error::NotFound(fmt::format("no such {}: '{}'", name, v)));
+  return out;
+}
+
+// The requested download format: ?format=, else the Accept header, else json.
+std::string Format(const Request& req) {
+  std::string f = req.Query("format");
+  if (!f.empty()) return f;
+  std::string accept = req.Header("Accept");
+  if (accept.find("text/csv") != std::string::npos) return "csv";
+  if (accept.find("spreadsheetml") != std::string::npos) return "xlsx";
+  return "json";
+}
+
+// Serves a JSON document, cached per URL and ledger head: live documents are
+// rebuilt when the head moves (or the day changes, for the default as_of).
+Response Serve(AppContext& ctx, const Request& req, const DocFn& fn,
+               const std::function<Result<Table>(const json&)>& table = nullptr) {
+  auto store = ctx.stores->Get();
+  if (!store) return ProblemFor(store.error());
+  auto as_of = AsOfParam(req, ctx);
+  if (!as_of) return ProblemFor(as_of.error());
+  auto head = (*store)->Head();
+  if (!head) return ProblemFor(head.error());
+  std::string format = Format(req);
+  if (format != "json" && (!table || (format != "csv" && format != "xlsx")))
+    return ProblemFor(Error::Invalid(fmt::format(
+        "format '{}' is not offered here (json{})", format, table ? ", csv, xlsx" : "")));
+  std::string key = fmt::format("{}|{}|{}|{}", req.target, as_of->ToIso(), head->seq, format);
+  auto respond = [](const DocumentCache::Entry& e) {
+    Response r = Response::Text(200, e.body, e.content_type);
+    r.Set("ETag", e.etag);
+    r.Set("Cache-Control", "public, max-age=0, must-revalidate");
+    if (!e.disposition.empty()) r.Set("Content-Disposition", e.disposition);
+    return r;
+  };
+  if (auto hit = ctx.cache->Get(key)) return respond(*hit);
+  auto doc = fn(**store, *as_of);
+  if (!doc) return ProblemFor(doc.error());
+  DocumentCache::Entry e;
+  if (format == "json") {
+    e.body = doc->dump(2) + "\n";
+    e.content_type = "application/json";
+  } else {
+    auto t = table(*doc);
+    if (!t) return ProblemFor(t.error());
+    e.disposition = fmt::format("attachment; filename=\"{}.{}\"", Slugify(t->name), format);
+    if (format == "csv") {
+      e.body = TableCsv(*t);
+      e.content_type = "text/csv; charset=utf-8";
+    } else {
+      auto x = TableXlsx(*t);
+      if (!x) return ProblemFor(x.error());
+      e.body = std::move(*x);
+      e.content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    }
+  }
+  e.etag = StrongEtag(e.body);
+  return respond(*ctx.cache->Put(key, std::move(e)));
+}
+
+std::string S(const json& v) {
+  if (v.is_null()) return "";
+  if (v.is_string()) return v.get<std::string>();
+  return v.dump();
+}
+
+// Every assignment of the listed recommendations, one row each: the download
+// of the list, complete, with the links to each item.
+Table RecommendationsTable(const json& doc, const std::string& base) {
+  Table t;
+  t.name = S(doc["source"]) + "-recommendations";
+  t.header = {"source", "ref", "text", "themes", "owner", "tier", "response", "response_status",
+              "implementation", "due", "days_overdue", "url", "link"};
+  for (const auto& r : doc["recommendations"]) {
+    std::vector<std::string> themes;
+    for (const auto& th : r["themes"]) themes.push_back(th.get<std::string>());
+    auto row = [&](const json& a) {
+      t.rows.push_back({S(doc["source"]), S(r["ref"]), S(r["text"]), Join(themes, "; "),
+                        S(a["owner"]), S(a["tier"]), S(a["response"]), S(a["response_status"]),
+                        S(a["implementation"]), S(a["due"]), S(a["days_overdue"]), S(r["url"]),
+                        base + S(r["links"]["html"])});
+    };
+    if (r["assignments"].empty()) row(json::object());
+    for (const auto& a : r["assignments"]) row(a);
+  }
+  return t;
+}
+
+Table OwnersTableDownload(const json& doc, const std::string& base) {
+  Table t;
+  t.name = "owners";
+  t.header = {"owner", "tier", "total"};
+  for (ResponseStatus s : kAllResponseStatuses) t.header.emplace_back(Name(s));
+  for (Implementation i : kAllImplementations) t.header.emplace_back(Name(i));
+  t.header.push_back("median_days_since_progress");
+  t.header.push_back("link");
+  for (const auto& o : doc["owners"]) {
+    std::vector<std::string> row;
+    for (size_t i = 0; i + 1 < t.header.size(); ++i) row.push_back(S(o[t.header[i]]));
+    row.push_back(base + S(o["links"]["html"]));
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
+std::string BaseUrl(const Request& req) {
+  std::string host = req.Header("Host");
+  if (host.empty()) return "";
+  return std::string(req.secure ? "https://" : "http://") + host;
+}
+
+}  // namespace
+
+Response ProblemFor(const Error& e) {
+  switch (e.code) {
+    case Error::Code::kInvalidInput: return Response::Problem(400, "Bad request", e.message);
+    case Error::Code::kNotFound: return Response::Problem(404, "Not found", e.message);
+    case Error::Code::kConflict: return Response::Problem(409, "Conflict", e.message);
+    default:
+      return Response::Problem(500, "Internal error",
+                               "The server could not answer; the problem was logged.");
+  }
+}
+
+void RegisterReadApi(Router& router, AppContext& ctx) {
+  router.Add("GET", "/api/openapi.json", [](Request&) {
+    Response r = Response::Text(200, std::string(OpenApiJson()), "application/json");
+    r.Set("Cache-Control", "public, max-age=3600");
+    return r;
+  });
+  router.Add("GET", "/api/v1/sources", [&ctx](Request& req) {
+    auto limit = IntParam(req, "limit", 50);
+    if (!limit) return ProblemFor(limit.error());
+    Page page{req.Query("after"), *limit};
+    std::string kind = req.Query("kind");
+    return Serve(ctx, req, [&](Store& s, Date d) { return SourcesDoc(s, d, kind, page); });
+  });
+  router.Add("GET", "/api/v1/sources/{slug}", [&ctx](Request& req) {
+    std::string slug = req.Param("slug");
+    return Serve(ctx, req, [&](Store& s, Date d) { return SourceDoc(s, slug, d); });
+  });
+  router.Add("GET", "/api/v1/sources/{slug}/recommendations", [&ctx](Request& req) {
+    std::string slug = req.Param("slug");
+    ListFilter f;
+    f.owner = req.Query("owner");
+    f.tier = req.Query("tier");
+    f.status = req.Query("status");
+    f.theme = req.Query("theme");
+    std::string overdue = req.Query("overdue");
+    if (!overdue.empty() && overdue != "true" && overdue != "false" && overdue != "1" &&
+        overdue != "0")
+      return ProblemFor(Error::Invalid("overdue must be true or false"));
+    f.overdue = overdue == "true" || overdue == "1";
+    auto limit = IntParam(req, "limit", 50);
+    if (!limit) return ProblemFor(limit.error());
+    std::string format = Format(req);
+    // Downloads are complete: every page at once.
+    Page page{req.Query("after"), format == "json" ? *limit : 1000000};
+    std::string base = BaseUrl(req);
+    return Serve(
+        ctx, req, [&](Store& s, Date d) { return RecommendationsDoc(s, slug, d, f, page); },
+        [&](const json& doc) -> Result<Table> { return RecommendationsTable(doc, base); });
+  });
+  router.Add("GET", "/api/v1/recommendations/{id}", [&ctx](Request& req) {
+    auto id = IdParam(req, "id");
+    if (!id) return ProblemFor(id.error());
+    return Serve(ctx, req,
+                 [&](Store& s, Date d) { return RecommendationDoc(s, *id, d, false); });
+  });
+  router.Add("GET", "/api/v1/owners", [&ctx](Request& req) {
+    std::string source = req.Query("source"), kind = req.Query("kind");
+    if (!source.empty() && !kind.empty())
+      return ProblemFor(Error::Invalid("give source or kind, not both"));
+    std::string base = BaseUrl(req);
+    return Serve(
+        ctx, req, [&](Store& s, Date d) { return OwnersDoc(s, source, kind, d); },
+        [&](const json& doc) -> Result<Table> { return OwnersTableDownload(doc, base); });
+  });
+  router.Add("GET", "/api/v1/owners/{id}", [&ctx](Request& req) {
+    auto id = IdParam(req, "id");
+    if (!id) return ProblemFor(id.error());
+    return Serve(ctx, req, [&](Store& s, Date d) { return OwnerDoc(s, *id, d); });
+  });
+  router.Add("GET", "/api/v1/search", [&ctx](Request& req) {
+    std::string q = req.Query("q");
+    if (Trim(q).empty()) return ProblemFor(Error::Invalid("q: give some words to search for"));
+    if (q.size() > 500) return ProblemFor(Error::Invalid("q: at most 500 characters"));
+    auto limit = IntParam(req, "limit", 20);
+    if (!limit) return ProblemFor(limit.error());
+    return Serve(ctx, req, [&](Store& s, Date) { return SearchDoc(s, q, *limit); });
+  });
+  router.Add("GET", "/api/v1/publications/{id}", [&ctx](Request& req) {
+    auto id = IdParam(req, "id");
+    if (!id) return ProblemFor(id.error());
+    return Serve(ctx, req, [&](Store& s, Date) { return PublicationDoc(s, *id); });
+  });
+}
+
+}  // namespace rectrack::web

@@ -1,0 +1,16 @@
+#pragma once
+
+#include "web/context.h"
+#include "web/http.h"
+
+namespace rectrack::web {
+
+// JSON API v1 (read side): sources, a source, its recommendations (filters,
+// cursor pages, CSV/JSON/XLSX downloads), a recommendation, owners, an owner,
+// search, publications; /api/openapi.json describes them.
+void RegisterReadApi(Router& router, AppContext& ctx);
+
+// Maps an expected failure to its RFC 9457 problem response.
+Response ProblemFor(const Error& e);
+
+}  // namespace rectrack::web
