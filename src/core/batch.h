@@ -20,6 +20,11 @@ struct ImportBatch {
   struct RecommendationIn {
     Recommendation recommendation;  // ids ignored
     std::vector<AssignmentIn> assignments;
+    // Set only in a later chunk of an import written in chunks (ImportSession):
+    // more rows of a recommendation that an earlier chunk of the same import
+    // wrote. Its assignments are added to it, its themes appended where new, its
+    // made date and url filled in where still empty; its text must be the same.
+    bool continued = false;
   };
   struct FundingIn {
     std::string owner;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -49,18 +51,36 @@ std::string BaseName(std::string_view path) {
   return std::string(path);
 }
 
-struct SourceState {
-  size_t index;                    // into batch.sources
-  StringMap<size_t> rec_by_ref;    // ref -> index into recommendations
-  std::vector<size_t> first_line;  // per recommendation, for error messages
+constexpr uint32_t kNone = UINT32_MAX;
+
+// What must outlive a recommendation's chunk so that a later row with the same
+// source and ref can still be merged into it.
+struct RecInfo {
+  size_t first_line;         // for error messages
+  uint64_t text_hash;        // its text is gone with its chunk; a repeat must match
+  uint32_t in_chunk = kNone;  // index into the current chunk's recommendations of its source
+  uint32_t first_owner = kNone;  // owners as written, interned (Importer::owner_ids_)
+  uint32_t more_owners = kNone;  // index into Importer::more_owners_ when it has several
 };
+
+struct SourceState {
+  Source source;  // as every chunk that has rows of it carries it
+  StringMap<uint32_t> rec_by_ref;  // ref -> index into recs
+  std::vector<RecInfo> recs;
+  uint32_t in_chunk = kNone;  // index into the current chunk's sources
+};
+
+uint64_t TextHash(std::string_view text) { return std::hash<std::string_view>{}(text); }
 
 class Importer {
  public:
-  Importer(const std::string& file_label, const CsvMapping& mapping)
-      : label_(file_label), mapping_(mapping) {}
+  Importer(const std::string& file_label, const CsvMapping& mapping, const CsvChunking& chunking,
+           const CsvChunkSink& sink)
+      : label_(file_label), mapping_(mapping), chunking_(chunking), sink_(sink) {}
 
-  Result<ImportBatch> Run(std::string_view raw);
+  // True once every chunk went to the sink; false if the rows' order cannot be
+  // kept in chunks (see ImportCsvChunked).
+  Result<bool> Run(std::string_view raw);
 
  private:
   Error At(const CsvField& f, std::string_view what) const {
@@ -68,19 +88,53 @@ class Importer {
   }
   Result<std::optional<Date>> ParseDateCell(const CsvField& f) const;
   Result<StatusMapping> MapWord(const CsvField& f, bool is_response);
-  Result<SourceState*> SourceFor(std::string_view title, const CsvField& where);
+  Result<size_t> SourceFor(std::string_view title, const CsvField& where);
+  ImportBatch::SourceIn& ChunkSource(size_t state_index);
+  // Adds `owner` to the recommendation's owners; false if it was there already.
+  bool AddOwner(RecInfo* info, const std::string& owner);
   Status AddRow(const std::vector<CsvField>& fields, size_t row_number);
+  // Notes that the chunks can no longer keep ImportCsv's order (unless the sink
+  // already failed: then only the file's problems matter).
+  void OutOfOrder() {
+    if (!sink_error_) out_of_order_ = true;
+  }
+  // Checks the UTF-8 of raw_ up to `upto` (a UTF-8 input only).
+  Status CheckUtf8Upto(size_t upto);
+  // `e` unless the input has invalid UTF-8 somewhere, which comes first.
+  Error Resolve(Error e);
+  // Hands the chunk to the sink (unless it failed before) and starts the next.
+  void Flush();
+  void Consumed(size_t offset) {
+    if (chunking_.consumed) chunking_.consumed(offset);
+  }
 
   const std::string& label_;
   const CsvMapping& mapping_;
+  const CsvChunking& chunking_;
+  const CsvChunkSink& sink_;
+  std::string_view raw_;
+  bool check_utf8_ = false;
+  size_t validated_ = 0;  // raw_ is valid UTF-8 up to here
   std::array<int, kFieldCount> column_{};  // field -> column index, -1 if unmapped
   size_t header_columns_ = 0;
   std::string default_title_;
-  ImportBatch batch_;
   StringMap<size_t> source_by_title_;  // title as written -> index into states_
   StringMap<size_t> source_by_slug_;
   std::vector<SourceState> states_;
+  StringMap<uint32_t> owner_ids_;
+  std::vector<std::vector<uint32_t>> more_owners_;
   StringMap<StatusMapping> status_cache_, response_cache_;
+  // The chunk being built, and what in states_ points into it.
+  ImportBatch batch_;
+  size_t chunk_rows_ = 0;
+  std::vector<size_t> chunk_sources_;
+  std::vector<std::pair<size_t, uint32_t>> chunk_recs_;  // (state, rec)
+  std::optional<Error> sink_error_;
+  // What the last chunk sent ended with: the next chunk may add to that
+  // recommendation, and to that source, and keep ImportCsv's order.
+  size_t open_source_ = SIZE_MAX;
+  uint32_t open_rec_ = kNone;
+  bool out_of_order_ = false;
 };
 
 Result<std::optional<Date>> Importer::ParseDateCell(const CsvField& f) const {
@@ -106,30 +160,56 @@ Result<StatusMapping> Importer::MapWord(const CsvField& f, bool is_response) {
   return *m;
 }
 
-Result<SourceState*> Importer::SourceFor(std::string_view title, const CsvField& where) {
-  if (auto it = source_by_title_.find(title); it != source_by_title_.end())
-    return &states_[it->second];
+Result<size_t> Importer::SourceFor(std::string_view title, const CsvField& where) {
+  if (auto it = source_by_title_.find(title); it != source_by_title_.end()) return it->second;
   if (title.empty()) return Fail(At(where, "empty source title"));
   std::string slug = Slugify(title);
   // Titles that differ only in punctuation or case share a slug, hence a source.
   if (auto it = source_by_slug_.find(slug); it != source_by_slug_.end()) {
     source_by_title_.emplace(std::string(title), it->second);
-    return &states_[it->second];
+    return it->second;
   }
-  ImportBatch::SourceIn in;
-  Source& s = in.source;
+  size_t state_index = states_.size();
+  states_.emplace_back();
+  Source& s = states_.back().source;
   s.slug = slug;
   s.kind = mapping_.source_kind;
   s.title = std::string(title);
   s.response_days = mapping_.response_days;
   s.recorded_on = mapping_.recorded_on;
   s.vocabulary = mapping_.vocabulary;
-  batch_.sources.push_back(std::move(in));
-  size_t state_index = states_.size();
-  states_.push_back(SourceState{batch_.sources.size() - 1, {}, {}});
   source_by_title_.emplace(std::string(title), state_index);
   source_by_slug_.emplace(std::move(slug), state_index);
-  return &states_[state_index];
+  return state_index;
+}
+
+ImportBatch::SourceIn& Importer::ChunkSource(size_t state_index) {
+  SourceState& state = states_[state_index];
+  if (state.in_chunk == kNone) {
+    state.in_chunk = static_cast<uint32_t>(batch_.sources.size());
+    batch_.sources.emplace_back();
+    batch_.sources.back().source = state.source;
+    chunk_sources_.push_back(state_index);
+  }
+  return batch_.sources[state.in_chunk];
+}
+
+bool Importer::AddOwner(RecInfo* info, const std::string& owner) {
+  auto [it, added] = owner_ids_.try_emplace(owner, static_cast<uint32_t>(owner_ids_.size()));
+  uint32_t id = it->second;
+  if (info->first_owner == kNone) {
+    info->first_owner = id;
+    return true;
+  }
+  if (info->first_owner == id) return false;
+  if (info->more_owners == kNone) {
+    info->more_owners = static_cast<uint32_t>(more_owners_.size());
+    more_owners_.emplace_back();
+  }
+  auto& more = more_owners_[info->more_owners];
+  if (std::find(more.begin(), more.end(), id) != more.end()) return false;
+  more.push_back(id);
+  return true;
 }
 
 Status Importer::AddRow(const std::vector<CsvField>& fields, size_t row_number) {
@@ -149,17 +229,24 @@ Status Importer::AddRow(const std::vector<CsvField>& fields, size_t row_number) 
   };
 
   // Source.
-  SourceState* state;
+  size_t state_index;
   if (const CsvField* f = cell(kSource)) {
     auto s = SourceFor(Trim(f->value), *f);
     if (!s) return Fail(s.error());
-    state = *s;
+    state_index = *s;
   } else {
     auto s = SourceFor(default_title_, fields.front());
     if (!s) return Fail(s.error());
-    state = *s;
+    state_index = *s;
   }
-  ImportBatch::SourceIn& source = batch_.sources[state->index];
+  SourceState* state = &states_[state_index];
+  // A source with rows in an earlier chunk: ImportCsv's batch would have all its
+  // recommendations before any later source's, so it may only go on at the very
+  // start of a chunk, from where the last chunk ended.
+  if (state->in_chunk == kNone && !state->recs.empty() &&
+      !(state_index == open_source_ && batch_.sources.empty()))
+    OutOfOrder();
+  ImportBatch::SourceIn& source = ChunkSource(state_index);
 
   // Recommendation fields.
   const CsvField* text_cell = cell(kText);
@@ -186,22 +273,49 @@ Status Importer::AddRow(const std::vector<CsvField>& fields, size_t row_number) 
 
   // Find or create the recommendation.
   ImportBatch::RecommendationIn* rec;
-  if (auto it = state->rec_by_ref.find(ref); it != state->rec_by_ref.end()) {
-    rec = &source.recommendations[it->second];
-    Recommendation& r = rec->recommendation;
-    if (r.text != text)
-      return Fail(
-          At(*text_cell, fmt::format("recommendation '{}' of source '{}' appears again with "
-                                     "different text (first on line {})",
-                                     ref, source.source.slug, state->first_line[it->second])));
+  RecInfo* info;
+  auto different_text = [&](const RecInfo& first) {
+    return Fail(At(*text_cell, fmt::format("recommendation '{}' of source '{}' appears again "
+                                           "with different text (first on line {})",
+                                           ref, source.source.slug, first.first_line)));
+  };
+  auto merge = [&](Recommendation& r) {
     for (auto& t : themes)
       if (std::find(r.themes.begin(), r.themes.end(), t) == r.themes.end())
         r.themes.push_back(std::move(t));
     if (!r.made) r.made = made;
     if (r.url.empty()) r.url = std::string(url);
+  };
+  if (auto it = state->rec_by_ref.find(ref); it != state->rec_by_ref.end()) {
+    const uint32_t rec_index = it->second;
+    info = &state->recs[rec_index];
+    if (info->in_chunk != kNone) {
+      rec = &source.recommendations[info->in_chunk];
+      if (rec->recommendation.text != text) return different_text(*info);
+      merge(rec->recommendation);
+    } else {
+      // Its chunk went to the sink; what these rows add goes as a continuation,
+      // which keeps ImportCsv's order only if nothing was sent in between.
+      if (TextHash(text) != info->text_hash) return different_text(*info);
+      if (!(state_index == open_source_ && rec_index == open_rec_ &&
+            source.recommendations.empty()))
+        OutOfOrder();
+      info->in_chunk = static_cast<uint32_t>(source.recommendations.size());
+      chunk_recs_.emplace_back(state_index, rec_index);
+      source.recommendations.emplace_back();
+      rec = &source.recommendations.back();
+      rec->continued = true;
+      rec->recommendation.ref = std::move(ref);
+      rec->recommendation.text = std::string(text);
+      merge(rec->recommendation);
+    }
   } else {
-    state->rec_by_ref.emplace(ref, source.recommendations.size());
-    state->first_line.push_back(fields.front().line);
+    const auto rec_index = static_cast<uint32_t>(state->recs.size());
+    state->rec_by_ref.emplace(ref, rec_index);
+    state->recs.push_back(RecInfo{fields.front().line, TextHash(text),
+                                  static_cast<uint32_t>(source.recommendations.size())});
+    chunk_recs_.emplace_back(state_index, rec_index);
+    info = &state->recs.back();
     source.recommendations.emplace_back();
     rec = &source.recommendations.back();
     Recommendation& r = rec->recommendation;
@@ -246,12 +360,11 @@ Status Importer::AddRow(const std::vector<CsvField>& fields, size_t row_number) 
   if (const CsvField* f = cell(kResponseText)) initial.response_text = std::string(Trim(f->value));
 
   for (auto& owner : owners) {
-    for (const auto& existing : rec->assignments)
-      if (existing.owner == owner)
-        return Fail(
-            At(*owner_cell, fmt::format("owner '{}' appears twice for recommendation "
-                                        "'{}' of source '{}'",
-                                        owner, rec->recommendation.ref, source.source.slug)));
+    if (!AddOwner(info, owner))
+      return Fail(
+          At(*owner_cell, fmt::format("owner '{}' appears twice for recommendation "
+                                      "'{}' of source '{}'",
+                                      owner, rec->recommendation.ref, source.source.slug)));
     ImportBatch::AssignmentIn a;
     a.owner = std::move(owner);
     a.assignment.due = due;
@@ -263,7 +376,59 @@ Status Importer::AddRow(const std::vector<CsvField>& fields, size_t row_number) 
   return {};
 }
 
-Result<ImportBatch> Importer::Run(std::string_view raw) {
+Status Importer::CheckUtf8Upto(size_t upto) {
+  constexpr size_t kBlock = 1 << 20;
+  upto = std::min(upto, raw_.size());
+  while (validated_ < upto) {
+    size_t end = std::min(raw_.size(), std::max(upto, validated_ + kBlock));
+    // End a block on the first byte of a character, so that no well-formed
+    // sequence is cut in two (one has at most three continuation bytes).
+    for (int k = 0; k < 3 && end < raw_.size() && end > validated_ + 1 &&
+                    (static_cast<unsigned char>(raw_[end]) & 0xC0) == 0x80;
+         ++k)
+      --end;
+    if (!CheckUtf8(raw_.substr(validated_, end - validated_), label_)) {
+      // The same error as for the whole input: line and column count from its start.
+      auto whole = CheckUtf8(raw_.substr(0, end), label_);
+      return Fail(whole ? Error::Internal(fmt::format("{}: UTF-8 check disagrees", label_))
+                        : whole.error());
+    }
+    validated_ = end;
+  }
+  return {};
+}
+
+Error Importer::Resolve(Error e) {
+  if (!check_utf8_) return e;
+  // The rest is only checked now: let go of it as it goes.
+  constexpr size_t kBlock = 16 << 20;
+  while (validated_ < raw_.size()) {
+    if (auto v = CheckUtf8Upto(validated_ + kBlock); !v) return v.error();
+    Consumed(validated_);
+  }
+  return e;
+}
+
+void Importer::Flush() {
+  if (!batch_.sources.empty()) {
+    open_source_ = chunk_sources_.back();
+    const SourceState& last = states_[open_source_];
+    const auto& recs = batch_.sources[last.in_chunk].recommendations;
+    open_rec_ = recs.empty() ? kNone : last.rec_by_ref.find(recs.back().recommendation.ref)->second;
+  }
+  if (!sink_error_ && !batch_.sources.empty()) {
+    auto s = sink_(std::move(batch_));
+    if (!s) sink_error_ = s.error();
+  }
+  batch_ = ImportBatch();
+  chunk_rows_ = 0;
+  for (size_t i : chunk_sources_) states_[i].in_chunk = kNone;
+  for (auto [i, r] : chunk_recs_) states_[i].recs[r].in_chunk = kNone;
+  chunk_sources_.clear();
+  chunk_recs_.clear();
+}
+
+Result<bool> Importer::Run(std::string_view raw) {
   for (const auto& [field, column] : mapping_.columns) {
     if (!IsCsvField(field)) {
       std::string known;
@@ -290,24 +455,28 @@ Result<ImportBatch> Importer::Run(std::string_view raw) {
                                            mapping_.vocabulary, Join(VocabularyNames(), ", "))));
   default_title_ = !mapping_.source_title.empty() ? mapping_.source_title : BaseName(label_);
 
-  // UTF-8 is parsed in place; other encodings are converted first.
+  // UTF-8 is parsed in place and checked a little ahead of the parser, so that
+  // the sink only ever sees checked text; other encodings are converted first.
+  raw_ = raw;
   std::string converted;
   std::string_view text;
+  size_t text_start = 0;  // offset of text in raw, when parsed in place
   if (mapping_.encoding == Encoding::kUtf8) {
-    auto checked = CheckUtf8(raw, label_);
-    if (!checked) return Fail(checked.error());
-    text = *checked;
+    check_utf8_ = true;
+    if (raw.substr(0, 3) == "\xEF\xBB\xBF") text_start = 3;  // a BOM, as CheckUtf8 drops it
+    text = raw.substr(text_start);
   } else {
     auto utf8 = ToUtf8(raw, mapping_.encoding, label_);
     if (!utf8) return Fail(utf8.error());
     converted = std::move(*utf8);
     text = converted;
+    Consumed(raw.size());
   }
   CsvReader reader(text, label_);
   std::vector<CsvField> fields;
   auto more = reader.Next(&fields);
-  if (!more) return Fail(more.error());
-  if (!*more) return Fail(Error::Invalid(fmt::format("{}: empty file", label_)));
+  if (!more) return Fail(Resolve(more.error()));
+  if (!*more) return Fail(Resolve(Error::Invalid(fmt::format("{}: empty file", label_))));
 
   // Header: map each FIELD to its column.
   header_columns_ = fields.size();
@@ -333,15 +502,15 @@ Result<ImportBatch> Importer::Run(std::string_view raw) {
         return ToLowerAscii(a) == ToLowerAscii(b);
       });
     if (c == -2)
-      return Fail(At(fields.front(), fmt::format("column '{}' (mapped to {}) appears more than "
-                                                 "once in the header",
-                                                 want, kFieldNames[fi])));
+      return Fail(Resolve(At(fields.front(), fmt::format("column '{}' (mapped to {}) appears "
+                                                         "more than once in the header",
+                                                         want, kFieldNames[fi]))));
     if (c == -1) {
       std::string have;
       for (const auto& h : header) have += (have.empty() ? "'" : ", '") + h + "'";
-      return Fail(At(fields.front(), fmt::format("no column '{}' (mapped to {}); the header "
-                                                 "has: {}",
-                                                 want, kFieldNames[fi], have)));
+      return Fail(Resolve(At(fields.front(), fmt::format("no column '{}' (mapped to {}); the "
+                                                         "header has: {}",
+                                                         want, kFieldNames[fi], have))));
     }
     column_[fi] = c;
   }
@@ -349,14 +518,29 @@ Result<ImportBatch> Importer::Run(std::string_view raw) {
   size_t row_number = 0;
   while (true) {
     more = reader.Next(&fields);
-    if (!more) return Fail(more.error());
+    if (!more) return Fail(Resolve(more.error()));
     if (!*more) break;
     ++row_number;
-    RT_TRY(AddRow(fields, row_number));
+    if (auto s = AddRow(fields, row_number); !s) return Fail(Resolve(s.error()));
+    if (out_of_order_) return false;
+    if (++chunk_rows_ >= chunking_.rows) {
+      // Everything the chunk holds is a copy: the input before the reader is done
+      // with. (A converted input was all done with once converted.)
+      if (check_utf8_) {
+        const size_t offset = text_start + reader.offset();
+        RT_TRY(CheckUtf8Upto(offset));
+        Consumed(offset);
+      }
+      Flush();
+    }
   }
+  if (check_utf8_) RT_TRY(CheckUtf8Upto(raw.size()));
+  Consumed(raw.size());
   if (row_number == 0)
     return Fail(Error::Invalid(fmt::format("{}: no rows after the header", label_)));
-  return std::move(batch_);
+  Flush();
+  if (sink_error_) return Fail(*sink_error_);
+  return true;
 }
 
 }  // namespace
@@ -367,7 +551,23 @@ bool IsCsvField(std::string_view field) {
 
 Result<ImportBatch> ImportCsv(std::string_view raw, const std::string& file_label,
                               const CsvMapping& mapping) {
-  Importer importer(file_label, mapping);
+  CsvChunking whole;
+  whole.rows = SIZE_MAX;
+  ImportBatch batch;
+  CsvChunkSink keep = [&](ImportBatch&& chunk) -> Status {
+    batch = std::move(chunk);
+    return {};
+  };
+  Importer importer(file_label, mapping, whole, keep);
+  RT_TRY(importer.Run(raw));  // one chunk is always in order
+  return batch;
+}
+
+Result<bool> ImportCsvChunked(std::string_view raw, const std::string& file_label,
+                              const CsvMapping& mapping, const CsvChunking& chunking,
+                              const CsvChunkSink& sink) {
+  if (chunking.rows == 0) return Fail(Error::Internal("ImportCsvChunked: chunks of 0 rows"));
+  Importer importer(file_label, mapping, chunking, sink);
   return importer.Run(raw);
 }
 

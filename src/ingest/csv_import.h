@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -37,5 +38,43 @@ bool IsCsvField(std::string_view field);
 // error "FILE:LINE:COLUMN: ..." naming the first one; nothing is partial.
 Result<ImportBatch> ImportCsv(std::string_view raw, const std::string& file_label,
                               const CsvMapping& mapping);
+
+// Takes the chunks of ImportCsvChunked, in order, on the calling thread.
+using CsvChunkSink = std::function<Status(ImportBatch&& chunk)>;
+
+struct CsvChunking {
+  size_t rows = 4096;  // rows of the file per chunk; the last chunk may have fewer
+  // Called with offsets into `raw` that only grow: the importer will not look at
+  // a byte before the offset again (to let go of a mapped file's pages, or to
+  // hash the input as it goes). The last call is raw.size(). May be empty.
+  std::function<void(size_t offset)> consumed;
+};
+
+// ImportCsv for files too big to hold as one batch: hands the batch to `sink`
+// in chunks of `chunking.rows` rows, keeping in memory only the current chunk
+// and, per recommendation, its ref, owners and a digest of its text.
+//
+// The chunks, one after the other, hold ImportCsv's batch in its order: sources
+// in the order of their first rows, each with all its recommendations, each of
+// those with all its assignments; so a store that numbers rows as they come
+// numbers them as for the whole batch. A source is repeated in every chunk that
+// has rows of it. The rows of the recommendation a chunk ended with may go on
+// at the start of the next: they come as a RecommendationIn with `continued`
+// set, holding what those rows add: the new assignments, the themes they name
+// (each once), the first made date and url they give. Its text is the row's
+// own, found equal to the first (by digest: the store compares the full texts).
+//
+// Rows in any other order (sources interleaved, a recommendation taken up again
+// after others) cannot keep that order in chunks: then the importer stops and
+// returns false, having sent part of the file. The caller drops what it got and
+// uses ImportCsv. True means every chunk was sent.
+//
+// Errors are ImportCsv's, with its precedence: invalid UTF-8 anywhere, then the
+// first bad row, then the sink's error. So when the sink fails it is not called
+// again, but the rest of the file is still read and its first problem, if any,
+// is returned instead of the sink's error.
+Result<bool> ImportCsvChunked(std::string_view raw, const std::string& file_label,
+                              const CsvMapping& mapping, const CsvChunking& chunking,
+                              const CsvChunkSink& sink);
 
 }  // namespace rectrack

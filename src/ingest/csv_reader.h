@@ -41,6 +41,10 @@ class CsvReader {
 
   const std::string& file_label() const { return file_label_; }
 
+  // Offset in `text` of the first byte not yet read. Once the caller is done
+  // with the fields it has, no byte before it is looked at again.
+  size_t offset() const { return pos_; }
+
   // Keeps text between a closing quote and the next separator as part of the
   // field ("a";b -> a;b), as Python's csv module does, instead of failing. Only
   // for known-damaged published data (one UPR file has such a row); off by default.
