@@ -51,6 +51,24 @@ std::string Sha256Hex(std::string_view data) {
   return Hex(out, sizeof out);
 }
 
+struct Sha256::State {
+  crypto_hash_sha256_state st;
+};
+
+Sha256::Sha256() : state_(std::make_unique<State>()) { crypto_hash_sha256_init(&state_->st); }
+Sha256::~Sha256() = default;
+
+void Sha256::Update(std::string_view data) {
+  crypto_hash_sha256_update(&state_->st, reinterpret_cast<const unsigned char*>(data.data()),
+                            data.size());
+}
+
+std::string Sha256::HexDigest() {
+  unsigned char out[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256_final(&state_->st, out);
+  return Hex(out, sizeof out);
+}
+
 bool ChainVerifier::Add(const LedgerEvent& e) {
   if (!ok()) return false;
   ++count_;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,22 @@ std::string ComputeEventHash(std::string_view prev_hash, int64_t seq, std::strin
                              std::string_view payload);
 
 std::string Sha256Hex(std::string_view data);
+
+// Sha256Hex of data that arrives in parts (a file read as it is imported).
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  void Update(std::string_view data);
+  // The digest of everything given so far, as Sha256Hex; call once.
+  std::string HexDigest();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 // Checks a chain one event at a time, in stored order. After the first broken
 // link it stops judging and reports that link.

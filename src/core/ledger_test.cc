@@ -32,6 +32,19 @@ TEST(Sha256Test, KnownVectors) {
   EXPECT_NE(Sha256Hex(std::string("a\0b", 3)), Sha256Hex("a"));
 }
 
+TEST(Sha256Test, PartsHashAsTheWhole) {
+  std::string data;
+  for (int i = 0; i < 1000; ++i) data += static_cast<char>(i * 7 + 3);
+  for (size_t step : {1, 3, 63, 64, 65, 999, 1000}) {
+    Sha256 h;
+    for (size_t at = 0; at < data.size(); at += step)
+      h.Update(std::string_view(data).substr(at, step));
+    EXPECT_EQ(h.HexDigest(), Sha256Hex(data)) << step;
+  }
+  Sha256 empty;
+  EXPECT_EQ(empty.HexDigest(), Sha256Hex(""));
+}
+
 TEST(GenesisTest, SixtyFourZeros) { EXPECT_EQ(kGenesisHash, std::string(64, '0')); }
 
 const std::string kTs = "2026-11-26T04:15:05.123Z";
