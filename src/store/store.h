@@ -77,9 +77,14 @@ class ImportSession {
  public:
   virtual ~ImportSession() = default;
   // Writes a chunk. Sources created earlier in this session may get more
-  // recommendations; any other existing slug is a conflict. On error the whole
-  // session is rolled back and further calls fail.
+  // recommendations; any other existing slug is a conflict. A recommendation
+  // marked `continued` adds to the one of its source and ref written by an
+  // earlier chunk (see ImportBatch). On error the whole session is rolled back
+  // and further calls fail.
   virtual Status Add(const ImportBatch& chunk) = 0;
+  // Replaces the `origin` given to StartImport: for an input whose name in the
+  // ledger (its digest) is only known once it has been read, as it was written.
+  virtual void SetOrigin(std::string origin) = 0;
   // Appends the import's ledger event and commits (or releases, inside Begin()).
   virtual Result<ImportSummary> Finish() = 0;
 };

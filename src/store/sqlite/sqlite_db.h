@@ -31,6 +31,12 @@ class Stmt {
     return *this;
   }
   Stmt& Bind(int i, const std::string& v) { return Bind(i, std::string_view(v)); }
+  // Binds without a copy: the bytes must stay where they are until the
+  // statement has run (Run, or Step to the end) or is reset.
+  Stmt& BindRef(int i, std::string_view v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+    return *this;
+  }
   Stmt& Bind(int i, const char* v) { return Bind(i, std::string_view(v)); }
   Stmt& BindNull(int i) { sqlite3_bind_null(s_, i); return *this; }
   Stmt& Bind(int i, const std::optional<Date>& d) {

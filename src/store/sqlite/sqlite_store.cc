@@ -83,10 +83,15 @@ class SqliteImportSession : public ImportSession {
       : store_(store), actor_(std::move(actor)), origin_(std::move(origin)) {}
   ~SqliteImportSession() override;
   Status Add(const ImportBatch& chunk) override;
+  void SetOrigin(std::string origin) override { origin_ = std::move(origin); }
   Result<ImportSummary> Finish() override;
   Status Start();
 
  private:
+  // Merges a continued recommendation into the row an earlier chunk wrote;
+  // returns its id.
+  Result<int64_t> Continue(int64_t source_id, const std::string& slug, const Recommendation& r);
+
   SqliteStore* store_;
   Actor actor_;
   std::string origin_;
@@ -544,27 +549,36 @@ Status SqliteImportSession::Add(const ImportBatch& chunk) {
     }
     for (const auto& rin : sin.recommendations) {
       const Recommendation& r = rin.recommendation;
-      Stmt* st = *ins_rec;
-      st->Bind(1, source_id).Bind(2, r.ref).Bind(3, r.text).Bind(4, JsonList(r.themes))
-          .Bind(5, r.made).Bind(6, r.target).Bind(7, r.made_by).Bind(8, r.url);
-      if (auto res = st->Run(); !res) {
-        Error e = res.error();
-        if (e.code == Error::Code::kConflict)
-          e.message = fmt::format("source '{}' has recommendation '{}' twice", s.slug, r.ref);
-        return fail(e);
+      int64_t rec_id;
+      if (rin.continued) {
+        auto id = Continue(source_id, s.slug, r);
+        if (!id) return fail(id.error());
+        rec_id = *id;
+      } else {
+        Stmt* st = *ins_rec;
+        // BindRef: the chunk outlives the statement's run (the hot path of big imports).
+        st->Bind(1, source_id).BindRef(2, r.ref).BindRef(3, r.text).Bind(4, JsonList(r.themes))
+            .Bind(5, r.made).Bind(6, r.target).BindRef(7, r.made_by).BindRef(8, r.url);
+        if (auto res = st->Run(); !res) {
+          Error e = res.error();
+          if (e.code == Error::Code::kConflict)
+            e.message = fmt::format("source '{}' has recommendation '{}' twice", s.slug, r.ref);
+          return fail(e);
+        }
+        rec_id = db->LastInsertId();
+        ++summary_.recommendations;
       }
-      int64_t rec_id = db->LastInsertId();
-      ++summary_.recommendations;
       std::string responses;
       for (const auto& ain : rin.assignments) {
         auto owner_id = store_->EnsureOwner(ain.owner, "unclassified", &summary_);
         if (!owner_id) return fail(owner_id.error());
         const Assignment& a = ain.assignment;
         Stmt* as = *ins_asg;
-        as->Bind(1, rec_id).Bind(2, *owner_id).Bind(3, a.due).Bind(4, Name(a.initial.response))
-            .Bind(5, a.initial.response_text).Bind(6, a.initial.response_date)
-            .Bind(7, Name(a.initial.recorded_status)).Bind(8, Name(a.initial.implementation))
-            .Bind(9, a.raw_status).Bind(10, a.raw_response);
+        as->Bind(1, rec_id).Bind(2, *owner_id).Bind(3, a.due)
+            .BindRef(4, Name(a.initial.response)).BindRef(5, a.initial.response_text)
+            .Bind(6, a.initial.response_date).BindRef(7, Name(a.initial.recorded_status))
+            .BindRef(8, Name(a.initial.implementation)).BindRef(9, a.raw_status)
+            .BindRef(10, a.raw_response);
         if (auto res = as->Run(); !res) {
           Error e = res.error();
           if (e.code == Error::Code::kConflict)
@@ -600,8 +614,27 @@ Status SqliteImportSession::Add(const ImportBatch& chunk) {
           }
         }
       }
+      if (rin.continued) {
+        // The responses of the rows before, then these: as if all came at once.
+        if (!responses.empty()) {
+          auto old = db->Prepare("SELECT responses FROM recommendation_fts WHERE rowid = ?");
+          if (!old) return fail(old.error());
+          (*old)->Bind(1, rec_id);
+          auto row = (*old)->Step();
+          if (!row) return fail(row.error());
+          std::string all = *row ? (*old)->Str(0) : std::string();
+          if (*row) (*old)->Reset();
+          if (!all.empty()) all += "\n";
+          all += responses;
+          auto upd = db->Prepare("UPDATE recommendation_fts SET responses = ? WHERE rowid = ?");
+          if (!upd) return fail(upd.error());
+          (*upd)->Bind(1, all).Bind(2, rec_id);
+          if (auto res = (*upd)->Run(); !res) return fail(res.error());
+        }
+        continue;
+      }
       Stmt* fts = *ins_fts;
-      fts->Bind(1, rec_id).Bind(2, r.text).Bind(3, responses);
+      fts->Bind(1, rec_id).BindRef(2, r.text).BindRef(3, responses);
       if (auto res = fts->Run(); !res) return fail(res.error());
     }
     for (const auto& fin : sin.funding) {
@@ -617,6 +650,53 @@ Status SqliteImportSession::Add(const ImportBatch& chunk) {
     source_slugs_.insert(s.slug);
   }
   return {};
+}
+
+Result<int64_t> SqliteImportSession::Continue(int64_t source_id, const std::string& slug,
+                                              const Recommendation& r) {
+  Db* db = store_->db();
+  auto find = db->Prepare(
+      "SELECT id, text, themes, made, url FROM recommendations WHERE source_id = ? AND ref = ?");
+  if (!find) return Fail(find.error());
+  Stmt* st = *find;
+  st->Bind(1, source_id).Bind(2, r.ref);
+  auto row = st->Step();
+  if (!row) return Fail(row.error());
+  if (!*row)
+    return Fail(Error::Internal(fmt::format(
+        "recommendation '{}' of source '{}' is continued, but no earlier chunk of this import "
+        "wrote it",
+        r.ref, slug)));
+  const int64_t id = st->Int(0);
+  const bool same_text = st->Text(1) == r.text;
+  std::vector<std::string> themes = ParseList(st->Text(2));
+  std::optional<Date> made = st->OptDate(3);
+  std::string url = st->Str(4);
+  st->Reset();
+  if (!same_text)
+    return Fail(Error::Conflict(fmt::format(
+        "recommendation '{}' of source '{}' appears again with different text", r.ref, slug)));
+  bool changed = false;
+  for (const auto& t : r.themes) {
+    if (std::find(themes.begin(), themes.end(), t) != themes.end()) continue;
+    themes.push_back(t);
+    changed = true;
+  }
+  if (!made && r.made) {
+    made = r.made;
+    changed = true;
+  }
+  if (url.empty() && !r.url.empty()) {
+    url = r.url;
+    changed = true;
+  }
+  if (changed) {
+    auto upd = db->Prepare("UPDATE recommendations SET themes = ?, made = ?, url = ? WHERE id = ?");
+    if (!upd) return Fail(upd.error());
+    (*upd)->Bind(1, JsonList(themes)).Bind(2, made).Bind(3, url).Bind(4, id);
+    RT_TRY((*upd)->Run());
+  }
+  return id;
 }
 
 Result<ImportSummary> SqliteImportSession::Finish() {

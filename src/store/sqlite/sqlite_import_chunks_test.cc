@@ -1,0 +1,200 @@
+// Import sessions written in chunks: continued recommendations, the origin set
+// at the end, and the FTS settings a bulk import relies on.
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "store/sqlite/schema.h"
+#include "store/store.h"
+
+namespace rectrack {
+namespace {
+
+class TempDb {
+ public:
+  TempDb() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "rectrack-chunks-XXXXXX").string();
+    dir_ = mkdtemp(tmpl.data());
+  }
+  ~TempDb() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  std::string path() const { return dir_ + "/store.db"; }
+
+ private:
+  std::string dir_;
+};
+
+// One value from the file, on a connection of its own.
+std::string Query(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* st = nullptr;
+  std::string out = "<error>";
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK) {
+    out = "<no row>";
+    if (sqlite3_step(st) == SQLITE_ROW) {
+      const auto* p = sqlite3_column_text(st, 0);
+      out = p ? reinterpret_cast<const char*>(p) : "<null>";
+    }
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return out;
+}
+
+ImportBatch::AssignmentIn To(const std::string& owner, const std::string& response_text = "") {
+  ImportBatch::AssignmentIn a;
+  a.owner = owner;
+  a.assignment.initial.response = ResponseKind::kAccepted;
+  a.assignment.initial.response_text = response_text;
+  return a;
+}
+
+ImportBatch::RecommendationIn Rec(const std::string& ref, const std::string& text,
+                                  std::vector<ImportBatch::AssignmentIn> assignments,
+                                  bool continued = false) {
+  ImportBatch::RecommendationIn r;
+  r.recommendation.ref = ref;
+  r.recommendation.text = text;
+  r.assignments = std::move(assignments);
+  r.continued = continued;
+  return r;
+}
+
+ImportBatch Chunk(std::vector<ImportBatch::RecommendationIn> recs) {
+  ImportBatch b;
+  b.sources.emplace_back();
+  b.sources[0].source.slug = "big";
+  b.sources[0].source.title = "Big review";
+  b.sources[0].recommendations = std::move(recs);
+  return b;
+}
+
+TEST(SqliteImportChunksTest, ContinuedRecommendationGetsTheLaterRows) {
+  TempDb tmp;
+  auto store = OpenSqliteStore(tmp.path());
+  ASSERT_TRUE(store) << store.error().message;
+  auto session = (*store)->StartImport(Actor{"cli:test"}, "big.csv");
+  ASSERT_TRUE(session);
+
+  auto first = Rec("1", "Fit smoke alarms", {To("Fire Service", "Agreed")});
+  first.recommendation.themes = {"safety"};
+  ASSERT_TRUE((*session)->Add(Chunk({first, Rec("2", "Train staff", {To("Home Office")})})));
+  auto more = Rec("1", "Fit smoke alarms", {To("City Hall", "Funding found"), To("Met Police")},
+                  /*continued=*/true);
+  more.recommendation.themes = {"safety", "housing"};
+  more.recommendation.made = *Date::ParseIso("2017-03-01");
+  more.recommendation.url = "https://example.org/1";
+  auto s = (*session)->Add(Chunk({more, Rec("3", "Publish data", {To("City Hall")})}));
+  ASSERT_TRUE(s) << s.error().message;
+  (*session)->SetOrigin("big.csv sha256:abc");
+  auto sum = (*session)->Finish();
+  ASSERT_TRUE(sum) << sum.error().message;
+  EXPECT_EQ(sum->sources, 1);
+  EXPECT_EQ(sum->recommendations, 3);  // a continuation is no new recommendation
+  EXPECT_EQ(sum->assignments, 5);
+  session->reset();
+
+  auto view = (*store)->GetRecommendation("big", "1");
+  ASSERT_TRUE(view) << view.error().message;
+  EXPECT_EQ(view->recommendation.themes, (std::vector<std::string>{"safety", "housing"}));
+  EXPECT_EQ(view->recommendation.made, Date::ParseIso("2017-03-01").value());
+  EXPECT_EQ(view->recommendation.url, "https://example.org/1");
+  std::vector<std::string> owners;
+  for (const auto& a : view->assignments) owners.push_back(a.owner.name);
+  EXPECT_EQ(owners, (std::vector<std::string>{"Fire Service", "City Hall", "Met Police"}));
+  // The responses of every chunk are searchable, in order, as one document.
+  EXPECT_EQ(Query(tmp.path(), "SELECT responses FROM recommendation_fts WHERE rowid = " +
+                                  std::to_string(view->recommendation.id)),
+            "Agreed\nFunding found");
+  auto hits = (*store)->Search("funding", 10);
+  ASSERT_TRUE(hits);
+  ASSERT_EQ(hits->size(), 1u);
+  EXPECT_EQ((*hits)[0].ref, "1");
+  // The origin given at the end is the one in the ledger.
+  std::vector<LedgerEvent> events;
+  ASSERT_TRUE((*store)->ForEachEvent([&](const LedgerEvent& e) {
+    events.push_back(e);
+    return true;
+  }));
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(nlohmann::json::parse(events[0].payload)["origin"], "big.csv sha256:abc");
+  EXPECT_EQ(nlohmann::json::parse(events[0].payload)["recommendations"], 3);
+}
+
+TEST(SqliteImportChunksTest, ContinuationKeepsWhatIsThere) {
+  TempDb tmp;
+  auto store = OpenSqliteStore(tmp.path());
+  ASSERT_TRUE(store);
+  auto session = (*store)->StartImport(Actor{"cli:test"}, "x");
+  ASSERT_TRUE(session);
+  auto first = Rec("1", "Text", {To("A")});
+  first.recommendation.made = *Date::ParseIso("2016-01-01");
+  first.recommendation.url = "https://example.org/first";
+  ASSERT_TRUE((*session)->Add(Chunk({first})));
+  auto more = Rec("1", "Text", {To("B")}, true);
+  more.recommendation.made = *Date::ParseIso("2017-01-01");
+  more.recommendation.url = "https://example.org/later";
+  ASSERT_TRUE((*session)->Add(Chunk({more})));
+  ASSERT_TRUE((*session)->Finish());
+  session->reset();
+  auto view = (*store)->GetRecommendation("big", "1");
+  ASSERT_TRUE(view);
+  EXPECT_EQ(view->recommendation.made, Date::ParseIso("2016-01-01").value());
+  EXPECT_EQ(view->recommendation.url, "https://example.org/first");
+  EXPECT_EQ(view->assignments.size(), 2u);
+}
+
+TEST(SqliteImportChunksTest, BadContinuationRollsBackEverything) {
+  TempDb tmp;
+  auto store = OpenSqliteStore(tmp.path());
+  ASSERT_TRUE(store);
+  struct Case {
+    ImportBatch::RecommendationIn rec;
+    Error::Code code;
+    std::string message;
+  };
+  std::vector<Case> cases = {
+      {Rec("1", "Other text", {To("B")}, true), Error::Code::kConflict,
+       "recommendation '1' of source 'big' appears again with different text"},
+      {Rec("7", "Never written", {To("B")}, true), Error::Code::kInternal,
+       "recommendation '7' of source 'big' is continued, but no earlier chunk of this import "
+       "wrote it"},
+      {Rec("1", "Text", {To("A")}, true), Error::Code::kConflict,
+       "recommendation '1' of source 'big' is assigned to owner 'A' twice (names or aliases of "
+       "one owner)"},
+  };
+  for (const auto& c : cases) {
+    auto session = (*store)->StartImport(Actor{"cli:test"}, "x");
+    ASSERT_TRUE(session);
+    ASSERT_TRUE((*session)->Add(Chunk({Rec("1", "Text", {To("A")})})));
+    auto s = (*session)->Add(Chunk({c.rec}));
+    ASSERT_FALSE(s) << c.message;
+    EXPECT_EQ(s.error().code, c.code);
+    EXPECT_EQ(s.error().message, c.message);
+    EXPECT_FALSE((*session)->Finish());
+    session->reset();
+    EXPECT_EQ(Query(tmp.path(), "SELECT COUNT(*) FROM recommendations"), "0");
+    EXPECT_EQ(Query(tmp.path(), "SELECT COUNT(*) FROM owners"), "0");
+    EXPECT_EQ(Query(tmp.path(), "SELECT COUNT(*) FROM ledger"), "0");
+  }
+}
+
+TEST(SqliteImportChunksTest, FtsFlushesPendingTermsAtSixteenMegabytes) {
+  TempDb tmp;
+  ASSERT_TRUE(OpenSqliteStore(tmp.path()));
+  EXPECT_EQ(Query(tmp.path(), "SELECT v FROM recommendation_fts_config WHERE k = 'hashsize'"),
+            "16777216");
+  EXPECT_EQ(Query(tmp.path(), "PRAGMA user_version"),
+            std::to_string(std::size(sqlite::kMigrations)));
+}
+
+}  // namespace
+}  // namespace rectrack
