@@ -13,6 +13,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "app/import.h"
 #include "app/service.h"
 #include "core/ledger.h"
 #include "core/status.h"
@@ -222,6 +223,16 @@ struct ImportArgs {
   std::string aliases_file;
 };
 
+int Imported(const ImportArgs& a, const ImportSummary& summary) {
+  std::printf(
+      "imported %s: %d source(s), %d recommendation(s), %d assignment(s), %d update(s), %d "
+      "funding line(s), %d new owner(s); ledger event %lld\n",
+      a.file.c_str(), summary.sources, summary.recommendations, summary.assignments,
+      summary.updates, summary.funding_lines, summary.owners_created,
+      static_cast<long long>(summary.ledger_seq));
+  return kOk;
+}
+
 int FinishImport(const Globals& g, ImportBatch batch, const ImportArgs& a,
                  const std::string& raw) {
   if (!a.aliases_file.empty()) {
@@ -234,13 +245,7 @@ int FinishImport(const Globals& g, ImportBatch batch, const ImportArgs& a,
   std::string origin = fmt::format("{} sha256:{}", a.file, Sha256Hex(raw));
   auto summary = ImportWithPublications(**store, batch, CliActor(), origin);
   if (!summary) return Report(summary.error());
-  std::printf(
-      "imported %s: %d source(s), %d recommendation(s), %d assignment(s), %d update(s), %d "
-      "funding line(s), %d new owner(s); ledger event %lld\n",
-      a.file.c_str(), summary->sources, summary->recommendations, summary->assignments,
-      summary->updates, summary->funding_lines, summary->owners_created,
-      static_cast<long long>(summary->ledger_seq));
-  return kOk;
+  return Imported(a, *summary);
 }
 
 int ImportCsvCommand(const Globals& g, const ImportArgs& a) {
@@ -281,11 +286,22 @@ int ImportCsvCommand(const Globals& g, const ImportArgs& a) {
     m.recorded_on = *d;
   }
   if (a.response_days > 0) m.response_days = a.response_days;
-  auto raw = ReadFile(a.file);
-  if (!raw) return Report(raw.error());
-  auto batch = ImportCsv(*raw, a.file, m);
-  if (!batch) return Report(batch.error());
-  return FinishImport(g, std::move(*batch), a, *raw);
+  // Streamed: parsed in chunks on a second thread while this one writes, so a
+  // file of millions of rows needs no more memory than a small one. A problem in
+  // the file is reported before the aliases file's or the store's.
+  auto file = MappedFile::Open(a.file);
+  if (!file) return Report(file.error());
+  std::vector<std::pair<std::string, std::string>> aliases;
+  if (!a.aliases_file.empty()) {
+    auto read = ReadAliasesFile(a.aliases_file);
+    if (!read) return Report(CsvProblemOr(**file, a.file, m, read.error()));
+    aliases = std::move(*read);
+  }
+  auto store = Open(g);
+  if (!store) return Report(CsvProblemOr(**file, a.file, m, store.error()));
+  auto summary = ImportCsvFile(**store, **file, a.file, m, aliases, CliActor());
+  if (!summary) return Report(summary.error());
+  return Imported(a, *summary);
 }
 
 int ImportJsonCommand(const Globals& g, const ImportArgs& a) {
