@@ -1,0 +1,118 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace rectrack::web {
+
+// Case-insensitive ordering for header names.
+struct HeaderLess {
+  bool operator()(std::string_view a, std::string_view b) const;
+  using is_transparent = void;
+};
+
+// An HTTP request as the handlers see it: no Beast types leak above the server.
+struct Request {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // as sent: "/api/v1/sources?owner=Home%20Office"
+  // Percent-decoded path, without the query. The server never passes on a path
+  // with a ".." segment, a backslash or a NUL: those are answered 404/400 first.
+  std::string path;
+  std::multimap<std::string, std::string> query;  // decoded
+  // Repeated headers are joined with ", " (Cookie with "; "), as RFC 9110 allows.
+  std::map<std::string, std::string, HeaderLess> headers;
+  std::string body;
+  std::string remote_addr;
+  bool secure = false;  // the client reached us over TLS (trusted X-Forwarded-Proto)
+  std::map<std::string, std::string> params;  // from the route pattern: {slug} -> value
+
+  // The first value, or "" when absent.
+  std::string Header(std::string_view name) const;
+  std::string Query(std::string_view name) const;
+  std::string Param(std::string_view name) const;
+  // Cookie value by name from the Cookie header, or "".
+  std::string Cookie(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  // Repeats are allowed (Set-Cookie); names are compared case-insensitively.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  // Replaces any header of that name.
+  Response& Set(std::string name, std::string value);
+  // Adds a header, keeping others of the same name (Set-Cookie).
+  Response& Add(std::string name, std::string value);
+  // The first value of that header, or "".
+  std::string Get(std::string_view name) const;
+  bool Has(std::string_view name) const;
+  void Remove(std::string_view name);
+
+  static Response Text(int status, std::string body, std::string content_type);
+  static Response Html(std::string body, int status = 200);
+  static Response Json(std::string body, int status = 200);
+  // RFC 9457 problem details: application/problem+json with type, title, status, detail.
+  static Response Problem(int status, std::string_view title, std::string_view detail,
+                          std::string_view type = "about:blank");
+  static Response Redirect(std::string location, int status = 303);
+};
+
+using Handler = std::function<Response(Request&)>;
+
+// Routes by method and path pattern. A pattern segment "{name}" matches one
+// non-empty segment and is put in Request::params; a last segment "{name...}"
+// matches the rest of the path ("css/site.css"). Exact segments win over
+// parameters, parameters over a rest (the leftmost difference decides). No match: 404 problem; path
+// matched but not the method: 405 with Allow. HEAD falls back to GET.
+// Add() is not thread-safe; Dispatch() and PatternFor() are, once routes are added.
+class Router {
+ public:
+  void Add(std::string method, std::string pattern, Handler handler);
+  // Calls the matching handler. When `pattern` is given it receives the matched
+  // route pattern, or "" when none matched (404/405).
+  Response Dispatch(Request& request, std::string* pattern = nullptr) const;
+  // The pattern that matches, for metrics labels ("" if none).
+  std::string PatternFor(const Request& request) const;
+
+ private:
+  struct Route {
+    std::string method;
+    std::vector<std::string> segments;
+    std::string pattern;
+    Handler handler;
+  };
+  const Route* Match(const Request& r, bool* path_matched, std::string* allow) const;
+  std::vector<Route> routes_;
+};
+
+// Percent-decoding; returns false on a malformed escape or an embedded NUL.
+bool PercentDecode(std::string_view in, std::string* out, bool plus_is_space);
+// Escapes everything but RFC 3986 unreserved characters.
+std::string PercentEncode(std::string_view in);
+// Parses "a=1&b=x%20y" into `out` ('+' is a space). Returns false if malformed.
+bool ParseQuery(std::string_view query, std::multimap<std::string, std::string>* out);
+
+// A strong ETag over the body: "\"<first 32 hex of sha256>\"".
+std::string StrongEtag(std::string_view body);
+// Strong comparison (RFC 9110 8.8.3.2), as If-Match needs: true when the header
+// value is "*" or lists `etag`; weak tags (W/"...") on either side never match.
+bool EtagMatches(std::string_view header_value, std::string_view etag);
+// Weak comparison, as RFC 9110 13.1.2 prescribes for If-None-Match: W/"x" and
+// "x" match. A proxy that compresses (nginx) weakens our strong tags, and the
+// browser then revalidates with the weak form.
+bool EtagMatchesWeak(std::string_view header_value, std::string_view etag);
+
+// A JSON string literal, quotes included. Control characters are escaped and
+// invalid UTF-8 is replaced by U+FFFD, so the result is always valid JSON.
+std::string JsonQuote(std::string_view s);
+
+// The standard reason phrase ("Not Found"), or "Unknown".
+std::string_view StatusText(int status);
+
+}  // namespace rectrack::web

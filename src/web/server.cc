@@ -1,0 +1,909 @@
+#include "web/server.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <array>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cinttypes>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+
+namespace rectrack::web {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+// Bodies smaller than this are not worth a gzip header and a CPU's time.
+constexpr size_t kMinGzipBytes = 1024;
+// zlib level 5: close to level 6's ratio on HTML and JSON, noticeably cheaper.
+constexpr int kGzipLevel = 5;
+// After an error response we stop sending and read (discarding) for at most
+// this long, so the client is not reset before it has read our answer.
+constexpr std::chrono::seconds kLingerTime{2};
+// First read of a request. Small, and the buffer is given back between
+// requests, so that thousands of idle keep-alive connections cost little.
+constexpr size_t kReadChunk = 1024;
+
+constexpr std::string_view kDefaultCsp =
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors 'none'";
+constexpr std::string_view kDefaultReferrerPolicy = "strict-origin-when-cross-origin";
+
+char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+std::string LowerCopy(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = Lower(c);
+  return out;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// ---------------------------------------------------------------------------
+// Dates
+
+// IMF-fixdate for the Date header, formatted once a second per thread.
+std::string HttpDate() {
+  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  thread_local std::time_t cached_second = -1;
+  thread_local char cached[96];
+  std::time_t now = std::time(nullptr);
+  if (now != cached_second) {
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    std::snprintf(cached, sizeof cached, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday],
+                  tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+                  tm.tm_sec);
+    cached_second = now;
+  }
+  return cached;
+}
+
+// "2025-01-31T12:34:56.789Z"
+std::string IsoUtc(std::chrono::system_clock::time_point t) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[96];  // room for any int the compiler can imagine in each field
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms % 1000));
+  return buf;
+}
+
+// ---------------------------------------------------------------------------
+// Compression
+
+// One deflate stream per thread, reset between bodies: deflateInit2 allocates
+// about 256 KiB, which we do not want to pay per response.
+class Deflater {
+ public:
+  Deflater() {
+    ok_ = deflateInit2(&zs_, kGzipLevel, Z_DEFLATED, 15 + 16 /* gzip wrapper */, 8,
+                       Z_DEFAULT_STRATEGY) == Z_OK;
+  }
+  ~Deflater() {
+    if (ok_) deflateEnd(&zs_);
+  }
+  Deflater(const Deflater&) = delete;
+  Deflater& operator=(const Deflater&) = delete;
+
+  bool Gzip(std::string_view in, std::string* out) {
+    if (!ok_ || in.size() > UINT32_MAX / 2) return false;
+    if (deflateReset(&zs_) != Z_OK) return false;
+    out->resize(deflateBound(&zs_, static_cast<uLong>(in.size())));
+    zs_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    zs_.avail_in = static_cast<uInt>(in.size());
+    zs_.next_out = reinterpret_cast<Bytef*>(out->data());
+    zs_.avail_out = static_cast<uInt>(out->size());
+    if (deflate(&zs_, Z_FINISH) != Z_STREAM_END) return false;
+    out->resize(zs_.total_out);
+    return true;
+  }
+
+ private:
+  z_stream zs_{};
+  bool ok_ = false;
+};
+
+bool Gzip(std::string_view in, std::string* out) {
+  thread_local Deflater deflater;
+  return deflater.Gzip(in, out);
+}
+
+// True when Accept-Encoding gives gzip (or x-gzip, or *) a q-value above 0.
+bool AcceptsGzip(std::string_view accept_encoding) {
+  double gzip_q = -1, star_q = -1;
+  while (!accept_encoding.empty()) {
+    size_t comma = accept_encoding.find(',');
+    std::string_view item = accept_encoding.substr(0, comma);
+    accept_encoding =
+        comma == std::string_view::npos ? std::string_view() : accept_encoding.substr(comma + 1);
+    size_t semi = item.find(';');
+    std::string coding = LowerCopy(Trim(item.substr(0, semi)));
+    double q = 1;
+    while (semi != std::string_view::npos) {
+      item = item.substr(semi + 1);
+      semi = item.find(';');
+      std::string_view param = Trim(item.substr(0, semi));
+      if (param.size() >= 2 && Lower(param[0]) == 'q' && param[1] == '=') {
+        std::string value(Trim(param.substr(2)));
+        char* end = nullptr;
+        q = std::strtod(value.c_str(), &end);
+        if (end == value.c_str() || *end != '\0' || q < 0 || q > 1) q = 0;  // unreadable: refuse
+      }
+    }
+    if (coding == "gzip" || coding == "x-gzip") {
+      gzip_q = std::max(gzip_q, q);
+    } else if (coding == "*") {
+      star_q = q;
+    }
+  }
+  if (gzip_q >= 0) return gzip_q > 0;
+  return star_q > 0;
+}
+
+bool IsCompressibleType(std::string_view content_type) {
+  std::string type = LowerCopy(Trim(content_type.substr(0, content_type.find(';'))));
+  if (type.rfind("text/", 0) == 0) return true;
+  static constexpr std::string_view kTypes[] = {"application/json", "application/problem+json",
+                                                "application/xml",  "application/atom+xml",
+                                                "image/svg+xml",    "application/openapi+json"};
+  return std::find(std::begin(kTypes), std::end(kTypes), type) != std::end(kTypes);
+}
+
+bool HasDotDotSegment(std::string_view path) {
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    std::string_view seg =
+        path.substr(start, slash == std::string_view::npos ? path.npos : slash - start);
+    if (seg == "..") return true;
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return false;
+}
+
+// A handler's header must not be able to split the response: names are RFC 9110
+// tokens, values have no CR, LF or NUL. Anything else is dropped.
+bool SafeHeaderName(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool SafeHeaderValue(std::string_view s) {
+  return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
+// ---------------------------------------------------------------------------
+// Metrics
+
+std::string PromEscape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '"') {
+      out += "\\\"";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string_view MethodLabel(std::string_view method) {
+  static constexpr std::string_view kKnown[] = {"GET",    "HEAD",    "POST", "PUT",
+                                                "DELETE", "OPTIONS", "PATCH"};
+  for (std::string_view m : kKnown) {
+    if (m == method) return m;
+  }
+  return "OTHER";  // arbitrary methods must not grow the label set
+}
+
+class Metrics final : public ServerMetrics {
+ public:
+  void ConnectionOpened() {
+    open_.fetch_add(1, std::memory_order_relaxed);
+    accepted_.fetch_add(1, std::memory_order_relaxed);
+  }
+  void ConnectionClosed() { open_.fetch_sub(1, std::memory_order_relaxed); }
+
+  void Record(std::string_view method, std::string_view route, int status, double seconds,
+              uint64_t bytes) {
+    bytes_.fetch_add(bytes, std::memory_order_relaxed);
+    size_t b = 0;
+    while (b < std::size(kBuckets) && seconds > kBuckets[b]) ++b;
+    buckets_[b].fetch_add(1, std::memory_order_relaxed);
+    sum_us_.fetch_add(static_cast<uint64_t>(seconds * 1e6), std::memory_order_relaxed);
+    char status_class[4] = {static_cast<char>('0' + (status / 100) % 10), 'x', 'x', '\0'};
+    std::string key;
+    key.reserve(64);
+    key.append(MethodLabel(method)).push_back('\x1f');
+    key.append(route.empty() ? std::string_view("unmatched") : route).push_back('\x1f');
+    key.append(status_class);
+    std::lock_guard<std::mutex> lock(mu_);
+    ++requests_[std::move(key)];
+  }
+
+  std::string PrometheusText() const override {
+    std::string out;
+    out +=
+        "# HELP rectrack_http_requests_total HTTP requests answered, by method, route pattern "
+        "and status class.\n"
+        "# TYPE rectrack_http_requests_total counter\n";
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (const auto& [key, count] : requests_) {
+        size_t a = key.find('\x1f'), b = key.find('\x1f', a + 1);
+        out += "rectrack_http_requests_total{method=\"" + PromEscape(key.substr(0, a)) +
+               "\",route=\"" + PromEscape(key.substr(a + 1, b - a - 1)) + "\",status=\"" +
+               key.substr(b + 1) + "\"} " + std::to_string(count) + "\n";
+      }
+    }
+    out +=
+        "# HELP rectrack_http_request_duration_seconds Time from a request's first byte to "
+        "the last byte of its response.\n"
+        "# TYPE rectrack_http_request_duration_seconds histogram\n";
+    uint64_t cumulative = 0;
+    for (size_t b = 0; b <= std::size(kBuckets); ++b) {
+      cumulative += buckets_[b].load(std::memory_order_relaxed);
+      char le[32];
+      if (b < std::size(kBuckets)) {
+        std::snprintf(le, sizeof le, "%g", kBuckets[b]);
+      } else {
+        std::snprintf(le, sizeof le, "+Inf");
+      }
+      out += "rectrack_http_request_duration_seconds_bucket{le=\"" + std::string(le) + "\"} " +
+             std::to_string(cumulative) + "\n";
+    }
+    char sum[48];
+    std::snprintf(sum, sizeof sum, "%.6f",
+                  static_cast<double>(sum_us_.load(std::memory_order_relaxed)) / 1e6);
+    out += "rectrack_http_request_duration_seconds_sum " + std::string(sum) + "\n";
+    out += "rectrack_http_request_duration_seconds_count " + std::to_string(cumulative) + "\n";
+    out +=
+        "# HELP rectrack_http_open_connections Client connections open now.\n"
+        "# TYPE rectrack_http_open_connections gauge\n"
+        "rectrack_http_open_connections " +
+        std::to_string(open_.load(std::memory_order_relaxed)) + "\n";
+    out +=
+        "# HELP rectrack_http_connections_accepted_total Client connections accepted.\n"
+        "# TYPE rectrack_http_connections_accepted_total counter\n"
+        "rectrack_http_connections_accepted_total " +
+        std::to_string(accepted_.load(std::memory_order_relaxed)) + "\n";
+    out +=
+        "# HELP rectrack_http_response_bytes_total Bytes sent in responses, headers included.\n"
+        "# TYPE rectrack_http_response_bytes_total counter\n"
+        "rectrack_http_response_bytes_total " +
+        std::to_string(bytes_.load(std::memory_order_relaxed)) + "\n";
+    return out;
+  }
+
+ private:
+  // Prometheus client libraries' default buckets, in seconds.
+  static constexpr double kBuckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  std::atomic<int64_t> open_{0};
+  std::atomic<uint64_t> accepted_{0};
+  std::atomic<uint64_t> bytes_{0};
+  std::array<std::atomic<uint64_t>, std::size(kBuckets) + 1> buckets_{};  // last: +Inf
+  std::atomic<uint64_t> sum_us_{0};
+  mutable std::mutex mu_;
+  std::map<std::string, uint64_t> requests_;  // "method\x1froute\x1fclass"
+};
+
+class ServerImpl;
+
+// ---------------------------------------------------------------------------
+// One client connection. Every member function runs on the connection's strand.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, ServerImpl* server);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  void Start();
+  // The server is stopping: close now if no request is under way.
+  void Shutdown();
+  asio::any_io_executor executor() { return stream_.get_executor(); }
+
+ private:
+  enum class State { kWaiting, kReading, kHandling, kWriting, kClosing };
+
+  void WaitForRequest();
+  void OnFirstBytes(beast::error_code ec, size_t n);
+  void ReadHeader();
+  void OnHeader(beast::error_code ec, size_t n);
+  void ReadBody();
+  void OnBody(beast::error_code ec, size_t n);
+  void OnReadError(beast::error_code ec);
+  void Handle();
+  // Answers with a problem and closes the connection.
+  void Reject(int status, std::string_view title, std::string_view detail);
+  void Send(const Request& request, Response response, bool keep_alive);
+  void OnWrite(beast::error_code ec, size_t n);
+  void Linger();
+  void OnLinger(beast::error_code ec, size_t n);
+  void Close();
+
+  ServerImpl* server_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> response_;
+  State state_ = State::kWaiting;
+  bool first_request_ = true;
+  bool close_after_write_ = false;
+  bool request_unread_ = false;  // we answered before reading all of the request
+  Clock::time_point accepted_at_;
+  std::string remote_;
+
+  // The request being answered, for the access log and metrics.
+  Clock::time_point started_;
+  std::chrono::system_clock::time_point started_wall_;
+  std::string log_method_, log_target_, log_user_agent_, route_;
+  int status_ = 0;
+};
+
+class ServerImpl final : public Server {
+ public:
+  ServerImpl(ServerOptions options, const Router* router)
+      : options_(std::move(options)),
+        router_(router),
+        ioc_(std::max(1, options_.threads)),
+        strand_(asio::make_strand(ioc_)),
+        acceptor_(strand_),
+        accept_timer_(strand_),
+        drain_timer_(strand_) {}
+
+  Result<uint16_t> Listen() override;
+  void Run() override;
+  void Stop() override;
+  void StopOnSignals() override;
+  const ServerMetrics& metrics() const override { return metrics_; }
+
+  const ServerOptions& options() const { return options_; }
+  const Router& router() const { return *router_; }
+  Metrics& counters() { return metrics_; }
+  bool stopping() const { return stopping_.load(std::memory_order_acquire); }
+  void Track(const std::shared_ptr<Session>& s) {
+    std::lock_guard<std::mutex> lock(sessions_mu_);
+    sessions_.emplace(s.get(), s);
+  }
+  void Untrack(Session* s) {
+    std::lock_guard<std::mutex> lock(sessions_mu_);
+    sessions_.erase(s);
+  }
+
+ private:
+  void Accept();
+  void OnAccept(beast::error_code ec, tcp::socket socket);
+  void DoStop();
+  void PollDrain();
+  void WaitForSignal(bool second);
+
+  ServerOptions options_;
+  const Router* router_;
+  // Declared before ioc_: sessions still queued in it when it is destroyed
+  // reach back into these.
+  Metrics metrics_;
+  std::mutex sessions_mu_;
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;
+  std::atomic<bool> stopping_{false};
+
+  asio::io_context ioc_;
+  asio::strand<asio::io_context::executor_type> strand_;  // acceptor, timers, signals
+  tcp::acceptor acceptor_;
+  asio::steady_timer accept_timer_;
+  asio::steady_timer drain_timer_;
+  std::optional<asio::signal_set> signals_;
+  Clock::time_point drain_deadline_;
+};
+
+// ---------------------------------------------------------------------------
+// Session
+
+Session::Session(tcp::socket socket, ServerImpl* server)
+    : server_(server), stream_(std::move(socket)), accepted_at_(Clock::now()) {
+  beast::error_code ec;
+  auto endpoint = stream_.socket().remote_endpoint(ec);
+  if (!ec) remote_ = endpoint.address().to_string();
+  server_->counters().ConnectionOpened();
+}
+
+Session::~Session() {
+  server_->counters().ConnectionClosed();
+  server_->Untrack(this);
+}
+
+void Session::Start() {
+  asio::dispatch(stream_.get_executor(),
+                 beast::bind_front_handler(&Session::WaitForRequest, shared_from_this()));
+}
+
+void Session::Shutdown() {
+  if (state_ == State::kWaiting) Close();
+}
+
+// Waits for the first byte of a request: idle_timeout between requests, the
+// header deadline on a new connection (a client that connects and says nothing
+// is as slow as one that trickles).
+void Session::WaitForRequest() {
+  state_ = State::kWaiting;
+  if (server_->stopping()) return Close();
+  if (buffer_.size() > 0) return ReadHeader();  // pipelined
+  buffer_.shrink_to_fit();
+  if (first_request_) {
+    stream_.expires_at(accepted_at_ + server_->options().header_timeout);
+  } else {
+    stream_.expires_after(server_->options().idle_timeout);
+  }
+  stream_.async_read_some(buffer_.prepare(kReadChunk),
+                          beast::bind_front_handler(&Session::OnFirstBytes, shared_from_this()));
+}
+
+void Session::OnFirstBytes(beast::error_code ec, size_t n) {
+  if (ec) return Close();  // closed by the client, idle timeout, or shutdown
+  buffer_.commit(n);
+  ReadHeader();
+}
+
+void Session::ReadHeader() {
+  state_ = State::kReading;
+  request_unread_ = false;
+  started_ = Clock::now();
+  started_wall_ = std::chrono::system_clock::now();
+  log_method_.clear();
+  log_target_.clear();
+  log_user_agent_.clear();
+  route_.clear();
+  parser_.emplace();
+  parser_->header_limit(
+      static_cast<uint32_t>(std::min<size_t>(server_->options().max_header_bytes, UINT32_MAX)));
+  parser_->body_limit(static_cast<uint64_t>(server_->options().max_body_bytes));
+  // The whole header within header_timeout of its first byte, however slowly it trickles.
+  if (first_request_) {
+    stream_.expires_at(accepted_at_ + server_->options().header_timeout);
+  } else {
+    stream_.expires_after(server_->options().header_timeout);
+  }
+  http::async_read_header(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+}
+
+void Session::OnHeader(beast::error_code ec, size_t) {
+  if (ec) return OnReadError(ec);
+  if (parser_->is_done()) return Handle();
+  stream_.expires_after(server_->options().body_timeout);
+  auto& msg = parser_->get();
+  if (msg.version() >= 11 && beast::iequals(msg[http::field::expect], "100-continue")) {
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                        if (ec) return self->Close();
+                        self->ReadBody();
+                      });
+    return;
+  }
+  ReadBody();
+}
+
+void Session::ReadBody() {
+  stream_.expires_after(server_->options().body_timeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&Session::OnBody, shared_from_this()));
+}
+
+void Session::OnBody(beast::error_code ec, size_t) {
+  if (ec) return OnReadError(ec);
+  Handle();
+}
+
+void Session::OnReadError(beast::error_code ec) {
+  if (ec == http::error::header_limit) {
+    return Reject(431, "Request Header Fields Too Large",
+                  "The request's header is larger than this server accepts.");
+  }
+  if (ec == http::error::body_limit) {
+    return Reject(413, "Content Too Large",
+                  "The request's body is larger than this server accepts.");
+  }
+  if (ec == http::error::end_of_stream || ec == http::error::partial_message ||
+      ec.category() != beast::http::make_error_code(http::error::bad_target).category()) {
+    return Close();  // the client went away, timed out (the stream is closed), or we stopped
+  }
+  Reject(400, "Bad Request", "The request is not valid HTTP/1.1.");
+}
+
+void Session::Reject(int status, std::string_view title, std::string_view detail) {
+  Request request;
+  if (parser_) {
+    const auto& msg = parser_->get();
+    request.method = std::string(msg.method_string());
+    request.target = std::string(msg.target());
+    log_user_agent_ = std::string(msg[http::field::user_agent]);
+  }
+  log_method_ = request.method;
+  log_target_ = request.target;
+  request_unread_ = true;
+  Send(request, Response::Problem(status, title, detail), /*keep_alive=*/false);
+}
+
+void Session::Handle() {
+  state_ = State::kHandling;
+  stream_.expires_never();
+  auto& msg = parser_->get();
+  Request request;
+  request.method = std::string(msg.method_string());
+  request.target = std::string(msg.target());
+  request.remote_addr = remote_;
+  log_method_ = request.method;
+  log_target_ = request.target;
+  log_user_agent_ = std::string(msg[http::field::user_agent]);
+
+  const std::string& target = request.target;
+  if (target.empty() || target.front() != '/' || target.find('\0') != std::string::npos) {
+    return Reject(400, "Bad Request", "The request target must be a path (origin-form).");
+  }
+  size_t question = target.find('?');
+  std::string_view raw_path = std::string_view(target).substr(0, question);
+  if (!PercentDecode(raw_path, &request.path, /*plus_is_space=*/false)) {
+    return Reject(400, "Bad Request", "The path has a malformed percent-escape or a NUL.");
+  }
+  for (const auto& field : msg) {
+    std::string name(field.name_string());
+    auto [it, inserted] = request.headers.emplace(name, std::string(field.value()));
+    if (!inserted) {
+      it->second += beast::iequals(name, "Cookie") ? "; " : ", ";
+      it->second.append(field.value());
+    }
+  }
+  request.secure = server_->options().trust_forwarded_proto &&
+                   beast::iequals(request.Header("X-Forwarded-Proto"), "https");
+  bool keep_alive = msg.keep_alive();
+
+  Response response;
+  if (HasDotDotSegment(request.path) || request.path.find('\\') != std::string::npos) {
+    // Nothing we serve has such a name: refuse before any handler sees it.
+    response = Response::Problem(404, "Not Found", "Nothing is published at this address.");
+  } else if (question != std::string::npos &&
+             !ParseQuery(std::string_view(target).substr(question + 1), &request.query)) {
+    response = Response::Problem(400, "Bad Request", "The query string is malformed.");
+  } else {
+    request.body = std::move(msg.body());
+    try {
+      response = server_->router().Dispatch(request, &route_);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "rectrack serve: handler for %s %s threw: %s\n", request.method.c_str(),
+                   request.path.c_str(), e.what());
+      response = Response::Problem(500, "Internal Server Error",
+                                   "The server failed to answer this request.");
+    }
+  }
+  Send(request, std::move(response), keep_alive);
+}
+
+// Everything the server adds to a handler's response: ETag and 304, gzip,
+// Content-Length, Date and the security headers; HEAD drops the body.
+void Session::Send(const Request& request, Response response, bool keep_alive) {
+  int status = response.status;
+  if (status < 200 || status > 599) {
+    response = Response::Problem(500, "Internal Server Error", "The handler gave no valid status.");
+    status = 500;
+  }
+  const bool head = request.method == "HEAD";
+  const bool get_or_head = head || request.method == "GET";
+  if (get_or_head && status == 200 && !response.Has("ETag")) {
+    response.Set("ETag", StrongEtag(response.body));
+  }
+  bool compressible = status != 204 && response.body.size() >= kMinGzipBytes &&
+                      !response.Has("Content-Encoding") &&
+                      IsCompressibleType(response.Get("Content-Type"));
+  if (compressible) {
+    std::string vary = response.Get("Vary");
+    if (vary.empty()) {
+      response.Set("Vary", "Accept-Encoding");
+    } else if (LowerCopy(vary).find("accept-encoding") == std::string::npos) {
+      response.Set("Vary", vary + ", Accept-Encoding");
+    }
+  }
+  if (get_or_head && status == 200) {
+    std::string if_none_match = request.Header("If-None-Match");
+    std::string etag = response.Get("ETag");
+    if (!if_none_match.empty() && !etag.empty() && EtagMatchesWeak(if_none_match, etag)) {
+      status = 304;
+      response.body.clear();
+      response.Remove("Content-Type");
+      compressible = false;
+    }
+  }
+  std::string body = std::move(response.body);
+  bool gzipped = false;
+  if (compressible && AcceptsGzip(request.Header("Accept-Encoding"))) {
+    std::string compressed;
+    if (Gzip(body, &compressed) && compressed.size() < body.size()) {
+      body.swap(compressed);
+      gzipped = true;
+    }
+  }
+
+  response_ = {};
+  response_.version(parser_ && parser_->get().version() == 10 ? 10 : 11);
+  response_.result(static_cast<unsigned>(status));
+  response_.reason(StatusText(status));
+  for (const auto& [name, value] : response.headers) {
+    if (!SafeHeaderName(name) || !SafeHeaderValue(value)) continue;
+    if (beast::iequals(name, "Content-Length") || beast::iequals(name, "Transfer-Encoding") ||
+        beast::iequals(name, "Connection") || beast::iequals(name, "Date") ||
+        beast::iequals(name, "Server")) {
+      continue;  // ours to set
+    }
+    response_.insert(name, value);
+  }
+  response_.set(http::field::server, "rectrack");
+  response_.set(http::field::date, HttpDate());
+  if (!response.Has("X-Content-Type-Options")) {
+    response_.set("X-Content-Type-Options", "nosniff");
+  }
+  if (!response.Has("Referrer-Policy")) {
+    response_.set("Referrer-Policy", kDefaultReferrerPolicy);
+  }
+  if (!response.Has("Content-Security-Policy")) {
+    response_.set("Content-Security-Policy", kDefaultCsp);
+  }
+  if (gzipped) response_.set(http::field::content_encoding, "gzip");
+  if (status != 204 && status != 304) {
+    response_.content_length(body.size());  // for HEAD too: the size GET would send
+    if (!head) response_.body() = std::move(body);
+  }
+  // Decided now, not before the handler ran: a Stop() meanwhile means this is
+  // the connection's last response.
+  keep_alive = keep_alive && !server_->stopping();
+  response_.keep_alive(keep_alive);
+  close_after_write_ = !keep_alive;
+  status_ = status;
+
+  state_ = State::kWriting;
+  stream_.expires_after(server_->options().write_timeout);
+  http::async_write(stream_, response_,
+                    beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+}
+
+void Session::OnWrite(beast::error_code ec, size_t n) {
+  double seconds = std::chrono::duration<double>(Clock::now() - started_).count();
+  server_->counters().Record(log_method_, route_, status_, seconds, n);
+  if (const auto& log = server_->options().access_log) {
+    char duration[32];
+    std::snprintf(duration, sizeof duration, "%.3f", seconds * 1000);
+    std::string line;
+    line.reserve(256);
+    line += "{\"time\":\"" + IsoUtc(started_wall_) + "\",\"remote\":" + JsonQuote(remote_) +
+            ",\"method\":" + JsonQuote(log_method_) + ",\"target\":" + JsonQuote(log_target_) +
+            ",\"status\":" + std::to_string(status_) + ",\"bytes\":" + std::to_string(n) +
+            ",\"duration_ms\":" + duration + ",\"user_agent\":" + JsonQuote(log_user_agent_);
+    if (ec) line += ",\"error\":" + JsonQuote(ec.message());
+    line += "}";
+    log(line);
+  }
+  response_ = {};
+  parser_.reset();
+  if (ec) return Close();
+  if (close_after_write_) {
+    // Unread input (a refused body, pipelined requests) would make our close a
+    // reset that can destroy the answer in flight; otherwise close at once.
+    if (request_unread_ || buffer_.size() > 0) return Linger();
+    return Close();
+  }
+  first_request_ = false;
+  WaitForRequest();
+}
+
+// Half-close, then read and discard what the client still sends (a body we
+// refused, say) until it closes or kLingerTime passes. Closing with unread
+// data would send a reset, and the client could lose our answer.
+void Session::Linger() {
+  state_ = State::kClosing;
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (ec) return Close();
+  buffer_.clear();
+  stream_.expires_after(kLingerTime);
+  stream_.async_read_some(buffer_.prepare(kReadChunk),
+                          beast::bind_front_handler(&Session::OnLinger, shared_from_this()));
+}
+
+void Session::OnLinger(beast::error_code ec, size_t) {
+  if (ec) return Close();
+  buffer_.clear();
+  stream_.async_read_some(buffer_.prepare(kReadChunk),
+                          beast::bind_front_handler(&Session::OnLinger, shared_from_this()));
+}
+
+void Session::Close() {
+  state_ = State::kClosing;
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+  stream_.close();
+}
+
+// ---------------------------------------------------------------------------
+// ServerImpl
+
+Result<uint16_t> ServerImpl::Listen() {
+  beast::error_code ec;
+  tcp::endpoint endpoint;
+  auto address = asio::ip::make_address(options_.host, ec);
+  if (!ec) {
+    endpoint = tcp::endpoint(address, options_.port);
+  } else {
+    tcp::resolver resolver(ioc_);
+    auto results = resolver.resolve(options_.host, std::to_string(options_.port), ec);
+    if (ec || results.empty()) {
+      return Fail(Error::Io("cannot resolve " + options_.host + ": " + ec.message()));
+    }
+    endpoint = results.begin()->endpoint();
+  }
+  auto fail = [&](const char* what) {
+    return Fail(Error::Io(std::string(what) + " " + options_.host + ":" +
+                          std::to_string(options_.port) + ": " + ec.message()));
+  };
+  acceptor_.open(endpoint.protocol(), ec);
+  if (ec) return fail("cannot open a socket for");
+  acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (ec) return fail("cannot set SO_REUSEADDR on");
+  acceptor_.bind(endpoint, ec);
+  if (ec) return fail("cannot bind");
+  acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return fail("cannot listen on");
+  uint16_t port = acceptor_.local_endpoint(ec).port();
+  if (ec) return fail("cannot read the port of");
+  asio::post(strand_, [this] { Accept(); });
+  return port;
+}
+
+void ServerImpl::Accept() {
+  acceptor_.async_accept(asio::make_strand(ioc_),
+                         beast::bind_front_handler(&ServerImpl::OnAccept, this));
+}
+
+void ServerImpl::OnAccept(beast::error_code ec, tcp::socket socket) {
+  if (ec) {
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open() || stopping()) return;
+    // Out of descriptors or memory: back off briefly instead of spinning.
+    accept_timer_.expires_after(std::chrono::milliseconds(50));
+    accept_timer_.async_wait([this](beast::error_code wait_ec) {
+      if (!wait_ec && !stopping()) Accept();
+    });
+    return;
+  }
+  if (stopping()) return;
+  socket.set_option(tcp::no_delay(true), ec);
+  auto session = std::make_shared<Session>(std::move(socket), this);
+  Track(session);
+  session->Start();
+  Accept();
+}
+
+void ServerImpl::Run() {
+  int n = std::max(1, options_.threads);
+  std::vector<std::thread> threads;
+  threads.reserve(static_cast<size_t>(n - 1));
+  for (int i = 1; i < n; ++i) threads.emplace_back([this] { ioc_.run(); });
+  ioc_.run();
+  for (auto& t : threads) t.join();
+}
+
+void ServerImpl::Stop() {
+  if (stopping_.exchange(true, std::memory_order_acq_rel)) return;
+  asio::post(strand_, [this] { DoStop(); });
+}
+
+void ServerImpl::DoStop() {
+  beast::error_code ec;
+  acceptor_.close(ec);
+  accept_timer_.cancel();
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard<std::mutex> lock(sessions_mu_);
+    for (auto& [raw, weak] : sessions_) {
+      if (auto s = weak.lock()) live.push_back(std::move(s));
+    }
+  }
+  for (auto& s : live) {
+    asio::post(s->executor(), [s] { s->Shutdown(); });
+  }
+  live.clear();
+  drain_deadline_ = Clock::now() + options_.shutdown_grace;
+  PollDrain();
+}
+
+// Once no connection is left the io_context runs out of work and Run()
+// returns; past the grace period it is stopped outright.
+void ServerImpl::PollDrain() {
+  bool empty;
+  {
+    std::lock_guard<std::mutex> lock(sessions_mu_);
+    empty = sessions_.empty();
+  }
+  if (empty) {
+    if (signals_) {
+      beast::error_code ec;
+      signals_->cancel(ec);
+    }
+    return;
+  }
+  if (Clock::now() >= drain_deadline_) {
+    ioc_.stop();
+    return;
+  }
+  drain_timer_.expires_after(std::chrono::milliseconds(20));
+  drain_timer_.async_wait([this](beast::error_code ec) {
+    if (!ec) PollDrain();
+  });
+}
+
+void ServerImpl::StopOnSignals() {
+  if (signals_) return;
+  signals_.emplace(strand_, SIGINT, SIGTERM);
+  WaitForSignal(/*second=*/false);
+}
+
+// The first signal drains gracefully; a second one stops at once.
+void ServerImpl::WaitForSignal(bool second) {
+  signals_->async_wait([this, second](beast::error_code ec, int) {
+    if (ec) return;
+    if (second) {
+      ioc_.stop();
+      return;
+    }
+    Stop();
+    WaitForSignal(/*second=*/true);
+  });
+}
+
+}  // namespace
+
+std::unique_ptr<Server> Server::Create(ServerOptions options, const Router* router) {
+  return std::make_unique<ServerImpl>(std::move(options), router);
+}
+
+}  // namespace rectrack::web

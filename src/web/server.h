@@ -1,0 +1,60 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/result.h"
+#include "web/http.h"
+
+namespace rectrack::web {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;  // 0: any free port (tests)
+  int threads = 2;
+  size_t max_header_bytes = 16 * 1024;      // larger: 431
+  size_t max_body_bytes = 2 * 1024 * 1024;  // larger: 413
+  std::chrono::seconds header_timeout{10};  // slow clients are cut off (slowloris)
+  std::chrono::seconds body_timeout{30};
+  std::chrono::seconds idle_timeout{60};    // keep-alive between requests
+  std::chrono::seconds write_timeout{30};   // a client that does not read its response
+  std::chrono::seconds shutdown_grace{10};  // in-flight requests finish
+  bool trust_forwarded_proto = false;       // honour X-Forwarded-Proto: https
+  // One JSON line per request (time, remote, method, target, status, bytes,
+  // duration_ms, user agent), without the newline; empty: no access log.
+  // Called on the server's threads, concurrently: it must be thread-safe.
+  std::function<void(const std::string& line)> access_log;
+};
+
+// Counters for /metrics (Prometheus text format).
+class ServerMetrics {
+ public:
+  virtual ~ServerMetrics() = default;
+  virtual std::string PrometheusText() const = 0;
+};
+
+// The HTTP/1.1 server (Boost.Beast/Asio, asynchronous: an idle or slow
+// connection holds no thread). Keep-alive; gzip when the client accepts it;
+// strong ETags and 304 on GET/HEAD; header and body limits; timeouts; graceful
+// stop. Handlers run on the server's threads and must be thread-safe.
+class Server {
+ public:
+  static std::unique_ptr<Server> Create(ServerOptions options, const Router* router);
+  virtual ~Server() = default;
+  // Binds and listens; returns the bound port (useful with port 0).
+  virtual Result<uint16_t> Listen() = 0;
+  // Serves until Stop(); blocks the caller (which becomes one of the threads).
+  virtual void Run() = 0;
+  // Stops accepting, lets in-flight requests finish (up to shutdown_grace),
+  // then closes idle connections. Safe from any thread and from a signal watcher.
+  virtual void Stop() = 0;
+  // Installs SIGTERM/SIGINT handling that calls Stop(). Call before Run().
+  virtual void StopOnSignals() = 0;
+  virtual const ServerMetrics& metrics() const = 0;
+};
+
+}  // namespace rectrack::web
