@@ -187,6 +187,57 @@ TEST(SqliteImportChunksTest, BadContinuationRollsBackEverything) {
   }
 }
 
+TEST(SqliteImportChunksTest, ForeignKeysAreCheckedAgainAfterAnImport) {
+  TempDb tmp;
+  auto store = OpenSqliteStore(tmp.path());
+  ASSERT_TRUE(store);
+  Publication orphan;
+  orphan.source_id = 999;  // no such source
+  orphan.title = "Orphan";
+  orphan.as_of = *Date::ParseIso("2017-01-01");
+  orphan.snapshot_json = "{}";
+  // After a session that commits, one that fails, and one abandoned.
+  auto ok = (*store)->Import(Chunk({Rec("1", "Text", {To("A")})}), Actor{"cli:test"}, "x");
+  ASSERT_TRUE(ok) << ok.error().message;
+  auto r = (*store)->AddPublication(orphan, Actor{"cli:test"});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Error::Code::kConflict) << r.error().message;
+  EXPECT_FALSE((*store)->Import(Chunk({Rec("2", "Text", {To("A")})}), Actor{"cli:test"}, "x"));
+  EXPECT_FALSE((*store)->AddPublication(orphan, Actor{"cli:test"}));
+  {
+    auto session = (*store)->StartImport(Actor{"cli:test"}, "x");
+    ASSERT_TRUE(session);
+  }
+  r = (*store)->AddPublication(orphan, Actor{"cli:test"});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Error::Code::kConflict) << r.error().message;
+}
+
+TEST(SqliteImportChunksTest, OwnersMergedByAnotherConnectionAreSeen) {
+  TempDb tmp;
+  auto store = OpenSqliteStore(tmp.path());
+  ASSERT_TRUE(store);
+  ImportBatch first = Chunk({Rec("1", "Text", {To("DCLG")}), Rec("2", "Text", {To("Communities")})});
+  ASSERT_TRUE((*store)->Import(first, Actor{"cli:test"}, "x"));
+  // Another connection makes DCLG another name of Communities (DCLG's own
+  // owner row goes); this connection still knows DCLG's old id.
+  {
+    auto other = OpenSqliteStore(tmp.path());
+    ASSERT_TRUE(other);
+    auto s = (*other)->SetAlias("DCLG", "Communities", Actor{"cli:other"});
+    ASSERT_TRUE(s) << s.error().message;
+  }
+  ImportBatch more = Chunk({Rec("1", "More", {To("DCLG")})});
+  more.sources[0].source.slug = "more";
+  auto sum = (*store)->Import(more, Actor{"cli:test"}, "y");
+  ASSERT_TRUE(sum) << sum.error().message;
+  EXPECT_EQ(sum->owners_created, 0);
+  auto view = (*store)->GetRecommendation("more", "1");
+  ASSERT_TRUE(view);
+  ASSERT_EQ(view->assignments.size(), 1u);
+  EXPECT_EQ(view->assignments[0].owner.name, "Communities");
+}
+
 TEST(SqliteImportChunksTest, FtsFlushesPendingTermsAtSixteenMegabytes) {
   TempDb tmp;
   ASSERT_TRUE(OpenSqliteStore(tmp.path()));

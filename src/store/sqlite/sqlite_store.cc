@@ -88,6 +88,7 @@ class SqliteImportSession : public ImportSession {
   Status Start();
 
  private:
+  void RestoreForeignKeys();
   // Merges a continued recommendation into the row an earlier chunk wrote;
   // returns its id.
   Result<int64_t> Continue(int64_t source_id, const std::string& slug, const Recommendation& r);
@@ -97,6 +98,7 @@ class SqliteImportSession : public ImportSession {
   std::string origin_;
   bool open_ = false;
   bool failed_ = false;
+  bool fk_off_ = false;  // foreign key checks are off for this session's transaction
   ImportSummary summary_;
   std::unordered_map<std::string, int64_t> new_sources_;  // slug -> id, made in this session
   std::set<std::string> source_slugs_;
@@ -428,20 +430,43 @@ Status SqliteStore::IndexRecommendationText(int64_t rec_id) {
 
 SqliteImportSession::~SqliteImportSession() {
   if (open_) store_->Rollback();
+  RestoreForeignKeys();
   // Owners created in a rolled-back transaction must not linger in the cache.
   if (open_ || failed_) store_->owner_cache_loaded_ = false;
 }
 
 Status SqliteImportSession::Start() {
-  RT_TRY(store_->Begin());
+  // Every reference the session writes is one it has just made or looked up
+  // (in a cache loaded inside its transaction, below), so SQLite's foreign key
+  // checks, two index lookups per assignment, only cost time: off for a
+  // session that is a transaction of its own (the pragma cannot change inside
+  // one), and on again as soon as it ends.
+  if (store_->depth_ == 0) {
+    RT_TRY(store_->db()->Exec("PRAGMA foreign_keys=OFF"));
+    fk_off_ = true;
+  }
+  if (auto b = store_->Begin(); !b) {
+    RestoreForeignKeys();
+    return b;
+  }
   open_ = true;
+  // Owners may have changed since this connection last looked (merged by
+  // another); within the transaction the cache is exact.
+  store_->owner_cache_loaded_ = false;
   return {};
+}
+
+void SqliteImportSession::RestoreForeignKeys() {
+  if (!fk_off_) return;
+  (void)store_->db()->Exec("PRAGMA foreign_keys=ON");
+  fk_off_ = false;
 }
 
 Status SqliteImportSession::Add(const ImportBatch& chunk) {
   if (!open_) return Fail(Error::Internal("import session is closed"));
   auto fail = [&](Error e) -> Status {
     store_->Rollback();
+    RestoreForeignKeys();
     open_ = false;
     failed_ = true;
     return Fail(std::move(e));
@@ -717,12 +742,14 @@ Result<ImportSummary> SqliteImportSession::Finish() {
   auto e = store_->AppendEvent(actor_, "import", payload);
   if (!e) {
     store_->Rollback();
+    RestoreForeignKeys();
     open_ = false;
     failed_ = true;
     return Fail(e.error());
   }
   open_ = false;
   auto c = store_->Commit();
+  RestoreForeignKeys();
   if (!c) {
     failed_ = true;
     return Fail(c.error());
