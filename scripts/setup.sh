@@ -10,6 +10,7 @@ PACKAGES=(
   libhowardhinnant-date-dev libexpected-dev libkainjow-mustache-dev
   zlib1g-dev libboost1.81-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  chromium fonts-liberation  # browser tests (tests/browser), driven by npm playwright-core
 )
 
 missing=()

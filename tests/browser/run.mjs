@@ -1,0 +1,607 @@
+// Browser tests of rectrack's web pages, in Debian's Chromium driven by
+// playwright-core, with axe-core checking WCAG 2.2 AA on every page type.
+//
+//   node --test run.mjs        (run.sh does `npm ci` first)
+//
+// Environment:
+//   RECTRACK_BIN          the executable (default ../../build/rectrack)
+//   RECTRACK_SOURCE_DIR   the repository (default ../..)
+//   CHROMIUM              the browser (default /usr/bin/chromium)
+//   BROWSER_SCREENSHOTS   a folder to keep screenshots in (default: none kept)
+//   BROWSER_KEEP          set to keep the temporary store and server log
+//
+// One store and one server for the whole file; the tests run in order, and
+// later ones rely on what earlier ones did (the editor's update is validated,
+// then published, then seen by the public).
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const SRC = path.resolve(process.env.RECTRACK_SOURCE_DIR || path.join(here, '..', '..'));
+const BIN = path.resolve(process.env.RECTRACK_BIN || path.join(SRC, 'build', 'rectrack'));
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const AXE_PATH = require.resolve('axe-core/axe.min.js');
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+const SOURCE = 'harris-2016';
+const EDITOR = { name: 'ho-editor', password: 'correct horse battery staple 1', owner: 'Home Office' };
+const COORD = { name: 'coordinator', password: 'correct horse battery staple 2' };
+const NARRATIVE = 'CONTEST was published in June 2018 (browser test).';
+const EVIDENCE = 'https://www.gov.uk/government/publications/counter-terrorism-strategy-contest-2018';
+const PUB_TITLE = 'Browser test update: G3 implemented';
+
+// ---- the store and the server ---------------------------------------------------
+
+let tmp;
+let db;
+let server;       // { proc, exited: Promise<{code, signal}>, log: string[] }
+let base;         // http://127.0.0.1:PORT
+let browser;
+const ids = {};   // found through the JSON API: recommendation and owner ids, publications
+
+function rectrack(args, input) {
+  const r = spawnSync(BIN, ['--db', db, ...args], {
+    input, encoding: 'utf8', cwd: SRC, timeout: 300_000,
+    env: { ...process.env, TZ: 'Europe/London' },
+  });
+  if (r.error) throw r.error;
+  if (r.status !== 0)
+    throw new Error(`rectrack ${args.join(' ')} exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+// A free port on the loopback interface (closed again before the server binds it).
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Starts `rectrack serve`. Asks for port 0 and reads the bound port from what
+// the server prints when it says so; otherwise picks a free port first.
+async function startServer() {
+  const help = spawnSync(BIN, ['serve', '--help'], { encoding: 'utf8' });
+  if (help.status !== 0)
+    throw new Error(`this rectrack has no working 'serve' command:\n${help.stdout}${help.stderr}`);
+  const port = await freePort();
+  const logFile = path.join(tmp, 'serve.log');
+  const out = fs.openSync(logFile, 'w');
+  const proc = spawn(BIN, ['--db', db, 'serve', '--listen', `127.0.0.1:${port}`], {
+    cwd: SRC, stdio: ['ignore', out, out], env: { ...process.env, TZ: 'Europe/London' },
+  });
+  fs.closeSync(out);
+  const exited = new Promise((resolve) =>
+    proc.on('exit', (code, signal) => resolve({ code, signal })));
+  server = { proc, exited, logFile, done: false };
+  exited.then(() => { server.done = true; });
+  base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  let last = '';
+  while (Date.now() < deadline) {
+    if (server.done) break;
+    try {
+      const r = await fetch(`${base}/healthz`);
+      if (r.status === 200) return;
+      last = `status ${r.status}`;
+    } catch (e) {
+      last = String(e.cause?.code || e.message);
+    }
+    await sleep(100);
+  }
+  throw new Error(`rectrack serve did not answer /healthz (${last}):\n${serverLog()}`);
+}
+
+function serverLog() {
+  try {
+    return fs.readFileSync(server.logFile, 'utf8').split('\n').slice(-40).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+async function api(p) {
+  const r = await fetch(base + p, { headers: { Accept: 'application/json' } });
+  assert.equal(r.status, 200, `GET ${p}`);
+  return r.json();
+}
+
+// ---- the browser ---------------------------------------------------------------
+
+const LAUNCH_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--disable-dev-shm-usage',
+];
+
+// A browser context. axe is injected as a script, which the pages' strict CSP
+// (script-src 'self') forbids, so contexts that run axe bypass the CSP; the
+// CSP itself is tested apart, in a context that keeps it.
+async function newContext(opts = {}) {
+  const ctx = await browser.newContext({ bypassCSP: true, baseURL: base, ...opts });
+  ctx.setDefaultTimeout(15_000);
+  ctx.setDefaultNavigationTimeout(30_000);
+  return ctx;
+}
+
+async function open(page, p, status = 200) {
+  const resp = await page.goto(p, { waitUntil: 'load' });
+  assert.ok(resp, `no response for ${p}`);
+  assert.equal(resp.status(), status, `GET ${p}: status ${resp.status()}`);
+  return resp;
+}
+
+async function h1(page) {
+  const h = page.locator('h1');
+  assert.equal(await h.count(), 1, `${page.url()}: one h1`);
+  const text = (await h.innerText()).trim();
+  assert.ok(text.length > 0, `${page.url()}: the h1 has text`);
+  return text;
+}
+
+// Runs axe-core on the page; returns its violations as readable lines.
+async function axe(page) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object')))
+    await page.addScriptTag({ path: AXE_PATH });
+  const result = await page.evaluate(async (tags) => {
+    const r = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: tags },
+      resultTypes: ['violations'],
+    });
+    return {
+      rulesRun: r.passes.length + r.violations.length + r.incomplete.length + r.inapplicable.length,
+      violations: r.violations.map((v) => ({
+        id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.map((n) => ({ target: n.target.join(' '), html: n.html })),
+      })),
+    };
+  }, AXE_TAGS);
+  assert.ok(result.rulesRun > 20, `axe-core ran only ${result.rulesRun} rules`);
+  return result.violations;
+}
+
+const axeFindings = [];  // every violation on every page, printed at the end
+
+async function assertNoAxeViolations(page, label) {
+  const violations = await axe(page);
+  const lines = [];
+  for (const v of violations) {
+    for (const n of v.nodes) {
+      lines.push(`${label} ${new URL(page.url()).pathname}: ${v.id} (${v.impact}) ${v.help} at ${n.target}: ${n.html.slice(0, 200)}`);
+    }
+  }
+  axeFindings.push(...lines);
+  assert.deepEqual(lines, [], `axe-core found ${lines.length} violation(s) on ${label}:\n${lines.join('\n')}`);
+}
+
+// "N of M recommendations implemented" on a page, as [N, M].
+async function headline(page) {
+  const m = (await page.locator('main').innerText()).match(/(\d+) of (\d+) recommendations implemented/);
+  assert.ok(m, `${page.url()}: no "N of M recommendations implemented"`);
+  return [Number(m[1]), Number(m[2])];
+}
+
+async function screenshot(page, name) {
+  const dir = process.env.BROWSER_SCREENSHOTS;
+  if (!dir) return;
+  fs.mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
+}
+
+async function signIn(page, who, expectPath) {
+  await open(page, '/login');
+  await page.getByLabel('Name', { exact: true }).fill(who.name);
+  await page.getByLabel('Password', { exact: true }).fill(who.password);
+  await Promise.all([
+    page.waitForURL((u) => u.pathname === expectPath),
+    page.getByRole('button', { name: 'Sign in' }).click(),
+  ]);
+  assert.match(await page.locator('header').innerText(), new RegExp(`Signed in as ${who.name}`));
+}
+
+async function signOut(page) {
+  await Promise.all([
+    page.waitForURL((u) => u.pathname === '/'),
+    page.getByRole('button', { name: 'Sign out' }).click(),
+  ]);
+  assert.doesNotMatch(await page.locator('header').innerText(), /Signed in as/);
+}
+
+// ---- set-up and tear-down --------------------------------------------------------
+
+before(async () => {
+  assert.ok(fs.existsSync(BIN), `no rectrack at ${BIN}`);
+  assert.ok(fs.existsSync(CHROMIUM), `no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rectrack-browser-'));
+  db = path.join(tmp, 'browser.db');
+  rectrack(['init']);
+  rectrack(['import', 'json', path.join(SRC, 'examples/harris/harris-2016.json')]);
+  rectrack(['import', 'pfd', path.join(SRC, 'tests/fixtures/pfd-sample.csv')]);
+  rectrack(['user', 'add', EDITOR.name, '--role', 'editor', '--owner', EDITOR.owner], EDITOR.password + '\n');
+  rectrack(['user', 'add', COORD.name, '--role', 'coordinator'], COORD.password + '\n');
+  await startServer();
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: LAUNCH_ARGS });
+
+  // Ids of the things the pages are about, from the JSON API.
+  const sources = await api('/api/v1/sources');
+  const list = sources.items ?? sources.sources ?? sources;
+  ids.sources = list.map((s) => s.slug);
+  ids.pfd = ids.sources.find((s) => s !== SOURCE);
+  const recs = await api(`/api/v1/sources/${SOURCE}/recommendations?limit=500`);
+  const items = recs.items ?? recs.recommendations ?? recs;
+  const byRef = (ref) => items.find((r) => r.ref === ref);
+  ids.g3 = (byRef('G3').id ?? byRef('G3').recommendation_id);
+  ids.g1 = (byRef('G1').id ?? byRef('G1').recommendation_id);
+  const owners = await api('/api/v1/owners');
+  const orows = owners.items ?? owners.owners ?? owners.rows ?? owners;
+  const ho = orows.find((o) => (o.name ?? o.owner) === EDITOR.owner);
+  ids.homeOffice = ho.id ?? ho.owner_id;
+  const source = await api(`/api/v1/sources/${SOURCE}`);
+  const pubs = source.publications ?? [];
+  ids.publication = pubs.length ? (pubs.at(-1).id) : undefined;
+});
+
+after(async () => {
+  await browser?.close().catch(() => {});
+  if (server && !server.done) {
+    server.proc.kill('SIGTERM');
+    await Promise.race([server.exited, sleep(10_000)]);
+    if (!server.done) server.proc.kill('SIGKILL');
+  }
+  if (axeFindings.length) {
+    console.log(`# axe-core violations (${axeFindings.length}):`);
+    for (const l of axeFindings) console.log(`#   ${l}`);
+  }
+  if (tmp && !process.env.BROWSER_KEEP) fs.rmSync(tmp, { recursive: true, force: true });
+  else if (tmp) console.log(`# kept ${tmp}`);
+});
+
+// The public pages, one of each type.
+function publicPages() {
+  return [
+    ['home', '/'],
+    ['sources list', '/sources'],
+    ['source', `/sources/${SOURCE}`],
+    ['source (PFD, large)', `/sources/${ids.pfd}`],
+    ['recommendation', `/recommendations/${ids.g3}`],
+    ['owners', '/owners'],
+    ['owner', `/owners/${ids.homeOffice}`],
+    ['publication', `/publications/${ids.publication}`],
+    ['search results', '/search?q=counter-terrorism'],
+    ['search (empty)', '/search'],
+    ['sign-in', '/login'],
+  ];
+}
+
+// ---- the tests ---------------------------------------------------------------------
+
+describe('rectrack in Chromium', () => {
+  test('the examples loaded and the API gave the ids the pages need', () => {
+    assert.ok(ids.sources.includes(SOURCE), `sources: ${ids.sources}`);
+    assert.ok(ids.pfd, 'the PFD source');
+    assert.ok(ids.g3 > 0 && ids.g1 > 0, 'G1 and G3');
+    assert.ok(ids.homeOffice > 0, 'the Home Office');
+    assert.ok(ids.publication > 0, 'a publication of the Harris review');
+  });
+
+  test('every page type loads with status 200 and one h1', async (t) => {
+    const ctx = await newContext();
+    const page = await ctx.newPage();
+    for (const [label, p] of publicPages()) {
+      await t.test(label, async () => {
+        await open(page, p);
+        await h1(page);
+        assert.match(await page.title(), /rectrack/, `${label}: the <title> names the service`);
+        if (label === 'source') await screenshot(page, 'source');
+      });
+    }
+    await t.test('a page that does not exist: 404 with a page of its own', async () => {
+      await open(page, '/recommendations/999999999', 404);
+      await h1(page);
+    });
+    await ctx.close();
+  });
+
+  test('the Atom feeds parse as XML', async () => {
+    const ctx = await newContext();
+    const page = await ctx.newPage();
+    await open(page, '/');
+    for (const p of [`/feeds/sources/${SOURCE}.atom`, `/feeds/owners/${ids.homeOffice}.atom`]) {
+      const r = await fetch(base + p);
+      assert.equal(r.status, 200, p);
+      assert.match(r.headers.get('content-type'), /^application\/atom\+xml/, p);
+      const xml = await r.text();
+      const parsed = await page.evaluate((text) => {
+        const doc = new DOMParser().parseFromString(text, 'application/xml');
+        const err = doc.getElementsByTagName('parsererror')[0];
+        return {
+          error: err ? err.textContent : null,
+          root: doc.documentElement.localName,
+          ns: doc.documentElement.namespaceURI,
+          title: doc.querySelector('feed > title')?.textContent ?? null,
+        };
+      }, xml);
+      assert.equal(parsed.error, null, `${p} is not well-formed XML: ${parsed.error}`);
+      assert.equal(parsed.root, 'feed', p);
+      assert.equal(parsed.ns, 'http://www.w3.org/2005/Atom', p);
+      assert.ok(parsed.title, `${p} has a title`);
+    }
+    await ctx.close();
+  });
+
+  test('axe-core runs in the browser and catches a known violation', async () => {
+    const ctx = await newContext();
+    const page = await ctx.newPage();
+    await page.setContent('<!DOCTYPE html><html lang="en"><head><title>t</title></head><body>' +
+      '<main><h1>t</h1><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><input type="text"></main></body></html>');
+    const ids = (await axe(page)).map((v) => v.id).sort();
+    assert.deepEqual(ids, ['image-alt', 'label']);
+    await ctx.close();
+  });
+
+  test('axe-core finds no WCAG 2.2 AA violations on the public pages', async (t) => {
+    const ctx = await newContext();
+    const page = await ctx.newPage();
+    for (const [label, p] of publicPages()) {
+      await t.test(label, async () => {
+        await open(page, p);
+        await assertNoAxeViolations(page, label);
+      });
+    }
+    await ctx.close();
+  });
+
+  test('pages keep their strict CSP and break none of it', async () => {
+    // No bypass here: what a reader's browser does.
+    const ctx = await browser.newContext({ baseURL: base });
+    const page = await ctx.newPage();
+    const problems = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`${new URL(page.url()).pathname}: console: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
+    page.on('requestfailed', (r) => problems.push(`${r.url()}: ${r.failure()?.errorText}`));
+    for (const [, p] of publicPages()) {
+      const resp = await open(page, p);
+      const csp = resp.headers()['content-security-policy'] || '';
+      assert.match(csp, /script-src 'self'|default-src 'self'|default-src 'none'/, `${p}: CSP ${csp}`);
+      // The stylesheet applied (GOV.UK-like layout: not the browser's default font).
+      const font = await page.evaluate(() => getComputedStyle(document.body).fontFamily);
+      assert.doesNotMatch(font, /^"?Times/, `${p}: the stylesheet did not apply (font ${font})`);
+    }
+    await ctx.close();
+    assert.deepEqual(problems, []);
+  });
+
+  test('an editor signs in and submits an update on G3 for the Home Office', async () => {
+    const ctx = await newContext();
+    const page = await ctx.newPage();
+    await open(page, `/sources/${SOURCE}`);
+    ids.headlineBefore = await headline(page);
+    await open(page, `/publications/${ids.publication}`);
+    ids.oldPublicationHeadline = await headline(page);
+    await signIn(page, EDITOR, '/my-assignments');
+    await h1(page);
+    await assertNoAxeViolations(page, "editor's assignments");
+    // An editor has no review queue.
+    await open(page, '/review', 403);
+    await open(page, '/my-assignments');
+    const link = page.getByRole('link', { name: new RegExp(`Submit an update on ${SOURCE} G3$`) });
+    await link.click();
+    await page.waitForURL(/\/assignments\/\d+\/submit$/);
+    ids.g3Assignment = Number(new URL(page.url()).pathname.split('/')[2]);
+    assert.equal(await h1(page), 'Submit an update');
+    await assertNoAxeViolations(page, "editor's submit form");
+    await page.getByLabel('Implementation', { exact: true }).selectOption('implemented');
+    await page.getByLabel('What has been done', { exact: true }).fill(NARRATIVE);
+    await page.getByLabel('Evidence', { exact: true }).fill(EVIDENCE);
+    await Promise.all([
+      page.waitForURL(/submitted=\d+/),
+      page.getByRole('button', { name: 'Submit for validation' }).click(),
+    ]);
+    assert.match(await page.getByRole('status').innerText(), /Update submitted/);
+    await assertNoAxeViolations(page, "editor's form after submitting");
+    // An error: a date that is not a date, reported in an error summary.
+    await page.getByLabel('Date of the update', { exact: true }).fill('31/02/2024');
+    await page.getByLabel('What has been done', { exact: true }).fill('Not a real update');
+    await page.getByRole('button', { name: 'Submit for validation' }).click();
+    await page.waitForLoadState('load');
+    assert.match(await page.title(), /^Error:/, 'the title starts "Error:" (GOV.UK pattern)');
+    await assertNoAxeViolations(page, "editor's form with an error");
+
+    // Not public until validated.
+    const pub = await newContext();
+    const p2 = await pub.newPage();
+    await open(p2, `/recommendations/${ids.g3}`);
+    assert.ok(!(await p2.content()).includes(NARRATIVE), 'a submitted update is not public');
+    await pub.close();
+
+    await signOut(page);
+    await ctx.close();
+  });
+
+  test('a coordinator validates it from the review queue and publishes from the web', async () => {
+    assert.ok(ids.g3Assignment, 'the editor submitted first');
+    const ctx = await newContext();
+    const page = await ctx.newPage();
+    await signIn(page, COORD, '/review');
+    assert.equal(await h1(page), 'Review submitted updates');
+    await assertNoAxeViolations(page, "coordinator's review queue");
+    const item = page.locator('section', { hasText: NARRATIVE });
+    assert.equal(await item.count(), 1, 'the editor\'s update is in the queue');
+    assert.match(await item.innerText(), /G3/);
+    assert.match(await item.innerText(), new RegExp(EDITOR.owner));
+    await Promise.all([
+      page.waitForURL(/done=validated/),
+      item.getByRole('button', { name: /^Validate update \d+$/ }).click(),
+    ]);
+    assert.match(await page.getByRole('status').innerText(), /validated/);
+    assert.equal(await page.locator('section', { hasText: NARRATIVE }).count(), 0, 'gone from the queue');
+
+    // Validated: public at once, listed as a change since the last publication.
+    const pub = await newContext();
+    const p2 = await pub.newPage();
+    await open(p2, `/sources/${SOURCE}`);
+    const [n, m] = await headline(p2);
+    assert.deepEqual([n, m], [ids.headlineBefore[0] + 1, ids.headlineBefore[1]], 'one more implemented');
+    const change = p2.locator('#changes ~ div table tr', { hasText: 'G3' });
+    assert.ok(await change.count() >= 1, 'G3 is among the changes since the last official update');
+    assert.match(await change.first().innerText(), /Home Office/);
+    assert.match(await change.first().innerText(), /implemented/i);
+    await pub.close();
+
+    // Publish: from the queue's form, to the source's publish page.
+    await page.getByLabel(/^Source/).fill(SOURCE);
+    await Promise.all([
+      page.waitForURL(new RegExp(`/sources/${SOURCE}/publish$`)),
+      page.getByRole('button', { name: 'Continue' }).click(),
+    ]);
+    assert.equal(await h1(page), 'Publish an official update');
+    await assertNoAxeViolations(page, "coordinator's publish form");
+    await page.getByLabel('Title', { exact: true }).fill(PUB_TITLE);
+    await Promise.all([
+      page.waitForURL(/\/publications\/\d+$/),
+      page.getByRole('button', { name: 'Publish' }).click(),
+    ]);
+    ids.newPublication = Number(new URL(page.url()).pathname.split('/')[2]);
+    assert.ok(ids.newPublication > ids.publication, 'a new publication');
+    assert.equal(await h1(page), PUB_TITLE);
+    await signOut(page);
+    await ctx.close();
+  });
+
+  test('the public pages show the validated update and the new publication', async () => {
+    assert.ok(ids.newPublication, 'the coordinator published first');
+    const ctx = await newContext();
+    const page = await ctx.newPage();
+
+    await open(page, `/recommendations/${ids.g3}`);
+    const ho = page.locator('section', { has: page.getByRole('heading', { name: new RegExp(EDITOR.owner) }) });
+    assert.equal(await ho.count(), 1, 'the Home Office section');
+    const text = await ho.innerText();
+    assert.match(text, /Implemented/i);
+    assert.ok(text.includes(NARRATIVE), 'the narrative is public');
+    assert.equal(await ho.locator(`a[href="${EVIDENCE}"]`).count(), 1, 'the evidence is a link');
+    assert.doesNotMatch(text, /No validated update yet/);
+
+    await open(page, `/sources/${SOURCE}`);
+    const pubs = page.locator('h2#publications + ul');
+    const link = pubs.getByRole('link', { name: PUB_TITLE });
+    assert.equal(await link.count(), 1, 'the new publication is listed on the source page');
+    assert.equal(await link.getAttribute('href'), `/publications/${ids.newPublication}`);
+    // (The live page as of today still diffs against the publication strictly
+    // before today, so the new one, as of today, is not its "since".)
+    assert.deepEqual(await headline(page), [ids.headlineBefore[0] + 1, ids.headlineBefore[1]]);
+    // G3 is implemented in the list of recommendations.
+    const row = page.getByRole('row', { name: /G3/ });
+    assert.match(await row.first().innerText(), /Implemented/i);
+    await screenshot(page, 'source-after');
+
+    await open(page, `/publications/${ids.newPublication}`);
+    assert.equal(await h1(page), PUB_TITLE);
+    assert.match(await page.locator('main').innerText(), /G3/);
+    assert.deepEqual(await headline(page), [ids.headlineBefore[0] + 1, ids.headlineBefore[1]]);
+    // The earlier publication is frozen: it still says what it said.
+    await open(page, `/publications/${ids.publication}`);
+    assert.deepEqual(await headline(page), ids.oldPublicationHeadline);
+    await open(page, `/publications/${ids.newPublication}`);
+    await assertNoAxeViolations(page, 'new publication');
+
+    // The source feed carries the validated change.
+    const feed = await (await fetch(`${base}/feeds/sources/${SOURCE}.atom`)).text();
+    assert.match(feed, /G3/);
+    await ctx.close();
+  });
+
+  test('without JavaScript an editor signs in and submits an update', async () => {
+    const ctx = await newContext({ javaScriptEnabled: false });
+    const page = await ctx.newPage();
+    await signIn(page, EDITOR, '/my-assignments');
+    await page.getByRole('link', { name: new RegExp(`Submit an update on ${SOURCE} G1$`) }).click();
+    await page.waitForURL(/\/assignments\/\d+\/submit$/);
+    await page.getByLabel('Implementation', { exact: true }).selectOption('in_progress');
+    await page.getByLabel('What has been done', { exact: true }).fill('Work has started (no-JS test).');
+    await Promise.all([
+      page.waitForURL(/submitted=\d+/),
+      page.getByRole('button', { name: 'Submit for validation' }).click(),
+    ]);
+    assert.match(await page.getByRole('status').innerText(), /Update submitted/);
+    await signOut(page);
+    await ctx.close();
+  });
+
+  test('staff pages ask the public to sign in', async () => {
+    const ctx = await newContext();
+    const page = await ctx.newPage();
+    for (const p of ['/review', '/my-assignments', `/sources/${SOURCE}/publish`]) {
+      await open(page, p);
+      const u = new URL(page.url());
+      assert.equal(u.pathname, '/login', `${p} leads to sign-in`);
+      assert.equal(u.searchParams.get('next'), p);
+    }
+    const r = await ctx.request.post(`/sources/${SOURCE}/publish`, { form: { title: 'x' }, maxRedirects: 0 });
+    assert.equal(r.status(), 401, 'POST without a session');
+    await ctx.close();
+  });
+
+  test('a form posted without its CSRF token is refused with 403', async () => {
+    const ctx = await newContext();
+    const page = await ctx.newPage();
+    // Sign-in itself.
+    await open(page, '/login');
+    const noToken = await ctx.request.post('/login', {
+      form: { name: EDITOR.name, password: EDITOR.password }, maxRedirects: 0,
+    });
+    assert.equal(noToken.status(), 403, 'POST /login without csrf');
+    assert.ok(!(noToken.headers()['set-cookie'] || '').includes('session'), 'no session given');
+
+    await signIn(page, EDITOR, '/my-assignments');
+    const form = { version: '1', narrative: 'forged', implementation: 'implemented' };
+    let r = await ctx.request.post(`/assignments/${ids.g3Assignment}/submit`, { form, maxRedirects: 0 });
+    assert.equal(r.status(), 403, 'submit without csrf');
+    r = await ctx.request.post(`/assignments/${ids.g3Assignment}/submit`, {
+      form: { ...form, csrf: 'x'.repeat(64) }, maxRedirects: 0,
+    });
+    assert.equal(r.status(), 403, 'submit with a wrong csrf');
+    r = await ctx.request.post('/sign-out', { form: {}, maxRedirects: 0 });
+    assert.equal(r.status(), 403, 'sign-out without csrf');
+    // The coordinator's actions too.
+    await signOut(page);
+    await signIn(page, COORD, '/review');
+    r = await ctx.request.post(`/sources/${SOURCE}/publish`, { form: { title: 'forged' }, maxRedirects: 0 });
+    assert.equal(r.status(), 403, 'publish without csrf');
+    r = await ctx.request.post('/updates/1/validate', { form: {}, maxRedirects: 0 });
+    assert.equal(r.status(), 403, 'validate without csrf');
+    // And nothing was written: the queue still holds the no-JS update only.
+    await open(page, '/review');
+    assert.ok(!(await page.content()).includes('forged'));
+    await signOut(page);
+    await ctx.close();
+  });
+
+  test('the server stops on SIGTERM and exits 0', async () => {
+    await browser.close();
+    browser = undefined;
+    server.proc.kill('SIGTERM');
+    const res = await Promise.race([server.exited, sleep(15_000).then(() => 'timeout')]);
+    assert.notEqual(res, 'timeout', 'rectrack serve did not stop within 15 s of SIGTERM');
+    assert.deepEqual(res, { code: 0, signal: null }, serverLog());
+  });
+});

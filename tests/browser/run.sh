@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Browser tests: Debian's Chromium driven by playwright-core, pages checked by
+# axe-core. Usage: run.sh PATH/TO/rectrack
+# Installs the pinned npm packages (package-lock.json) when node_modules is
+# missing or older than the lock, then runs node's test runner on run.mjs.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+bin="$(cd "$(dirname "${1:?usage: run.sh PATH/TO/rectrack}")" && pwd)/$(basename "$1")"
+cd "$here"
+
+stamp=node_modules/.rectrack-lock.sha256
+want="$(sha256sum package-lock.json | cut -d' ' -f1)"
+if [ ! -d node_modules ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "browser: npm ci (package-lock.json changed or node_modules missing)"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$want" > "$stamp"
+fi
+
+export RECTRACK_BIN="$bin"
+export RECTRACK_SOURCE_DIR="$(cd "$here/../.." && pwd)"
+exec node --test run.mjs
