@@ -1,9 +1,11 @@
 // The SQLite implementation of Store: one file, WAL, foreign keys on,
 // synchronous=FULL; every write one transaction with its ledger event.
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <map>
 #include <set>
+#include <thread>
 #include <unordered_map>
 
 #include "core/text.h"
@@ -25,16 +27,17 @@ template <typename E, size_t N>
 class EnumNames {
  public:
   explicit EnumNames(const E (&all)[N]) {
-    for (E e : all) map_.emplace(std::string(Name(e)), e);
+    for (size_t i = 0; i < N; ++i) names_[i] = {Name(all[i]), all[i]};
   }
+  // A few short names: comparing them beats hashing (twice per assignment read).
   std::optional<E> Get(std::string_view s) const {
-    auto it = map_.find(std::string(s));
-    if (it == map_.end()) return std::nullopt;
-    return it->second;
+    for (const auto& [name, e] : names_)
+      if (name == s) return e;
+    return std::nullopt;
   }
 
  private:
-  std::unordered_map<std::string, E> map_;
+  std::array<std::pair<std::string_view, E>, N> names_;
 };
 
 const auto& ResponseNames() {
@@ -815,6 +818,21 @@ Result<std::vector<Owner>> SqliteStore::ListOwners() {
   return out;
 }
 
+// Reads a row of LoadFacts' assignment columns.
+void ReadAssignment(Stmt* s, Assignment* a) {
+  a->id = s->Int(0);
+  a->recommendation_id = s->Int(1);
+  a->owner_id = s->Int(2);
+  a->due = s->OptDate(3);
+  a->initial.response = ResponseNames().Get(s->Text(4)).value_or(ResponseKind::kNone);
+  a->initial.response_text = s->Text(5);
+  a->initial.response_date = s->OptDate(6);
+  a->initial.recorded_status = StatusNames().Get(s->Text(7)).value_or(ResponseStatus::kPending);
+  a->initial.implementation = ImplNames().Get(s->Text(8)).value_or(Implementation::kNotStarted);
+  a->raw_status = s->Text(9);
+  a->raw_response = s->Text(10);
+}
+
 Result<Facts> SqliteStore::LoadFacts(const FactsFilter& filter) {
   Facts f;
   std::string where = "1 = 1";
@@ -844,61 +862,154 @@ Result<Facts> SqliteStore::LoadFacts(const FactsFilter& filter) {
     return f;
   }
 
-  auto rec = db_->Prepare(fmt::format(
-      "SELECT r.id, r.source_id, r.ref, {}, r.made, r.target, r.made_by, r.url, r.themes "
-      "FROM recommendations r JOIN sources s ON s.id = r.source_id WHERE {} ORDER BY r.id",
-      filter.with_text ? "r.text" : "''", where));
+  // Recommendations and assignments. The indexes find a small part of a big
+  // store quickly, but read most or all of it in index order (with a sort, and
+  // a lookup per row); then the tables are read in their own order instead,
+  // keeping the rows of the selected sources: the same rows, in the same order.
+  std::vector<int64_t> source_ids;
+  for (const auto& s : f.sources) source_ids.push_back(s.id);
+  std::sort(source_ids.begin(), source_ids.end());
+  auto scalar = [&](const std::string& sql, int64_t arg, bool bind_arg) -> Result<int64_t> {
+    auto st = db_->Prepare(sql);
+    if (!st) return Fail(st.error());
+    if (bind_arg) (*st)->Bind(1, arg);
+    auto row = (*st)->Step();
+    if (!row) return Fail(row.error());
+    int64_t v = *row ? (*st)->Int(0) : 0;
+    if (*row) (*st)->Reset();
+    return v;
+  };
+  int64_t selected = 0;  // recommendations of the selected sources
+  bool scan = true;
+  if (bind) {
+    for (int64_t id : source_ids) {
+      auto n = scalar("SELECT count(*) FROM recommendations WHERE source_id = ?", id, true);
+      if (!n) return Fail(n.error());
+      selected += *n;
+    }
+    auto largest = scalar("SELECT max(id) FROM recommendations", 0, false);
+    if (!largest) return Fail(largest.error());
+    scan = selected * 4 >= *largest;
+  } else {
+    auto n = scalar("SELECT count(*) FROM recommendations", 0, false);
+    if (!n) return Fail(n.error());
+    selected = *n;
+  }
+  f.recommendations.reserve(static_cast<size_t>(selected));
+  const std::string asg_cols = fmt::format(
+      "a.id, a.recommendation_id, a.owner_id, a.due, a.response, {}, a.response_date, "
+      "a.status, a.implementation, {}",
+      filter.with_text ? "a.response_text" : "''",
+      filter.with_text ? "a.raw_status, a.raw_response" : "'', ''");
+
+  // A big read outside any transaction of this connection: the assignments are
+  // read on a second connection, on a second thread, while this one reads the
+  // recommendations (the two take about as long). The join keeps exactly the
+  // assignments of recommendations of the selected sources. Inside a
+  // transaction only this connection sees its own writes, so it reads alone.
+  // (Either way, as before, each table is read in a snapshot of its own.)
+  constexpr int64_t kParallelFrom = 50000;
+  const char* file = sqlite3_db_filename(db_->raw(), "main");
+  const bool parallel = scan && depth_ == 0 && selected >= kParallelFrom && file && *file;
+  std::vector<Assignment> assignments_elsewhere;
+  Status read_elsewhere;
+  std::thread reader;
+  if (parallel) {
+    reader = std::thread([&, path = std::string(file)] {
+      read_elsewhere = [&]() -> Status {
+        auto db = Db::Open(path);
+        if (!db) return Fail(db.error());
+        auto st = (*db)->Prepare(fmt::format(
+            "SELECT {}, r.source_id FROM assignments a "
+            "JOIN recommendations r ON r.id = a.recommendation_id ORDER BY a.id",
+            asg_cols));
+        if (!st) return Fail(st.error());
+        assignments_elsewhere.reserve(static_cast<size_t>(selected));
+        while (true) {
+          auto r = (*st)->Step();
+          if (!r) return Fail(r.error());
+          if (!*r) break;
+          if (!std::binary_search(source_ids.begin(), source_ids.end(), (*st)->Int(11))) continue;
+          ReadAssignment(*st, &assignments_elsewhere.emplace_back());
+        }
+        return {};
+      }();
+    });
+  } else {
+    f.assignments.reserve(static_cast<size_t>(selected));  // usually one owner or few
+  }
+
+  // Columns the caller does not want are not even read.
+  const std::string rec_cols = fmt::format(
+      "r.id, r.source_id, r.ref, {}, r.made, r.target, {}",
+      filter.with_text ? "r.text" : "''",
+      filter.with_text ? "r.made_by, r.url, r.themes" : "'', '', ''");
+  // The second reader must be done before this returns, whatever happens.
+  struct Joiner {
+    std::thread& t;
+    ~Joiner() {
+      if (t.joinable()) t.join();
+    }
+  } joiner{reader};
+  auto rec = db_->Prepare(
+      scan ? fmt::format("SELECT {} FROM recommendations r ORDER BY r.id", rec_cols)
+           : fmt::format("SELECT {} FROM recommendations r JOIN sources s ON s.id = r.source_id "
+                         "WHERE {} ORDER BY r.id",
+                         rec_cols, where));
   if (!rec) return Fail(rec.error());
-  if (bind) (*rec)->Bind(1, key);
+  if (bind && !scan) (*rec)->Bind(1, key);
   while (true) {
     auto r = (*rec)->Step();
     if (!r) return Fail(r.error());
     if (!*r) break;
     Stmt* s = *rec;
-    Recommendation x;
+    const int64_t source_id = s->Int(1);
+    if (scan && !std::binary_search(source_ids.begin(), source_ids.end(), source_id)) continue;
+    Recommendation& x = f.recommendations.emplace_back();
     x.id = s->Int(0);
-    x.source_id = s->Int(1);
-    x.ref = s->Str(2);
-    x.text = s->Str(3);
+    x.source_id = source_id;
+    x.ref = s->Text(2);
+    x.text = s->Text(3);
     x.made = s->OptDate(4);
     x.target = s->OptDate(5);
     if (filter.with_text) {
-      x.made_by = s->Str(6);
-      x.url = s->Str(7);
+      x.made_by = s->Text(6);
+      x.url = s->Text(7);
       x.themes = ParseList(s->Text(8));
     }
-    f.recommendations.push_back(std::move(x));
   }
 
-  auto asg = db_->Prepare(fmt::format(
-      "SELECT a.id, a.recommendation_id, a.owner_id, a.due, a.response, {}, a.response_date, "
-      "a.status, a.implementation, {} FROM assignments a "
-      "JOIN recommendations r ON r.id = a.recommendation_id JOIN sources s ON s.id = r.source_id "
-      "WHERE {} ORDER BY a.id",
-      filter.with_text ? "a.response_text" : "''",
-      filter.with_text ? "a.raw_status, a.raw_response" : "'', ''", where));
-  if (!asg) return Fail(asg.error());
-  if (bind) (*asg)->Bind(1, key);
-  std::set<int64_t> owner_ids;
-  while (true) {
-    auto r = (*asg)->Step();
-    if (!r) return Fail(r.error());
-    if (!*r) break;
-    Stmt* s = *asg;
-    Assignment a;
-    a.id = s->Int(0);
-    a.recommendation_id = s->Int(1);
-    a.owner_id = s->Int(2);
-    a.due = s->OptDate(3);
-    a.initial.response = ResponseNames().Get(s->Text(4)).value_or(ResponseKind::kNone);
-    a.initial.response_text = s->Str(5);
-    a.initial.response_date = s->OptDate(6);
-    a.initial.recorded_status = StatusNames().Get(s->Text(7)).value_or(ResponseStatus::kPending);
-    a.initial.implementation =
-        ImplNames().Get(s->Text(8)).value_or(Implementation::kNotStarted);
-    a.raw_status = s->Str(9);
-    a.raw_response = s->Str(10);
-    f.assignments.push_back(std::move(a));
+  // Which recommendations were kept: a bitmap over their (ascending) ids.
+  const int64_t first_rec = f.recommendations.empty() ? 0 : f.recommendations.front().id;
+  std::vector<bool> kept;
+  if (scan && !f.recommendations.empty()) {
+    kept.assign(static_cast<size_t>(f.recommendations.back().id - first_rec + 1), false);
+    for (const auto& r : f.recommendations) kept[static_cast<size_t>(r.id - first_rec)] = true;
+  }
+  auto is_kept = [&](int64_t rec_id) {
+    return rec_id >= first_rec && rec_id - first_rec < static_cast<int64_t>(kept.size()) &&
+           kept[static_cast<size_t>(rec_id - first_rec)];
+  };
+  if (parallel) {
+    reader.join();
+    if (!read_elsewhere) return Fail(read_elsewhere.error());
+    f.assignments = std::move(assignments_elsewhere);
+  } else {
+    auto asg = db_->Prepare(
+        scan ? fmt::format("SELECT {} FROM assignments a ORDER BY a.id", asg_cols)
+             : fmt::format("SELECT {} FROM assignments a "
+                           "JOIN recommendations r ON r.id = a.recommendation_id "
+                           "JOIN sources s ON s.id = r.source_id WHERE {} ORDER BY a.id",
+                           asg_cols, where));
+    if (!asg) return Fail(asg.error());
+    if (bind && !scan) (*asg)->Bind(1, key);
+    while (true) {
+      auto r = (*asg)->Step();
+      if (!r) return Fail(r.error());
+      if (!*r) break;
+      if (scan && !is_kept((*asg)->Int(1))) continue;
+      ReadAssignment(*asg, &f.assignments.emplace_back());
+    }
   }
 
   auto upd = db_->Prepare(fmt::format(
