@@ -315,6 +315,7 @@ describe('rectrack in Chromium', () => {
     await t.test('a page that does not exist: 404 with a page of its own', async () => {
       await open(page, '/recommendations/999999999', 404);
       await h1(page);
+      await assertNoAxeViolations(page, '404 page');
     });
     await ctx.close();
   });
@@ -402,6 +403,8 @@ describe('rectrack in Chromium', () => {
     await assertNoAxeViolations(page, "editor's assignments");
     // An editor has no review queue.
     await open(page, '/review', 403);
+    await h1(page);
+    await assertNoAxeViolations(page, "a 403 page (the editor at the review queue)");
     await open(page, '/my-assignments');
     const link = page.getByRole('link', { name: new RegExp(`Submit an update on ${SOURCE} G3$`) });
     await link.click();
@@ -544,6 +547,27 @@ describe('rectrack in Chromium', () => {
     ]);
     assert.match(await page.getByRole('status').innerText(), /Update submitted/);
     await signOut(page);
+    await ctx.close();
+  });
+
+  test('a wrong password is refused with an error summary', async () => {
+    const ctx = await newContext();
+    const page = await ctx.newPage();
+    await open(page, '/login');
+    await page.getByLabel('Name', { exact: true }).fill('nobody-at-all');
+    await page.getByLabel('Password', { exact: true }).fill('wrong');
+    const [resp] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST'),
+      page.getByRole('button', { name: 'Sign in' }).click(),
+    ]);
+    assert.equal(resp.status(), 401);
+    await page.waitForLoadState('load');
+    const summary = page.getByRole('alert');
+    assert.match(await summary.innerText(), /There is a problem/);
+    assert.equal(await summary.getByRole('link').first().getAttribute('href'), '#name');
+    assert.equal(await page.getByLabel('Name', { exact: true }).inputValue(), 'nobody-at-all', 'the name is kept');
+    assert.equal(await page.getByLabel('Password', { exact: true }).inputValue(), '', 'the password is not echoed');
+    await assertNoAxeViolations(page, 'sign-in with an error');
     await ctx.close();
   });
 
