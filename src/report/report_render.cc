@@ -1,6 +1,7 @@
 #include "report/report_render.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -109,37 +110,36 @@ bool IsWebUrl(std::string_view url) {
 
 // Backslash-escapes what Markdown would read as markup (including '<', so that
 // text can never become raw HTML), and '|' so that cells stay cells. Newlines
-// become <br> inside table cells and spaces elsewhere.
+// become <br> inside table cells and spaces elsewhere. Appends to `out`.
+void AppendMdEscaped(std::string_view s, bool in_cell, std::string* out) {
+  // Which bytes need work: the markup characters and line breaks.
+  static constexpr auto kSpecial = [] {
+    std::array<bool, 256> t{};
+    for (unsigned char c : std::string_view("\\`*_[]<>|#~\r\n")) t[c] = true;
+    return t;
+  }();
+  size_t i = 0;
+  while (i < s.size()) {
+    // Plain runs (nearly all of a text) go in at once.
+    size_t j = i;
+    while (j < s.size() && !kSpecial[static_cast<unsigned char>(s[j])]) ++j;
+    out->append(s.data() + i, j - i);
+    if (j == s.size()) break;
+    char c = s[j];
+    if (c == '\r' || c == '\n') {
+      if (!(c == '\r' && j + 1 < s.size() && s[j + 1] == '\n')) out->append(in_cell ? "<br>" : " ");
+    } else {
+      out->push_back('\\');
+      out->push_back(c);
+    }
+    i = j + 1;
+  }
+}
+
 std::string MdEscape(std::string_view s, bool in_cell) {
   std::string out;
   out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    switch (c) {
-      case '\\':
-      case '`':
-      case '*':
-      case '_':
-      case '[':
-      case ']':
-      case '<':
-      case '>':
-      case '|':
-      case '#':
-      case '~':
-        out.push_back('\\');
-        out.push_back(c);
-        break;
-      case '\r':
-        if (i + 1 < s.size() && s[i + 1] == '\n') break;
-        [[fallthrough]];
-      case '\n':
-        out += in_cell ? "<br>" : " ";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
+  AppendMdEscaped(s, in_cell, &out);
   return out;
 }
 
@@ -169,8 +169,31 @@ std::string MdRuns(const Runs& runs) {
   return out;
 }
 
+// About the size of the Markdown of `doc` (a little over, escapes aside), so
+// that a big report is written into one buffer rather than copied from one
+// doubling to the next (which for a million rows also held twice its size).
+size_t MarkdownSizeHint(const Doc& doc) {
+  size_t n = 0;
+  for (const Block& b : doc.blocks()) {
+    n += b.text.size() + 16;
+    for (const Run& r : b.runs) n += r.text.size() + 8;
+    for (const auto& [term, value] : b.details) {
+      n += term.size() + 8;
+      for (const Run& r : value) n += r.text.size() + 8;
+    }
+    n += b.table.caption.size() + 8;
+    for (const auto& h : b.table.headers) n += h.size() + 10;
+    for (const auto& row : b.table.rows) {
+      n += 2;
+      for (const auto& cell : row) n += cell.size() + 7;
+    }
+  }
+  return n + n / 64;
+}
+
 std::string RenderMarkdown(const Doc& doc) {
   std::string out;
+  out.reserve(MarkdownSizeHint(doc));
   for (const Block& b : doc.blocks()) {
     if (!out.empty()) out += "\n";
     switch (b.kind) {
@@ -200,9 +223,15 @@ std::string RenderMarkdown(const Doc& doc) {
           bool bold = t.total_row && r + 1 == t.rows.size();
           out += "|";
           for (const auto& cell : t.rows[r]) {
-            std::string v = MdEscape(cell, true);
-            if (bold && !v.empty()) v = "**" + v + "**";
-            out += " " + v + " |";
+            out += ' ';
+            if (bold && !cell.empty()) {
+              out += "**";
+              AppendMdEscaped(cell, true, &out);
+              out += "**";
+            } else {
+              AppendMdEscaped(cell, true, &out);
+            }
+            out += " |";
           }
           out += "\n";
         }
