@@ -290,6 +290,21 @@ function publicPages() {
   ];
 }
 
+// The same page types in their other states: filtered, as of a past date, empty,
+// and with a filter in error (400, shown in an error summary).
+function pageVariants() {
+  return [
+    ['source, filtered', `/sources/${SOURCE}?status=implemented&overdue=true`, 200],
+    ['source, filter in error', `/sources/${SOURCE}?status=bogus`, 400],
+    ['source, as of a past date', `/sources/${SOURCE}?as_of=2017-01-01`, 200],
+    ['owners, filtered and sorted', '/owners?kind=review&sort=overdue', 200],
+    ['owners of one source', `/owners?source=${SOURCE}`, 200],
+    ['sources of one kind', '/sources?kind=review', 200],
+    ['search, no results', '/search?q=zzqqxxnothing', 200],
+    ['source that does not exist', '/sources/no-such-source', 404],
+  ];
+}
+
 // ---- the tests ---------------------------------------------------------------------
 
 describe('rectrack in Chromium', () => {
@@ -363,6 +378,23 @@ describe('rectrack in Chromium', () => {
     for (const [label, p] of publicPages()) {
       await t.test(label, async () => {
         await open(page, p);
+        await assertNoAxeViolations(page, label);
+      });
+    }
+    await ctx.close();
+  });
+
+  test('the page types in their other states load and pass axe-core', async (t) => {
+    const ctx = await newContext();
+    const page = await ctx.newPage();
+    for (const [label, p, status] of pageVariants()) {
+      await t.test(label, async () => {
+        await open(page, p, status);
+        await h1(page);
+        if (status === 400) {
+          assert.match(await page.title(), /^Error:/, 'the title starts "Error:"');
+          assert.match(await page.getByRole('alert').innerText(), /There is a problem/);
+        }
         await assertNoAxeViolations(page, label);
       });
     }
