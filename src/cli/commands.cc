@@ -26,6 +26,7 @@
 #include "nlohmann/json.hpp"
 #include "report/owners_render.h"
 #include "report/report_render.h"
+#include "web/static_site.h"
 
 namespace rectrack::cli {
 namespace {
@@ -679,6 +680,27 @@ int ExportCommand(const Globals& g, const std::string& format, const std::string
   return w ? kOk : Report(w.error());
 }
 
+// ---- export-site -------------------------------------------------------------
+
+int ExportSiteCommand(const Globals& g, const std::string& dir, const std::string& as_of_s) {
+  auto as_of = AsOf(as_of_s);
+  if (!as_of) return Report(as_of.error());
+  auto store = Open(g);  // reports a store that cannot be opened before any file is written
+  if (!store) return Report(store.error());
+  store->reset();
+  std::string path = g.db;
+  if (path.empty()) {
+    const char* env = std::getenv("RECTRACK_DB");
+    path = env && *env ? env : "rectrack.db";
+  }
+  auto summary = web::ExportSite(path, dir, *as_of);
+  if (!summary) return Report(summary.error());
+  std::printf("wrote %d file(s), %lld bytes, to %s (as of %s); open %s/index.html\n",
+              summary->files, static_cast<long long>(summary->bytes), dir.c_str(),
+              as_of->ToIso().c_str(), dir.c_str());
+  return kOk;
+}
+
 int VocabCommand(const std::string& name) {
   std::vector<std::string> names = name.empty() ? VocabularyNames() : std::vector<std::string>{name};
   if (!name.empty() && !IsVocabulary(name))
@@ -925,6 +947,14 @@ int Run(int argc, char** argv) {
   std::string vocab_name;
   vocab->add_option("NAME", vocab_name, "Vocabulary (default: all)");
   vocab->callback([&]() { rc = VocabCommand(vocab_name); });
+
+  auto* export_site = app.add_subcommand(
+      "export-site", "Write the public site as static files, for any static host");
+  add_db(export_site);
+  std::string site_dir, site_as_of;
+  export_site->add_option("DIR", site_dir, "Directory to write (created if need be)")->required();
+  export_site->add_option("--as-of", site_as_of, "Date the site speaks for (default today)");
+  export_site->callback([&]() { rc = ExportSiteCommand(g, site_dir, site_as_of); });
 
   try {
     app.parse(argc, argv);

@@ -121,7 +121,12 @@ Table RecommendationsTable(const json& doc, const std::string& base) {
                         S(a["implementation"]), S(a["due"]), S(a["days_overdue"]), S(r["url"]),
                         base + S(r["links"]["html"])});
     };
-    if (r["assignments"].empty()) row(json::object());
+    // A recommendation nobody holds still gets its row; the owner's cells are
+    // empty (operator[] on a const json must only name keys that exist).
+    if (r["assignments"].empty())
+      row(json{{"owner", nullptr}, {"tier", nullptr}, {"response", nullptr},
+               {"response_status", nullptr}, {"implementation", nullptr}, {"due", nullptr},
+               {"days_overdue", nullptr}});
     for (const auto& a : r["assignments"]) row(a);
   }
   return t;

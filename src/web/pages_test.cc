@@ -1,0 +1,558 @@
+// The public pages, rendered from a real SQLite store holding the Harris
+// example, the PFD sample and a source whose texts try to inject markup.
+#include "web/pages.h"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "app/service.h"
+#include "app/views.h"
+#include "core/text.h"
+#include "fmt/format.h"
+#include "report/report_render.h"
+#include "web/feeds.h"
+#include "web/pages_test_util.h"
+#include "web/templates.h"
+
+namespace rectrack::web {
+namespace {
+
+using json = nlohmann::json;
+using testing_util::AttrValues;
+using testing_util::kScript;
+using testing_util::kToday;
+using testing_util::Occurrences;
+using testing_util::Site;
+using testing_util::SiteStore;
+using testing_util::XmlProblem;
+
+testing::AssertionResult Has(const std::string& text, std::string_view part) {
+  if (text.find(part) != std::string::npos) return testing::AssertionSuccess();
+  return testing::AssertionFailure() << "the page does not contain '" << part << "'";
+}
+
+testing::AssertionResult Lacks(const std::string& text, std::string_view part) {
+  size_t at = text.find(part);
+  if (at == std::string::npos) return testing::AssertionSuccess();
+  return testing::AssertionFailure() << "the page contains '" << part << "': ..."
+                                     << text.substr(at > 80 ? at - 80 : 0, 200) << "...";
+}
+
+int64_t RecId(const std::string& slug, const std::string& ref) {
+  auto v = SiteStore::Get().store().GetRecommendation(slug, ref);
+  if (!v) throw std::runtime_error(v.error().message);
+  return v->recommendation.id;
+}
+
+int64_t OwnerId(const std::string& name) {
+  auto owners = SiteStore::Get().store().ListOwners();
+  if (!owners) throw std::runtime_error(owners.error().message);
+  for (const auto& o : *owners)
+    if (o.name == name) return o.id;
+  throw std::runtime_error("no owner " + name);
+}
+
+// The owner holding the PFD assignment that has waited longest, and its wait.
+std::pair<int64_t, int64_t> LongestOverduePfdOwner() {
+  auto doc = OwnersDoc(SiteStore::Get().store(), "", "pfd", kToday);
+  if (!doc) throw std::runtime_error(doc.error().message);
+  int64_t best_owner = 0, best_days = -1;
+  for (const auto& o : (*doc)["owners"]) {
+    if (o["overdue"].get<int>() == 0) continue;
+    auto od = OwnerDoc(SiteStore::Get().store(), o["owner_id"].get<int64_t>(), kToday);
+    if (!od) throw std::runtime_error(od.error().message);
+    const json& first = (*od)["assignments"][0];
+    if (first["days_overdue"].is_number() && first["days_overdue"].get<int64_t>() > best_days) {
+      best_days = first["days_overdue"].get<int64_t>();
+      best_owner = o["owner_id"].get<int64_t>();
+    }
+  }
+  return {best_owner, best_days};
+}
+
+// What every page must have: one h1, the language, the skip link and its
+// target, a title "X – rectrack", labelled form fields, scoped table headers,
+// and nothing the Content-Security-Policy would block.
+void ExpectAccessiblePage(const std::string& url, const Response& r) {
+  SCOPED_TRACE(url);
+  const std::string& html = r.body;
+  EXPECT_EQ(r.Get("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_EQ(Occurrences(html, "<h1"), 1);
+  EXPECT_TRUE(Has(html, "<html lang=\"en-GB\""));
+  EXPECT_TRUE(
+      Has(html, "<a href=\"#main-content\" class=\"rt-skip-link\">Skip to main content</a>"));
+  EXPECT_EQ(Occurrences(html, "id=\"main-content\""), 1);
+  EXPECT_TRUE(std::regex_search(html, std::regex("<title>[^<]+ – rectrack</title>")));
+  EXPECT_TRUE(Has(html, "<nav class=\"rt-service-nav\" aria-label=\"Menu\">"));
+  EXPECT_TRUE(Has(html, "<footer"));
+  EXPECT_TRUE(Lacks(html, "<script"));
+  EXPECT_TRUE(Lacks(html, "<style"));
+  EXPECT_TRUE(Lacks(html, " style=\""));
+  EXPECT_TRUE(Lacks(html, "href=\"javascript:"));
+  // Every <th> says what it heads.
+  std::regex th("<th(\\s[^>]*)?>");
+  for (std::sregex_iterator it(html.begin(), html.end(), th), end; it != end; ++it)
+    EXPECT_TRUE(Has(it->str(), "scope=\"")) << it->str();
+  // Every visible field has a <label for> naming its id.
+  std::set<std::string> labels;
+  for (const auto& f : AttrValues(html, "for")) labels.insert(f);
+  std::regex field("<(select|input|textarea)\\s[^>]*>");
+  std::regex id_re("\\sid=\"([^\"]+)\"");
+  for (std::sregex_iterator it(html.begin(), html.end(), field), end; it != end; ++it) {
+    std::string tag = it->str();
+    if (tag.find("type=\"hidden\"") != std::string::npos) continue;
+    std::smatch id;
+    ASSERT_TRUE(std::regex_search(tag, id, id_re)) << "field without an id: " << tag;
+    EXPECT_TRUE(labels.count(id[1].str())) << "field without a label: " << tag;
+  }
+  // Ids are unique.
+  std::map<std::string, int> ids;
+  for (const auto& id : AttrValues(html, "id")) ++ids[id];
+  for (const auto& [id, n] : ids) EXPECT_EQ(n, 1) << "id used " << n << " times: " << id;
+}
+
+class PagesTest : public testing::Test {
+ protected:
+  Site site_;
+};
+
+TEST_F(PagesTest, EveryPageTypeIsAccessible) {
+  const std::vector<std::string> urls = {
+      "/",
+      "/sources",
+      "/sources?kind=pfd",
+      "/sources/harris-2016",
+      "/sources/harris-2016?owner=Home%20Office&status=not_started&overdue=true",
+      "/sources/harris-2016?status=bogus",
+      "/sources/hostile-2020",
+      fmt::format("/recommendations/{}", RecId("harris-2016", "G1")),
+      fmt::format("/recommendations/{}", RecId("hostile-2020", "X1")),
+      "/owners",
+      "/owners?kind=pfd&sort=overdue",
+      "/owners?kind=pfd&source=harris-2016",
+      fmt::format("/owners/{}", OwnerId("Home Office")),
+      "/publications/2",
+      "/search",
+      "/search?q=barriers",
+      "/search?q=script",
+      "/sources/no-such-source",
+      "/recommendations/abc",
+      "/sources/harris-2016?as_of=not-a-date",
+  };
+  for (const auto& url : urls) ExpectAccessiblePage(url, site_.Get(url));
+}
+
+TEST_F(PagesTest, HomeListsEverySourceWithProgressAndSummarisesBigKinds) {
+  Response r = site_.Get("/");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_TRUE(Has(r.body, "<a href=\"/sources/harris-2016\">An independent review of London"));
+  EXPECT_TRUE(Has(r.body, "7 of 21"));
+  // 31 PFD reports are too many to list: a count and a link to their pages.
+  EXPECT_TRUE(Has(r.body, "There are 31 of them"));
+  EXPECT_TRUE(Has(r.body, "href=\"/sources?kind=pfd\""));
+  EXPECT_TRUE(Lacks(r.body, "/sources/pfd-"));
+  // Titles are escaped.
+  EXPECT_TRUE(Has(r.body, "Inquiry into &lt;b&gt;markup&lt;/b&gt; &amp; &quot;quotes&quot;"));
+  EXPECT_TRUE(Has(r.body, "href=\"/sign-in\">Sign in</a>"));
+}
+
+TEST_F(PagesTest, SourcesListPagesByCursor) {
+  PagesOptions options;
+  options.page_size = 10;
+  Site small(options);
+  Response first = small.Get("/sources?kind=pfd");
+  ASSERT_EQ(first.status, 200);
+  EXPECT_TRUE(Has(first.body, "Prevention of future deaths reports: 31"));
+  EXPECT_EQ(Occurrences(first.body, "href=\"/sources/pfd-"), 10);
+  std::smatch next;
+  ASSERT_TRUE(std::regex_search(
+      first.body, next,
+      std::regex("href=\"(/sources\\?kind=pfd&amp;after=r[0-9]+)\" rel=\"next\"")));
+  std::string next_url = std::regex_replace(next[1].str(), std::regex("&amp;"), "&");
+  Response second = small.Get(next_url);
+  ASSERT_EQ(second.status, 200);
+  EXPECT_EQ(Occurrences(second.body, "href=\"/sources/pfd-"), 10);
+  EXPECT_TRUE(Has(second.body, "First page"));
+  // No report shows twice.
+  std::regex link("href=\"(/sources/pfd-[^\"]+)\"");
+  std::set<std::string> seen;
+  for (const auto* body : {&first.body, &second.body})
+    for (std::sregex_iterator it(body->begin(), body->end(), link), end; it != end; ++it)
+      EXPECT_TRUE(seen.insert((*it)[1].str()).second) << (*it)[1].str();
+  Response bad = small.Get("/sources?kind=pfd&after=garbage");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_TRUE(Has(bad.body, "There is a problem with this address"));
+  EXPECT_EQ(small.Get("/sources?kind=nonsense").status, 404);
+}
+
+TEST_F(PagesTest, SourcePageHasHeadlineChartOwnersFundingChangesAndList) {
+  Response r = site_.Get("/sources/harris-2016");
+  ASSERT_EQ(r.status, 200);
+  const std::string& h = r.body;
+  EXPECT_TRUE(
+      Has(h, "<h1 class=\"rt-heading-xl\">An independent review of London&apos;s preparedness"));
+  EXPECT_TRUE(Has(h, "7 of 21 recommendations implemented"));
+  EXPECT_TRUE(Has(h, "The review made 127 recommendations; 21 of them are tracked here."));
+  // The chart: an accessible SVG beside the same numbers as tables.
+  EXPECT_TRUE(Has(h, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\""));
+  EXPECT_TRUE(Has(h, "role=\"img\""));
+  EXPECT_TRUE(Has(
+      h, "<caption class=\"rt-table__caption rt-table__caption--s\">By implementation</caption>"));
+  // Owners, grouped by tier, central government first, the Home Office in it.
+  size_t central = h.find(">Central government</th>");
+  size_t home_office = h.find(">Home Office</a></th>");
+  ASSERT_NE(central, std::string::npos);
+  ASSERT_NE(home_office, std::string::npos);
+  EXPECT_LT(central, home_office);
+  EXPECT_LT(central, h.find("</tbody>", central));
+  EXPECT_GT(h.find("</tbody>", central), home_office);  // in the same group
+  EXPECT_TRUE(Has(h, "scope=\"rowgroup\""));
+  // The funding gap.
+  EXPECT_TRUE(Has(h, "£172m short"));
+  EXPECT_TRUE(Has(h, "Capital Cities"));
+  // Changes since the last publication, and the publications.
+  EXPECT_TRUE(Has(h, "What changed since the last official update"));
+  EXPECT_TRUE(Has(h, "October 2017 update: one year on"));
+  EXPECT_TRUE(Has(h, "href=\"/publications/1\""));
+  EXPECT_TRUE(Has(h, "href=\"/publications/2\""));
+  // The list, its filter form and its downloads.
+  EXPECT_TRUE(Has(h, "21 recommendations"));
+  EXPECT_TRUE(Has(
+      h,
+      "<form class=\"rt-filter\" method=\"get\" action=\"/sources/harris-2016#recommendations\""));
+  EXPECT_TRUE(Has(h, "<label class=\"rt-label\" for=\"filter-owner\">Owner</label>"));
+  EXPECT_TRUE(Has(h, "<option value=\"Home Office\">Home Office</option>"));
+  EXPECT_TRUE(Has(h, "href=\"/api/v1/sources/harris-2016/recommendations?format=csv\""));
+  EXPECT_TRUE(Has(h, "href=\"/api/v1/sources/harris-2016/recommendations?format=xlsx\""));
+  EXPECT_TRUE(
+      Has(h, "href=\"/api/v1/sources/harris-2016/recommendations?format=json&amp;limit=500\""));
+  EXPECT_TRUE(Has(h, "<strong class=\"rt-tag rt-tag--green\">implemented</strong>"));
+  EXPECT_TRUE(Has(h, "href=\"/feeds/sources/harris-2016.atom\""));
+  EXPECT_TRUE(Has(h, "<link rel=\"alternate\" type=\"application/atom+xml\""));
+  // Every download link answers.
+  for (const auto& href : AttrValues(h, "href"))
+    if (href.rfind("/api/v1/", 0) == 0) {
+      EXPECT_EQ(site_.Get(href).status, 200) << href;
+    }
+}
+
+TEST_F(PagesTest, SourceListFiltersAndKeepsTheFilterInItsLinks) {
+  Response r = site_.Get("/sources/harris-2016?owner=Home%20Office&status=not_started");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_TRUE(Has(r.body, "match the filters"));
+  EXPECT_TRUE(Has(r.body, "<option value=\"Home Office\" selected>Home Office</option>"));
+  EXPECT_TRUE(Has(r.body, "<option value=\"not_started\" selected>not started</option>"));
+  EXPECT_TRUE(Has(r.body,
+                  "href=\"/api/v1/sources/harris-2016/recommendations?owner=Home%20Office&amp;"
+                  "status=not_started&amp;format=csv\""));
+  // Only the Home Office's recommendations are listed.
+  EXPECT_TRUE(Has(r.body, ">G3</a>"));
+  EXPECT_TRUE(Lacks(r.body, ">G1</a>"));  // the Home Office's, but not implemented
+  EXPECT_TRUE(Lacks(r.body, ">D1</a>"));
+
+  PagesOptions options;
+  options.page_size = 5;
+  Site small(options);
+  Response page = small.Get("/sources/harris-2016?tier=central_government");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_TRUE(
+      std::regex_search(page.body, std::regex("href=\"/sources/"
+                                              "harris-2016\\?tier=central_government&amp;after=r[0-"
+                                              "9]+#recommendations\" rel=\"next\"")));
+}
+
+TEST_F(PagesTest, BadFilterShowsTheErrorSummaryPattern) {
+  Response r = site_.Get("/sources/harris-2016?status=bogus&owner=Nobody");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_TRUE(Has(r.body, "<title>Error: "));
+  EXPECT_TRUE(Has(r.body, "There is a problem"));
+  EXPECT_TRUE(Has(r.body, "<a href=\"#filter-status\">Choose a status from the list</a>"));
+  EXPECT_TRUE(Has(r.body, "id=\"filter-status-error\""));
+  EXPECT_TRUE(Has(r.body, "aria-describedby=\"filter-status-error\""));
+  Response owner = site_.Get("/sources/harris-2016?owner=Nobody");
+  EXPECT_EQ(owner.status, 400);
+  EXPECT_TRUE(Has(owner.body, "<a href=\"#filter-owner\">Choose an owner from the list</a>"));
+}
+
+TEST_F(PagesTest, RecommendationPageShowsOwnersResponsesAndValidatedTimeline) {
+  int64_t id = RecId("hostile-2020", "X1");
+  Response r = site_.Get(fmt::format("/recommendations/{}", id));
+  ASSERT_EQ(r.status, 200);
+  const std::string& h = r.body;
+  // The hostile text comes back escaped, never as markup.
+  EXPECT_TRUE(Lacks(h, kScript));
+  EXPECT_TRUE(Lacks(h, "<img src=x"));
+  EXPECT_TRUE(Lacks(h, "<em>bob"));
+  EXPECT_TRUE(
+      Has(h, "&lt;script&gt;alert(&apos;x&apos;)&lt;/script&gt; Fix the [locks] &amp; bolts"));
+  EXPECT_TRUE(Has(h, "&lt;img src=x onerror=alert(1)&gt; work has begun"));
+  // The owner, its response status and how long it is overdue.
+  EXPECT_TRUE(
+      Has(h, fmt::format("<a href=\"/owners/{}\">Home Office</a>", OwnerId("Home Office"))));
+  int64_t days = kToday - testing_util::D("2020-03-01");
+  EXPECT_TRUE(Has(h, fmt::format("overdue by {} days", WithThousands(days))));
+  EXPECT_TRUE(Has(h, "<strong class=\"rt-tag rt-tag--red\">overdue</strong>"));
+  // The validated update with its evidence: only the web address is a link.
+  EXPECT_TRUE(Has(h, "<time datetime=\"2020-06-01\">1 June 2020</time>"));
+  EXPECT_TRUE(
+      Has(h, "<a href=\"https://example.org/report?a=1&amp;b=2\" rel=\"noopener noreferrer\">"));
+  EXPECT_TRUE(
+      Has(h, "javascript:alert(1) <span class=\"rt-secondary\">(not a web address)</span>"));
+  EXPECT_TRUE(Lacks(h, "href=\"javascript:"));
+  // The submitted, unvalidated update is not public.
+  EXPECT_TRUE(Lacks(h, "SECRET-DRAFT"));
+  // Breadcrumbs lead back to the source.
+  EXPECT_TRUE(Has(h, "<nav class=\"rt-breadcrumbs\" aria-label=\"Breadcrumb\">"));
+  EXPECT_TRUE(Has(h, "href=\"/sources/hostile-2020\""));
+  EXPECT_TRUE(Has(h, fmt::format("href=\"/api/v1/recommendations/{}\"", id)));
+
+  Response harris = site_.Get(fmt::format("/recommendations/{}", RecId("harris-2016", "D1")));
+  ASSERT_EQ(harris.status, 200);
+  EXPECT_TRUE(Has(harris.body, "Metropolitan Police Service"));
+  EXPECT_TRUE(Has(harris.body, "<time datetime=\"2017-10-25\">25 October 2017</time>"));
+}
+
+TEST_F(PagesTest, OwnersTableAndItsErrors) {
+  Response r = site_.Get("/owners");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_TRUE(
+      Has(r.body, fmt::format("<a href=\"/owners/{}\">Home Office</a>", OwnerId("Home Office"))));
+  EXPECT_TRUE(Has(r.body,
+                  "<th scope=\"col\" class=\"rt-table__header rt-table__header--numeric\">Response "
+                  "overdue</th>"));
+  EXPECT_TRUE(Has(r.body, "href=\"/api/v1/owners?format=csv\""));
+  Response both = site_.Get("/owners?kind=pfd&source=harris-2016");
+  EXPECT_EQ(both.status, 400);
+  EXPECT_TRUE(Has(both.body, "<a href=\"#owners-source\">Give a kind or a source, not both</a>"));
+  Response unknown = site_.Get("/owners?source=nope");
+  EXPECT_EQ(unknown.status, 400);
+  // Most overdue first.
+  Response sorted = site_.Get("/owners?kind=pfd&sort=overdue");
+  ASSERT_EQ(sorted.status, 200);
+  EXPECT_TRUE(Has(sorted.body, "<option value=\"overdue\" selected>"));
+}
+
+TEST_F(PagesTest, OwnerPageShowsWhatIsOverdueAndForHowLong) {
+  auto [owner, days] = LongestOverduePfdOwner();
+  ASSERT_GT(owner, 0);
+  ASSERT_GT(days, 0);
+  Response r = site_.Get(fmt::format("/owners/{}", owner));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_TRUE(Has(r.body, "Responses overdue"));
+  EXPECT_TRUE(Has(r.body, fmt::format("the longest has waited {} days", WithThousands(days))));
+  EXPECT_TRUE(
+      Has(r.body, fmt::format("<td class=\"rt-table__cell rt-table__cell--numeric\">{}</td>",
+                              WithThousands(days))));
+  EXPECT_TRUE(Has(r.body, fmt::format("href=\"/feeds/owners/{}.atom\"", owner)));
+
+  Response ho = site_.Get(fmt::format("/owners/{}", OwnerId("Home Office")));
+  ASSERT_EQ(ho.status, 200);
+  EXPECT_TRUE(Has(ho.body, "<span class=\"rt-caption-l\">Central government</span>"));
+  EXPECT_TRUE(Has(site_
+                      .Get(fmt::format("/owners/{}",
+                                       OwnerId("Department for Communities and Local Government")))
+                      .body,
+                  "Also known as DCLG."));
+  EXPECT_TRUE(Has(ho.body, "href=\"/sources/harris-2016\""));
+  EXPECT_TRUE(Lacks(ho.body, kScript));
+  EXPECT_EQ(site_.Get("/owners/999999").status, 404);
+  EXPECT_EQ(site_.Get("/owners/x").status, 404);
+}
+
+TEST_F(PagesTest, PublicationPageAndDownloadsMatchTheCommandLine) {
+  Store& store = SiteStore::Get().store();
+  auto pub = store.GetPublication(2);
+  ASSERT_TRUE(pub) << pub.error().message;
+  Response r = site_.Get("/publications/2");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_TRUE(Has(r.body, "<h1 class=\"rt-heading-xl\">October 2017 update: one year on</h1>"));
+  EXPECT_TRUE(Has(r.body, pub->ledger_hash));
+  EXPECT_TRUE(Has(r.body, pub->snapshot_sha256));
+  EXPECT_TRUE(Has(r.body, "7 of 21 recommendations implemented (33%)"));
+  EXPECT_TRUE(Has(r.body, "<h3>Home Office</h3>"));
+  EXPECT_TRUE(Has(r.body, "href=\"/publications/2.md\""));
+  auto data = PublishedReport(store, 2);
+  ASSERT_TRUE(data);
+  for (auto [ext, format] :
+       {std::pair{"md", ReportFormat::kMarkdown}, std::pair{"html", ReportFormat::kHtml},
+        std::pair{"json", ReportFormat::kJson}}) {
+    Response d = site_.Get(fmt::format("/publications/2.{}", ext));
+    ASSERT_EQ(d.status, 200) << ext;
+    EXPECT_EQ(d.body, RenderReport(*data, format)) << ext;
+  }
+  Response html = site_.Get("/publications/2.html");
+  EXPECT_TRUE(Has(html.Get("Content-Security-Policy"), "style-src 'sha256-"));
+  EXPECT_TRUE(Has(html.Get("Content-Security-Policy"), "default-src 'none'"));
+  EXPECT_EQ(site_.Get("/publications/2.pdf").status, 404);
+  EXPECT_EQ(site_.Get("/publications/99").status, 404);
+}
+
+TEST_F(PagesTest, SearchHighlightsAndEscapes) {
+  Response r = site_.Get("/search?q=barriers");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_TRUE(Has(r.body, "<mark>barriers</mark>"));
+  EXPECT_TRUE(Has(r.body, "<label class=\"rt-label rt-label--m\" for=\"search-q\">"));
+  Response s = site_.Get("/search?q=script");
+  ASSERT_EQ(s.status, 200);
+  EXPECT_TRUE(Lacks(s.body, "<script"));
+  EXPECT_TRUE(Has(s.body, "&lt;<mark>script</mark>&gt;"));
+  // Brackets in the text itself never unbalance the marks.
+  EXPECT_EQ(Occurrences(s.body, "<mark>"), Occurrences(s.body, "</mark>"));
+  Response echo = site_.Get("/search?q=%22%3E%3Cscript%3E");
+  EXPECT_TRUE(Lacks(echo.body, "\"><script>"));
+  Response long_q = site_.Get("/search?q=" + std::string(600, 'a'));
+  EXPECT_EQ(long_q.status, 400);
+  EXPECT_TRUE(Has(long_q.body, "There is a problem"));
+}
+
+TEST_F(PagesTest, AtomFeedsAreWellFormedEscapedAndStable) {
+  Response r = site_.Get("/feeds/sources/harris-2016.atom");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.Get("Content-Type"), "application/atom+xml; charset=utf-8");
+  EXPECT_EQ(XmlProblem(r.body), "");
+  EXPECT_TRUE(Has(r.body, "<feed xmlns=\"http://www.w3.org/2005/Atom\""));
+  EXPECT_TRUE(Has(r.body, "<id>tag:rectrack,2016:source/harris-2016</id>"));
+  EXPECT_TRUE(Has(r.body, "<updated>2017-10-25T00:00:00Z</updated>"));
+  EXPECT_TRUE(std::regex_search(r.body, std::regex("<id>tag:rectrack,2016:update/[0-9]+</id>")));
+  EXPECT_EQ(Occurrences(r.body, "<entry>"), 23);
+  // Stable: the same ids in the same order every time.
+  EXPECT_EQ(site_.Get("/feeds/sources/harris-2016.atom").body, r.body);
+
+  Response hostile = site_.Get("/feeds/sources/hostile-2020.atom");
+  ASSERT_EQ(hostile.status, 200);
+  EXPECT_EQ(XmlProblem(hostile.body), "");
+  EXPECT_TRUE(Lacks(hostile.body, "<script"));
+  EXPECT_TRUE(Lacks(hostile.body, "<img"));
+  EXPECT_TRUE(Has(hostile.body, "&lt;script&gt;alert(&apos;x&apos;)&lt;/script&gt;"));
+  EXPECT_TRUE(Lacks(hostile.body, "SECRET-DRAFT"));
+  EXPECT_EQ(Occurrences(hostile.body, "<entry>"), 1);
+  // Inside type="html" content the text is escaped twice: a reader shows the tags as text.
+  EXPECT_TRUE(Has(hostile.body, "&amp;lt;img src=x onerror=alert(1)&amp;gt;"));
+  EXPECT_TRUE(
+      Has(hostile.body, "&lt;a href=&quot;https://example.org/report?a=1&amp;amp;b=2&quot;&gt;"));
+  EXPECT_TRUE(Lacks(hostile.body, "href=&quot;javascript"));
+
+  Response owner = site_.Get(fmt::format("/feeds/owners/{}.atom", OwnerId("Home Office")));
+  ASSERT_EQ(owner.status, 200);
+  EXPECT_EQ(XmlProblem(owner.body), "");
+  EXPECT_TRUE(Has(owner.body, "hostile-2020 X1"));
+  EXPECT_EQ(site_.Get("/feeds/sources/nope.atom").status, 404);
+  EXPECT_EQ(site_.Get("/feeds/sources/harris-2016.rss").status, 404);
+  EXPECT_EQ(site_.Get("/feeds/owners/0.atom").status, 404);
+}
+
+TEST(XmlEscapeTest, DropsWhatXmlForbids) {
+  EXPECT_EQ(XmlEscape("a&b<c>\"d'"), "a&amp;b&lt;c&gt;&quot;d&apos;");
+  EXPECT_EQ(XmlEscape(std::string("x\x01y\x0bz\tw\n", 9)), "xyz\tw\n");
+  EXPECT_EQ(XmlEscape("bad \xff byte"), "bad \xEF\xBF\xBD byte");
+  EXPECT_EQ(XmlEscape("\xEF\xBF\xBE"), "");
+  EXPECT_EQ(XmlProblem("<a>" + XmlEscape(std::string("\x02<&>\x1f", 5)) + "</a>"), "");
+}
+
+TEST(XmlProblemTest, CatchesMalformedXml) {
+  EXPECT_EQ(XmlProblem("<a><b/></a>"), "");
+  EXPECT_NE(XmlProblem("<a><b></a>"), "");
+  EXPECT_NE(XmlProblem("<a>x & y</a>"), "");
+  EXPECT_NE(XmlProblem("<a>&nbsp;</a>"), "");
+  EXPECT_NE(XmlProblem("<a x=1></a>"), "");
+  EXPECT_NE(XmlProblem("<a></a><b></b>"), "");
+}
+
+TEST_F(PagesTest, StaticFilesAreEmbeddedVersionedAndLongCached) {
+  std::string css_url = StaticUrl("static/rectrack.css");
+  EXPECT_TRUE(std::regex_match(css_url, std::regex("/static/rectrack\\.css\\?v=[0-9a-f]{10}")));
+  Response home = site_.Get("/");
+  EXPECT_TRUE(Has(home.body, "<link rel=\"stylesheet\" href=\"" + css_url + "\">"));
+  Response css = site_.Get(css_url);
+  ASSERT_EQ(css.status, 200);
+  EXPECT_EQ(css.Get("Content-Type").rfind("text/css", 0), 0u);
+  EXPECT_EQ(css.Get("Cache-Control"), "public, max-age=31536000, immutable");
+  EXPECT_EQ(css.Get("ETag"), StrongEtag(css.body));
+  EXPECT_TRUE(Has(css.body, ".rt-skip-link"));
+  EXPECT_EQ(site_.Get("/static/nope.css").status, 404);
+  EXPECT_EQ(site_.Get("/static/../openapi.json").status, 404);
+  EXPECT_EQ(site_.Get("/static/").status, 404);
+}
+
+TEST_F(PagesTest, NotFoundAndBadRequestAreHtmlPages) {
+  Response nf = site_.Get("/sources/no-such-source");
+  EXPECT_EQ(nf.status, 404);
+  EXPECT_TRUE(Has(nf.body, "<h1 class=\"rt-heading-xl\">Page not found</h1>"));
+  EXPECT_EQ(site_.Get("/recommendations/0").status, 404);
+  EXPECT_EQ(site_.Get("/recommendations/123456789").status, 404);
+  Response bad = site_.Get("/?as_of=2017-13-45");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_TRUE(Has(bad.body, "as_of must be a date"));
+  Response fallback = NotFoundPage();
+  EXPECT_EQ(fallback.status, 404);
+  EXPECT_TRUE(Has(fallback.body, "Page not found"));
+}
+
+TEST_F(PagesTest, AsOfShowsThePastAndLinksKeepIt) {
+  Response r = site_.Get("/sources/harris-2016?as_of=2016-11-01");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_TRUE(Has(r.body, "0 of 21 recommendations implemented"));
+  EXPECT_TRUE(Has(r.body, "as of <strong>1 November 2016</strong>"));
+  EXPECT_TRUE(Has(r.body, "href=\"/sources/harris-2016\">See today’s state</a>"));
+  EXPECT_TRUE(Has(r.body, fmt::format("href=\"/recommendations/{}?as_of=2016-11-01\"",
+                                      RecId("harris-2016", "D1"))));
+  EXPECT_TRUE(Has(r.body, "<input type=\"hidden\" name=\"as_of\" value=\"2016-11-01\">"));
+}
+
+TEST_F(PagesTest, PagesAreCachedUntilTheLedgerMoves) {
+  Response a = site_.Get("/sources/harris-2016");
+  size_t bytes = site_.cache().bytes();
+  EXPECT_GT(bytes, 0u);
+  Response b = site_.Get("/sources/harris-2016");
+  EXPECT_EQ(a.Get("ETag"), b.Get("ETag"));
+  EXPECT_FALSE(a.Get("ETag").empty());
+  EXPECT_EQ(a.Get("Cache-Control"), "public, max-age=0, must-revalidate");
+  EXPECT_EQ(site_.cache().bytes(), bytes);  // served from the cache
+  Response err = site_.Get("/sources/nope");
+  EXPECT_EQ(err.Get("Cache-Control"), "no-store");
+}
+
+TEST_F(PagesTest, SignedInViewerSeesTheirNameAndPagesAreNotShared) {
+  PagesOptions options;
+  options.viewer = [](const Request& req) -> std::optional<Viewer> {
+    if (req.Header("Cookie").empty()) return std::nullopt;
+    return Viewer{"Alice <A>", "editor", "tok\"123"};
+  };
+  Site site(options);
+  Response anon = site.Get("/");
+  EXPECT_TRUE(Has(anon.body, "href=\"/sign-in\">Sign in</a>"));
+  EXPECT_TRUE(Lacks(anon.body, "Signed in as"));
+  EXPECT_FALSE(anon.Get("ETag").empty());
+  Request req;
+  req.method = "GET";
+  req.target = req.path = "/";
+  req.headers["Cookie"] = "session=1";
+  Response alice = site.Dispatch(req);
+  ASSERT_EQ(alice.status, 200);
+  EXPECT_TRUE(Has(alice.body, "Signed in as Alice &lt;A&gt; (editor)"));
+  EXPECT_TRUE(
+      Has(alice.body, "<input type=\"hidden\" name=\"csrf_token\" value=\"tok&quot;123\">"));
+  EXPECT_TRUE(Lacks(alice.body, "Sign in</a>"));
+  EXPECT_EQ(alice.Get("Cache-Control"), "private, no-cache");
+  // The public still gets the public page, not Alice's.
+  EXPECT_TRUE(Lacks(site.Get("/").body, "Alice"));
+}
+
+TEST(TemplatesTest, JsonToMustacheData) {
+  json view = {{"s", "<b>"},  {"n", 42},           {"f", 1.5},
+               {"t", true},   {"no", false},       {"null", nullptr},
+               {"empty", ""}, {"list", {1, 2, 3}}, {"obj", {{"k", "v"}}}};
+  auto d = ToMustacheData(view);
+  kainjow::mustache::mustache t(
+      "{{s}}|{{{s}}}|{{n}}|{{f}}|{{#t}}T{{/t}}|{{#no}}N{{/no}}|{{^null}}Z{{/null}}|"
+      "{{#empty}}E{{/empty}}{{^empty}}e{{/empty}}|{{#list}}{{.}},{{/list}}|{{obj.k}}");
+  EXPECT_EQ(t.render(d), "&lt;b&gt;|<b>|42|1.5|T||Z|e|1,2,3,|v");
+  EXPECT_FALSE(RenderTemplate("no-such-template", json::object()));
+}
+
+}  // namespace
+}  // namespace rectrack::web
+
