@@ -818,19 +818,28 @@ Result<std::vector<Owner>> SqliteStore::ListOwners() {
   return out;
 }
 
-// Reads a row of LoadFacts' assignment columns.
-void ReadAssignment(Stmt* s, Assignment* a) {
+// LoadFacts' assignment columns: the texts last, and only when asked for.
+std::string AssignmentColumns(bool with_text) {
+  return fmt::format(
+      "a.id, a.recommendation_id, a.owner_id, a.due, a.response, a.response_date, a.status, "
+      "a.implementation{}",
+      with_text ? ", a.response_text, a.raw_status, a.raw_response" : "");
+}
+
+void ReadAssignment(Stmt* s, bool with_text, Assignment* a) {
   a->id = s->Int(0);
   a->recommendation_id = s->Int(1);
   a->owner_id = s->Int(2);
   a->due = s->OptDate(3);
   a->initial.response = ResponseNames().Get(s->Text(4)).value_or(ResponseKind::kNone);
-  a->initial.response_text = s->Text(5);
-  a->initial.response_date = s->OptDate(6);
-  a->initial.recorded_status = StatusNames().Get(s->Text(7)).value_or(ResponseStatus::kPending);
-  a->initial.implementation = ImplNames().Get(s->Text(8)).value_or(Implementation::kNotStarted);
-  a->raw_status = s->Text(9);
-  a->raw_response = s->Text(10);
+  a->initial.response_date = s->OptDate(5);
+  a->initial.recorded_status = StatusNames().Get(s->Text(6)).value_or(ResponseStatus::kPending);
+  a->initial.implementation = ImplNames().Get(s->Text(7)).value_or(Implementation::kNotStarted);
+  if (with_text) {
+    a->initial.response_text = s->Text(8);
+    a->raw_status = s->Text(9);
+    a->raw_response = s->Text(10);
+  }
 }
 
 Result<Facts> SqliteStore::LoadFacts(const FactsFilter& filter) {
@@ -880,6 +889,7 @@ Result<Facts> SqliteStore::LoadFacts(const FactsFilter& filter) {
     return v;
   };
   int64_t selected = 0;  // recommendations of the selected sources
+  int64_t largest_rec = 0;
   bool scan = true;
   if (bind) {
     for (int64_t id : source_ids) {
@@ -889,28 +899,27 @@ Result<Facts> SqliteStore::LoadFacts(const FactsFilter& filter) {
     }
     auto largest = scalar("SELECT max(id) FROM recommendations", 0, false);
     if (!largest) return Fail(largest.error());
-    scan = selected * 4 >= *largest;
+    largest_rec = *largest;
+    scan = selected * 4 >= largest_rec;
   } else {
     auto n = scalar("SELECT count(*) FROM recommendations", 0, false);
     if (!n) return Fail(n.error());
     selected = *n;
   }
   f.recommendations.reserve(static_cast<size_t>(selected));
-  const std::string asg_cols = fmt::format(
-      "a.id, a.recommendation_id, a.owner_id, a.due, a.response, {}, a.response_date, "
-      "a.status, a.implementation, {}",
-      filter.with_text ? "a.response_text" : "''",
-      filter.with_text ? "a.raw_status, a.raw_response" : "'', ''");
+  const bool with_text = filter.with_text;
+  const std::string asg_cols = AssignmentColumns(with_text);
 
-  // A big read outside any transaction of this connection: the assignments are
-  // read on a second connection, on a second thread, while this one reads the
-  // recommendations (the two take about as long). The join keeps exactly the
-  // assignments of recommendations of the selected sources. Inside a
+  // A big read of (nearly) the whole store outside any transaction of this
+  // connection: all assignments are read on a second connection, on a second
+  // thread, while this one reads the recommendations (the two take about as
+  // long); those of recommendations not kept are dropped after. Inside a
   // transaction only this connection sees its own writes, so it reads alone.
   // (Either way, as before, each table is read in a snapshot of its own.)
   constexpr int64_t kParallelFrom = 50000;
   const char* file = sqlite3_db_filename(db_->raw(), "main");
-  const bool parallel = scan && depth_ == 0 && selected >= kParallelFrom && file && *file;
+  const bool parallel = scan && depth_ == 0 && selected >= kParallelFrom &&
+                        (!bind || selected * 10 >= largest_rec * 9) && file && *file;
   std::vector<Assignment> assignments_elsewhere;
   Status read_elsewhere;
   std::thread reader;
@@ -919,18 +928,15 @@ Result<Facts> SqliteStore::LoadFacts(const FactsFilter& filter) {
       read_elsewhere = [&]() -> Status {
         auto db = Db::Open(path);
         if (!db) return Fail(db.error());
-        auto st = (*db)->Prepare(fmt::format(
-            "SELECT {}, r.source_id FROM assignments a "
-            "JOIN recommendations r ON r.id = a.recommendation_id ORDER BY a.id",
-            asg_cols));
+        auto st = (*db)->Prepare(fmt::format("SELECT {} FROM assignments a ORDER BY a.id",
+                                             asg_cols));
         if (!st) return Fail(st.error());
         assignments_elsewhere.reserve(static_cast<size_t>(selected));
         while (true) {
           auto r = (*st)->Step();
           if (!r) return Fail(r.error());
           if (!*r) break;
-          if (!std::binary_search(source_ids.begin(), source_ids.end(), (*st)->Int(11))) continue;
-          ReadAssignment(*st, &assignments_elsewhere.emplace_back());
+          ReadAssignment(*st, with_text, &assignments_elsewhere.emplace_back());
         }
         return {};
       }();
@@ -940,10 +946,8 @@ Result<Facts> SqliteStore::LoadFacts(const FactsFilter& filter) {
   }
 
   // Columns the caller does not want are not even read.
-  const std::string rec_cols = fmt::format(
-      "r.id, r.source_id, r.ref, {}, r.made, r.target, {}",
-      filter.with_text ? "r.text" : "''",
-      filter.with_text ? "r.made_by, r.url, r.themes" : "'', '', ''");
+  const std::string rec_cols = fmt::format("r.id, r.source_id, r.ref, r.made, r.target{}",
+                                            with_text ? ", r.text, r.made_by, r.url, r.themes" : "");
   // The second reader must be done before this returns, whatever happens.
   struct Joiner {
     std::thread& t;
@@ -969,10 +973,10 @@ Result<Facts> SqliteStore::LoadFacts(const FactsFilter& filter) {
     x.id = s->Int(0);
     x.source_id = source_id;
     x.ref = s->Text(2);
-    x.text = s->Text(3);
-    x.made = s->OptDate(4);
-    x.target = s->OptDate(5);
-    if (filter.with_text) {
+    x.made = s->OptDate(3);
+    x.target = s->OptDate(4);
+    if (with_text) {
+      x.text = s->Text(5);
       x.made_by = s->Text(6);
       x.url = s->Text(7);
       x.themes = ParseList(s->Text(8));
@@ -994,6 +998,7 @@ Result<Facts> SqliteStore::LoadFacts(const FactsFilter& filter) {
     reader.join();
     if (!read_elsewhere) return Fail(read_elsewhere.error());
     f.assignments = std::move(assignments_elsewhere);
+    std::erase_if(f.assignments, [&](const Assignment& a) { return !is_kept(a.recommendation_id); });
   } else {
     auto asg = db_->Prepare(
         scan ? fmt::format("SELECT {} FROM assignments a ORDER BY a.id", asg_cols)
@@ -1008,7 +1013,7 @@ Result<Facts> SqliteStore::LoadFacts(const FactsFilter& filter) {
       if (!r) return Fail(r.error());
       if (!*r) break;
       if (scan && !is_kept((*asg)->Int(1))) continue;
-      ReadAssignment(*asg, &f.assignments.emplace_back());
+      ReadAssignment(*asg, with_text, &f.assignments.emplace_back());
     }
   }
 
