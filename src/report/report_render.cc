@@ -6,6 +6,7 @@
 #include <limits>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "core/text.h"
@@ -30,12 +31,32 @@ struct Run {
 };
 using Runs = std::vector<Run>;
 
+// A table cell: text of its own, or a view of text that outlives the document
+// (the ReportData it is built from, static labels), so that the rows of a big
+// report are not copied once more.
+class Cell {
+ public:
+  Cell(std::string text) : text_(std::move(text)) {}  // NOLINT: cells are strings
+  Cell(const char* text) : text_(std::string(text)) {}  // NOLINT
+  static Cell Ref(std::string_view text) { return Cell(text); }
+  std::string_view view() const {
+    if (const auto* own = std::get_if<std::string>(&text_)) return *own;
+    return std::get<std::string_view>(text_);
+  }
+  size_t size() const { return view().size(); }
+  bool empty() const { return view().empty(); }
+
+ private:
+  explicit Cell(std::string_view ref) : text_(ref) {}
+  std::variant<std::string, std::string_view> text_;
+};
+
 struct Table {
   std::string caption;
   bool caption_in_markdown = false;  // Markdown has headings instead, usually
   std::vector<std::string> headers;
   std::vector<bool> numeric;  // per column: right-aligned
-  std::vector<std::vector<std::string>> rows;
+  std::vector<std::vector<Cell>> rows;
   bool total_row = false;  // the last row sums the others
 };
 
@@ -226,10 +247,10 @@ std::string RenderMarkdown(const Doc& doc) {
             out += ' ';
             if (bold && !cell.empty()) {
               out += "**";
-              AppendMdEscaped(cell, true, &out);
+              AppendMdEscaped(cell.view(), true, &out);
               out += "**";
             } else {
-              AppendMdEscaped(cell, true, &out);
+              AppendMdEscaped(cell.view(), true, &out);
             }
             out += " |";
           }
@@ -318,14 +339,14 @@ std::string HtmlCellAttrs(const Table& t, size_t c) {
   return c < t.numeric.size() && t.numeric[c] ? " class=\"num\"" : "";
 }
 
-std::string HtmlRow(const Table& t, const std::vector<std::string>& row) {
+std::string HtmlRow(const Table& t, const std::vector<Cell>& row) {
   std::string out = "<tr>";
   for (size_t c = 0; c < row.size(); ++c) {
     // The first column names the row.
     if (c == 0)
-      out += "<th scope=\"row\"" + HtmlCellAttrs(t, c) + ">" + HtmlText(row[c]) + "</th>";
+      out += "<th scope=\"row\"" + HtmlCellAttrs(t, c) + ">" + HtmlText(row[c].view()) + "</th>";
     else
-      out += "<td" + HtmlCellAttrs(t, c) + ">" + HtmlText(row[c]) + "</td>";
+      out += "<td" + HtmlCellAttrs(t, c) + ">" + HtmlText(row[c].view()) + "</td>";
   }
   return out + "</tr>\n";
 }
@@ -427,8 +448,9 @@ void OwnerGroups(const std::vector<ReportData::OwnerGroup>& groups, bool tier_in
     t.caption = "Outstanding recommendations: " + g.owner;
     t.headers = {"Ref", "Recommendation", "Implementation", "Response", "Note"};
     for (const auto& item : g.items) {
-      t.rows.push_back({item.ref, item.text, std::string(Label(item.implementation)),
-                        ResponseCell(item), item.note});
+      t.rows.push_back({Cell::Ref(item.ref), Cell::Ref(item.text),
+                        Cell::Ref(Label(item.implementation)), ResponseCell(item),
+                        Cell::Ref(item.note)});
     }
     doc->TableOrNone(std::move(t));
   }
@@ -522,7 +544,8 @@ Doc BuildDoc(const ReportData& d, bool with_charts) {
   Table done;
   done.caption = "Implemented recommendations";
   done.headers = {"Ref", "Recommendation", "Owner"};
-  for (const auto& item : d.done) done.rows.push_back({item.ref, item.text, item.owner});
+  for (const auto& item : d.done)
+    done.rows.push_back({Cell::Ref(item.ref), Cell::Ref(item.text), Cell::Ref(item.owner)});
   doc.TableOrNone(std::move(done));
 
   doc.Heading(2, "Outstanding with central government");
@@ -537,7 +560,8 @@ Doc BuildDoc(const ReportData& d, bool with_charts) {
   unreported.caption = "Implementation not reported";
   unreported.headers = {"Ref", "Recommendation", "Owner", "Note"};
   for (const auto& item : d.not_reported)
-    unreported.rows.push_back({item.ref, item.text, item.owner, item.note});
+    unreported.rows.push_back(
+        {Cell::Ref(item.ref), Cell::Ref(item.text), Cell::Ref(item.owner), Cell::Ref(item.note)});
   doc.TableOrNone(std::move(unreported));
 
   // Tiers.
