@@ -506,6 +506,17 @@ Result<PageView> SourcePage(Store& store, const PageCtx& pc, const std::string& 
   };
   std::set<std::string> owner_names;
   for (const auto& o : s["owners"]) owner_names.insert(Str(o["owner"]));
+  if (!f.owner.empty() && !owner_names.count(f.owner)) {
+    // The API takes an alias as well as the name; so does the page.
+    bool alias = false;
+    if (auto all = store.ListOwners()) {
+      for (const auto& o : *all)
+        if (owner_names.count(o.name) &&
+            std::find(o.aliases.begin(), o.aliases.end(), f.owner) != o.aliases.end())
+          alias = true;
+    }
+    if (!alias) field_error("owner", "Choose an owner from the list");
+  }
   if (!f.tier.empty() && !IsTier(f.tier)) field_error("tier", "Choose a tier from the list");
   if (!f.status.empty() && !ParseResponseStatus(f.status) && !ParseImplementation(f.status))
     field_error("status", "Choose a status from the list");

@@ -272,9 +272,16 @@ TEST_F(PagesTest, BadFilterShowsTheErrorSummaryPattern) {
   EXPECT_TRUE(Has(r.body, "<a href=\"#filter-status\">Choose a status from the list</a>"));
   EXPECT_TRUE(Has(r.body, "id=\"filter-status-error\""));
   EXPECT_TRUE(Has(r.body, "aria-describedby=\"filter-status-error\""));
+  // Every problem at once, in the order of the form.
+  EXPECT_TRUE(Has(r.body, "<a href=\"#filter-owner\">Choose an owner from the list</a>"));
+  EXPECT_LT(r.body.find("#filter-owner\">"), r.body.find("#filter-status\">"));
   Response owner = site_.Get("/sources/harris-2016?owner=Nobody");
   EXPECT_EQ(owner.status, 400);
   EXPECT_TRUE(Has(owner.body, "<a href=\"#filter-owner\">Choose an owner from the list</a>"));
+  // An alias names its owner, as in the API.
+  Response alias = site_.Get("/sources/harris-2016?owner=DCLG");
+  EXPECT_EQ(alias.status, 200);
+  EXPECT_TRUE(Has(alias.body, ">G2</a>"));
 }
 
 TEST_F(PagesTest, RecommendationPageShowsOwnersResponsesAndValidatedTimeline) {
@@ -555,4 +562,3 @@ TEST(TemplatesTest, JsonToMustacheData) {
 
 }  // namespace
 }  // namespace rectrack::web
-
