@@ -18,7 +18,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -60,43 +59,37 @@ function rectrack(args, input) {
   return r.stdout;
 }
 
-// A free port on the loopback interface (closed again before the server binds it).
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// Starts `rectrack serve`. Asks for port 0 and reads the bound port from what
-// the server prints when it says so; otherwise picks a free port first.
+// Starts `rectrack serve --listen 127.0.0.1:0` and reads the port it bound from
+// the line it prints ("... on http://127.0.0.1:PORT/"), then waits for /healthz.
 async function startServer() {
-  const help = spawnSync(BIN, ['serve', '--help'], { encoding: 'utf8' });
-  if (help.status !== 0)
-    throw new Error(`this rectrack has no working 'serve' command:\n${help.stdout}${help.stderr}`);
-  const port = await freePort();
   const logFile = path.join(tmp, 'serve.log');
-  const out = fs.openSync(logFile, 'w');
-  const proc = spawn(BIN, ['--db', db, 'serve', '--listen', `127.0.0.1:${port}`], {
-    cwd: SRC, stdio: ['ignore', out, out], env: { ...process.env, TZ: 'Europe/London' },
+  const err = fs.openSync(logFile, 'w');
+  const proc = spawn(BIN, ['--db', db, 'serve', '--listen', '127.0.0.1:0'], {
+    cwd: SRC, stdio: ['ignore', 'pipe', err], env: { ...process.env, TZ: 'Europe/London' },
   });
-  fs.closeSync(out);
+  fs.closeSync(err);
   const exited = new Promise((resolve) =>
     proc.on('exit', (code, signal) => resolve({ code, signal })));
-  server = { proc, exited, logFile, done: false };
+  server = { proc, exited, logFile, done: false, stdout: '' };
   exited.then(() => { server.done = true; });
+  const port = await new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(null), 30_000);
+    proc.stdout.setEncoding('utf8');
+    proc.stdout.on('data', (chunk) => {
+      server.stdout += chunk;
+      const m = server.stdout.match(/http:\/\/127\.0\.0\.1:(\d+)/);
+      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+    });
+    exited.then(() => { clearTimeout(timer); resolve(null); });
+  });
+  if (!port)
+    throw new Error(`rectrack serve printed no address:\n${server.stdout}\n${serverLog()}`);
   base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   let last = '';
-  while (Date.now() < deadline) {
-    if (server.done) break;
+  while (Date.now() < deadline && !server.done) {
     try {
       const r = await fetch(`${base}/healthz`);
       if (r.status === 200) return;
@@ -111,7 +104,7 @@ async function startServer() {
 
 function serverLog() {
   try {
-    return fs.readFileSync(server.logFile, 'utf8').split('\n').slice(-40).join('\n');
+    return server.stdout + fs.readFileSync(server.logFile, 'utf8').split('\n').slice(-40).join('\n');
   } catch {
     return '(no log)';
   }
