@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "app/publication_signature.h"
 #include "date/tz.h"
 #include "fmt/format.h"
 #include "report/report_render.h"
@@ -104,6 +105,12 @@ Result<Publication> PublishSource(Store& store, const std::string& slug, Date as
   if (stored->ledger_seq != head->seq) {
     store.Rollback();
     return Fail(Error::Conflict("the ledger moved while publishing; try again"));
+  }
+  // Signed in the same transaction: no publication exists unsigned.
+  stored->source_slug = slug;
+  if (auto s = SignPublication(store, &*stored); !s) {
+    store.Rollback();
+    return Fail(s.error());
   }
   RT_TRY(store.Commit());
   return stored;

@@ -538,7 +538,17 @@ Result<json> PublicationDoc(Store& store, int64_t id) {
   auto snapshot = json::parse(pub->snapshot_json, nullptr, false);
   if (snapshot.is_discarded())
     return Fail(Error::Corrupt(fmt::format("publication {} has an unreadable snapshot", id)));
+  // Self-contained and signed (docs/signatures.md): `rectrack verify-publication`
+  // checks this document offline. "snapshot_json" is the snapshot exactly as
+  // stored and digested; "snapshot" is the same, parsed, for reading.
+  json signature = nullptr;
+  if (!pub->signature.empty())
+    signature = {{"alg", "ed25519"},
+                 {"public_key", pub->signing_key},
+                 {"signature", pub->signature},
+                 {"signed", "rectrack-publication-v1"}};
   return json{{"id", pub->id},
+              {"source", pub->source_slug},
               {"title", pub->title},
               {"as_of", pub->as_of.ToIso()},
               {"created_at", pub->created_at},
@@ -546,8 +556,11 @@ Result<json> PublicationDoc(Store& store, int64_t id) {
               {"ledger_hash", pub->ledger_hash},
               {"snapshot_sha256", pub->snapshot_sha256},
               {"snapshot", snapshot},
+              {"snapshot_json", pub->snapshot_json},
+              {"signature", signature},
               {"links", {{"html", fmt::format("/publications/{}", pub->id)},
-                         {"self", fmt::format("/api/v1/publications/{}", pub->id)}}}};
+                         {"self", fmt::format("/api/v1/publications/{}", pub->id)},
+                         {"signing_key", "/api/v1/signing-key"}}}};
 }
 
 }  // namespace rectrack

@@ -15,6 +15,7 @@
 
 #include "app/import.h"
 #include "app/service.h"
+#include "cli/auth_commands.h"
 #include "core/ledger.h"
 #include "core/status.h"
 #include "core/text.h"
@@ -955,6 +956,9 @@ int Run(int argc, char** argv) {
   export_site->add_option("DIR", site_dir, "Directory to write (created if need be)")->required();
   export_site->add_option("--as-of", site_as_of, "Date the site speaks for (default today)");
   export_site->callback([&]() { rc = ExportSiteCommand(g, site_dir, site_as_of); });
+
+  // user add|list|disable|token, verify-publication (cli/auth_commands.cc)
+  AddAuthCommands(app, [&g] { return Open(g); }, add_db, &rc);
 
   try {
     app.parse(argc, argv);

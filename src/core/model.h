@@ -114,6 +114,11 @@ struct Publication {
   std::string created_at;     // UTC timestamp
   std::string snapshot_json;  // the frozen report data; rendering it is deterministic
   std::string snapshot_sha256;
+  std::string source_slug;    // filled when read back
+  // Ed25519 over PublicationSigningMessage (core/signing.h), hex; empty on
+  // publications made before signing existed.
+  std::string signature;
+  std::string signing_key;    // the public key that made `signature`, hex
 };
 
 }  // namespace rectrack

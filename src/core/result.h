@@ -12,7 +12,8 @@ struct Error {
   enum class Code {
     kInvalidInput,  // malformed file, unknown word, bad date, bad argument
     kNotFound,      // a named source/recommendation/owner/assignment does not exist
-    kConflict,      // unique key clash, stale If-Match, duplicate import
+    kConflict,      // unique key clash, duplicate import, a step out of order
+    kPrecondition,  // the caller's view is stale (If-Match / expected version differs)
     kIo,            // file or database could not be read or written
     kCorrupt,       // the store or the ledger fails an integrity check
     kInternal,      // a bug that was caught rather than crashed on
@@ -23,6 +24,7 @@ struct Error {
   static Error Invalid(std::string m) { return {Code::kInvalidInput, std::move(m)}; }
   static Error NotFound(std::string m) { return {Code::kNotFound, std::move(m)}; }
   static Error Conflict(std::string m) { return {Code::kConflict, std::move(m)}; }
+  static Error Precondition(std::string m) { return {Code::kPrecondition, std::move(m)}; }
   static Error Io(std::string m) { return {Code::kIo, std::move(m)}; }
   static Error Corrupt(std::string m) { return {Code::kCorrupt, std::move(m)}; }
   static Error Internal(std::string m) { return {Code::kInternal, std::move(m)}; }

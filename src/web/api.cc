@@ -162,6 +162,8 @@ Response ProblemFor(const Error& e) {
     case Error::Code::kInvalidInput: return Response::Problem(400, "Bad request", e.message);
     case Error::Code::kNotFound: return Response::Problem(404, "Not found", e.message);
     case Error::Code::kConflict: return Response::Problem(409, "Conflict", e.message);
+    case Error::Code::kPrecondition:
+      return Response::Problem(412, "Precondition Failed", e.message);
     default:
       return Response::Problem(500, "Internal error",
                                "The server could not answer; the problem was logged.");

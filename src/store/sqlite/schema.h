@@ -137,6 +137,60 @@ CREATE VIRTUAL TABLE recommendation_fts USING fts5(
     R"sql(
 INSERT INTO recommendation_fts(recommendation_fts, rank) VALUES('hashsize', 16777216);
 )sql",
+    // 3: accounts, sessions, API tokens and failed sign-ins (several servers over
+    // one database share them); publication signatures. Tokens are stored only
+    // as their SHA-256; passwords only as argon2id strings.
+    R"sql(
+CREATE TABLE users (
+  id            INTEGER PRIMARY KEY,
+  name          TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  role          TEXT NOT NULL CHECK (role IN ('admin', 'coordinator', 'editor', 'viewer')),
+  disabled      INTEGER NOT NULL DEFAULT 0,
+  created_at    TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE user_owners (
+  user_id  INTEGER NOT NULL REFERENCES users(id),
+  owner_id INTEGER NOT NULL REFERENCES owners(id),
+  PRIMARY KEY (user_id, owner_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX user_owners_owner ON user_owners(owner_id);
+
+CREATE TABLE sessions (
+  token_hash TEXT PRIMARY KEY,
+  user_id    INTEGER NOT NULL REFERENCES users(id),
+  csrf_token TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  last_seen  INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX sessions_user ON sessions(user_id);
+CREATE INDEX sessions_expires ON sessions(expires_at);
+
+CREATE TABLE api_tokens (
+  id         INTEGER PRIMARY KEY,
+  token_hash TEXT NOT NULL UNIQUE,
+  user_id    INTEGER NOT NULL REFERENCES users(id),
+  label      TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_used  INTEGER NOT NULL DEFAULT 0,
+  revoked    INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX api_tokens_user ON api_tokens(user_id);
+
+CREATE TABLE login_failures (
+  key TEXT NOT NULL,
+  at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX login_failures_key ON login_failures(key, at);
+CREATE INDEX login_failures_at ON login_failures(at);
+
+CREATE INDEX updates_state ON updates(state) WHERE state = 'submitted';
+
+ALTER TABLE publications ADD COLUMN signature TEXT NOT NULL DEFAULT '';
+ALTER TABLE publications ADD COLUMN signing_key TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 }  // namespace rectrack::sqlite

@@ -12,6 +12,7 @@
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
 #include "store/sqlite/schema.h"
+#include "store/sqlite/sqlite_auth.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/store.h"
 
@@ -197,6 +198,88 @@ class SqliteStore : public Store {
   Result<LedgerHead> Head() override;
   Result<VerifyReport> Verify() override;
   Status ForEachEvent(const std::function<bool(const LedgerEvent&)>& fn) override;
+
+  // Accounts, the workflow and signatures live in sqlite_auth.cc; these only
+  // put them in a transaction with their ledger event.
+  Result<User> AddUser(const NewUser& u, const Actor& a) override {
+    return InTransaction([&] { return sqlite::AddUser(*db_, Hooks(a), u); });
+  }
+  Result<User> GetUser(const std::string& name) override { return sqlite::GetUser(*db_, name); }
+  Result<User> GetUserById(int64_t id) override { return sqlite::GetUserById(*db_, id); }
+  Result<std::vector<User>> ListUsers() override { return sqlite::ListUsers(*db_); }
+  Status DisableUser(const std::string& name, const Actor& a) override {
+    return InTransaction([&] { return sqlite::DisableUser(*db_, Hooks(a), name); });
+  }
+  Status AddSession(const SessionRecord& s) override { return sqlite::AddSession(*db_, s); }
+  Result<std::optional<SessionRecord>> FindSession(const std::string& h) override {
+    return sqlite::FindSession(*db_, h);
+  }
+  Status TouchSession(const std::string& h, int64_t now) override {
+    return sqlite::TouchSession(*db_, h, now);
+  }
+  Status DeleteSession(const std::string& h) override { return sqlite::DeleteSession(*db_, h); }
+  Result<int64_t> DeleteExpiredSessions(int64_t now) override {
+    return sqlite::DeleteExpiredSessions(*db_, now);
+  }
+  Result<int64_t> AddApiToken(const std::string& user, const std::string& label,
+                              const std::string& hash, int64_t now, const Actor& a) override {
+    return InTransaction(
+        [&] { return sqlite::AddApiToken(*db_, Hooks(a), user, label, hash, now); });
+  }
+  Result<std::optional<ApiTokenRecord>> FindApiToken(const std::string& h) override {
+    return sqlite::FindApiToken(*db_, h);
+  }
+  Status TouchApiToken(int64_t id, int64_t now) override {
+    return sqlite::TouchApiToken(*db_, id, now);
+  }
+  Status RecordLoginFailure(const std::string& key, int64_t at, int64_t forget) override {
+    return InTransaction([&] { return sqlite::RecordLoginFailure(*db_, key, at, forget); });
+  }
+  Result<LoginFailures> LoginFailuresSince(const std::string& key, int64_t since) override {
+    return sqlite::LoginFailuresSince(*db_, key, since);
+  }
+  Status ClearLoginFailures(const std::string& key) override {
+    return sqlite::ClearLoginFailures(*db_, key);
+  }
+  Result<AssignmentRef> GetAssignment(int64_t id) override {
+    return sqlite::GetAssignment(*db_, id);
+  }
+  Result<std::vector<AssignmentRef>> AssignmentsOfOwner(int64_t owner_id, int limit) override {
+    return sqlite::AssignmentsOfOwner(*db_, owner_id, limit);
+  }
+  Result<int64_t> SubmitUpdate(int64_t assignment_id, const Update& u, int64_t expected_version,
+                               const Actor& a) override {
+    return InTransaction(
+        [&] { return sqlite::SubmitUpdate(*db_, Hooks(a), assignment_id, u, expected_version); });
+  }
+  Status ValidateUpdate(int64_t update_id, const Actor& a) override {
+    return InTransaction([&] { return sqlite::ValidateUpdate(*db_, Hooks(a), update_id); });
+  }
+  Status ReturnUpdate(int64_t update_id, const std::string& reason, const Actor& a) override {
+    return InTransaction([&] { return sqlite::ReturnUpdate(*db_, Hooks(a), update_id, reason); });
+  }
+  Result<UpdateWithAssignment> GetUpdate(int64_t id) override {
+    return sqlite::GetUpdate(*db_, id);
+  }
+  Result<std::vector<UpdateWithAssignment>> SubmittedUpdates() override {
+    return sqlite::SubmittedUpdates(*db_);
+  }
+  Result<SigningKeyPair> SigningKey() override { return sqlite::GetSigningKey(*db_); }
+  Status SetPublicationSignature(int64_t id, const std::string& sig,
+                                 const std::string& key) override {
+    return sqlite::SetPublicationSignature(*db_, id, sig, key);
+  }
+  sqlite::StoreHooks Hooks(const Actor& actor) {
+    sqlite::StoreHooks h;
+    h.append_event = [this, &actor](std::string_view kind, const json& payload) -> Status {
+      auto e = AppendEvent(actor, kind, payload);
+      if (!e) return Fail(e.error());
+      return {};
+    };
+    h.resolve_owner = [this](const std::string& name) { return ResolveOwner(name); };
+    h.reindex = [this](int64_t rec_id) { return IndexRecommendationText(rec_id); };
+    return h;
+  }
 
   // Internals shared with the import session.
   Db* db() { return db_.get(); }
@@ -1316,7 +1399,10 @@ Status SqliteStore::SetAlias(const std::string& alias, const std::string& canoni
             alias, canonical, both)));
       for (const char* sql : {"UPDATE assignments SET owner_id = ?1 WHERE owner_id = ?2",
                               "UPDATE funding SET owner_id = ?1 WHERE owner_id = ?2",
-                              "UPDATE owner_aliases SET owner_id = ?1 WHERE owner_id = ?2"}) {
+                              "UPDATE owner_aliases SET owner_id = ?1 WHERE owner_id = ?2",
+                              // editors scoped to the merged owner keep their scope
+                              "UPDATE OR IGNORE user_owners SET owner_id = ?1 WHERE owner_id = ?2",
+                              "DELETE FROM user_owners WHERE owner_id = ?2"}) {
         auto st = db_->Prepare(sql);
         if (!st) return Fail(st.error());
         (*st)->Bind(1, *target).Bind(2, old_id);
@@ -1428,6 +1514,7 @@ Result<Publication> SqliteStore::GetPublication(int64_t id) {
   p.snapshot_json = s->Str(7);
   p.snapshot_sha256 = s->Str(8);
   s->Reset();
+  RT_TRY(sqlite::ReadPublicationExtras(*db_, &p));
   return p;
 }
 
@@ -1717,6 +1804,8 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
       e = Error::Corrupt(fmt::format("'{}' is not a rectrack database: {}", path, e.message));
     return Fail(e);
   }
+  // Made once per database (sqlite_auth.cc says why it lives there).
+  RT_TRY(sqlite::EnsureSigningKey(*store->db()));
   return std::unique_ptr<Store>(std::move(store));
 }
 

@@ -1,0 +1,855 @@
+// Security tests of the write side over a real server on 127.0.0.1 (port 0)
+// and a real SQLite file: the authorisation matrix of every write endpoint for
+// every role and for no login, CSRF refusals, If-Match (428/412/201), sign-in
+// (cookies, generic errors, rate limiting, open redirects), and the whole flow
+// down to `rectrack verify-publication` on the downloaded publication.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <thread>
+
+#include "app/auth_test_util.h"
+#include "nlohmann/json.hpp"
+#include "web/api.h"
+#include "web/auth_web.h"
+#include "web/server.h"
+#include "web/workflow_pages.h"
+#include "web/write_api.h"
+
+namespace rectrack::web {
+namespace {
+
+using auth_testing::D;
+using auth_testing::kOwnerA;
+using auth_testing::kOwnerB;
+using auth_testing::kPassword;
+using auth_testing::kSource;
+using auth_testing::Tracker;
+using json = nlohmann::json;
+
+// ---- a small HTTP client: one request per connection -----------------------------
+
+struct Reply {
+  int status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::string Header(std::string_view name) const {
+    for (const auto& [k, v] : headers)
+      if (HeaderLess()(k, name) == false && HeaderLess()(name, k) == false) return v;
+    return "";
+  }
+  std::vector<std::string> All(std::string_view name) const {
+    std::vector<std::string> out;
+    for (const auto& [k, v] : headers)
+      if (!HeaderLess()(k, name) && !HeaderLess()(name, k)) out.push_back(v);
+    return out;
+  }
+  // The value a Set-Cookie gives `name`, or nullopt.
+  std::optional<std::string> SetCookie(const std::string& name) const {
+    for (const auto& c : All("Set-Cookie"))
+      if (c.rfind(name + "=", 0) == 0) return c.substr(name.size() + 1, c.find(';') - name.size() - 1);
+    return std::nullopt;
+  }
+  std::string CookieLine(const std::string& name) const {
+    for (const auto& c : All("Set-Cookie"))
+      if (c.rfind(name + "=", 0) == 0) return c;
+    return "";
+  }
+};
+
+Reply Http(uint16_t port, const std::string& method, const std::string& target,
+           const std::vector<std::pair<std::string, std::string>>& headers = {},
+           const std::string& body = "") {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    throw std::runtime_error("connect failed");
+  }
+  timeval tv{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  for (const auto& [k, v] : headers) req += k + ": " + v + "\r\n";
+  if (!body.empty() || method == "POST") req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  req += "\r\n" + body;
+  size_t sent = 0;
+  while (sent < req.size()) {
+    ssize_t n = ::send(fd, req.data() + sent, req.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;
+    sent += static_cast<size_t>(n);
+  }
+  std::string raw;
+  char buf[16384];
+  while (true) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    raw.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  Reply r;
+  size_t head_end = raw.find("\r\n\r\n");
+  if (head_end == std::string::npos) throw std::runtime_error("no response to " + target);
+  std::string head = raw.substr(0, head_end);
+  r.body = raw.substr(head_end + 4);
+  size_t line_end = head.find("\r\n");
+  std::string status_line = head.substr(0, line_end);
+  r.status = std::stoi(status_line.substr(9, 3));
+  size_t pos = line_end == std::string::npos ? head.size() : line_end + 2;
+  while (pos < head.size()) {
+    size_t e = head.find("\r\n", pos);
+    if (e == std::string::npos) e = head.size();
+    std::string line = head.substr(pos, e - pos);
+    size_t colon = line.find(':');
+    if (colon != std::string::npos) {
+      std::string v = line.substr(colon + 1);
+      while (!v.empty() && v.front() == ' ') v.erase(v.begin());
+      r.headers.emplace_back(line.substr(0, colon), v);
+    }
+    pos = e + 2;
+  }
+  return r;
+}
+
+std::string Form(const std::vector<std::pair<std::string, std::string>>& fields) {
+  std::string out;
+  for (const auto& [k, v] : fields) {
+    if (!out.empty()) out += "&";
+    out += PercentEncode(k) + "=" + PercentEncode(v);
+  }
+  return out;
+}
+
+std::string HiddenValue(const std::string& html, const std::string& name) {
+  std::regex re("name=\"" + name + "\" value=\"([^\"]*)\"");
+  std::smatch m;
+  if (!std::regex_search(html, m, re)) return "";
+  return m[1];
+}
+
+// ---- the server ----------------------------------------------------------------------
+
+class AuthServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Start(false); }
+  void TearDown() override { StopServer(); }
+
+  void Start(bool trust_forwarded_proto) {
+    stores_ = std::make_unique<StoreProvider>(t_.path());
+    cache_ = std::make_unique<DocumentCache>(8u << 20);
+    ctx_.stores = stores_.get();
+    ctx_.cache = cache_.get();
+    ctx_.today = [] { return D("2023-09-01"); };
+    auth_ = std::make_unique<WebAuth>(ctx_, auth::Authenticator());
+    router_ = std::make_unique<Router>();
+    RegisterReadApi(*router_, ctx_);
+    auth_->Register(*router_);
+    RegisterWriteApi(*router_, *auth_);
+    RegisterWorkflowPages(*router_, *auth_);
+    ServerOptions so;
+    so.port = 0;
+    so.threads = 2;
+    so.trust_forwarded_proto = trust_forwarded_proto;
+    server_ = Server::Create(so, router_.get());
+    auto port = server_->Listen();
+    ASSERT_TRUE(port) << port.error().message;
+    port_ = *port;
+    thread_ = std::thread([this] { server_->Run(); });
+  }
+  void StopServer() {
+    if (!server_) return;
+    server_->Stop();
+    thread_.join();
+    server_.reset();
+  }
+
+  Reply Get(const std::string& target, std::vector<std::pair<std::string, std::string>> h = {}) {
+    return Http(port_, "GET", target, h);
+  }
+  Reply Post(const std::string& target, std::vector<std::pair<std::string, std::string>> h,
+             const std::string& body) {
+    return Http(port_, "POST", target, h, body);
+  }
+
+  // A signed-in browser: its session cookie and a masked CSRF token from a page.
+  struct Browser {
+    std::string session;
+    std::string csrf;
+    std::vector<std::pair<std::string, std::string>> Cookie() const {
+      return {{"Cookie", std::string(kSessionCookie) + "=" + session}};
+    }
+  };
+
+  Browser SignIn(const std::string& name, const std::string& password = kPassword) {
+    Reply page = Get("/login");
+    EXPECT_EQ(page.status, 200);
+    auto login_csrf = page.SetCookie(kLoginCsrfCookie);
+    EXPECT_TRUE(login_csrf);
+    std::string field = HiddenValue(page.body, "csrf");
+    Reply r = Post("/login",
+                   {{"Cookie", std::string(kLoginCsrfCookie) + "=" + login_csrf.value_or("")},
+                    {"Content-Type", "application/x-www-form-urlencoded"}},
+                   Form({{"csrf", field}, {"name", name}, {"password", password}}));
+    EXPECT_EQ(r.status, 303) << name << ": " << r.body;
+    Browser b;
+    b.session = r.SetCookie(kSessionCookie).value_or("");
+    // Any staff page carries the session's CSRF token (the sign-out form).
+    Reply mine = Get("/my-assignments", b.Cookie());
+    EXPECT_EQ(mine.status, 200) << name;
+    b.csrf = HiddenValue(mine.body, "csrf_token");
+    EXPECT_EQ(b.csrf.size(), 256u) << name;
+    return b;
+  }
+
+  std::string Etag(int64_t assignment) {
+    Reply r = Get("/api/v1/assignments/" + std::to_string(assignment));
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.Header("ETag");
+  }
+
+  int64_t HeadSeq() { return t_.store().Head()->seq; }
+
+  Tracker t_;
+  std::unique_ptr<StoreProvider> stores_;
+  std::unique_ptr<DocumentCache> cache_;
+  AppContext ctx_;
+  std::unique_ptr<WebAuth> auth_;
+  std::unique_ptr<Router> router_;
+  std::unique_ptr<Server> server_;
+  std::thread thread_;
+  uint16_t port_ = 0;
+};
+
+// ---- the authorisation matrix ----------------------------------------------------------
+
+enum class Who { kNobody, kViewer, kEditorOfOwner, kEditorOfOther, kCoordinator, kAdmin };
+const Who kEveryone[] = {Who::kNobody,        Who::kViewer,      Who::kEditorOfOwner,
+                         Who::kEditorOfOther, Who::kCoordinator, Who::kAdmin};
+
+std::string NameOf(Who w) {
+  switch (w) {
+    case Who::kNobody: return "nobody";
+    case Who::kViewer: return "vera";
+    case Who::kEditorOfOwner: return "eddie";
+    case Who::kEditorOfOther: return "erin";
+    case Who::kCoordinator: return "cora";
+    case Who::kAdmin: return "ada";
+  }
+  return "";
+}
+
+bool IsStaff(Who w) { return w == Who::kCoordinator || w == Who::kAdmin; }
+bool MaySubmitForA(Who w) { return w == Who::kEditorOfOwner || IsStaff(w); }
+
+// The expected answer: `allowed` when permitted, else 401 for no login, 403 otherwise.
+int Expect(Who w, bool permitted, int allowed) {
+  if (w == Who::kNobody) return 401;
+  return permitted ? allowed : 403;
+}
+
+class MatrixTest : public AuthServerTest {
+ protected:
+  void SetUp() override {
+    AuthServerTest::SetUp();
+    for (Who w : kEveryone) {
+      if (w == Who::kNobody) continue;
+      browsers_[w] = SignIn(NameOf(w));
+      auto token = auth::CreateApiToken(t_.store(), NameOf(w), "matrix", Actor{"test"});
+      ASSERT_TRUE(token);
+      tokens_[w] = *token;
+    }
+    asg_ = t_.Assignment("R1", kOwnerA);
+  }
+
+  // Headers that authenticate `w` to the JSON API: a Bearer token, or the
+  // session cookie with its CSRF header.
+  std::vector<std::pair<std::string, std::string>> ApiAuth(Who w, bool bearer) {
+    std::vector<std::pair<std::string, std::string>> h = {{"Content-Type", "application/json"}};
+    if (w == Who::kNobody) return h;
+    if (bearer) {
+      h.emplace_back("Authorization", "Bearer " + tokens_[w]);
+    } else {
+      h.emplace_back("Cookie", std::string(kSessionCookie) + "=" + browsers_[w].session);
+      h.emplace_back("X-CSRF-Token", browsers_[w].csrf);
+    }
+    return h;
+  }
+  std::vector<std::pair<std::string, std::string>> FormAuth(Who w) {
+    std::vector<std::pair<std::string, std::string>> h = {
+        {"Content-Type", "application/x-www-form-urlencoded"}};
+    if (w != Who::kNobody)
+      h.emplace_back("Cookie", std::string(kSessionCookie) + "=" + browsers_[w].session);
+    return h;
+  }
+  std::string Csrf(Who w) { return w == Who::kNobody ? "" : browsers_[w].csrf; }
+
+  void ApiMatrix(bool bearer) {
+    const std::string how = bearer ? "bearer" : "session";
+    for (Who w : kEveryone) {
+      SCOPED_TRACE(NameOf(w) + " via " + how);
+      // Submit an update on an assignment of owner A.
+      {
+        auto h = ApiAuth(w, bearer);
+        h.emplace_back("If-Match", Etag(asg_));
+        int64_t before = HeadSeq();
+        Reply r = Post("/api/v1/assignments/" + std::to_string(asg_) + "/updates", h,
+                       json{{"narrative", "progress by " + NameOf(w)},
+                            {"implementation", "in_progress"}}.dump());
+        int want = Expect(w, MaySubmitForA(w), 201);
+        EXPECT_EQ(r.status, want) << r.body;
+        if (want != 201) { EXPECT_EQ(HeadSeq(), before) << "a refusal changes nothing"; }
+        if (want == 401) { EXPECT_NE(r.Header("WWW-Authenticate").find("Bearer"), std::string::npos); }
+        if (want >= 400) { EXPECT_EQ(r.Header("Content-Type"), "application/problem+json"); }
+      }
+      // Validate and return a fresh submission.
+      for (bool validate : {true, false}) {
+        int64_t id = t_.Submit(asg_, "to review");
+        int64_t before = HeadSeq();
+        Reply r = Post("/api/v1/updates/" + std::to_string(id) + (validate ? "/validate" : "/return"),
+                       ApiAuth(w, bearer), validate ? "" : json{{"reason", "add dates"}}.dump());
+        int want = Expect(w, IsStaff(w), 200);
+        EXPECT_EQ(r.status, want) << (validate ? "validate " : "return ") << r.body;
+        auto u = t_.store().GetUpdate(id);
+        ASSERT_TRUE(u);
+        if (want == 200) {
+          EXPECT_EQ(u->update.state, validate ? UpdateState::kValidated : UpdateState::kReturned);
+        } else {
+          EXPECT_EQ(u->update.state, UpdateState::kSubmitted);
+          EXPECT_EQ(HeadSeq(), before);
+        }
+      }
+      // Publish.
+      {
+        int64_t before = HeadSeq();
+        Reply r = Post("/api/v1/sources/" + std::string(kSource) + "/publications",
+                       ApiAuth(w, bearer),
+                       json{{"title", "Update by " + NameOf(w) + " " + how},
+                            {"as_of", "2023-08-31"}}.dump());
+        int want = Expect(w, IsStaff(w), 201);
+        EXPECT_EQ(r.status, want) << r.body;
+        if (want == 201)
+          EXPECT_EQ(r.Header("Location").rfind("/api/v1/publications/", 0), 0u);
+        else
+          EXPECT_EQ(HeadSeq(), before);
+      }
+      // The review queue (a read, but for staff only).
+      {
+        auto h = ApiAuth(w, bearer);
+        Reply r = Get("/api/v1/review", h);
+        EXPECT_EQ(r.status, Expect(w, IsStaff(w), 200)) << r.body;
+      }
+    }
+  }
+
+  std::map<Who, Browser> browsers_;
+  std::map<Who, std::string> tokens_;
+  int64_t asg_ = 0;
+};
+
+TEST_F(MatrixTest, JsonApiWithBearerTokens) { ApiMatrix(true); }
+
+TEST_F(MatrixTest, JsonApiWithSessionCookieAndCsrfHeader) { ApiMatrix(false); }
+
+TEST_F(MatrixTest, Forms) {
+  for (Who w : kEveryone) {
+    SCOPED_TRACE(NameOf(w));
+    // Submit through the form.
+    {
+      auto a = t_.store().GetAssignment(asg_);
+      int64_t before = HeadSeq();
+      Reply r = Post("/assignments/" + std::to_string(asg_) + "/submit", FormAuth(w),
+                     Form({{"csrf", Csrf(w)},
+                           {"version", std::to_string(a->version)},
+                           {"date", "2023-08-15"},
+                           {"implementation", "in_progress"},
+                           {"narrative", "form progress by " + NameOf(w)}}));
+      int want = Expect(w, MaySubmitForA(w), 303);
+      EXPECT_EQ(r.status, want) << r.body.substr(0, 2000);
+      if (want == 303) {
+        EXPECT_EQ(r.Header("Location").rfind("/assignments/" + std::to_string(asg_) + "/submit?submitted=", 0), 0u);
+      } else {
+        EXPECT_EQ(HeadSeq(), before);
+      }
+    }
+    for (bool validate : {true, false}) {
+      int64_t id = t_.Submit(asg_, "to review by form");
+      int64_t before = HeadSeq();
+      std::vector<std::pair<std::string, std::string>> fields = {{"csrf", Csrf(w)}};
+      if (!validate) fields.emplace_back("reason", "Give dates.");
+      Reply r = Post("/updates/" + std::to_string(id) + (validate ? "/validate" : "/return"),
+                     FormAuth(w), Form(fields));
+      int want = Expect(w, IsStaff(w), 303);
+      EXPECT_EQ(r.status, want) << (validate ? "validate" : "return");
+      auto u = t_.store().GetUpdate(id);
+      if (want == 303) {
+        EXPECT_EQ(u->update.state, validate ? UpdateState::kValidated : UpdateState::kReturned);
+      } else {
+        EXPECT_EQ(u->update.state, UpdateState::kSubmitted);
+        EXPECT_EQ(HeadSeq(), before);
+      }
+    }
+    {
+      int64_t before = HeadSeq();
+      Reply r = Post("/sources/" + std::string(kSource) + "/publish", FormAuth(w),
+                     Form({{"csrf", Csrf(w)}, {"title", "Form update by " + NameOf(w)},
+                           {"as_of", "2023-08-31"}}));
+      int want = Expect(w, IsStaff(w), 303);
+      EXPECT_EQ(r.status, want) << r.body.substr(0, 2000);
+      if (want == 303)
+        EXPECT_EQ(r.Header("Location").rfind("/publications/", 0), 0u);
+      else
+        EXPECT_EQ(HeadSeq(), before);
+    }
+    // The pages behind the forms: GET without a session goes to sign-in.
+    auto cookie = w == Who::kNobody ? std::vector<std::pair<std::string, std::string>>{}
+                                    : browsers_[w].Cookie();
+    auto page_want = [&](bool permitted) {
+      return w == Who::kNobody ? 303 : permitted ? 200 : 403;
+    };
+    Reply review = Get("/review", cookie);
+    EXPECT_EQ(review.status, page_want(IsStaff(w)));
+    if (w == Who::kNobody) { EXPECT_EQ(review.Header("Location"), "/login?next=%2Freview"); }
+    Reply form = Get("/assignments/" + std::to_string(asg_) + "/submit", cookie);
+    EXPECT_EQ(form.status, page_want(MaySubmitForA(w)));
+    Reply publish = Get("/sources/" + std::string(kSource) + "/publish", cookie);
+    EXPECT_EQ(publish.status, page_want(IsStaff(w)));
+    for (const Reply* r : {&review, &form, &publish})
+      if (r->status == 200) { EXPECT_EQ(r->Header("Cache-Control"), "no-store"); }
+  }
+}
+
+TEST_F(MatrixTest, AnInvalidBearerTokenIsRefusedNotTakenForThePublic) {
+  for (const std::string& authz :
+       {"Bearer rtk_" + std::string(64, '0'), std::string("Bearer nonsense"),
+        std::string("Basic YWRhOnBhc3N3b3Jk"), "Bearer " + tokens_[Who::kCoordinator] + "x"}) {
+    SCOPED_TRACE(authz);
+    std::vector<std::pair<std::string, std::string>> h = {{"Authorization", authz},
+                                                          {"Content-Type", "application/json"}};
+    int64_t id = t_.Submit(asg_, "x");
+    EXPECT_EQ(Post("/api/v1/updates/" + std::to_string(id) + "/validate", h, "").status, 401);
+    auto hm = h;
+    hm.emplace_back("If-Match", Etag(asg_));
+    EXPECT_EQ(Post("/api/v1/assignments/" + std::to_string(asg_) + "/updates", hm,
+                   R"({"narrative":"x"})").status,
+              401);
+  }
+  // A disabled user's token stops working at once.
+  ASSERT_TRUE(t_.store().DisableUser("cora", Actor{"test"}));
+  int64_t id = t_.Submit(asg_, "x");
+  EXPECT_EQ(Post("/api/v1/updates/" + std::to_string(id) + "/validate",
+                 ApiAuth(Who::kCoordinator, true), "").status,
+            401);
+  EXPECT_EQ(Get("/review", browsers_[Who::kCoordinator].Cookie()).status, 303)
+      << "the session ended too";
+}
+
+// ---- CSRF ---------------------------------------------------------------------------------
+
+TEST_F(MatrixTest, FormsWithoutTheirCsrfTokenAreRefused) {
+  const Who w = Who::kCoordinator;
+  const Browser& b = browsers_[w];
+  const Browser& other = browsers_[Who::kAdmin];
+  int64_t id = t_.Submit(asg_, "waiting");
+  auto a = t_.store().GetAssignment(asg_);
+  int64_t before = HeadSeq();
+  struct Case {
+    std::string path;
+    std::vector<std::pair<std::string, std::string>> fields;
+  };
+  std::vector<Case> cases = {
+      {"/assignments/" + std::to_string(asg_) + "/submit",
+       {{"version", std::to_string(a->version)}, {"narrative", "x"}}},
+      {"/updates/" + std::to_string(id) + "/validate", {}},
+      {"/updates/" + std::to_string(id) + "/return", {{"reason", "r"}}},
+      {"/sources/" + std::string(kSource) + "/publish", {{"title", "t"}}},
+      {"/logout", {}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.path);
+    // No token; an empty one; another session's token; the raw unmasked token.
+    for (const std::string& token : {std::string("-"), std::string(""), other.csrf,
+                                     std::string(64, 'a')}) {
+      auto fields = c.fields;
+      if (token != "-") fields.emplace_back("csrf", token);
+      Reply r = Post(c.path, FormAuth(w), Form(fields));
+      EXPECT_EQ(r.status, 403) << token;
+    }
+  }
+  EXPECT_EQ(HeadSeq(), before);
+  EXPECT_EQ(t_.store().GetUpdate(id)->update.state, UpdateState::kSubmitted);
+  EXPECT_EQ(Get("/review", b.Cookie()).status, 200) << "still signed in";
+
+  // The JSON API with a session needs the header too.
+  auto h = ApiAuth(w, false);
+  h.erase(std::remove_if(h.begin(), h.end(), [](const auto& kv) { return kv.first == "X-CSRF-Token"; }),
+          h.end());
+  EXPECT_EQ(Post("/api/v1/updates/" + std::to_string(id) + "/validate", h, "").status, 403);
+  EXPECT_EQ(t_.store().GetUpdate(id)->update.state, UpdateState::kSubmitted);
+}
+
+TEST_F(AuthServerTest, TheSignInFormNeedsItsOwnCsrfToken) {
+  Reply page = Get("/login");
+  auto cookie = page.SetCookie(kLoginCsrfCookie);
+  ASSERT_TRUE(cookie);
+  std::string field = HiddenValue(page.body, "csrf");
+  auto post = [&](std::vector<std::pair<std::string, std::string>> h, std::string f) {
+    h.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+    return Post("/login", h, f);
+  };
+  std::string creds = "&name=ada&password=" + PercentEncode(kPassword);
+  EXPECT_EQ(post({}, "csrf=" + field + creds).status, 403) << "no cookie";
+  EXPECT_EQ(post({{"Cookie", std::string(kLoginCsrfCookie) + "=" + *cookie}}, creds.substr(1)).status,
+            403)
+      << "no field";
+  EXPECT_EQ(post({{"Cookie", std::string(kLoginCsrfCookie) + "=" + std::string(64, 'a')}},
+                 "csrf=" + field + creds)
+                .status,
+            403)
+      << "another browser's cookie";
+  Reply ok = post({{"Cookie", std::string(kLoginCsrfCookie) + "=" + *cookie}}, "csrf=" + field + creds);
+  EXPECT_EQ(ok.status, 303);
+  EXPECT_EQ(ok.Header("Location"), "/review");
+}
+
+// ---- If-Match -------------------------------------------------------------------------------
+
+TEST_F(MatrixTest, SubmittingNeedsTheCurrentEtag) {
+  auto h = ApiAuth(Who::kEditorOfOwner, true);
+  const std::string path = "/api/v1/assignments/" + std::to_string(asg_) + "/updates";
+  const std::string body = R"({"date":"2023-08-20","implementation":"implemented","narrative":"done","evidence":["https://example.org/a"]})";
+  Reply got = Get("/api/v1/assignments/" + std::to_string(asg_));
+  ASSERT_EQ(got.status, 200);
+  std::string etag = got.Header("ETag");
+  auto a = t_.store().GetAssignment(asg_);
+  EXPECT_EQ(etag, "\"asg-" + std::to_string(asg_) + "-v" + std::to_string(a->version) + "\"");
+  json doc = json::parse(got.body);
+  EXPECT_EQ(doc["version"], a->version);
+  EXPECT_EQ(doc["owner"], kOwnerA);
+  EXPECT_EQ(Get("/api/v1/assignments/" + std::to_string(asg_), {{"If-None-Match", etag}}).status, 304);
+
+  Reply missing = Post(path, h, body);
+  EXPECT_EQ(missing.status, 428) << missing.body;
+  auto stale_h = h;
+  stale_h.emplace_back("If-Match", "\"asg-" + std::to_string(asg_) + "-v" + std::to_string(a->version - 1) + "\"");
+  EXPECT_EQ(Post(path, stale_h, body).status, 412);
+  auto weak_h = h;
+  weak_h.emplace_back("If-Match", "W/" + etag);
+  EXPECT_EQ(Post(path, weak_h, body).status, 412) << "weak tags never match";
+  auto other_h = h;
+  other_h.emplace_back("If-Match", "\"asg-" + std::to_string(t_.Assignment("R2", kOwnerA)) + "-v" +
+                                       std::to_string(a->version) + "\"");
+  EXPECT_EQ(Post(path, other_h, body).status, 412) << "another assignment's tag";
+
+  auto good_h = h;
+  good_h.emplace_back("If-Match", etag);
+  Reply created = Post(path, good_h, body);
+  ASSERT_EQ(created.status, 201) << created.body;
+  json u = json::parse(created.body);
+  EXPECT_EQ(created.Header("Location"), "/api/v1/updates/" + std::to_string(u["id"].get<int64_t>()));
+  EXPECT_EQ(u["state"], "submitted");
+  EXPECT_EQ(u["author"], "eddie");
+  std::string new_etag = created.Header("ETag");
+  EXPECT_NE(new_etag, etag);
+  EXPECT_EQ(Get("/api/v1/assignments/" + std::to_string(asg_)).Header("ETag"), new_etag);
+  // Someone who still holds the old tag cannot overwrite unseen.
+  Reply lost = Post(path, good_h, body);
+  EXPECT_EQ(lost.status, 412);
+  EXPECT_EQ(lost.Header("Content-Type"), "application/problem+json");
+
+  // Bodies are checked: JSON only, known words, web links only.
+  auto fresh = h;
+  fresh.emplace_back("If-Match", new_etag);
+  EXPECT_EQ(Post(path, fresh, R"({"implementation":"finished"})").status, 400);
+  EXPECT_EQ(Post(path, fresh, R"J({"narrative":"x","evidence":["javascript:alert(1)"]})J").status, 400);
+  EXPECT_EQ(Post(path, fresh, R"({"date":"2099-01-01","narrative":"x"})").status, 400);
+  EXPECT_EQ(Post(path, fresh, R"({})").status, 400);
+  EXPECT_EQ(Post(path, fresh, "[1,2]").status, 400);
+  auto form_type = fresh;
+  form_type[0].second = "application/x-www-form-urlencoded";
+  EXPECT_EQ(Post(path, form_type, "narrative=x").status, 415);
+  // "*" asks for no check; it is allowed, as RFC 9110 says.
+  auto star = h;
+  star.emplace_back("If-Match", "*");
+  EXPECT_EQ(Post(path, star, R"({"narrative":"unconditional"})").status, 201);
+  // The public view shows none of the submissions.
+  Reply pub = Get("/api/v1/updates/" + std::to_string(u["id"].get<int64_t>()));
+  EXPECT_EQ(pub.status, 404);
+  Reply own = Get("/api/v1/updates/" + std::to_string(u["id"].get<int64_t>()), h);
+  EXPECT_EQ(own.status, 200);
+  Reply other = Get("/api/v1/updates/" + std::to_string(u["id"].get<int64_t>()),
+                    ApiAuth(Who::kEditorOfOther, true));
+  EXPECT_EQ(other.status, 404);
+}
+
+TEST_F(MatrixTest, AStaleFormIsRefusedWith412AndKeepsWhatWasTyped) {
+  const Browser& b = browsers_[Who::kEditorOfOwner];
+  auto a = t_.store().GetAssignment(asg_);
+  t_.Submit(asg_, "someone else first");
+  Reply r = Post("/assignments/" + std::to_string(asg_) + "/submit", FormAuth(Who::kEditorOfOwner),
+                 Form({{"csrf", b.csrf},
+                       {"version", std::to_string(a->version)},
+                       {"narrative", "my careful words"}}));
+  EXPECT_EQ(r.status, 412);
+  EXPECT_NE(r.body.find("my careful words"), std::string::npos);
+  EXPECT_NE(r.body.find("someone else first"), std::string::npos) << "shows what changed";
+  EXPECT_EQ(HiddenValue(r.body, "version"), std::to_string(a->version + 1));
+}
+
+TEST_F(MatrixTest, OpenApiDescribesTheWriteSideAsItAnswers) {
+  json doc = json::parse(Get("/api/openapi.json").body);
+  for (const char* path :
+       {"/api/v1/assignments/{id}", "/api/v1/assignments/{id}/updates", "/api/v1/updates/{id}",
+        "/api/v1/updates/{id}/validate", "/api/v1/updates/{id}/return", "/api/v1/review",
+        "/api/v1/sources/{slug}/publications", "/api/v1/signing-key"})
+    EXPECT_TRUE(doc["paths"].contains(path)) << path;
+  auto check = [&](const std::string& schema, const json& body) {
+    for (const auto& field : doc["components"]["schemas"][schema]["required"])
+      EXPECT_TRUE(body.contains(field.get<std::string>())) << schema << "." << field;
+  };
+  check("AssignmentResource", json::parse(Get("/api/v1/assignments/" + std::to_string(asg_)).body));
+  auto h = ApiAuth(Who::kCoordinator, true);
+  h.emplace_back("If-Match", Etag(asg_));
+  Reply sub = Post("/api/v1/assignments/" + std::to_string(asg_) + "/updates", h,
+                   R"({"narrative":"described"})");
+  ASSERT_EQ(sub.status, 201);
+  check("WorkflowUpdate", json::parse(sub.body));
+  Reply pub = Post("/api/v1/sources/" + std::string(kSource) + "/publications",
+                   ApiAuth(Who::kCoordinator, true), R"({"title":"Described"})");
+  ASSERT_EQ(pub.status, 201);
+  check("Publication", json::parse(pub.body));
+  check("Publication", json::parse(Get(pub.Header("Location")).body));
+}
+
+// ---- signing in ------------------------------------------------------------------------------
+
+TEST_F(AuthServerTest, SessionCookieIsHttpOnlySameSiteAndScopedToTheSite) {
+  Reply page = Get("/login");
+  auto cookie = page.SetCookie(kLoginCsrfCookie);
+  Reply r = Post("/login",
+                 {{"Cookie", std::string(kLoginCsrfCookie) + "=" + *cookie},
+                  {"Content-Type", "application/x-www-form-urlencoded"}},
+                 Form({{"csrf", HiddenValue(page.body, "csrf")},
+                       {"name", "eddie"},
+                       {"password", kPassword},
+                       {"next", "/assignments/1/submit"}}));
+  ASSERT_EQ(r.status, 303);
+  EXPECT_EQ(r.Header("Location"), "/assignments/1/submit");
+  std::string line = r.CookieLine(kSessionCookie);
+  EXPECT_NE(line.find("; HttpOnly"), std::string::npos) << line;
+  EXPECT_NE(line.find("; SameSite=Lax"), std::string::npos) << line;
+  EXPECT_NE(line.find("; Path=/"), std::string::npos) << line;
+  EXPECT_EQ(line.find("Secure"), std::string::npos) << "plain HTTP: " << line;
+  std::string token = *r.SetCookie(kSessionCookie);
+  // The store holds its hash only.
+  testing_util::RawDb raw(t_.path());
+  EXPECT_EQ(raw.Int("SELECT COUNT(*) FROM sessions WHERE token_hash = '" + Sha256Hex(token) + "'"), 1);
+  EXPECT_EQ(raw.Int("SELECT COUNT(*) FROM sessions WHERE token_hash = '" + token + "'"), 0);
+
+  // Signing out ends it.
+  std::vector<std::pair<std::string, std::string>> cookie_h = {
+      {"Cookie", std::string(kSessionCookie) + "=" + token}};
+  Reply mine = Get("/my-assignments", cookie_h);
+  ASSERT_EQ(mine.status, 200);
+  EXPECT_NE(mine.body.find("Signed in as eddie"), std::string::npos);
+  auto h = cookie_h;
+  h.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  Reply out = Post("/logout", h, Form({{"csrf_token", HiddenValue(mine.body, "csrf_token")}}));
+  EXPECT_EQ(out.status, 303);
+  EXPECT_NE(out.CookieLine(kSessionCookie).find("Max-Age=0"), std::string::npos);
+  EXPECT_EQ(Get("/my-assignments", cookie_h).status, 303);
+}
+
+TEST_F(AuthServerTest, BehindTlsTheCookieIsSecure) {
+  StopServer();
+  Start(true);
+  Reply page = Get("/login", {{"X-Forwarded-Proto", "https"}});
+  auto cookie = page.SetCookie(kLoginCsrfCookie);
+  EXPECT_NE(page.CookieLine(kLoginCsrfCookie).find("; Secure"), std::string::npos);
+  Reply r = Post("/login",
+                 {{"X-Forwarded-Proto", "https"},
+                  {"Cookie", std::string(kLoginCsrfCookie) + "=" + *cookie},
+                  {"Content-Type", "application/x-www-form-urlencoded"}},
+                 Form({{"csrf", HiddenValue(page.body, "csrf")}, {"name", "ada"},
+                       {"password", kPassword}}));
+  ASSERT_EQ(r.status, 303);
+  EXPECT_NE(r.CookieLine(kSessionCookie).find("; Secure"), std::string::npos);
+}
+
+TEST_F(AuthServerTest, WrongNamesAndPasswordsGetOneGenericAnswerThenARateLimit) {
+  auto attempt = [&](const std::string& name, const std::string& password) {
+    Reply page = Get("/login");
+    auto cookie = page.SetCookie(kLoginCsrfCookie);
+    return Post("/login",
+                {{"Cookie", std::string(kLoginCsrfCookie) + "=" + cookie.value_or("")},
+                 {"Content-Type", "application/x-www-form-urlencoded"}},
+                Form({{"csrf", HiddenValue(page.body, "csrf")}, {"name", name},
+                      {"password", password}}));
+  };
+  Reply unknown = attempt("mallory", kPassword);
+  Reply wrong = attempt("ada", "not it at all");
+  EXPECT_EQ(unknown.status, 401);
+  EXPECT_EQ(wrong.status, 401);
+  const std::string generic = "The name or password is not right.";
+  EXPECT_NE(unknown.body.find(generic), std::string::npos);
+  EXPECT_NE(wrong.body.find(generic), std::string::npos);
+  EXPECT_FALSE(unknown.SetCookie(kSessionCookie));
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(attempt("ada", "still wrong").status, 401);
+  // Five failures from this address: the right password is refused for now.
+  Reply limited = attempt("ada", kPassword);
+  EXPECT_EQ(limited.status, 429);
+  int retry = std::stoi(limited.Header("Retry-After"));
+  EXPECT_GT(retry, 0);
+  EXPECT_LE(retry, 15 * 60);
+  EXPECT_FALSE(limited.SetCookie(kSessionCookie));
+}
+
+TEST_F(AuthServerTest, SignInOnlyRedirectsToThisSite) {
+  for (const std::string& next :
+       {std::string("//evil.example/x"), std::string("https://evil.example/"),
+        std::string("/\\evil.example"), std::string("javascript:alert(1)")}) {
+    SCOPED_TRACE(next);
+    Reply page = Get("/login?next=" + PercentEncode(next));
+    EXPECT_EQ(HiddenValue(page.body, "next"), "");
+    auto cookie = page.SetCookie(kLoginCsrfCookie);
+    Reply r = Post("/login",
+                   {{"Cookie", std::string(kLoginCsrfCookie) + "=" + *cookie},
+                    {"Content-Type", "application/x-www-form-urlencoded"}},
+                   Form({{"csrf", HiddenValue(page.body, "csrf")}, {"name", "vera"},
+                         {"password", kPassword}, {"next", next}}));
+    ASSERT_EQ(r.status, 303);
+    EXPECT_EQ(r.Header("Location"), "/");
+  }
+}
+
+// ---- the whole flow ----------------------------------------------------------------------------
+
+int RunCli(const std::string& args) {
+  int rc = std::system((std::string(RECTRACK_CLI) + " " + args + " >/dev/null 2>&1").c_str());
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+TEST_F(AuthServerTest, EditorSubmitsCoordinatorValidatesAndPublishesAndAnyoneVerifies) {
+  Browser eddie = SignIn("eddie");
+  Browser cora = SignIn("cora");
+  const int64_t asg = t_.Assignment("R2", kOwnerA);
+  const std::string hostile = "<script>alert('x')</script> footbridges lit";
+
+  Reply form = Get("/assignments/" + std::to_string(asg) + "/submit", eddie.Cookie());
+  ASSERT_EQ(form.status, 200);
+  auto h = eddie.Cookie();
+  h.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  Reply sent = Post("/assignments/" + std::to_string(asg) + "/submit", h,
+                    Form({{"csrf", HiddenValue(form.body, "csrf")},
+                          {"version", HiddenValue(form.body, "version")},
+                          {"date", "2023-08-20"},
+                          {"implementation", "implemented"},
+                          {"narrative", hostile},
+                          {"evidence", "https://example.org/lights\r\n"}}));
+  ASSERT_EQ(sent.status, 303) << sent.body.substr(0, 3000);
+  Reply confirm = Get(sent.Header("Location"), eddie.Cookie());
+  EXPECT_NE(confirm.body.find("Update submitted"), std::string::npos);
+
+  // Not public yet.
+  const std::string rec = "/api/v1/recommendations/" + std::to_string(t_.Recommendation("R2"));
+  EXPECT_EQ(Get(rec).body.find("footbridges lit"), std::string::npos);
+
+  Reply queue = Get("/review", cora.Cookie());
+  ASSERT_EQ(queue.status, 200);
+  EXPECT_EQ(queue.body.find("<script>alert"), std::string::npos) << "escaped";
+  EXPECT_NE(queue.body.find("&lt;script&gt;"), std::string::npos);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(queue.body, m, std::regex("action=\"/updates/([0-9]+)/validate\"")));
+  std::string update_id = m[1];
+  auto ch = cora.Cookie();
+  ch.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  Reply validated = Post("/updates/" + update_id + "/validate", ch,
+                         Form({{"csrf", HiddenValue(queue.body, "csrf")}}));
+  ASSERT_EQ(validated.status, 303);
+  EXPECT_NE(Get(rec).body.find("footbridges lit"), std::string::npos) << "public now";
+
+  Reply pub_form = Get("/sources/" + std::string(kSource) + "/publish", cora.Cookie());
+  ASSERT_EQ(pub_form.status, 200);
+  Reply published = Post("/sources/" + std::string(kSource) + "/publish", ch,
+                         Form({{"csrf", HiddenValue(pub_form.body, "csrf")},
+                               {"title", "Progress, summer 2023"},
+                               {"as_of", "2023-08-31"}}));
+  ASSERT_EQ(published.status, 303) << published.body.substr(0, 2000);
+  std::string pub_path = published.Header("Location");  // /publications/N
+  ASSERT_EQ(pub_path.rfind("/publications/", 0), 0u);
+
+  // Each step is in the ledger, by whom it was done.
+  auto submits = t_.Events("submit");
+  auto validates = t_.Events("validate");
+  auto publishes = t_.Events("publish");
+  ASSERT_EQ(submits.size(), 1u);
+  ASSERT_EQ(validates.size(), 1u);
+  ASSERT_EQ(publishes.size(), 1u);
+  EXPECT_EQ(submits[0].actor, "user:eddie");
+  EXPECT_EQ(validates[0].actor, "user:cora");
+  EXPECT_EQ(publishes[0].actor, "user:cora");
+
+  // Download it as anyone would, and check it offline with the CLI.
+  Reply doc = Get("/api/v1" + pub_path);
+  ASSERT_EQ(doc.status, 200);
+  Reply key = Get("/api/v1/signing-key");
+  ASSERT_EQ(key.status, 200);
+  std::string public_key = json::parse(key.body)["public_key"];
+  json pub = json::parse(doc.body);
+  EXPECT_EQ(pub["signature"]["public_key"], public_key);
+  // R2 (owner A alone) is implemented now; R1 is not.
+  EXPECT_EQ(json::parse(pub["snapshot_json"].get<std::string>())["implemented"], 1);
+
+  const std::string file = t_.dir().File("publication.json");
+  auto write = [&](const std::string& text) {
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out << text;
+  };
+  write(doc.body);
+  EXPECT_EQ(RunCli("verify-publication " + file + " --key " + public_key), 0);
+  EXPECT_EQ(RunCli("verify-publication " + file), 0);
+  EXPECT_EQ(RunCli("verify-publication " + file + " --key " + std::string(64, '0')), 3);
+
+  // One byte of the snapshot, as stored, changed: broken.
+  {
+    json d = pub;
+    std::string snap = d["snapshot_json"];
+    size_t at = snap.find("Progress, summer 2023");
+    ASSERT_NE(at, std::string::npos);
+    snap[at] = 'p';
+    d["snapshot_json"] = snap;
+    write(d.dump(2));
+    EXPECT_EQ(RunCli("verify-publication " + file + " --key " + public_key), 3);
+  }
+  // One hex digit of the signature changed: broken.
+  {
+    json d = pub;
+    std::string sig = d["signature"]["signature"];
+    sig[0] = sig[0] == 'a' ? 'b' : 'a';
+    d["signature"]["signature"] = sig;
+    write(d.dump(2));
+    EXPECT_EQ(RunCli("verify-publication " + file + " --key " + public_key), 3);
+  }
+  // One byte of the downloaded file itself, inside the snapshot text: broken.
+  {
+    std::string raw = doc.body;
+    size_t at = raw.find("Progress, summer 2023", raw.find("\"snapshot_json\""));
+    ASSERT_NE(at, std::string::npos);
+    raw[at] = 'F';
+    write(raw);
+    EXPECT_EQ(RunCli("verify-publication " + file + " --key " + public_key), 3);
+  }
+  EXPECT_EQ(RunCli("verify-publication " + t_.dir().File("missing.json")), 1);
+}
+
+}  // namespace
+}  // namespace rectrack::web

@@ -1,0 +1,404 @@
+#include "web/workflow_pages.h"
+
+#include <charconv>
+
+#include "app/service.h"
+#include "app/views.h"
+#include "core/vocab.h"
+#include "fmt/format.h"
+#include "nlohmann/json.hpp"
+#include "web/write_api.h"
+
+namespace rectrack::web {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr int kMaxAssignmentsListed = 500;
+
+Response Message(int status, const std::string& title, const std::string& detail,
+                 const std::optional<auth::Principal>& who, std::string href = "",
+                 std::string link_text = "") {
+  json view = {{"title", title}, {"detail", detail}, {"link", nullptr}};
+  if (!href.empty()) view["link"] = {{"href", href}, {"text", link_text}};
+  return StaffPage(status, title, "auth_message", view, who);
+}
+
+Response ServiceProblem(const std::optional<auth::Principal>& who) {
+  return Message(500, "Sorry, there is a problem with the service", "Try again later.", who);
+}
+
+// The page for an expected failure of the store (not found, conflict...).
+Response ErrorPage(const Error& e, const std::optional<auth::Principal>& who) {
+  switch (e.code) {
+    case Error::Code::kNotFound: return Message(404, "Page not found", e.message, who);
+    case Error::Code::kInvalidInput: return Message(400, "There is a problem", e.message, who);
+    case Error::Code::kConflict: return Message(409, "This has already been dealt with", e.message, who, "/review", "Back to the review queue");
+    case Error::Code::kPrecondition: return Message(412, "This changed meanwhile", e.message, who);
+    default: return ServiceProblem(who);
+  }
+}
+
+std::optional<int64_t> PathId(const Request& req, std::string_view name) {
+  std::string v = req.Param(name);
+  int64_t out = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc() || p != v.data() + v.size() || out <= 0) return std::nullopt;
+  return out;
+}
+
+// Who is on a staff page, or what to answer instead. GET without a session
+// goes to sign-in; POST without one is 401; POST without the form's CSRF
+// token is 403.
+struct PageGate {
+  std::optional<auth::Principal> who;
+  std::optional<Response> refusal;
+  FormFields form;
+};
+
+PageGate Gate(WebAuth& auth, const Request& req) {
+  PageGate g;
+  const bool post = req.method == "POST";
+  auto c = auth.Resolve(req);
+  if (!c) {
+    g.refusal = ServiceProblem(std::nullopt);
+    return g;
+  }
+  if (c->bad_credentials) {
+    g.refusal = Message(401, "Sign in", "The API token is not valid.", std::nullopt);
+    return g;
+  }
+  if (!c->principal) {
+    if (!post) {
+      g.refusal = Response::Redirect("/login?next=" + PercentEncode(req.path));
+      g.refusal->Set("Cache-Control", "no-store");
+    } else {
+      g.refusal = Message(401, "Sign in", "Sign in to do that.", std::nullopt,
+                          "/login", "Sign in");
+    }
+    return g;
+  }
+  if (post) {
+    if (!ParseForm(req, &g.form)) {
+      g.refusal = Message(415, "There is a problem", "Send this as a web form.", c->principal);
+      return g;
+    }
+    if (!auth.CsrfOk(*c->principal, req, &g.form)) {
+      g.refusal = Message(403, "The form had expired",
+                          "Go back, reload the page and try again.", c->principal);
+      return g;
+    }
+  }
+  g.who = std::move(c->principal);
+  return g;
+}
+
+template <typename E, size_t N>
+json Options(const E (&all)[N], const std::string& selected, bool with_none) {
+  json out = json::array();
+  if (with_none) out.push_back({{"value", ""}, {"label", "No change"}, {"selected", selected.empty()}});
+  for (E e : all)
+    out.push_back({{"value", Name(e)},
+                   {"label", Label(e)},
+                   {"selected", selected == Name(e)}});
+  return out;
+}
+
+bool IsWebLink(const std::string& s) {
+  return s.rfind("https://", 0) == 0 || s.rfind("http://", 0) == 0;
+}
+
+json EvidenceJson(const std::vector<std::string>& evidence) {
+  json out = json::array();
+  for (const auto& e : evidence)
+    out.push_back({{"text", e}, {"href", IsWebLink(e) ? json(e) : json(nullptr)}});
+  return out;
+}
+
+// Renders the submit form for assignment `a`, with `in` as typed and `error`.
+Response SubmitPage(int status, Store& store, const AssignmentRef& a, Date today,
+                    const auth::Principal& who, const UpdateInput& in, const std::string& field,
+                    const std::string& error, int64_t submitted_id) {
+  auto rec = RecommendationDoc(store, a.recommendation_id, today, true);
+  if (!rec) return ErrorPage(rec.error(), who);
+  json state = nullptr, history = json::array();
+  for (const auto& x : (*rec)["assignments"]) {
+    if (x["assignment_id"] != a.id) continue;
+    state = x;
+    for (const auto& u : x["updates"]) {
+      json h = u;
+      h["evidence"] = EvidenceJson(u["evidence"].get<std::vector<std::string>>());
+      h["returned"] = u["state"] == "returned";
+      h["submitted"] = u["state"] == "submitted";
+      history.push_back(std::move(h));
+    }
+  }
+  std::string evidence;
+  for (const auto& e : in.evidence) evidence += e + "\n";
+  json view = {
+      {"title", "Submit an update"},
+      {"assignment_id", a.id},
+      {"version", a.version},
+      {"csrf", auth::MaskCsrf(who.csrf_token)},
+      {"source", a.source_slug},
+      {"ref", a.ref},
+      {"owner", a.owner},
+      {"recommendation_href", fmt::format("/recommendations/{}", a.recommendation_id)},
+      {"text", (*rec)["text"]},
+      {"state", state},
+      {"history", history},
+      {"has_history", !history.empty()},
+      {"date", in.date.empty() ? today.ToIso() : in.date},
+      {"responses", Options(kAllResponseKinds, in.response, true)},
+      {"statuses", Options(kAllResponseStatuses, in.response_status, true)},
+      {"implementations", Options(kAllImplementations, in.implementation, true)},
+      {"response_text", in.response_text},
+      {"narrative", in.narrative},
+      {"evidence", evidence},
+      {"submitted_id", submitted_id > 0 ? json(submitted_id) : json(nullptr)},
+      {"error", error.empty() ? json(nullptr) : json(error)},
+      {"has_errors", !error.empty()},
+      {"errors", error.empty() ? json::array()
+                               : json::array({{{"href", "#" + field}, {"text", error}}})},
+  };
+  for (const char* f : {"date", "response", "response_status", "implementation",
+                        "response_text", "narrative", "evidence"})
+    view[std::string("error_") + f] = field == f && !error.empty() ? json(error) : json(nullptr);
+  return StaffPage(status, (error.empty() ? "" : "Error: ") + std::string("Submit an update"),
+                   "auth_submit", view, who);
+}
+
+UpdateInput InputFromForm(const FormFields& form) {
+  UpdateInput in;
+  in.date = FormValue(form, "date");
+  in.response = FormValue(form, "response");
+  in.response_text = FormValue(form, "response_text");
+  in.response_status = FormValue(form, "response_status");
+  in.implementation = FormValue(form, "implementation");
+  in.narrative = FormValue(form, "narrative");
+  std::string evidence = FormValue(form, "evidence");
+  size_t start = 0;
+  while (start <= evidence.size()) {
+    size_t end = evidence.find('\n', start);
+    std::string line = evidence.substr(start, end == std::string::npos ? std::string::npos
+                                                                       : end - start);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    while (!line.empty() && line.front() == ' ') line.erase(line.begin());
+    if (!line.empty()) in.evidence.push_back(line);
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return in;
+}
+
+}  // namespace
+
+void RegisterWorkflowPages(Router& router, WebAuth& auth) {
+  AppContext& ctx = auth.ctx();
+
+  router.Add("GET", "/my-assignments", [&auth, &ctx](Request& req) {
+    PageGate g = Gate(auth, req);
+    if (g.refusal) return *g.refusal;
+    auto store = ctx.stores->Get();
+    if (!store) return ServiceProblem(g.who);
+    json owners = json::array();
+    for (size_t i = 0; i < g.who->owner_ids.size(); ++i) {
+      auto list = (*store)->AssignmentsOfOwner(g.who->owner_ids[i], kMaxAssignmentsListed);
+      if (!list) return ServiceProblem(g.who);
+      json items = json::array();
+      for (const auto& a : *list)
+        items.push_back({{"source", a.source_slug},
+                         {"ref", a.ref},
+                         {"href", fmt::format("/assignments/{}/submit", a.id)},
+                         {"recommendation_href",
+                          fmt::format("/recommendations/{}", a.recommendation_id)}});
+      owners.push_back({{"name", g.who->owner_names[i]},
+                        {"href", fmt::format("/owners/{}", g.who->owner_ids[i])},
+                        {"assignments", items},
+                        {"capped", list->size() >= static_cast<size_t>(kMaxAssignmentsListed)}});
+    }
+    json view = {{"title", "Your assignments"},
+                 {"owners", owners},
+                 {"has_owners", !owners.empty()},
+                 {"staff", auth::CanValidate(*g.who)}};
+    return StaffPage(200, "Your assignments", "auth_my_assignments", view, g.who);
+  });
+
+  auto submit = [&auth, &ctx](Request& req) {
+    PageGate g = Gate(auth, req);
+    if (g.refusal) return *g.refusal;
+    auto id = PathId(req, "id");
+    if (!id) return Message(404, "Page not found", "No such assignment.", g.who);
+    auto store = ctx.stores->Get();
+    if (!store) return ServiceProblem(g.who);
+    auto a = (*store)->GetAssignment(*id);
+    if (!a) return ErrorPage(a.error(), g.who);
+    if (!auth::CanSubmit(*g.who, a->owner_id))
+      return Message(403, "You cannot submit updates for this body",
+                     fmt::format("Updates for {} are submitted by its own editors.", a->owner),
+                     g.who);
+    Date today = ctx.today();
+    if (req.method == "GET") {
+      int64_t submitted = 0;
+      std::string s = req.Query("submitted");
+      std::from_chars(s.data(), s.data() + s.size(), submitted);
+      return SubmitPage(200, **store, *a, today, *g.who, UpdateInput{}, "", "", submitted);
+    }
+    UpdateInput in = InputFromForm(g.form);
+    int64_t version = -1;
+    std::string v = FormValue(g.form, "version");
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), version);
+    if (ec != std::errc() || p != v.data() + v.size())
+      return SubmitPage(400, **store, *a, today, *g.who, in, "narrative",
+                        "The form was incomplete. Submit it again.", 0);
+    std::string field;
+    auto update = MakeUpdate(in, today, g.who->name, &field);
+    if (!update)
+      return SubmitPage(400, **store, *a, today, *g.who, in, field, update.error().message, 0);
+    auto uid = (*store)->SubmitUpdate(a->id, *update, version, g.who->actor());
+    if (!uid && uid.error().code == Error::Code::kPrecondition) {
+      auto fresh = (*store)->GetAssignment(a->id);
+      if (!fresh) return ErrorPage(fresh.error(), g.who);
+      return SubmitPage(412, **store, *fresh, today, *g.who, in, "narrative",
+                        "Someone changed this assignment after you opened the form. Check its "
+                        "updates below, then submit again.",
+                        0);
+    }
+    if (!uid) return ErrorPage(uid.error(), g.who);
+    Response r = Response::Redirect(fmt::format("/assignments/{}/submit?submitted={}", a->id, *uid));
+    r.Set("Cache-Control", "no-store");
+    return r;
+  };
+  router.Add("GET", "/assignments/{id}/submit", submit);
+  router.Add("POST", "/assignments/{id}/submit", submit);
+
+  router.Add("GET", "/review", [&auth, &ctx](Request& req) {
+    PageGate g = Gate(auth, req);
+    if (g.refusal) return *g.refusal;
+    if (!auth::CanValidate(*g.who))
+      return Message(403, "Only the tracking office reviews updates",
+                     "Coordinators and admins validate or return submitted updates.", g.who);
+    auto store = ctx.stores->Get();
+    if (!store) return ServiceProblem(g.who);
+    auto queue = (*store)->SubmittedUpdates();
+    if (!queue) return ServiceProblem(g.who);
+    std::string csrf = auth::MaskCsrf(g.who->csrf_token);
+    json items = json::array();
+    for (const auto& x : *queue) {
+      const Update& u = x.update;
+      items.push_back(
+          {{"id", u.id},
+           {"source", x.assignment.source_slug},
+           {"ref", x.assignment.ref},
+           {"owner", x.assignment.owner},
+           {"recommendation_href",
+            fmt::format("/recommendations/{}", x.assignment.recommendation_id)},
+           {"date", u.date.ToLong()},
+           {"author", u.author},
+           {"response", u.response ? json(Label(*u.response)) : json(nullptr)},
+           {"response_text", u.response_text},
+           {"response_status", u.response_status ? json(Label(*u.response_status)) : json(nullptr)},
+           {"implementation", u.implementation ? json(Label(*u.implementation)) : json(nullptr)},
+           {"narrative", u.narrative},
+           {"evidence", EvidenceJson(u.evidence)},
+           {"csrf", csrf}});
+    }
+    std::string done = req.Query("done");
+    json view = {{"title", "Review submitted updates"},
+                 {"items", items},
+                 {"count", items.size()},
+                 {"none", items.empty()},
+                 {"done", done == "validated" || done == "returned" ? json(done) : json(nullptr)}};
+    return StaffPage(200, "Review submitted updates", "auth_review", view, g.who);
+  });
+
+  auto transition = [&auth, &ctx](Request& req, bool validate) {
+    PageGate g = Gate(auth, req);
+    if (g.refusal) return *g.refusal;
+    if (!auth::CanValidate(*g.who))
+      return Message(403, "Only the tracking office reviews updates",
+                     "Coordinators and admins validate or return submitted updates.", g.who);
+    auto id = PathId(req, "id");
+    if (!id) return Message(404, "Page not found", "No such update.", g.who);
+    auto store = ctx.stores->Get();
+    if (!store) return ServiceProblem(g.who);
+    Status s = validate ? (*store)->ValidateUpdate(*id, g.who->actor())
+                        : (*store)->ReturnUpdate(*id, FormValue(g.form, "reason"), g.who->actor());
+    if (!s) {
+      if (s.error().code == Error::Code::kInvalidInput)
+        return Message(400, "Give a reason", "Say why the update goes back to its editor.",
+                       g.who, "/review", "Back to the review queue");
+      return ErrorPage(s.error(), g.who);
+    }
+    Response r = Response::Redirect(validate ? "/review?done=validated" : "/review?done=returned");
+    r.Set("Cache-Control", "no-store");
+    return r;
+  };
+  router.Add("POST", "/updates/{id}/validate",
+             [transition](Request& req) { return transition(req, true); });
+  router.Add("POST", "/updates/{id}/return",
+             [transition](Request& req) { return transition(req, false); });
+
+  router.Add("GET", "/publish", [](Request& req) {
+    std::string slug = req.Query("source");
+    if (slug.empty()) return Response::Redirect("/review");
+    return Response::Redirect("/sources/" + PercentEncode(slug) + "/publish");
+  });
+
+  auto publish = [&auth, &ctx](Request& req) {
+    PageGate g = Gate(auth, req);
+    if (g.refusal) return *g.refusal;
+    if (!auth::CanPublish(*g.who))
+      return Message(403, "Only the tracking office publishes",
+                     "Coordinators and admins publish official updates.", g.who);
+    auto store = ctx.stores->Get();
+    if (!store) return ServiceProblem(g.who);
+    std::string slug = req.Param("slug");
+    auto source = (*store)->GetSource(slug);
+    if (!source) return ErrorPage(source.error(), g.who);
+    Date today = ctx.today();
+    std::string title = FormValue(g.form, "title"), as_of_s = FormValue(g.form, "as_of");
+    std::string error, field;
+    if (req.method == "POST") {
+      Date as_of = today;
+      if (!as_of_s.empty()) {
+        auto d = Date::ParseIso(as_of_s);
+        if (!d) {
+          error = "Enter the date as YYYY-MM-DD";
+          field = "as_of";
+        } else {
+          as_of = *d;
+        }
+      }
+      if (error.empty() && (title.empty() || title.size() > 300)) {
+        error = "Give the update a title (at most 300 characters)";
+        field = "title";
+      }
+      if (error.empty()) {
+        auto pub = PublishSource(**store, slug, as_of, title, g.who->actor());
+        if (!pub) return ErrorPage(pub.error(), g.who);
+        Response r = Response::Redirect(fmt::format("/publications/{}", pub->id));
+        r.Set("Cache-Control", "no-store");
+        return r;
+      }
+    }
+    json view = {{"title", "Publish an official update"},
+                 {"source", slug},
+                 {"source_title", source->title},
+                 {"action", "/sources/" + PercentEncode(slug) + "/publish"},
+                 {"csrf", auth::MaskCsrf(g.who->csrf_token)},
+                 {"update_title", title},
+                 {"as_of", as_of_s.empty() ? today.ToIso() : as_of_s},
+                 {"error_title", field == "title" ? json(error) : json(nullptr)},
+                 {"error_as_of", field == "as_of" ? json(error) : json(nullptr)},
+                 {"has_errors", !error.empty()},
+                 {"errors", error.empty() ? json::array()
+                                          : json::array({{{"href", "#" + field}, {"text", error}}})}};
+    return StaffPage(error.empty() ? 200 : 400, "Publish an official update", "auth_publish", view,
+                     g.who);
+  };
+  router.Add("GET", "/sources/{slug}/publish", publish);
+  router.Add("POST", "/sources/{slug}/publish", publish);
+}
+
+}  // namespace rectrack::web

@@ -1,0 +1,419 @@
+#include "web/write_api.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "app/service.h"
+#include "app/views.h"
+#include "core/vocab.h"
+#include "fmt/format.h"
+#include "nlohmann/json.hpp"
+#include "web/api.h"
+
+namespace rectrack::web {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr size_t kMaxText = 20000;
+constexpr size_t kMaxUrl = 2000;
+constexpr size_t kMaxEvidence = 20;
+
+Response Unauthorised(std::string_view detail) {
+  Response r = Response::Problem(401, "Unauthorized", detail);
+  r.Set("WWW-Authenticate", "Bearer realm=\"rectrack\"");
+  return r;
+}
+
+Response Forbidden(std::string_view detail) { return Response::Problem(403, "Forbidden", detail); }
+
+Response NoStore(Response r) {
+  r.Set("Cache-Control", "no-store");
+  return r;
+}
+
+Result<int64_t> IdOf(const Request& req, std::string_view name) {
+  std::string v = req.Param(name);
+  int64_t out = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc() || p != v.data() + v.size() || out <= 0)
+    return Fail(Error::NotFound(fmt::format("no such {}: '{}'", name, v)));
+  return out;
+}
+
+bool IsJsonBody(const Request& req) {
+  std::string type = req.Header("Content-Type");
+  std::transform(type.begin(), type.end(), type.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return type.rfind("application/json", 0) == 0;
+}
+
+// The body as a JSON object, or the problem to answer.
+std::optional<Response> ParseBody(const Request& req, json* out) {
+  if (!IsJsonBody(req))
+    return Response::Problem(415, "Unsupported Media Type", "send the body as application/json");
+  *out = json::parse(req.body, nullptr, false);
+  if (out->is_discarded() || !out->is_object())
+    return Response::Problem(400, "Bad request", "the body is not a JSON object");
+  return std::nullopt;
+}
+
+// A string member, "" when absent or null; an error when of another type.
+Result<std::string> StrMember(const json& j, const char* name) {
+  if (!j.contains(name) || j[name].is_null()) return std::string();
+  if (!j[name].is_string()) return Fail(Error::Invalid(fmt::format("{} must be a string", name)));
+  return j[name].get<std::string>();
+}
+
+// Who writes, once authenticated and past the CSRF check; or the refusal.
+struct Gate {
+  std::optional<auth::Principal> who;
+  std::optional<Response> refusal;
+};
+
+Gate Authenticate(WebAuth& auth, const Request& req) {
+  Gate g;
+  auto c = auth.Resolve(req);
+  if (!c) {
+    g.refusal = ProblemFor(c.error());
+  } else if (c->bad_credentials) {
+    g.refusal = Unauthorised("the API token is not valid (revoked, unknown or malformed)");
+  } else if (!c->principal) {
+    g.refusal = Unauthorised(
+        "sign in, or send Authorization: Bearer <API token> (rectrack user token NAME)");
+  } else if (!auth.CsrfOk(*c->principal, req, nullptr)) {
+    g.refusal = Forbidden("a request made with a session needs its X-CSRF-Token header");
+  } else {
+    g.who = std::move(c->principal);
+  }
+  return g;
+}
+
+// The version an If-Match header names for assignment `id`, given its current
+// version: the current one if listed (or "*"), else nullopt (stale).
+std::optional<int64_t> IfMatchVersion(std::string_view header, int64_t id, int64_t current) {
+  if (EtagMatches(header, AssignmentEtag(id, current))) return current;
+  return std::nullopt;
+}
+
+json UpdateJson(const UpdateWithAssignment& u) {
+  const Update& x = u.update;
+  return json{{"id", x.id},
+              {"assignment_id", u.assignment.id},
+              {"source", u.assignment.source_slug},
+              {"ref", u.assignment.ref},
+              {"owner", u.assignment.owner},
+              {"date", x.date.ToIso()},
+              {"state", Name(x.state)},
+              {"response", x.response ? json(Name(*x.response)) : json(nullptr)},
+              {"response_text", x.response_text},
+              {"response_status",
+               x.response_status ? json(Name(*x.response_status)) : json(nullptr)},
+              {"implementation", x.implementation ? json(Name(*x.implementation)) : json(nullptr)},
+              {"narrative", x.narrative},
+              {"evidence", x.evidence},
+              {"author", x.author},
+              {"return_reason", x.return_reason},
+              {"links",
+               {{"self", fmt::format("/api/v1/updates/{}", x.id)},
+                {"assignment", fmt::format("/api/v1/assignments/{}", u.assignment.id)},
+                {"recommendation",
+                 fmt::format("/api/v1/recommendations/{}", u.assignment.recommendation_id)}}}};
+}
+
+Result<json> AssignmentDoc(Store& store, const AssignmentRef& a, Date as_of) {
+  auto rec = RecommendationDoc(store, a.recommendation_id, as_of, false);
+  if (!rec) return Fail(rec.error());
+  json state = nullptr;
+  for (const auto& x : (*rec)["assignments"])
+    if (x["assignment_id"] == a.id) state = x;
+  return json{{"id", a.id},
+              {"version", a.version},
+              {"etag", AssignmentEtag(a.id, a.version)},
+              {"source", a.source_slug},
+              {"ref", a.ref},
+              {"owner", a.owner},
+              {"owner_id", a.owner_id},
+              {"recommendation_id", a.recommendation_id},
+              {"as_of", as_of.ToIso()},
+              {"state", state},
+              {"links",
+               {{"self", fmt::format("/api/v1/assignments/{}", a.id)},
+                {"updates", fmt::format("/api/v1/assignments/{}/updates", a.id)},
+                {"recommendation", fmt::format("/api/v1/recommendations/{}", a.recommendation_id)},
+                {"html", fmt::format("/recommendations/{}", a.recommendation_id)},
+                {"submit", fmt::format("/assignments/{}/submit", a.id)}}}};
+}
+
+}  // namespace
+
+std::string AssignmentEtag(int64_t id, int64_t version) {
+  return fmt::format("\"asg-{}-v{}\"", id, version);
+}
+
+Result<Update> MakeUpdate(const UpdateInput& in, Date today, const std::string& author,
+                          std::string* bad_field) {
+  auto bad = [&](const char* field, std::string message) -> Result<Update> {
+    if (bad_field) *bad_field = field;
+    return Fail(Error::Invalid(std::move(message)));
+  };
+  Update u;
+  u.author = author;
+  u.state = UpdateState::kSubmitted;
+  if (in.date.empty()) {
+    u.date = today;
+  } else {
+    auto d = Date::ParseIso(in.date);
+    if (!d) return bad("date", "Enter the date as YYYY-MM-DD, for example 2024-03-01");
+    if (*d > today) return bad("date", "The date of an update cannot be in the future");
+    u.date = *d;
+  }
+  if (!in.response.empty()) {
+    auto r = ParseResponseKind(in.response);
+    if (!r) return bad("response", fmt::format("Unknown response '{}'", in.response));
+    u.response = *r;
+  }
+  if (!in.response_status.empty()) {
+    auto r = ParseResponseStatus(in.response_status);
+    if (!r) return bad("response_status", fmt::format("Unknown status '{}'", in.response_status));
+    u.response_status = *r;
+  }
+  if (!in.implementation.empty()) {
+    auto r = ParseImplementation(in.implementation);
+    if (!r)
+      return bad("implementation",
+                 fmt::format("Unknown implementation status '{}'", in.implementation));
+    u.implementation = *r;
+  }
+  if (in.response_text.size() > kMaxText)
+    return bad("response_text", fmt::format("The response text has at most {} characters", kMaxText));
+  if (in.narrative.size() > kMaxText)
+    return bad("narrative", fmt::format("The narrative has at most {} characters", kMaxText));
+  u.response_text = in.response_text;
+  u.narrative = in.narrative;
+  if (in.evidence.size() > kMaxEvidence)
+    return bad("evidence", fmt::format("Give at most {} evidence links", kMaxEvidence));
+  for (const auto& e : in.evidence) {
+    // Links end up in pages: only web addresses, never javascript: or data:.
+    bool web = e.rfind("https://", 0) == 0 || e.rfind("http://", 0) == 0;
+    bool clean = std::none_of(e.begin(), e.end(), [](char c) {
+      auto x = static_cast<unsigned char>(c);
+      return x <= 0x20 || x == 0x7f;
+    });
+    if (!web || !clean || e.size() > kMaxUrl || e.size() < 10)
+      return bad("evidence", "Evidence must be web addresses starting https:// or http://");
+    u.evidence.push_back(e);
+  }
+  if (!u.response && !u.response_status && !u.implementation && u.narrative.empty() &&
+      u.response_text.empty())
+    return bad("narrative", "Say what has changed: a response, a status or a narrative");
+  return u;
+}
+
+void RegisterWriteApi(Router& router, WebAuth& auth) {
+  AppContext& ctx = auth.ctx();
+
+  router.Add("GET", "/api/v1/signing-key", [&ctx](Request&) {
+    auto store = ctx.stores->Get();
+    if (!store) return ProblemFor(store.error());
+    auto key = (*store)->SigningKey();
+    if (!key) return ProblemFor(key.error());
+    Response r = Response::Json(json{{"alg", "ed25519"},
+                                     {"public_key", key->public_key_hex},
+                                     {"encoding", "hex"},
+                                     {"verify", "rectrack verify-publication FILE --key "
+                                                + key->public_key_hex}}
+                                    .dump(2) + "\n");
+    r.Set("Cache-Control", "public, max-age=300");
+    return r;
+  });
+
+  router.Add("GET", "/api/v1/assignments/{id}", [&ctx](Request& req) {
+    auto id = IdOf(req, "id");
+    if (!id) return ProblemFor(id.error());
+    auto store = ctx.stores->Get();
+    if (!store) return ProblemFor(store.error());
+    auto a = (*store)->GetAssignment(*id);
+    if (!a) return ProblemFor(a.error());
+    Date today = ctx.today();
+    std::string key = fmt::format("asg|{}|{}|{}", a->id, a->version, today.ToIso());
+    std::shared_ptr<const DocumentCache::Entry> e = ctx.cache->Get(key);
+    if (!e) {
+      auto doc = AssignmentDoc(**store, *a, today);
+      if (!doc) return ProblemFor(doc.error());
+      DocumentCache::Entry entry;
+      entry.body = doc->dump(2) + "\n";
+      entry.content_type = "application/json";
+      entry.etag = AssignmentEtag(a->id, a->version);
+      e = ctx.cache->Put(key, std::move(entry));
+    }
+    Response r = Response::Text(200, e->body, e->content_type);
+    r.Set("ETag", e->etag);
+    r.Set("Cache-Control", "public, max-age=0, must-revalidate");
+    return r;
+  });
+
+  router.Add("POST", "/api/v1/assignments/{id}/updates", [&auth, &ctx](Request& req) {
+    Gate g = Authenticate(auth, req);
+    if (g.refusal) return NoStore(*g.refusal);
+    auto id = IdOf(req, "id");
+    if (!id) return ProblemFor(id.error());
+    auto store = ctx.stores->Get();
+    if (!store) return ProblemFor(store.error());
+    auto a = (*store)->GetAssignment(*id);
+    if (!a) return ProblemFor(a.error());
+    if (!auth::CanSubmit(*g.who, a->owner_id))
+      return Forbidden(fmt::format("{} may not submit updates for {}", g.who->name, a->owner));
+    std::string if_match = req.Header("If-Match");
+    if (if_match.empty())
+      return Response::Problem(
+          428, "Precondition Required",
+          fmt::format("send If-Match with the assignment's ETag (GET /api/v1/assignments/{}), "
+                      "so that no one's change is overwritten unseen",
+                      *id));
+    auto version = IfMatchVersion(if_match, a->id, a->version);
+    if (!version)
+      return Response::Problem(412, "Precondition Failed",
+                               fmt::format("the assignment has changed: its ETag is now {}",
+                                           AssignmentEtag(a->id, a->version)));
+    json body;
+    if (auto problem = ParseBody(req, &body)) return *problem;
+    UpdateInput in;
+    for (auto [field, name] : {std::pair{&in.date, "date"},
+                               {&in.response, "response"},
+                               {&in.response_text, "response_text"},
+                               {&in.response_status, "response_status"},
+                               {&in.implementation, "implementation"},
+                               {&in.narrative, "narrative"}}) {
+      auto v = StrMember(body, name);
+      if (!v) return ProblemFor(v.error());
+      *field = std::move(*v);
+    }
+    if (in.response_status.empty()) {
+      auto v = StrMember(body, "status");
+      if (!v) return ProblemFor(v.error());
+      in.response_status = std::move(*v);
+    }
+    if (body.contains("evidence") && !body["evidence"].is_null()) {
+      if (!body["evidence"].is_array())
+        return ProblemFor(Error::Invalid("evidence must be an array of URLs"));
+      for (const auto& e : body["evidence"]) {
+        if (!e.is_string()) return ProblemFor(Error::Invalid("evidence must be an array of URLs"));
+        in.evidence.push_back(e.get<std::string>());
+      }
+    }
+    std::string field;
+    auto update = MakeUpdate(in, ctx.today(), g.who->name, &field);
+    if (!update) return ProblemFor(Error::Invalid(field + ": " + update.error().message));
+    auto uid = (*store)->SubmitUpdate(a->id, *update, *version, g.who->actor());
+    if (!uid) {
+      if (uid.error().code == Error::Code::kPrecondition)
+        return Response::Problem(412, "Precondition Failed", uid.error().message);
+      return ProblemFor(uid.error());
+    }
+    auto stored = (*store)->GetUpdate(*uid);
+    if (!stored) return ProblemFor(stored.error());
+    json out = UpdateJson(*stored);
+    out["assignment_etag"] = AssignmentEtag(a->id, stored->assignment.version);
+    Response r = Response::Json(out.dump(2) + "\n", 201);
+    r.Set("Location", fmt::format("/api/v1/updates/{}", *uid));
+    r.Set("ETag", AssignmentEtag(a->id, stored->assignment.version));
+    return NoStore(std::move(r));
+  });
+
+  router.Add("GET", "/api/v1/updates/{id}", [&auth, &ctx](Request& req) {
+    auto id = IdOf(req, "id");
+    if (!id) return ProblemFor(id.error());
+    auto store = ctx.stores->Get();
+    if (!store) return ProblemFor(store.error());
+    auto u = (*store)->GetUpdate(*id);
+    if (!u) return ProblemFor(u.error());
+    if (u->update.state != UpdateState::kValidated) {
+      // Not public: only staff who may act for the owner see it; others are
+      // told nothing of it.
+      auto c = auth.Resolve(req);
+      if (!c) return ProblemFor(c.error());
+      if (c->bad_credentials) return NoStore(Unauthorised("the API token is not valid"));
+      if (!c->principal || !auth::CanSeeUnvalidated(*c->principal, u->assignment.owner_id))
+        return ProblemFor(Error::NotFound(fmt::format("no update {}", *id)));
+      return NoStore(Response::Json(UpdateJson(*u).dump(2) + "\n"));
+    }
+    return Response::Json(UpdateJson(*u).dump(2) + "\n");
+  });
+
+  auto transition = [&auth, &ctx](Request& req, bool validate) {
+    Gate g = Authenticate(auth, req);
+    if (g.refusal) return NoStore(*g.refusal);
+    if (!auth::CanValidate(*g.who))
+      return Forbidden(fmt::format("only coordinators and admins may {} updates",
+                                   validate ? "validate" : "return"));
+    auto id = IdOf(req, "id");
+    if (!id) return ProblemFor(id.error());
+    std::string reason;
+    if (!validate) {
+      json body;
+      if (auto problem = ParseBody(req, &body)) return *problem;
+      auto r = StrMember(body, "reason");
+      if (!r) return ProblemFor(r.error());
+      reason = std::move(*r);
+    }
+    auto store = ctx.stores->Get();
+    if (!store) return ProblemFor(store.error());
+    Status s = validate ? (*store)->ValidateUpdate(*id, g.who->actor())
+                        : (*store)->ReturnUpdate(*id, reason, g.who->actor());
+    if (!s) return ProblemFor(s.error());
+    auto u = (*store)->GetUpdate(*id);
+    if (!u) return ProblemFor(u.error());
+    return NoStore(Response::Json(UpdateJson(*u).dump(2) + "\n"));
+  };
+  router.Add("POST", "/api/v1/updates/{id}/validate",
+             [transition](Request& req) { return transition(req, true); });
+  router.Add("POST", "/api/v1/updates/{id}/return",
+             [transition](Request& req) { return transition(req, false); });
+
+  router.Add("GET", "/api/v1/review", [&auth, &ctx](Request& req) {
+    Gate g = Authenticate(auth, req);
+    if (g.refusal) return NoStore(*g.refusal);
+    if (!auth::CanValidate(*g.who))
+      return NoStore(Forbidden("only coordinators and admins see the review queue"));
+    auto store = ctx.stores->Get();
+    if (!store) return ProblemFor(store.error());
+    auto queue = (*store)->SubmittedUpdates();
+    if (!queue) return ProblemFor(queue.error());
+    json items = json::array();
+    for (const auto& u : *queue) items.push_back(UpdateJson(u));
+    return NoStore(Response::Json(json{{"submitted", items}}.dump(2) + "\n"));
+  });
+
+  router.Add("POST", "/api/v1/sources/{slug}/publications", [&auth, &ctx](Request& req) {
+    Gate g = Authenticate(auth, req);
+    if (g.refusal) return NoStore(*g.refusal);
+    if (!auth::CanPublish(*g.who))
+      return Forbidden("only coordinators and admins may publish official updates");
+    json body;
+    if (auto problem = ParseBody(req, &body)) return *problem;
+    auto title = StrMember(body, "title");
+    if (!title) return ProblemFor(title.error());
+    auto as_of_s = StrMember(body, "as_of");
+    if (!as_of_s) return ProblemFor(as_of_s.error());
+    Date as_of = ctx.today();
+    if (!as_of_s->empty()) {
+      auto d = Date::ParseIso(*as_of_s);
+      if (!d) return ProblemFor(Error::Invalid("as_of: " + d.error().message));
+      as_of = *d;
+    }
+    if (title->empty() || title->size() > 300)
+      return ProblemFor(Error::Invalid("title: give a title of 1 to 300 characters"));
+    auto store = ctx.stores->Get();
+    if (!store) return ProblemFor(store.error());
+    auto pub = PublishSource(**store, req.Param("slug"), as_of, *title, g.who->actor());
+    if (!pub) return ProblemFor(pub.error());
+    auto doc = PublicationDoc(**store, pub->id);
+    if (!doc) return ProblemFor(doc.error());
+    Response r = Response::Json(doc->dump(2) + "\n", 201);
+    r.Set("Location", fmt::format("/api/v1/publications/{}", pub->id));
+    return NoStore(std::move(r));
+  });
+}
+
+}  // namespace rectrack::web

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/date.h"
+#include "core/model.h"
+#include "web/auth_web.h"
+#include "web/context.h"
+#include "web/http.h"
+
+namespace rectrack::web {
+
+// JSON API v1, the write side and what it needs to read:
+//   GET  /api/v1/assignments/{id}            one assignment; ETag "asg-<id>-v<version>"
+//   POST /api/v1/assignments/{id}/updates    submit an update (editor of the owner,
+//                                            coordinator, admin); If-Match required:
+//                                            428 without, 412 when stale, 201 on success
+//   GET  /api/v1/updates/{id}                an update (unvalidated ones: staff only)
+//   POST /api/v1/updates/{id}/validate       coordinator, admin
+//   POST /api/v1/updates/{id}/return         coordinator, admin; {"reason": "..."}
+//   GET  /api/v1/review                      the submitted updates (coordinator, admin)
+//   POST /api/v1/sources/{slug}/publications coordinator, admin; {"as_of", "title"}
+//   GET  /api/v1/signing-key                 the public key publications are signed with
+// Writes take Authorization: Bearer <API token>, or the session cookie with an
+// X-CSRF-Token header; bodies are application/json. Refusals are problem+json:
+// 401 (who are you?), 403 (not allowed, or no CSRF token), 404, 409, 412, 415, 428.
+void RegisterWriteApi(Router& router, WebAuth& auth);
+
+// What an editor sends, from JSON or a form, before it is checked.
+struct UpdateInput {
+  std::string date;  // YYYY-MM-DD; empty: today
+  std::string response;
+  std::string response_text;
+  std::string response_status;
+  std::string implementation;
+  std::string narrative;
+  std::vector<std::string> evidence;  // http(s) URLs
+};
+
+// Checks an update as submitted. On failure `bad_field` names the first field
+// at fault (for a form's error summary).
+Result<Update> MakeUpdate(const UpdateInput& in, Date today, const std::string& author,
+                          std::string* bad_field);
+
+// The assignment's entity tag: "\"asg-<id>-v<version>\"".
+std::string AssignmentEtag(int64_t id, int64_t version);
+
+}  // namespace rectrack::web
