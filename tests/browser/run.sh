@@ -17,6 +17,9 @@ if [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
   exit 1
 fi
 
+# npm keeps its cache under $HOME; a bare CI environment may have none.
+if [ -z "${HOME:-}" ]; then export HOME="${TMPDIR:-/tmp}"; fi
+
 stamp=node_modules/.rectrack-lock.sha256
 want="$(sha256sum package-lock.json | cut -d' ' -f1)"
 if [ ! -d node_modules ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
