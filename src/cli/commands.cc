@@ -16,6 +16,7 @@
 #include "app/import.h"
 #include "app/service.h"
 #include "cli/auth_commands.h"
+#include "cli/serve_command.h"
 #include "core/ledger.h"
 #include "core/status.h"
 #include "core/text.h"
@@ -198,14 +199,13 @@ struct Globals {
   std::string db;
 };
 
-Result<std::unique_ptr<Store>> Open(const Globals& g) {
-  std::string path = g.db;
-  if (path.empty()) {
-    const char* env = std::getenv("RECTRACK_DB");
-    path = env && *env ? env : "rectrack.db";
-  }
-  return OpenStore(path);
+std::string DbPath(const Globals& g) {
+  if (!g.db.empty()) return g.db;
+  const char* env = std::getenv("RECTRACK_DB");
+  return env && *env ? env : "rectrack.db";
 }
+
+Result<std::unique_ptr<Store>> Open(const Globals& g) { return OpenStore(DbPath(g)); }
 
 // ---- import ----------------------------------------------------------------
 
@@ -959,6 +959,7 @@ int Run(int argc, char** argv) {
 
   // user add|list|disable|token, verify-publication (cli/auth_commands.cc)
   AddAuthCommands(app, [&g] { return Open(g); }, add_db, &rc);
+  AddServeCommand(app, [&g] { return DbPath(g); }, add_db, &rc);
 
   try {
     app.parse(argc, argv);

@@ -151,7 +151,7 @@ class Client {
   std::string buffer_;
 };
 
-std::string Gunzip(const std::string& in) {
+[[maybe_unused]] std::string Gunzip(const std::string& in) {
   z_stream zs{};
   if (inflateInit2(&zs, 15 + 16) != Z_OK) return "<inflateInit2 failed>";
   std::string out;

@@ -1,0 +1,86 @@
+#include "cli/serve_command.h"
+
+#include <CLI/CLI.hpp>
+#include <charconv>
+#include <cstdio>
+
+#include "fmt/format.h"
+#include "web/serve.h"
+
+namespace rectrack::cli {
+namespace {
+
+struct ServeArgs {
+  std::string listen = "127.0.0.1:8080";
+  int threads = 2;
+  std::string access_log = "-";
+  int cache_mb = 64;
+  bool trust_forwarded_proto = false;
+};
+
+// "HOST:PORT", "[::1]:PORT" or ":PORT".
+bool ParseListen(const std::string& s, std::string* host, uint16_t* port) {
+  auto colon = s.rfind(':');
+  if (colon == std::string::npos) return false;
+  *host = s.substr(0, colon);
+  if (host->size() >= 2 && host->front() == '[' && host->back() == ']')
+    *host = host->substr(1, host->size() - 2);
+  if (host->empty()) *host = "0.0.0.0";
+  std::string p = s.substr(colon + 1);
+  unsigned v = 0;
+  auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), v);
+  if (ec != std::errc() || end != p.data() + p.size() || v > 65535) return false;
+  *port = static_cast<uint16_t>(v);
+  return true;
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& app, std::function<std::string()> db,
+                     const std::function<void(CLI::App*)>& add_db, int* rc) {
+  auto args = std::make_shared<ServeArgs>();
+  auto* serve = app.add_subcommand(
+      "serve", "Serve the public site, the JSON API and the editors' workflow over HTTP");
+  add_db(serve);
+  serve->add_option("--listen", args->listen, "HOST:PORT to listen on (default 127.0.0.1:8080; port 0: any)");
+  serve->add_option("--threads", args->threads, "Server threads (default 2)");
+  serve->add_option("--access-log", args->access_log,
+                    "Access log file, '-' for standard error (default), '' for none");
+  serve->add_option("--cache-mb", args->cache_mb, "Memory for rendered pages (default 64)");
+  serve->add_flag("--trust-forwarded-proto", args->trust_forwarded_proto,
+                  "Behind a TLS proxy: honour X-Forwarded-Proto (Secure cookies)");
+  serve->callback([args, db, rc]() {
+    web::ServeOptions o;
+    o.db = db();
+    if (!ParseListen(args->listen, &o.host, &o.port)) {
+      std::fprintf(stderr, "rectrack: error: --listen '%s' must be HOST:PORT\n",
+                   args->listen.c_str());
+      *rc = 1;
+      return;
+    }
+    if (args->threads < 1 || args->threads > 64) {
+      std::fprintf(stderr, "rectrack: error: --threads must be between 1 and 64\n");
+      *rc = 1;
+      return;
+    }
+    o.threads = args->threads;
+    o.access_log = args->access_log;
+    o.cache_bytes = static_cast<size_t>(std::max(1, args->cache_mb)) << 20;
+    o.trust_forwarded_proto = args->trust_forwarded_proto;
+    o.on_listening = [&o](uint16_t port) {
+      // The bound port, so scripts (and tests with port 0) know where to go.
+      std::printf("rectrack: serving %s on http://%s:%u/\n", o.db.c_str(), o.host.c_str(),
+                  static_cast<unsigned>(port));
+      std::fflush(stdout);
+    };
+    auto s = web::ServeForever(o);
+    if (!s) {
+      std::fprintf(stderr, "rectrack: error: %s\n", s.error().message.c_str());
+      *rc = 1;
+      return;
+    }
+    std::printf("rectrack: stopped\n");
+  });
+}
+
+}  // namespace rectrack::cli

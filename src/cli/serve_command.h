@@ -1,0 +1,18 @@
+#pragma once
+
+#include <functional>
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace rectrack::cli {
+
+// Adds `serve [--listen HOST:PORT] [--threads N] [--access-log FILE|-]
+// [--cache-mb N] [--trust-forwarded-proto]` to `app`. `db` gives the store
+// location chosen by --db / RECTRACK_DB; the exit code goes to `rc`.
+void AddServeCommand(CLI::App& app, std::function<std::string()> db,
+                     const std::function<void(CLI::App*)>& add_db, int* rc);
+
+}  // namespace rectrack::cli

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include <memory>
+
+#include "core/date.h"
+#include "core/result.h"
+
+namespace rectrack::web {
+
+struct ServeOptions {
+  std::string db;                  // store location
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;
+  int threads = 2;
+  std::string access_log = "-";    // file path, "-" for standard error, "" for none
+  size_t cache_bytes = 64u << 20;  // rendered documents kept in memory
+  bool trust_forwarded_proto = false;
+  // Called once the socket is bound, with the port (tests use port 0).
+  std::function<void(uint16_t)> on_listening;
+};
+
+class Router;
+class ServerMetrics;
+
+// Everything `serve` answers, assembled: the router with the API, the pages,
+// /healthz and /metrics, and what the handlers share. Tests build one and put a
+// Server on port 0 in front of it.
+class WebApp {
+ public:
+  static Result<std::unique_ptr<WebApp>> Create(const ServeOptions& options);
+  virtual ~WebApp() = default;
+  virtual const Router& router() const = 0;
+  // Where /metrics reads the server's counters; set once the server exists.
+  virtual void SetServerMetrics(const ServerMetrics* metrics) = 0;
+  // "Today" for as-of defaults (Europe/London unless a test pins it).
+  virtual void SetToday(std::function<Date()> today) = 0;
+};
+
+// Runs `rectrack serve` until SIGTERM/SIGINT: JSON API, web pages, /healthz and
+// /metrics. Returns when the server has shut down gracefully.
+Status ServeForever(const ServeOptions& options);
+
+}  // namespace rectrack::web
