@@ -25,7 +25,7 @@ struct ListFilter {
 
 struct Page {
   std::string after;  // opaque cursor from the previous page's next_cursor
-  int limit = 50;     // 1..500
+  int limit = 50;  // at least 1; the API bounds what clients ask (1..500)
 };
 
 // Every source with its progress ("7 of 21 implemented"), by kind then slug.

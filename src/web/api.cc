@@ -33,6 +33,14 @@ Result<int> IntParam(const Request& req, std::string_view name, int fallback) {
   return out;
 }
 
+// A page size asked for by a client: 1..500.
+Result<int> LimitParam(const Request& req, int fallback) {
+  auto v = IntParam(req, "limit", fallback);
+  if (!v) return v;
+  if (*v < 1 || *v > 500) return Fail(Error::Invalid("limit must be between 1 and 500"));
+  return v;
+}
+
 Result<int64_t> IdParam(const Request& req, std::string_view name) {
   std::string v = req.Param(name);
   int64_t out = 0;
@@ -177,11 +185,26 @@ void RegisterReadApi(Router& router, AppContext& ctx) {
     return r;
   });
   router.Add("GET", "/api/v1/sources", [&ctx](Request& req) {
-    auto limit = IntParam(req, "limit", 50);
+    auto limit = LimitParam(req, 50);
     if (!limit) return ProblemFor(limit.error());
-    Page page{req.Query("after"), *limit};
+    // Downloads are complete: every page at once.
+    Page page{req.Query("after"), Format(req) == "json" ? *limit : 1 << 30};
     std::string kind = req.Query("kind");
-    return Serve(ctx, req, [&](Store& s, Date d) { return SourcesDoc(s, d, kind, page); });
+    std::string base = BaseUrl(req);
+    return Serve(
+        ctx, req, [&](Store& s, Date d) { return SourcesDoc(s, d, kind, page); },
+        [&](const json& doc) -> Result<Table> {
+          Table t;
+          t.name = kind.empty() ? "sources" : kind + "-sources";
+          t.header = {"slug", "kind", "title", "author", "date", "recommendations", "implemented",
+                      "percent_implemented", "overdue_assignments", "link"};
+          for (const auto& s : doc["sources"])
+            t.rows.push_back({S(s["slug"]), S(s["kind"]), S(s["title"]), S(s["author"]),
+                              S(s["date"]), S(s["recommendations"]), S(s["implemented"]),
+                              S(s["percent_implemented"]), S(s["overdue_assignments"]),
+                              base + S(s["links"]["html"])});
+          return t;
+        });
   });
   router.Add("GET", "/api/v1/sources/{slug}", [&ctx](Request& req) {
     std::string slug = req.Param("slug");
@@ -199,11 +222,11 @@ void RegisterReadApi(Router& router, AppContext& ctx) {
         overdue != "0")
       return ProblemFor(Error::Invalid("overdue must be true or false"));
     f.overdue = overdue == "true" || overdue == "1";
-    auto limit = IntParam(req, "limit", 50);
+    auto limit = LimitParam(req, 50);
     if (!limit) return ProblemFor(limit.error());
     std::string format = Format(req);
     // Downloads are complete: every page at once.
-    Page page{req.Query("after"), format == "json" ? *limit : 1000000};
+    Page page{req.Query("after"), format == "json" ? *limit : 1 << 30};
     std::string base = BaseUrl(req);
     return Serve(
         ctx, req, [&](Store& s, Date d) { return RecommendationsDoc(s, slug, d, f, page); },
@@ -227,7 +250,20 @@ void RegisterReadApi(Router& router, AppContext& ctx) {
   router.Add("GET", "/api/v1/owners/{id}", [&ctx](Request& req) {
     auto id = IdParam(req, "id");
     if (!id) return ProblemFor(id.error());
-    return Serve(ctx, req, [&](Store& s, Date d) { return OwnerDoc(s, *id, d); });
+    std::string base = BaseUrl(req);
+    return Serve(
+        ctx, req, [&](Store& s, Date d) { return OwnerDoc(s, *id, d); },
+        [&](const json& doc) -> Result<Table> {
+          Table t;
+          t.name = S(doc["name"]) + "-assignments";
+          t.header = {"owner", "source", "ref", "text", "response", "response_status",
+                      "implementation", "due", "days_overdue", "link"};
+          for (const auto& a : doc["assignments"])
+            t.rows.push_back({S(doc["name"]), S(a["source"]), S(a["ref"]), S(a["text"]),
+                              S(a["response"]), S(a["response_status"]), S(a["implementation"]),
+                              S(a["due"]), S(a["days_overdue"]), base + S(a["links"]["html"])});
+          return t;
+        });
   });
   router.Add("GET", "/api/v1/search", [&ctx](Request& req) {
     std::string q = req.Query("q");
@@ -235,7 +271,18 @@ void RegisterReadApi(Router& router, AppContext& ctx) {
     if (q.size() > 500) return ProblemFor(Error::Invalid("q: at most 500 characters"));
     auto limit = IntParam(req, "limit", 20);
     if (!limit) return ProblemFor(limit.error());
-    return Serve(ctx, req, [&](Store& s, Date) { return SearchDoc(s, q, *limit); });
+    std::string base = BaseUrl(req);
+    return Serve(
+        ctx, req, [&](Store& s, Date) { return SearchDoc(s, q, *limit); },
+        [&](const json& doc) -> Result<Table> {
+          Table t;
+          t.name = "search";
+          t.header = {"source", "ref", "field", "snippet", "rank", "link"};
+          for (const auto& r : doc["results"])
+            t.rows.push_back({S(r["source"]), S(r["ref"]), S(r["field"]), S(r["snippet"]),
+                              S(r["rank"]), base + S(r["links"]["html"])});
+          return t;
+        });
   });
   router.Add("GET", "/api/v1/publications/{id}", [&ctx](Request& req) {
     auto id = IdParam(req, "id");

@@ -307,6 +307,23 @@ TEST_F(ApiTest, DownloadsInCsvAndXlsxAreComplete) {
   EXPECT_EQ(Get("/api/v1/sources/harris-2016?format=csv").status, 400);
 }
 
+TEST_F(ApiTest, EveryListDownloads) {
+  // The sources list: complete whatever the page size (33 sources + header).
+  auto sources = Get("/api/v1/sources?format=csv&limit=5");
+  ASSERT_EQ(sources.status, 200);
+  EXPECT_EQ(std::count(sources.body.begin(), sources.body.end(), '\n'), 34);
+  // One owner's assignments, and search results.
+  auto owner = Get("/api/v1/owners/1?format=csv&as_of=2017-10-25");
+  ASSERT_EQ(owner.status, 200);
+  EXPECT_EQ(owner.body.substr(0, 30), "owner,source,ref,text,response");
+  auto search = Get("/api/v1/search?q=mental&format=xlsx");
+  ASSERT_EQ(search.status, 200);
+  EXPECT_EQ(search.body.substr(0, 2), "PK");
+  // Client page sizes are bounded; downloads are not.
+  EXPECT_EQ(Get("/api/v1/sources?limit=501").status, 400);
+  EXPECT_EQ(Get("/api/v1/sources?limit=0").status, 400);
+}
+
 TEST_F(ApiTest, OpenApiDescribesEveryRoute) {
   auto doc = GetJson("/api/openapi.json");
   EXPECT_EQ(doc["openapi"], "3.1.0");
