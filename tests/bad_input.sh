@@ -93,7 +93,9 @@ expect not-a-database "is not a rectrack database" -- --db inquiry.csv owners
 
 # A server killed mid-write: kill -9 an import of a large file part-way; the
 # store must be as before (SQLite rolls the transaction back) and verify OK.
-{ echo "ref,text,owner"; for i in $(seq 1 200000); do echo "R$i,Recommendation number $i about safety,Owner $((i % 50))"; done; } >big.csv
+# Large enough (2M rows, some 20 s of writing) that the kill lands well before the
+# commit on any machine.
+awk 'BEGIN { print "ref,text,owner"; for (i = 1; i <= 2000000; i++) printf "R%d,Recommendation number %d about safety,Owner %d\n", i, i, i % 50 }' >big.csv
 # Kill it once it is writing: when its WAL file has grown past 1 MB.
 "$BIN" import csv big.csv --map ref=ref --map text=text --map owner=owner --source-title Big >/dev/null 2>&1 &
 pid=$!
