@@ -320,6 +320,39 @@ class SqliteStore : public Store {
   friend class SqliteImportSession;
 };
 
+// Columns 0..9 of an updates row: id, assignment_id, date, response,
+// response_text, response_status, implementation, narrative, evidence, author.
+Update ReadUpdate(const Stmt* s) {
+  Update u;
+  u.id = s->Int(0);
+  u.assignment_id = s->Int(1);
+  if (auto d = s->OptDate(2)) u.date = *d;
+  if (!s->IsNull(3)) u.response = ResponseNames().Get(s->Text(3));
+  u.response_text = s->Str(4);
+  if (!s->IsNull(5)) u.response_status = StatusNames().Get(s->Text(5));
+  if (!s->IsNull(6)) u.implementation = ImplNames().Get(s->Text(6));
+  u.narrative = s->Str(7);
+  u.evidence = ParseList(s->Text(8));
+  u.author = s->Str(9);
+  return u;
+}
+
+// Columns 0..8 of a publications row: id, source_id, title, as_of, ledger_seq,
+// ledger_hash, created_at, snapshot, snapshot_sha256.
+Publication ReadPublication(const Stmt* s) {
+  Publication p;
+  p.id = s->Int(0);
+  p.source_id = s->Int(1);
+  p.title = s->Str(2);
+  if (auto d = s->OptDate(3)) p.as_of = *d;
+  p.ledger_seq = s->Int(4);
+  p.ledger_hash = s->Str(5);
+  p.created_at = s->Str(6);
+  p.snapshot_json = s->Str(7);
+  p.snapshot_sha256 = s->Str(8);
+  return p;
+}
+
 constexpr char kSourceCols[] =
     "id, slug, kind, title, author, commissioned_by, date, url, response_days, recorded_on, "
     "stated_total, notes, vocabulary";
@@ -1113,18 +1146,7 @@ Result<Facts> SqliteStore::LoadFacts(const FactsFilter& filter) {
     auto r = (*upd)->Step();
     if (!r) return Fail(r.error());
     if (!*r) break;
-    Stmt* s = *upd;
-    Update u;
-    u.id = s->Int(0);
-    u.assignment_id = s->Int(1);
-    if (auto d = s->OptDate(2)) u.date = *d;
-    if (!s->IsNull(3)) u.response = ResponseNames().Get(s->Text(3));
-    u.response_text = s->Str(4);
-    if (!s->IsNull(5)) u.response_status = StatusNames().Get(s->Text(5));
-    if (!s->IsNull(6)) u.implementation = ImplNames().Get(s->Text(6));
-    u.narrative = s->Str(7);
-    u.evidence = ParseList(s->Text(8));
-    u.author = s->Str(9);
+    Update u = ReadUpdate(*upd);
     u.state = UpdateState::kValidated;
     f.updates.push_back(std::move(u));
   }
@@ -1169,18 +1191,7 @@ Result<Facts> SqliteStore::LoadFacts(const FactsFilter& filter) {
       auto r = (*pub)->Step();
       if (!r) return Fail(r.error());
       if (!*r) break;
-      Stmt* s = *pub;
-      Publication p;
-      p.id = s->Int(0);
-      p.source_id = s->Int(1);
-      p.title = s->Str(2);
-      if (auto d = s->OptDate(3)) p.as_of = *d;
-      p.ledger_seq = s->Int(4);
-      p.ledger_hash = s->Str(5);
-      p.created_at = s->Str(6);
-      p.snapshot_json = s->Str(7);
-      p.snapshot_sha256 = s->Str(8);
-      f.publications.push_back(std::move(p));
+      f.publications.push_back(ReadPublication(*pub));
     }
   }
   return f;
@@ -1199,17 +1210,7 @@ Result<std::vector<Update>> SqliteStore::UpdatesOf(int64_t assignment_id) {
     if (!r) return Fail(r.error());
     if (!*r) break;
     Stmt* s = *st;
-    Update u;
-    u.id = s->Int(0);
-    u.assignment_id = s->Int(1);
-    if (auto d = s->OptDate(2)) u.date = *d;
-    if (!s->IsNull(3)) u.response = ResponseNames().Get(s->Text(3));
-    u.response_text = s->Str(4);
-    if (!s->IsNull(5)) u.response_status = StatusNames().Get(s->Text(5));
-    if (!s->IsNull(6)) u.implementation = ImplNames().Get(s->Text(6));
-    u.narrative = s->Str(7);
-    u.evidence = ParseList(s->Text(8));
-    u.author = s->Str(9);
+    Update u = ReadUpdate(s);
     if (auto us = ParseUpdateState(s->Text(10))) u.state = *us;
     u.return_reason = s->Str(11);
     out.push_back(std::move(u));
@@ -1502,18 +1503,8 @@ Result<Publication> SqliteStore::GetPublication(int64_t id) {
   auto r = (*st)->Step();
   if (!r) return Fail(r.error());
   if (!*r) return Fail(Error::NotFound(fmt::format("no publication {}", id)));
-  Stmt* s = *st;
-  Publication p;
-  p.id = s->Int(0);
-  p.source_id = s->Int(1);
-  p.title = s->Str(2);
-  if (auto d = s->OptDate(3)) p.as_of = *d;
-  p.ledger_seq = s->Int(4);
-  p.ledger_hash = s->Str(5);
-  p.created_at = s->Str(6);
-  p.snapshot_json = s->Str(7);
-  p.snapshot_sha256 = s->Str(8);
-  s->Reset();
+  Publication p = ReadPublication(*st);
+  (*st)->Reset();
   RT_TRY(sqlite::ReadPublicationExtras(*db_, &p));
   return p;
 }
