@@ -16,6 +16,7 @@ struct ServeArgs {
   std::string access_log = "-";
   int cache_mb = 64;
   bool trust_forwarded_proto = false;
+  int head_recheck_ms = 250;
 };
 
 // "HOST:PORT", "[::1]:PORT" or ":PORT".
@@ -47,6 +48,9 @@ void AddServeCommand(CLI::App& app, std::function<std::string()> db,
   serve->add_option("--access-log", args->access_log,
                     "Access log file, '-' for standard error (default), '' for none");
   serve->add_option("--cache-mb", args->cache_mb, "Memory for rendered pages (default 64)");
+  serve->add_option("--recheck-ms", args->head_recheck_ms,
+                    "How soon live pages show writes made by another process, such as the CLI "
+                    "or a second server (default 250; 0: check on every request)");
   serve->add_flag("--trust-forwarded-proto", args->trust_forwarded_proto,
                   "Behind a TLS proxy: honour X-Forwarded-Proto (Secure cookies)");
   serve->callback([args, db, rc]() {
@@ -63,6 +67,12 @@ void AddServeCommand(CLI::App& app, std::function<std::string()> db,
       *rc = 1;
       return;
     }
+    if (args->head_recheck_ms < 0 || args->head_recheck_ms > 60000) {
+      std::fprintf(stderr, "rectrack: error: --recheck-ms must be between 0 and 60000\n");
+      *rc = 1;
+      return;
+    }
+    o.head_recheck_ms = args->head_recheck_ms;
     o.threads = args->threads;
     o.access_log = args->access_log;
     o.cache_bytes = static_cast<size_t>(std::max(1, args->cache_mb)) << 20;

@@ -68,21 +68,19 @@ Response Serve(AppContext& ctx, const Request& req, const DocFn& fn,
   if (!store) return ProblemFor(store.error());
   auto as_of = AsOfParam(req, ctx);
   if (!as_of) return ProblemFor(as_of.error());
-  auto head = (*store)->Head();
+  auto head = ctx.heads ? ctx.heads->Seq(**store) : HeadSeq(**store);
   if (!head) return ProblemFor(head.error());
   std::string format = Format(req);
   if (format != "json" && (!table || (format != "csv" && format != "xlsx")))
     return ProblemFor(Error::Invalid(fmt::format(
         "format '{}' is not offered here (json{})", format, table ? ", csv, xlsx" : "")));
-  std::string key = fmt::format("{}|{}|{}|{}", req.target, as_of->ToIso(), head->seq, format);
-  auto respond = [](const DocumentCache::Entry& e) {
-    Response r = Response::Text(200, e.body, e.content_type);
-    r.Set("ETag", e.etag);
+  std::string key = fmt::format("{}|{}|{}|{}", req.target, as_of->ToIso(), *head, format);
+  auto respond = [](std::shared_ptr<const DocumentCache::Entry> e) {
+    Response r = CachedResponse(std::move(e));
     r.Set("Cache-Control", "public, max-age=0, must-revalidate");
-    if (!e.disposition.empty()) r.Set("Content-Disposition", e.disposition);
     return r;
   };
-  if (auto hit = ctx.cache->Get(key)) return respond(*hit);
+  if (auto hit = ctx.cache->Get(key)) return respond(std::move(hit));
   auto doc = fn(**store, *as_of);
   if (!doc) return ProblemFor(doc.error());
   DocumentCache::Entry e;
@@ -104,7 +102,7 @@ Response Serve(AppContext& ctx, const Request& req, const DocFn& fn,
     }
   }
   e.etag = StrongEtag(e.body);
-  return respond(*ctx.cache->Put(key, std::move(e)));
+  return respond(ctx.cache->Put(key, std::move(e)));
 }
 
 std::string S(const json& v) {

@@ -150,8 +150,13 @@ class AuthServerTest : public ::testing::Test {
     ctx_.stores = stores_.get();
     ctx_.cache = cache_.get();
     ctx_.today = [] { return D("2023-09-01"); };
+    // As `serve` wires it, but never rechecking by the clock: every write the
+    // tests make through the server must show at once through invalidation.
+    heads_ = std::make_unique<HeadWatch>(std::chrono::hours(1));
+    ctx_.heads = heads_.get();
     auth_ = std::make_unique<WebAuth>(ctx_, auth::Authenticator());
     router_ = std::make_unique<Router>();
+    router_->SetAfterWrite([this] { heads_->Invalidate(); });
     RegisterReadApi(*router_, ctx_);
     auth_->Register(*router_);
     RegisterWriteApi(*router_, *auth_);
@@ -222,6 +227,7 @@ class AuthServerTest : public ::testing::Test {
   Tracker t_;
   std::unique_ptr<StoreProvider> stores_;
   std::unique_ptr<DocumentCache> cache_;
+  std::unique_ptr<HeadWatch> heads_;
   AppContext ctx_;
   std::unique_ptr<WebAuth> auth_;
   std::unique_ptr<Router> router_;

@@ -1,5 +1,8 @@
 #include "web/context.h"
 
+#include "web/compress.h"
+
+#include <algorithm>
 #include <map>
 
 namespace rectrack::web {
@@ -16,6 +19,25 @@ Result<Store*> StoreProvider::Get() {
   return raw;
 }
 
+namespace {
+
+size_t Size(const std::string& key, const DocumentCache::Entry& e) {
+  return key.size() + e.body.size() + e.gzip.size();
+}
+
+}  // namespace
+
+Response CachedResponse(std::shared_ptr<const DocumentCache::Entry> entry) {
+  Response r;
+  r.Set("Content-Type", entry->content_type);
+  if (!entry->etag.empty()) r.Set("ETag", entry->etag);
+  if (!entry->disposition.empty()) r.Set("Content-Disposition", entry->disposition);
+  if (!entry->gzip.empty()) r.shared_gzip = std::shared_ptr<const std::string>(entry, &entry->gzip);
+  const std::string* body = &entry->body;
+  r.shared_body = std::shared_ptr<const std::string>(std::move(entry), body);
+  return r;
+}
+
 std::shared_ptr<const DocumentCache::Entry> DocumentCache::Get(const std::string& key) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = map_.find(key);
@@ -26,13 +48,18 @@ std::shared_ptr<const DocumentCache::Entry> DocumentCache::Get(const std::string
 
 std::shared_ptr<const DocumentCache::Entry> DocumentCache::Put(const std::string& key,
                                                                Entry entry) {
+  entry.gzip.clear();
+  if (entry.body.size() >= kMinGzipBytes && IsCompressibleType(entry.content_type) &&
+      (!Gzip(entry.body, &entry.gzip) || entry.gzip.size() >= entry.body.size())) {
+    entry.gzip.clear();
+  }
   auto shared = std::make_shared<const Entry>(std::move(entry));
-  size_t size = shared->body.size() + key.size();
+  size_t size = Size(key, *shared);
   std::lock_guard<std::mutex> lock(mu_);
   if (size > max_bytes_) return shared;  // too big to keep; serve it anyway
   auto it = map_.find(key);
   if (it != map_.end()) {
-    bytes_ -= it->second.entry->body.size() + key.size();
+    bytes_ -= Size(key, *it->second.entry);
     lru_.erase(it->second.pos);
     map_.erase(it);
   }
@@ -41,11 +68,41 @@ std::shared_ptr<const DocumentCache::Entry> DocumentCache::Put(const std::string
   bytes_ += size;
   while (bytes_ > max_bytes_ && !lru_.empty()) {
     auto victim = map_.find(lru_.back());
-    bytes_ -= victim->second.entry->body.size() + victim->first.size();
+    bytes_ -= Size(victim->first, *victim->second.entry);
     map_.erase(victim);
     lru_.pop_back();
   }
   return shared;
+}
+
+Result<int64_t> HeadSeq(Store& store) {
+  auto head = store.Head();
+  if (!head) return Fail(head.error());
+  return head->seq;
+}
+
+Result<int64_t> HeadWatch::Seq(Store& store) {
+  const uint64_t generation = generation_.load(std::memory_order_acquire);
+  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          Clock::now().time_since_epoch()).count();
+  if (recheck_.count() > 0 &&
+      fresh_generation_.load(std::memory_order_acquire) == generation + 1 &&
+      now - read_at_ns_.load(std::memory_order_relaxed) <
+          std::chrono::duration_cast<std::chrono::nanoseconds>(recheck_).count()) {
+    return seq_.load(std::memory_order_acquire);
+  }
+  auto head = store.Head();
+  if (!head) return Fail(head.error());
+  // The ledger only grows: keep the highest seq any thread has read, so a slow
+  // reader can never put an older head back over a newer one.
+  int64_t seen = seq_.load(std::memory_order_relaxed);
+  while (seen < head->seq &&
+         !seq_.compare_exchange_weak(seen, head->seq, std::memory_order_acq_rel)) {
+  }
+  read_at_ns_.store(now, std::memory_order_relaxed);
+  // Published after seq_: whoever sees this generation sees that seq or later.
+  fresh_generation_.store(generation + 1, std::memory_order_release);
+  return std::max(seen, head->seq);
 }
 
 size_t DocumentCache::bytes() const {

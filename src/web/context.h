@@ -1,5 +1,7 @@
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <list>
@@ -11,6 +13,7 @@
 
 #include "core/date.h"
 #include "store/store.h"
+#include "web/http.h"
 
 namespace rectrack::web {
 
@@ -39,8 +42,12 @@ class DocumentCache {
     std::string content_type;
     std::string etag;
     std::string disposition;  // Content-Disposition of downloads
+    // `body` gzipped, made once by Put() for compressible types (empty when not
+    // worth it), so a cached page is never compressed per request.
+    std::string gzip;
   };
   std::shared_ptr<const Entry> Get(const std::string& key);
+  // Keeps `entry` (unless it alone exceeds the budget) and returns it shared.
   std::shared_ptr<const Entry> Put(const std::string& key, Entry entry);
   size_t bytes() const;
 
@@ -56,10 +63,45 @@ class DocumentCache {
   std::unordered_map<std::string, Slot> map_;
 };
 
+// The ledger head's sequence number, which keys every live document in the
+// cache. Reading it from the store costs a read transaction (file locks, a
+// statement) on every request, more than serving the cached page itself; so
+// it is re-read at most every `recheck`, and at once after Invalidate(),
+// which the server calls after every write it handles. A write by another
+// process (the CLI, a second server on the same store) shows within
+// `recheck`; one made through this server, at once. A recheck of zero reads
+// the store every time.
+class HeadWatch {
+ public:
+  explicit HeadWatch(std::chrono::milliseconds recheck) : recheck_(recheck) {}
+  // The head's seq, from memory when fresh, else from `store`.
+  Result<int64_t> Seq(Store& store);
+  // Forget what was read: the next Seq() asks the store.
+  void Invalidate() { generation_.fetch_add(1, std::memory_order_acq_rel); }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  std::chrono::milliseconds recheck_;
+  std::atomic<uint64_t> generation_{0};
+  // The generation seq_ was read in (+1, so 0 means "never read").
+  std::atomic<uint64_t> fresh_generation_{0};
+  std::atomic<int64_t> seq_{-1};
+  std::atomic<int64_t> read_at_ns_{0};
+};
+
+// A 200 response that sends a cached entry's bytes without copying them:
+// Content-Type, ETag and Content-Disposition from the entry, the body and its
+// gzip shared with the cache. The caller adds Cache-Control.
+Response CachedResponse(std::shared_ptr<const DocumentCache::Entry> entry);
+
+// The head's seq read from the store, for contexts without a HeadWatch.
+Result<int64_t> HeadSeq(Store& store);
+
 // What every handler shares.
 struct AppContext {
   StoreProvider* stores = nullptr;
   DocumentCache* cache = nullptr;
+  HeadWatch* heads = nullptr;  // null: read the head on every request
   // "Today" for as-of defaults; tests pin it.
   std::function<Date()> today;
 };

@@ -316,6 +316,14 @@ Response Router::Dispatch(Request& request, std::string* pattern) const {
       request.params[ParamName(s)] = std::move(rest);
     }
   }
+  if (!after_write_ || request.method == "GET" || request.method == "HEAD" ||
+      request.method == "OPTIONS") {
+    return route->handler(request);
+  }
+  struct After {  // also when the handler throws
+    const std::function<void()>& fn;
+    ~After() { fn(); }
+  } after{after_write_};
   return route->handler(request);
 }
 

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -44,6 +45,16 @@ struct Response {
   // Repeats are allowed (Set-Cookie); names are compared case-insensitively.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // A body kept elsewhere (the document cache), sent without a copy: when set,
+  // `body` is unused. `shared_gzip`, if set, is the same bytes gzipped, which
+  // the server sends to clients that accept gzip instead of compressing anew.
+  std::shared_ptr<const std::string> shared_body;
+  std::shared_ptr<const std::string> shared_gzip;
+
+  // The bytes to send: *shared_body when set, else body.
+  std::string_view Body() const {
+    return shared_body ? std::string_view(*shared_body) : std::string_view(body);
+  }
 
   // Replaces any header of that name.
   Response& Set(std::string name, std::string value);
@@ -79,6 +90,10 @@ class Router {
   Response Dispatch(Request& request, std::string* pattern = nullptr) const;
   // The pattern that matches, for metrics labels ("" if none).
   std::string PatternFor(const Request& request) const;
+  // Called after every handler of a method other than GET, HEAD and OPTIONS
+  // has returned, whatever it answered: what may have written to the store
+  // (HeadWatch::Invalidate). Set before serving.
+  void SetAfterWrite(std::function<void()> fn) { after_write_ = std::move(fn); }
 
  private:
   struct Route {
@@ -89,6 +104,7 @@ class Router {
   };
   const Route* Match(const Request& r, bool* path_matched, std::string* allow) const;
   std::vector<Route> routes_;
+  std::function<void()> after_write_;
 };
 
 // Percent-decoding; returns false on a malformed escape or an embedded NUL.

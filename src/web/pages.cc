@@ -1183,38 +1183,37 @@ Response Serve(AppContext& ctx, const PagesOptions& options, const Request& req,
   if (!as_of) return ToResponse(ErrorPage(pc, as_of.error()), "", "no-store", false);
   auto store = ctx.stores->Get();
   if (!store) return ToResponse(ErrorPage(pc, store.error()), "", "no-store", false);
-  auto head = (*store)->Head();
+  auto head = ctx.heads ? ctx.heads->Seq(**store) : HeadSeq(**store);
   if (!head) return ToResponse(ErrorPage(pc, head.error()), "", "no-store", false);
   const bool personal = pc.viewer.has_value();
   std::string key =
       pin == Pin::kForever
           ? fmt::format("page|{}|{}", options.static_site ? "static" : "live", req.target)
           : fmt::format("page|{}|{}|{}|{}", options.static_site ? "static" : "live", req.target,
-                        head->seq, pc.as_of.ToIso());
+                        *head, pc.as_of.ToIso());
   std::string_view cache_control = kLiveCache;
+  // A cached document is sent as it is, shared with the cache, not copied.
+  auto respond = [&](std::shared_ptr<const DocumentCache::Entry> e) {
+    Response resp = CachedResponse(e);
+    resp.Set("Cache-Control", std::string(cache_control));
+    if (IsReportHtml(req.path, e->content_type)) resp.Set("Content-Security-Policy", ReportCsp(e->body));
+    return resp;
+  };
   if (!personal) {
-    if (auto hit = ctx.cache->Get(key)) {
-      Rendered r;
-      r.body = hit->body;
-      r.content_type = hit->content_type;
-      r.disposition = hit->disposition;
-      if (IsReportHtml(req.path, hit->content_type)) r.csp = ReportCsp(r.body);
-      return ToResponse(r, hit->etag, cache_control, false);
-    }
+    if (auto hit = ctx.cache->Get(key)) return respond(std::move(hit));
   }
   Result<Rendered> r = build(**store, pc);
   if (!r) return ToResponse(ErrorPage(pc, r.error()), "", "no-store", personal);
-  std::string etag = StrongEtag(r->body);
   if (r->status == 200 && !personal) {
     DocumentCache::Entry e;
-    e.body = r->body;
-    e.content_type = r->content_type;
-    e.etag = etag;
-    e.disposition = r->disposition;
-    ctx.cache->Put(key, std::move(e));
+    e.etag = StrongEtag(r->body);
+    e.body = std::move(r->body);
+    e.content_type = std::move(r->content_type);
+    e.disposition = std::move(r->disposition);
+    return respond(ctx.cache->Put(key, std::move(e)));
   }
-  return ToResponse(*r, r->status == 200 ? etag : "", r->status == 200 ? cache_control : "no-store",
-                    personal);
+  return ToResponse(*r, r->status == 200 ? StrongEtag(r->body) : "",
+                    r->status == 200 ? cache_control : "no-store", personal);
 }
 
 Build Page(std::function<Result<PageView>(Store&, const PageCtx&)> fn) {

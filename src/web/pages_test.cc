@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <regex>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -16,6 +19,7 @@
 #include "web/feeds.h"
 #include "web/pages_test_util.h"
 #include "web/templates.h"
+#include "web/test_client.h"
 
 namespace rectrack::web {
 namespace {
@@ -520,6 +524,104 @@ TEST_F(PagesTest, PagesAreCachedUntilTheLedgerMoves) {
   EXPECT_EQ(site_.cache().bytes(), bytes);  // served from the cache
   Response err = site_.Get("/sources/nope");
   EXPECT_EQ(err.Get("Cache-Control"), "no-store");
+}
+
+TEST_F(PagesTest, CachedDocumentsAreSharedNotCopiedAndGzippedOnce) {
+  Request req;
+  req.method = "GET";
+  req.target = req.path = "/sources/harris-2016";
+  Response first = site_.Dispatch(req);
+  Request again = req;
+  Response r = site_.Dispatch(again);
+  ASSERT_EQ(r.status, 200);
+  ASSERT_TRUE(r.shared_body) << "a cached page is the cache's own bytes";
+  ASSERT_TRUE(r.shared_gzip);
+  EXPECT_EQ(*r.shared_body, first.body);
+  EXPECT_EQ(Gunzip(*r.shared_gzip), *r.shared_body);
+  EXPECT_LT(r.shared_gzip->size(), r.shared_body->size() / 2);
+  EXPECT_EQ(r.Get("ETag"), StrongEtag(*r.shared_body));
+  // Both views point into one cache entry: the same bytes, not a copy.
+  Request third = req;
+  Response r3 = site_.Dispatch(third);
+  EXPECT_EQ(r3.shared_body.get(), r.shared_body.get());
+}
+
+// A store with one source, and a function that adds another (moving the head).
+struct SmallStore {
+  rectrack::testing_util::TempDir dir;
+  std::unique_ptr<Store> store;
+  int added = 0;
+  SmallStore() {
+    auto s = OpenStore(dir.File("small.db"));
+    if (!s) throw std::runtime_error(s.error().message);
+    store = std::move(*s);
+    Add(*store);
+  }
+  // Adds a source through `via` (another connection, as the CLI would be).
+  void Add(Store& via) {
+    ImportBatch b = testing_util::HostileBatch();
+    b.sources[0].source.slug = "small-" + std::to_string(++added);
+    if (!via.Import(b, Actor{"test"}, "small")) throw std::runtime_error("import failed");
+  }
+};
+
+TEST(HeadWatchTest, ReadsTheStoreAgainOnlyAfterInvalidateOrTheRecheckInterval) {
+  SmallStore t;
+  auto other = OpenStore(t.dir.File("small.db"));  // a second writer, as another process
+  ASSERT_TRUE(other);
+  const int64_t start = t.store->Head()->seq;
+
+  HeadWatch lazy(std::chrono::hours(1));
+  ASSERT_EQ(lazy.Seq(*t.store).value_or(-1), start);
+  t.Add(**other);
+  const int64_t moved = t.store->Head()->seq;
+  ASSERT_GT(moved, start);
+  EXPECT_EQ(lazy.Seq(*t.store).value_or(-1), start) << "remembered, not read again";
+  lazy.Invalidate();
+  EXPECT_EQ(lazy.Seq(*t.store).value_or(-1), moved);
+
+  HeadWatch eager(std::chrono::milliseconds(0));
+  EXPECT_EQ(eager.Seq(*t.store).value_or(-1), moved);
+  t.Add(**other);
+  EXPECT_EQ(eager.Seq(*t.store).value_or(-1), t.store->Head()->seq) << "zero: every time";
+
+  HeadWatch brief(std::chrono::milliseconds(20));
+  const int64_t now = brief.Seq(*t.store).value_or(-1);
+  t.Add(**other);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (brief.Seq(*t.store).value_or(-1) == now && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(brief.Seq(*t.store).value_or(-1), t.store->Head()->seq)
+      << "another process's write shows once the interval has passed";
+}
+
+TEST(HeadWatchTest, ThreadsNeverSeeTheHeadGoBack) {
+  SmallStore t;
+  HeadWatch watch(std::chrono::milliseconds(0));
+  std::atomic<bool> stop{false};
+  std::atomic<int> regressions{0};
+  std::vector<std::thread> readers;
+  for (int i = 0; i < 2; ++i) {
+    readers.emplace_back([&] {
+      auto store = OpenStore(t.dir.File("small.db"));
+      if (!store) return;
+      int64_t last = 0;
+      while (!stop) {
+        int64_t seq = watch.Seq(**store).value_or(-1);
+        if (seq < last) ++regressions;
+        last = seq;
+      }
+    });
+  }
+  for (int i = 0; i < 20; ++i) {
+    t.Add(*t.store);
+    watch.Invalidate();
+  }
+  stop = true;
+  for (auto& r : readers) r.join();
+  EXPECT_EQ(regressions, 0);
+  EXPECT_EQ(watch.Seq(*t.store).value_or(-1), t.store->Head()->seq);
 }
 
 TEST_F(PagesTest, SignedInViewerSeesTheirNameAndPagesAreNotShared) {

@@ -49,9 +49,12 @@ class AccessLog {
 
 class WebAppImpl : public WebApp {
  public:
-  explicit WebAppImpl(const ServeOptions& o) : stores_(o.db), cache_(o.cache_bytes) {
+  explicit WebAppImpl(const ServeOptions& o)
+      : stores_(o.db), cache_(o.cache_bytes), heads_(std::chrono::milliseconds(o.head_recheck_ms)) {
     ctx_.stores = &stores_;
     ctx_.cache = &cache_;
+    ctx_.heads = &heads_;
+    router_.SetAfterWrite([this] { heads_.Invalidate(); });
     ctx_.today = [] { return TodayInLondon(); };
     router_.Add("GET", "/healthz", [this](Request&) {
       auto store = ctx_.stores->Get();
@@ -98,6 +101,7 @@ class WebAppImpl : public WebApp {
  private:
   StoreProvider stores_;
   DocumentCache cache_;
+  HeadWatch heads_;
   AppContext ctx_;
   WebAuth auth_{ctx_, auth::Authenticator()};
   Router router_;

@@ -1,6 +1,6 @@
 #include "web/server.h"
 
-#include <zlib.h>
+#include "web/compress.h"
 
 #include <algorithm>
 #include <array>
@@ -36,10 +36,6 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
-// Bodies smaller than this are not worth a gzip header and a CPU's time.
-constexpr size_t kMinGzipBytes = 1024;
-// zlib level 5: close to level 6's ratio on HTML and JSON, noticeably cheaper.
-constexpr int kGzipLevel = 5;
 // After an error response we stop sending and read (discarding) for at most
 // this long, so the client is not reset before it has read our answer.
 constexpr std::chrono::seconds kLingerTime{2};
@@ -101,46 +97,6 @@ std::string IsoUtc(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
-// ---------------------------------------------------------------------------
-// Compression
-
-// One deflate stream per thread, reset between bodies: deflateInit2 allocates
-// about 256 KiB, which we do not want to pay per response.
-class Deflater {
- public:
-  Deflater() {
-    ok_ = deflateInit2(&zs_, kGzipLevel, Z_DEFLATED, 15 + 16 /* gzip wrapper */, 8,
-                       Z_DEFAULT_STRATEGY) == Z_OK;
-  }
-  ~Deflater() {
-    if (ok_) deflateEnd(&zs_);
-  }
-  Deflater(const Deflater&) = delete;
-  Deflater& operator=(const Deflater&) = delete;
-
-  bool Gzip(std::string_view in, std::string* out) {
-    if (!ok_ || in.size() > UINT32_MAX / 2) return false;
-    if (deflateReset(&zs_) != Z_OK) return false;
-    out->resize(deflateBound(&zs_, static_cast<uLong>(in.size())));
-    zs_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-    zs_.avail_in = static_cast<uInt>(in.size());
-    zs_.next_out = reinterpret_cast<Bytef*>(out->data());
-    zs_.avail_out = static_cast<uInt>(out->size());
-    if (deflate(&zs_, Z_FINISH) != Z_STREAM_END) return false;
-    out->resize(zs_.total_out);
-    return true;
-  }
-
- private:
-  z_stream zs_{};
-  bool ok_ = false;
-};
-
-bool Gzip(std::string_view in, std::string* out) {
-  thread_local Deflater deflater;
-  return deflater.Gzip(in, out);
-}
-
 // True when Accept-Encoding gives gzip (or x-gzip, or *) a q-value above 0.
 bool AcceptsGzip(std::string_view accept_encoding) {
   double gzip_q = -1, star_q = -1;
@@ -171,15 +127,6 @@ bool AcceptsGzip(std::string_view accept_encoding) {
   }
   if (gzip_q >= 0) return gzip_q > 0;
   return star_q > 0;
-}
-
-bool IsCompressibleType(std::string_view content_type) {
-  std::string type = LowerCopy(Trim(content_type.substr(0, content_type.find(';'))));
-  if (type.rfind("text/", 0) == 0) return true;
-  static constexpr std::string_view kTypes[] = {"application/json", "application/problem+json",
-                                                "application/xml",  "application/atom+xml",
-                                                "image/svg+xml",    "application/openapi+json"};
-  return std::find(std::begin(kTypes), std::end(kTypes), type) != std::end(kTypes);
 }
 
 bool HasDotDotSegment(std::string_view path) {
@@ -369,7 +316,11 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  http::response<http::string_body> response_;
+  // The body is a view: of owned_body_, or of a string shared with the
+  // document cache that body_owner_ keeps alive until the write completes.
+  http::response<http::span_body<const char>> response_;
+  std::string owned_body_;
+  std::shared_ptr<const std::string> body_owner_;
   State state_ = State::kWaiting;
   bool first_request_ = true;
   bool close_after_write_ = false;
@@ -633,9 +584,9 @@ void Session::Send(const Request& request, Response response, bool keep_alive) {
   const bool head = request.method == "HEAD";
   const bool get_or_head = head || request.method == "GET";
   if (get_or_head && status == 200 && !response.Has("ETag")) {
-    response.Set("ETag", StrongEtag(response.body));
+    response.Set("ETag", StrongEtag(response.Body()));
   }
-  bool compressible = status != 204 && response.body.size() >= kMinGzipBytes &&
+  bool compressible = status != 204 && response.Body().size() >= kMinGzipBytes &&
                       !response.Has("Content-Encoding") &&
                       IsCompressibleType(response.Get("Content-Type"));
   if (compressible) {
@@ -652,19 +603,37 @@ void Session::Send(const Request& request, Response response, bool keep_alive) {
     if (!if_none_match.empty() && !etag.empty() && EtagMatchesWeak(if_none_match, etag)) {
       status = 304;
       response.body.clear();
+      response.shared_body.reset();
+      response.shared_gzip.reset();
       response.Remove("Content-Type");
       compressible = false;
     }
   }
-  std::string body = std::move(response.body);
+  // What to send: the handler's own bytes (moved here), or bytes shared with
+  // the cache, which are never copied; gzipped once by the cache when it can.
+  owned_body_.clear();
+  body_owner_.reset();
+  if (response.shared_body) {
+    body_owner_ = std::move(response.shared_body);
+  } else {
+    owned_body_ = std::move(response.body);
+  }
   bool gzipped = false;
   if (compressible && AcceptsGzip(request.Header("Accept-Encoding"))) {
-    std::string compressed;
-    if (Gzip(body, &compressed) && compressed.size() < body.size()) {
-      body.swap(compressed);
+    if (response.shared_gzip) {
+      body_owner_ = std::move(response.shared_gzip);
       gzipped = true;
+    } else {
+      std::string compressed;
+      std::string_view plain = body_owner_ ? std::string_view(*body_owner_) : owned_body_;
+      if (Gzip(plain, &compressed) && compressed.size() < plain.size()) {
+        owned_body_.swap(compressed);
+        body_owner_.reset();
+        gzipped = true;
+      }
     }
   }
+  const std::string_view body = body_owner_ ? std::string_view(*body_owner_) : owned_body_;
 
   response_ = {};
   response_.version(parser_ && parser_->get().version() == 10 ? 10 : 11);
@@ -693,7 +662,7 @@ void Session::Send(const Request& request, Response response, bool keep_alive) {
   if (gzipped) response_.set(http::field::content_encoding, "gzip");
   if (status != 204 && status != 304) {
     response_.content_length(body.size());  // for HEAD too: the size GET would send
-    if (!head) response_.body() = std::move(body);
+    if (!head) response_.body() = {body.data(), body.size()};
   }
   // Decided now, not before the handler ran: a Stop() meanwhile means this is
   // the connection's last response.
@@ -725,6 +694,8 @@ void Session::OnWrite(beast::error_code ec, size_t n) {
     log(line);
   }
   response_ = {};
+  owned_body_ = {};
+  body_owner_.reset();
   parser_.reset();
   if (ec) return Close();
   if (close_after_write_) {

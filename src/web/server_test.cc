@@ -52,6 +52,33 @@ Request Req(std::string method, std::string path) {
   return r;
 }
 
+TEST(RouterTest, AfterWriteRunsAfterEveryUnsafeMethodEvenWhenTheHandlerThrows) {
+  Router router;
+  std::vector<std::string> calls;
+  router.Add("GET", "/a", [&calls](Request&) {
+    calls.push_back("get");
+    return Response::Text(200, "a", "text/plain");
+  });
+  router.Add("POST", "/a", [&calls](Request&) {
+    calls.push_back("post");
+    return Response::Text(201, "a", "text/plain");
+  });
+  router.Add("DELETE", "/a", [](Request&) -> Response { throw std::runtime_error("boom"); });
+  router.SetAfterWrite([&calls] { calls.push_back("after"); });
+  Request get = Req("GET", "/a");
+  Request head = Req("HEAD", "/a");
+  Request post = Req("POST", "/a");
+  Request del = Req("DELETE", "/a");
+  router.Dispatch(get);
+  router.Dispatch(head);
+  EXPECT_EQ(calls, (std::vector<std::string>{"get", "get"}));
+  router.Dispatch(post);
+  EXPECT_EQ(calls, (std::vector<std::string>{"get", "get", "post", "after"}));
+  EXPECT_THROW(router.Dispatch(del), std::runtime_error);
+  EXPECT_EQ(calls.back(), "after");
+  EXPECT_EQ(calls.size(), 5u);
+}
+
 TEST(RouterTest, ExactSegmentsWinOverParametersWhateverTheOrder) {
   Router router;
   router.Add("GET", "/sources/{slug}", Reply("param"));
@@ -330,6 +357,15 @@ class ServerTest : public StaticFilesTest {
       return Response::Text(201, "got " + std::to_string(r.body.size()), "text/plain");
     });
     router_.Add("GET", "/big", [](Request&) { return Response::Html(BigPage()); });
+    // A body shared with a cache, with its gzip made beforehand (at level 9,
+    // so that it differs from what the server's own level 5 would make).
+    router_.Add("GET", "/shared", [](Request&) {
+      Response r;
+      r.Set("Content-Type", "text/html; charset=utf-8");
+      r.shared_body = std::make_shared<const std::string>(BigPage());
+      r.shared_gzip = std::make_shared<const std::string>(GzipAtLevel(BigPage(), 9));
+      return r;
+    });
     router_.Add("GET", "/versioned", [](Request&) {
       return Response::Json(std::string(2000, ' ') + "{}").Set("ETag", "\"v1\"");
     });
@@ -615,6 +651,34 @@ TEST_F(ServerTest, GzipWhenAcceptedAndLargeEnough) {
   ASSERT_TRUE(binary);
   EXPECT_FALSE(binary->Has("Content-Encoding"));
   EXPECT_EQ(binary->body.size(), 300000u);
+}
+
+TEST_F(ServerTest, SharedBodiesAreSentAsTheyAreWithTheirOwnGzip) {
+  Start(Small());
+  Client c(port_);
+  const std::string level9 = GzipAtLevel(BigPage(), 9);
+  ASSERT_NE(level9, GzipAtLevel(BigPage(), 5)) << "the test needs two different encodings";
+  auto plain = c.Get("/shared");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->body, BigPage());
+  EXPECT_EQ(plain->Header("ETag"), StrongEtag(BigPage()));
+  EXPECT_EQ(plain->Header("Vary"), "Accept-Encoding");
+  auto zipped = c.Get("/shared", "Accept-Encoding: gzip\r\n");
+  ASSERT_TRUE(zipped);
+  EXPECT_EQ(zipped->Header("Content-Encoding"), "gzip");
+  EXPECT_EQ(zipped->body, level9) << "the handler's gzip, not compressed anew";
+  EXPECT_EQ(zipped->Header("ETag"), plain->Header("ETag"));
+  auto again = c.Get("/shared", "If-None-Match: " + plain->Header("ETag") + "\r\n");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 304);
+  EXPECT_EQ(again->body, "");
+  ASSERT_TRUE(c.Send("HEAD /shared HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip\r\n\r\n"));
+  auto head = c.Read(/*head=*/true);
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->Header("Content-Length"), std::to_string(level9.size()));
+  auto after = c.Get("/shared");  // nothing followed the HEAD's headers
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->body, BigPage());
 }
 
 TEST_F(ServerTest, EtagAndIfNoneMatchGive304) {

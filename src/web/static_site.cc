@@ -180,7 +180,7 @@ class Exporter {
                                               item.target.fetch, resp.status)));
     std::string type = resp.Get("Content-Type");
     const std::string& file = item.target.file;
-    std::string body = std::move(resp.body);
+    std::string body(resp.Body());
     if (StartsWith(type, "text/html") || StartsWith(type, "application/atom+xml"))
       body = RewriteMarkup(body, file);
     else if (StartsWith(type, "application/json") && StartsWith(file, "api/v1/"))

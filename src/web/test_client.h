@@ -151,6 +151,21 @@ class Client {
   std::string buffer_;
 };
 
+// `in` in gzip format at zlib `level`.
+[[maybe_unused]] std::string GzipAtLevel(const std::string& in, int level) {
+  z_stream zs{};
+  if (deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return "";
+  std::string out(deflateBound(&zs, static_cast<uLong>(in.size())), '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  int rc = deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return rc == Z_STREAM_END ? out : "";
+}
+
 [[maybe_unused]] std::string Gunzip(const std::string& in) {
   z_stream zs{};
   if (inflateInit2(&zs, 15 + 16) != Z_OK) return "<inflateInit2 failed>";

@@ -247,8 +247,7 @@ void RegisterWriteApi(Router& router, WebAuth& auth) {
       entry.etag = AssignmentEtag(a->id, a->version);
       e = ctx.cache->Put(key, std::move(entry));
     }
-    Response r = Response::Text(200, e->body, e->content_type);
-    r.Set("ETag", e->etag);
+    Response r = CachedResponse(std::move(e));
     r.Set("Cache-Control", "public, max-age=0, must-revalidate");
     return r;
   });
