@@ -119,6 +119,10 @@ bool CanValidate(const Principal& p) {
   return p.role == Role::kCoordinator || p.role == Role::kAdmin;
 }
 
+bool MayValidateUpdate(const Principal& p, const Update& u) {
+  return CanValidate(p) && u.author != p.name;
+}
+
 bool CanPublish(const Principal& p) { return CanValidate(p); }
 
 bool CanManageUsers(const Principal& p) { return p.role == Role::kAdmin; }

@@ -46,6 +46,9 @@ struct Principal {
 // Who may do what. Admins and coordinators may act for every owner.
 bool CanSubmit(const Principal& p, int64_t owner_id);
 bool CanValidate(const Principal& p);
+// Four eyes: an update is validated by someone other than the person who
+// submitted it (its author), whatever their role. Returning one's own is fine.
+bool MayValidateUpdate(const Principal& p, const Update& u);
 bool CanPublish(const Principal& p);
 bool CanManageUsers(const Principal& p);
 // Staff see submitted and returned updates; the public and viewers do not.

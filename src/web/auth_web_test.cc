@@ -255,6 +255,13 @@ std::string NameOf(Who w) {
 }
 
 bool IsStaff(Who w) { return w == Who::kCoordinator || w == Who::kAdmin; }
+
+// Someone who is not `w`, as the author of an update `w` reviews.
+std::string Other(Who w) { return w == Who::kEditorOfOwner ? "erin" : "eddie"; }
+
+// {validate (else return), the reviewer's own submission}
+constexpr std::pair<bool, bool> kTransitions[] = {
+    {true, false}, {false, false}, {true, true}, {false, true}};
 bool MaySubmitForA(Who w) { return w == Who::kEditorOfOwner || IsStaff(w); }
 
 // The expected answer: `allowed` when permitted, else 401 for no login, 403 otherwise.
@@ -317,13 +324,15 @@ class MatrixTest : public AuthServerTest {
         if (want == 401) { EXPECT_NE(r.Header("WWW-Authenticate").find("Bearer"), std::string::npos); }
         if (want >= 400) { EXPECT_EQ(r.Header("Content-Type"), "application/problem+json"); }
       }
-      // Validate and return a fresh submission.
-      for (bool validate : {true, false}) {
-        int64_t id = t_.Submit(asg_, "to review");
+      // Validate and return a fresh submission, someone else's and then one's
+      // own: four eyes, nobody validates their own (returning it is fine).
+      for (auto [validate, own] : kTransitions) {
+        SCOPED_TRACE(own ? "own submission" : "another's submission");
+        int64_t id = t_.Submit(asg_, "to review", own ? NameOf(w) : Other(w));
         int64_t before = HeadSeq();
         Reply r = Post("/api/v1/updates/" + std::to_string(id) + (validate ? "/validate" : "/return"),
                        ApiAuth(w, bearer), validate ? "" : json{{"reason", "add dates"}}.dump());
-        int want = Expect(w, IsStaff(w), 200);
+        int want = Expect(w, IsStaff(w) && !(validate && own), 200);
         EXPECT_EQ(r.status, want) << (validate ? "validate " : "return ") << r.body;
         auto u = t_.store().GetUpdate(id);
         ASSERT_TRUE(u);
@@ -387,14 +396,15 @@ TEST_F(MatrixTest, Forms) {
         EXPECT_EQ(HeadSeq(), before);
       }
     }
-    for (bool validate : {true, false}) {
-      int64_t id = t_.Submit(asg_, "to review by form");
+    for (auto [validate, own] : kTransitions) {
+      SCOPED_TRACE(own ? "own submission" : "another's submission");
+      int64_t id = t_.Submit(asg_, "to review by form", own ? NameOf(w) : Other(w));
       int64_t before = HeadSeq();
       std::vector<std::pair<std::string, std::string>> fields = {{"csrf", Csrf(w)}};
       if (!validate) fields.emplace_back("reason", "Give dates.");
       Reply r = Post("/updates/" + std::to_string(id) + (validate ? "/validate" : "/return"),
                      FormAuth(w), Form(fields));
-      int want = Expect(w, IsStaff(w), 303);
+      int want = Expect(w, IsStaff(w) && !(validate && own), 303);
       EXPECT_EQ(r.status, want) << (validate ? "validate" : "return");
       auto u = t_.store().GetUpdate(id);
       if (want == 303) {
@@ -432,6 +442,23 @@ TEST_F(MatrixTest, Forms) {
     for (const Reply* r : {&review, &form, &publish})
       if (r->status == 200) { EXPECT_EQ(r->Header("Cache-Control"), "no-store"); }
   }
+}
+
+TEST_F(MatrixTest, TheReviewQueueOffersNoValidateButtonForOnesOwnUpdate) {
+  const int64_t own = t_.Submit(asg_, "cora's own work", "cora");
+  const int64_t other = t_.Submit(asg_, "eddie's work", "eddie");
+  const std::string own_form = "action=\"/updates/" + std::to_string(own) + "/validate\"";
+  const std::string other_form = "action=\"/updates/" + std::to_string(other) + "/validate\"";
+  Reply cora = Get("/review", browsers_[Who::kCoordinator].Cookie());
+  ASSERT_EQ(cora.status, 200);
+  EXPECT_EQ(cora.body.find(own_form), std::string::npos);
+  EXPECT_NE(cora.body.find(other_form), std::string::npos);
+  EXPECT_NE(cora.body.find("You submitted this update"), std::string::npos);
+  EXPECT_NE(cora.body.find("action=\"/updates/" + std::to_string(own) + "/return\""),
+            std::string::npos);
+  Reply ada = Get("/review", browsers_[Who::kAdmin].Cookie());
+  ASSERT_EQ(ada.status, 200);
+  EXPECT_NE(ada.body.find(own_form), std::string::npos) << "the admin may validate cora's";
 }
 
 TEST_F(MatrixTest, AnInvalidBearerTokenIsRefusedNotTakenForThePublic) {
@@ -609,6 +636,9 @@ TEST_F(MatrixTest, AStaleFormIsRefusedWith412AndKeepsWhatWasTyped) {
   EXPECT_NE(r.body.find("my careful words"), std::string::npos);
   EXPECT_NE(r.body.find("someone else first"), std::string::npos) << "shows what changed";
   EXPECT_EQ(HiddenValue(r.body, "version"), std::to_string(a->version + 1));
+  EXPECT_NE(r.body.find("<title>Error: Submit an update"), std::string::npos);
+  EXPECT_NE(r.body.find("<h1 class=\"rt-heading-xl\">Submit an update</h1>"), std::string::npos)
+      << "the heading stays the page's name";
 }
 
 TEST_F(MatrixTest, OpenApiDescribesTheWriteSideAsItAnswers) {
@@ -708,6 +738,8 @@ TEST_F(AuthServerTest, WrongNamesAndPasswordsGetOneGenericAnswerThenARateLimit) 
   const std::string generic = "The name or password is not right.";
   EXPECT_NE(unknown.body.find(generic), std::string::npos);
   EXPECT_NE(wrong.body.find(generic), std::string::npos);
+  EXPECT_NE(wrong.body.find("<title>Error: Sign in"), std::string::npos) << "GOV.UK error title";
+  EXPECT_NE(Get("/login").body.find("<title>Sign in"), std::string::npos);
   EXPECT_FALSE(unknown.SetCookie(kSessionCookie));
   for (int i = 0; i < 3; ++i) EXPECT_EQ(attempt("ada", "still wrong").status, 401);
   // Five failures from this address: the right password is refused for now.

@@ -164,8 +164,7 @@ Response SubmitPage(int status, Store& store, const AssignmentRef& a, Date today
   for (const char* f : {"date", "response", "response_status", "implementation",
                         "response_text", "narrative", "evidence"})
     view[std::string("error_") + f] = field == f && !error.empty() ? json(error) : json(nullptr);
-  return StaffPage(status, (error.empty() ? "" : "Error: ") + std::string("Submit an update"),
-                   "auth_submit", view, who);
+  return StaffPage(status, "Submit an update", "auth_submit", view, who);
 }
 
 UpdateInput InputFromForm(const FormFields& form) {
@@ -295,6 +294,7 @@ void RegisterWorkflowPages(Router& router, WebAuth& auth) {
             fmt::format("/recommendations/{}", x.assignment.recommendation_id)},
            {"date", u.date.ToLong()},
            {"author", u.author},
+           {"own", u.author == g.who->name},
            {"response", u.response ? json(Label(*u.response)) : json(nullptr)},
            {"response_text", u.response_text},
            {"response_status", u.response_status ? json(Label(*u.response_status)) : json(nullptr)},
@@ -322,6 +322,14 @@ void RegisterWorkflowPages(Router& router, WebAuth& auth) {
     if (!id) return Message(404, "Page not found", "No such update.", g.who);
     auto store = ctx.stores->Get();
     if (!store) return ServiceProblem(g.who);
+    if (validate) {
+      auto u = (*store)->GetUpdate(*id);
+      if (u && !auth::MayValidateUpdate(*g.who, u->update))
+        return Message(403, "You cannot validate your own update",
+                       "You submitted this update, so another coordinator or an admin "
+                       "validates it. You can return it, to withdraw it.",
+                       g.who, "/review", "Back to the review queue");
+    }
     Status s = validate ? (*store)->ValidateUpdate(*id, g.who->actor())
                         : (*store)->ReturnUpdate(*id, FormValue(g.form, "reason"), g.who->actor());
     if (!s) {

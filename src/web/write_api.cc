@@ -358,6 +358,13 @@ void RegisterWriteApi(Router& router, WebAuth& auth) {
     }
     auto store = ctx.stores->Get();
     if (!store) return ProblemFor(store.error());
+    if (validate) {
+      auto u = (*store)->GetUpdate(*id);
+      if (u && !auth::MayValidateUpdate(*g.who, u->update))
+        return Forbidden(fmt::format(
+            "update {} was submitted by {}: another coordinator or an admin validates it",
+            *id, g.who->name));
+    }
     Status s = validate ? (*store)->ValidateUpdate(*id, g.who->actor())
                         : (*store)->ReturnUpdate(*id, reason, g.who->actor());
     if (!s) return ProblemFor(s.error());
