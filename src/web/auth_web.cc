@@ -113,7 +113,10 @@ Response StaffPage(int status, const std::string& title, const std::string& temp
   auto content = RenderTemplate(template_name, view);
   Result<std::string> html = Fail(Error::Internal("not rendered"));
   if (content) {
-    json layout = {{"title", title},
+    // A form sent back with errors says so first in the page title (GOV.UK's
+    // error summary pattern), so screen-reader users hear it at once.
+    const bool errors = view.value("has_errors", false);
+    json layout = {{"title", (errors ? "Error: " : "") + title},
                    {"css", StaticUrl("static/rectrack.css")},
                    {"home", "/"},
                    {"nav", Nav(who)},
