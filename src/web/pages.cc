@@ -1009,6 +1009,15 @@ std::string ReportBody(const std::string& html) {
   return body;
 }
 
+// "2026-11-26T07:00:12.345Z" -> "26 November 2026 at 07:00 UTC"; anything
+// else comes back as it is.
+std::string LongTimestamp(const std::string& iso) {
+  if (iso.size() < 16 || iso[10] != 'T' || iso[13] != ':') return iso;
+  auto day = Date::ParseIso(iso.substr(0, 10));
+  if (!day) return iso;
+  return day->ToLong() + " at " + iso.substr(11, 5) + " UTC";
+}
+
 Result<PageView> PublicationPage(Store& store, const PageCtx& pc, int64_t id) {
   auto doc = PublicationDoc(store, id);
   if (!doc) return Fail(doc.error());
@@ -1016,11 +1025,21 @@ Result<PageView> PublicationPage(Store& store, const PageCtx& pc, int64_t id) {
   if (!data) return Fail(data.error());
   const json& d = *doc;
   json verification =
-      json::array({Summary("Published", {{"text", Str(d["created_at"])}}),
+      json::array({Summary("Published", {{"text", LongTimestamp(Str(d["created_at"]))},
+                                         {"note", "(" + Str(d["created_at"]) + ")"}}),
                    Summary("As of", {{"text", LongDate(d["as_of"])}}),
                    Summary("Ledger event", {{"text", std::to_string(Int(d["ledger_seq"]))}}),
                    Summary("Ledger hash at that event", {{"code", Str(d["ledger_hash"])}}),
                    Summary("Snapshot SHA-256", {{"code", Str(d["snapshot_sha256"])}})});
+  const json& sig = d["signature"];
+  if (sig.is_object()) {
+    verification.push_back(Summary("Signature (Ed25519)", {{"code", Str(sig["signature"])}}));
+    verification.push_back(Summary("Signed with the tracker’s key", {{"code", Str(sig["public_key"])}}));
+  } else {
+    verification.push_back(Summary(
+        "Signature", {{"text", "None: published before this tracker signed its updates. The "
+                               "ledger still pins it."}}));
+  }
   std::string base = fmt::format("/publications/{}", id);
   PageView p;
   p.title = Str(d["title"]);
@@ -1038,6 +1057,9 @@ Result<PageView> PublicationPage(Store& store, const PageCtx& pc, int64_t id) {
             {"as_of", LongDate(d["as_of"])},
             {"id", id},
             {"verification", {{"rows", verification}}},
+            {"signed", sig.is_object()},
+            {"public_key", sig.is_object() ? Str(sig["public_key"]) : ""},
+            {"document_href", Href(pc, fmt::format("/api/v1/publications/{}", id))},
             {"report", ReportBody(RenderReport(*data, ReportFormat::kHtml))},
             {"downloads", json::array({{{"href", base + ".md"}, {"text", "Markdown"}},
                                        {{"href", base + ".html"}, {"text", "HTML"}},

@@ -385,6 +385,16 @@ TEST_F(PagesTest, PublicationPageAndDownloadsMatchTheCommandLine) {
   EXPECT_TRUE(Has(r.body, "7 of 21 recommendations implemented (33%)"));
   EXPECT_TRUE(Has(r.body, "<h3>Home Office</h3>"));
   EXPECT_TRUE(Has(r.body, "href=\"/publications/2.md\""));
+  // When it was published, in words, with the exact timestamp beside it.
+  auto day = Date::ParseIso(pub->created_at.substr(0, 10));
+  ASSERT_TRUE(day) << pub->created_at;
+  EXPECT_TRUE(Has(r.body, day->ToLong() + " at " + pub->created_at.substr(11, 5) + " UTC"));
+  EXPECT_TRUE(Has(r.body, "(" + pub->created_at + ")"));
+  // The signature and how to check it offline.
+  ASSERT_FALSE(pub->signature.empty()) << "publishing signs";
+  EXPECT_TRUE(Has(r.body, "<code class=\"rt-code\">" + pub->signature + "</code>"));
+  EXPECT_TRUE(Has(r.body, "rectrack verify-publication FILE --key " + pub->signing_key));
+  EXPECT_TRUE(Has(r.body, "href=\"/api/v1/publications/2\">the signed update as JSON</a>"));
   auto data = PublishedReport(store, 2);
   ASSERT_TRUE(data);
   for (auto [ext, format] :
