@@ -16,6 +16,7 @@ struct ServeArgs {
   std::string access_log = "-";
   int cache_mb = 64;
   bool trust_forwarded_proto = false;
+  bool trust_forwarded_for = false;
   int head_recheck_ms = 250;
 };
 
@@ -51,6 +52,9 @@ void AddServeCommand(CLI::App& app, std::function<std::string()> db,
   serve->add_option("--recheck-ms", args->head_recheck_ms,
                     "How soon live pages show writes made by another process, such as the CLI "
                     "or a second server (default 250; 0: check on every request)");
+  serve->add_flag("--trust-forwarded-for", args->trust_forwarded_for,
+                  "Behind a reverse proxy: take the client's address from the last entry of "
+                  "X-Forwarded-For (sign-in limits, access log)");
   serve->add_flag("--trust-forwarded-proto", args->trust_forwarded_proto,
                   "Behind a TLS proxy: honour X-Forwarded-Proto (Secure cookies)");
   serve->callback([args, db, rc]() {
@@ -77,6 +81,7 @@ void AddServeCommand(CLI::App& app, std::function<std::string()> db,
     o.access_log = args->access_log;
     o.cache_bytes = static_cast<size_t>(std::max(1, args->cache_mb)) << 20;
     o.trust_forwarded_proto = args->trust_forwarded_proto;
+    o.trust_forwarded_for = args->trust_forwarded_for;
     o.on_listening = [&o](uint16_t port) {
       // The bound port, so scripts (and tests with port 0) know where to go.
       std::printf("rectrack: serving %s on http://%s:%u/\n", o.db.c_str(), o.host.c_str(),

@@ -131,6 +131,7 @@ Status ServeForever(const ServeOptions& o) {
   so.port = o.port;
   so.threads = o.threads;
   so.trust_forwarded_proto = o.trust_forwarded_proto;
+  so.trust_forwarded_for = o.trust_forwarded_for;
   if (log) so.access_log = [l = log.get()](const std::string& line) { l->Write(line); };
   auto server = Server::Create(so, &(*app)->router());
   (*app)->SetServerMetrics(&server->metrics());

@@ -19,6 +19,7 @@ struct ServeOptions {
   std::string access_log = "-";    // file path, "-" for standard error, "" for none
   size_t cache_bytes = 64u << 20;  // rendered documents kept in memory
   bool trust_forwarded_proto = false;
+  bool trust_forwarded_for = false;
   // How often live pages re-read the ledger head (HeadWatch): writes by
   // another process show within this; writes through this server at once.
   int head_recheck_ms = 250;

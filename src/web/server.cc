@@ -129,6 +129,19 @@ bool AcceptsGzip(std::string_view accept_encoding) {
   return star_q > 0;
 }
 
+// The last address in an X-Forwarded-For list: the one the trusted proxy in
+// front of us added (those before it are the client's own word). Only a valid
+// IPv4 or IPv6 address is taken.
+std::optional<std::string> LastForwardedFor(std::string_view header) {
+  size_t comma = header.rfind(',');
+  std::string last(Trim(comma == std::string_view::npos ? header : header.substr(comma + 1)));
+  if (last.empty()) return std::nullopt;
+  beast::error_code ec;
+  auto address = asio::ip::make_address(last, ec);
+  if (ec) return std::nullopt;
+  return address.to_string();
+}
+
 bool HasDotDotSegment(std::string_view path) {
   size_t start = 0;
   while (start <= path.size()) {
@@ -331,7 +344,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // The request being answered, for the access log and metrics.
   Clock::time_point started_;
   std::chrono::system_clock::time_point started_wall_;
-  std::string log_method_, log_target_, log_user_agent_, route_;
+  std::string log_method_, log_target_, log_user_agent_, log_remote_, route_;
   int status_ = 0;
 };
 
@@ -515,6 +528,7 @@ void Session::Reject(int status, std::string_view title, std::string_view detail
   }
   log_method_ = request.method;
   log_target_ = request.target;
+  log_remote_ = remote_;
   request_unread_ = true;
   Send(request, Response::Problem(status, title, detail), /*keep_alive=*/false);
 }
@@ -527,6 +541,7 @@ void Session::Handle() {
   request.method = std::string(msg.method_string());
   request.target = std::string(msg.target());
   request.remote_addr = remote_;
+  log_remote_ = remote_;
   log_method_ = request.method;
   log_target_ = request.target;
   log_user_agent_ = std::string(msg[http::field::user_agent]);
@@ -546,6 +561,12 @@ void Session::Handle() {
     if (!inserted) {
       it->second += beast::iequals(name, "Cookie") ? "; " : ", ";
       it->second.append(field.value());
+    }
+  }
+  if (server_->options().trust_forwarded_for) {
+    if (auto forwarded = LastForwardedFor(request.Header("X-Forwarded-For"))) {
+      request.remote_addr = *forwarded;
+      log_remote_ = *forwarded;  // the access log names the client, not the proxy
     }
   }
   request.secure = server_->options().trust_forwarded_proto &&
@@ -685,7 +706,7 @@ void Session::OnWrite(beast::error_code ec, size_t n) {
     std::snprintf(duration, sizeof duration, "%.3f", seconds * 1000);
     std::string line;
     line.reserve(256);
-    line += "{\"time\":\"" + IsoUtc(started_wall_) + "\",\"remote\":" + JsonQuote(remote_) +
+    line += "{\"time\":\"" + IsoUtc(started_wall_) + "\",\"remote\":" + JsonQuote(log_remote_) +
             ",\"method\":" + JsonQuote(log_method_) + ",\"target\":" + JsonQuote(log_target_) +
             ",\"status\":" + std::to_string(status_) + ",\"bytes\":" + std::to_string(n) +
             ",\"duration_ms\":" + duration + ",\"user_agent\":" + JsonQuote(log_user_agent_);

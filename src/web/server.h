@@ -24,6 +24,9 @@ struct ServerOptions {
   std::chrono::seconds write_timeout{30};   // a client that does not read its response
   std::chrono::seconds shutdown_grace{10};  // in-flight requests finish
   bool trust_forwarded_proto = false;       // honour X-Forwarded-Proto: https
+  // Behind a reverse proxy: the client's address is the last one in
+  // X-Forwarded-For (the one our proxy added), for the sign-in limit and the log.
+  bool trust_forwarded_for = false;
   // One JSON line per request (time, remote, method, target, status, bytes,
   // duration_ms, user agent), without the newline; empty: no access log.
   // Called on the server's threads, concurrently: it must be thread-safe.

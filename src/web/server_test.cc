@@ -348,6 +348,8 @@ class ServerTest : public StaticFilesTest {
  protected:
   ServerTest() {
     router_.Add("GET", "/hello", Reply("hello"));
+    router_.Add("GET", "/whoami",
+                [](Request& r) { return Response::Text(200, r.remote_addr, "text/plain"); });
     router_.Add("GET", "/items/special", Reply("special"));
     router_.Add("GET", "/items/{id}", [](Request& r) {
       nlohmann::json j = {{"id", r.Param("id")}, {"q", r.Query("q")}, {"path", r.path}};
@@ -882,6 +884,42 @@ TEST_F(ServerTest, AccessLogLinesAreJson) {
   EXPECT_GE(j["duration_ms"].get<double>(), 0);
   EXPECT_EQ(j["user_agent"], "t\"e\\st/1.0");
   EXPECT_EQ(nlohmann::json::parse(lines[1])["status"], 404);
+}
+
+TEST_F(ServerTest, XForwardedForIsIgnoredUnlessTrustedThenItsLastAddressCounts) {
+  Start(Small());
+  {
+    Client c(port_);
+    auto r = c.Get("/whoami", "X-Forwarded-For: 203.0.113.9\r\n");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->body, "127.0.0.1") << "anyone can send the header: not trusted by default";
+  }
+  server_->Stop();
+  thread_.join();
+  ServerOptions o = Small();
+  o.trust_forwarded_for = true;
+  Start(o);
+  Client c(port_);
+  // The proxy appends the address it saw; what the client wrote before it is its own word.
+  auto r = c.Get("/whoami", "X-Forwarded-For: 10.6.6.6, 203.0.113.9\r\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "203.0.113.9");
+  auto v6 = c.Get("/whoami", "X-Forwarded-For:  2001:db8::1 \r\n");
+  ASSERT_TRUE(v6);
+  EXPECT_EQ(v6->body, "2001:db8::1");
+  // The next request on the same connection without the header is the proxy again.
+  auto bare = c.Get("/whoami");
+  ASSERT_TRUE(bare);
+  EXPECT_EQ(bare->body, "127.0.0.1");
+  for (const char* junk : {"not-an-address", "203.0.113.9, <script>", "", ","}) {
+    auto j = c.Get("/whoami", std::string("X-Forwarded-For: ") + junk + "\r\n");
+    ASSERT_TRUE(j);
+    EXPECT_EQ(j->body, "127.0.0.1") << junk;
+  }
+  auto lines = WaitForLog(7);
+  ASSERT_GE(lines.size(), 4u);
+  EXPECT_EQ(nlohmann::json::parse(lines[1])["remote"], "203.0.113.9");
+  EXPECT_EQ(nlohmann::json::parse(lines[3])["remote"], "127.0.0.1");
 }
 
 TEST_F(ServerTest, MetricsCountRequestsByRouteAndStatusClass) {
