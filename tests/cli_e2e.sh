@@ -100,5 +100,20 @@ check "RECTRACK_DB chooses the file" test -s "$WORK/env.db"
 check "the store is in WAL mode" bash -c "[ \"\$(sqlite3 '$WORK/env.db' 'PRAGMA journal_mode')\" = wal ]"
 unset RECTRACK_DB
 
+# --- Accounts from the command line: a password reset.
+DB=users.db
+rt init >/dev/null
+printf 'first password 1\n' | rt user add pat --role viewer >/dev/null
+h1=$(sqlite3 users.db "SELECT password_hash FROM users WHERE name = 'pat'")
+printf 'short\n' | rt user password pat >/dev/null 2>err.txt; rc=$?
+check "user password refuses a short password (exit $rc)" bash -c "[ $rc -ne 0 ] && grep -q 'at least 8 characters' err.txt"
+printf 'long enough pw\n' | rt user password nobody-here >/dev/null 2>err.txt; rc=$?
+check "user password names an unknown user (exit $rc)" bash -c "[ $rc -ne 0 ] && grep -q 'nobody-here' err.txt"
+printf 'second password 2\n' | rt user password pat >out.txt
+h2=$(sqlite3 users.db "SELECT password_hash FROM users WHERE name = 'pat'")
+check "user password sets a new argon2id hash" bash -c "[ '$h1' != '$h2' ] && [[ '$h2' == '\$argon2id\$'* ]]"
+check "user password is a ledger event naming only the user" bash -c "[ \"\$(sqlite3 users.db \"SELECT payload FROM ledger WHERE kind = 'user_password'\")\" = '{\"user\":\"pat\"}' ]"
+check "the store verifies after a password change" bash -c "'$BIN' --db users.db verify >/dev/null"
+
 echo "$pass passed, $fail failed"
 ((fail == 0))

@@ -140,6 +140,20 @@ std::string TokenHash(std::string_view token) { return Sha256Hex(token); }
 Authenticator::Authenticator(Policy policy, Clock clock)
     : policy_(policy), clock_(std::move(clock)) {}
 
+Result<int64_t> Authenticator::RetryAfter(Store& store, const std::vector<std::string>& keys,
+                                          int64_t now) const {
+  // A failure counts for failure_window seconds: at `now - window` it is gone.
+  const int64_t since = now - policy_.failure_window + 1;
+  int64_t wait = 0;
+  for (const std::string& key : keys) {
+    auto f = store.LoginFailuresSince(key, since);
+    if (!f) return Fail(f.error());
+    if (f->count >= policy_.max_failures)
+      wait = std::max(wait, std::max<int64_t>(1, f->oldest + policy_.failure_window - now));
+  }
+  return wait;
+}
+
 Result<LoginResult> Authenticator::Login(Store& store, const std::string& name,
                                          const std::string& password,
                                          const std::string& remote_addr) const {
@@ -150,16 +164,13 @@ Result<LoginResult> Authenticator::Login(Store& store, const std::string& name,
   // Keys are bounded: a megabyte of "name" must not become a megabyte of row.
   const std::string user_key = "user:" + name.substr(0, 2 * kMaxNameBytes);
   const std::string addr_key = "addr:" + remote_addr;
-  for (const std::string& key : {user_key, addr_key}) {
-    auto f = store.LoginFailuresSince(key, since);
-    if (!f) return Fail(f.error());
-    if (f->count >= policy_.max_failures) {
-      out.outcome = LoginResult::Outcome::kRateLimited;
-      out.retry_after = std::max<int64_t>(out.retry_after,
-                                          std::max<int64_t>(1, f->oldest + policy_.failure_window - now));
-    }
+  auto wait = RetryAfter(store, {user_key, addr_key}, now);
+  if (!wait) return Fail(wait.error());
+  if (*wait > 0) {
+    out.outcome = LoginResult::Outcome::kRateLimited;
+    out.retry_after = *wait;
+    return out;
   }
-  if (out.outcome == LoginResult::Outcome::kRateLimited) return out;
 
   std::optional<User> user;
   if (ValidUserName(name) && password.size() <= 1024) {
@@ -304,6 +315,54 @@ Result<User> CreateUser(Store& store, const std::string& name, const std::string
   if (!hash) return Fail(hash.error());
   NewUser nu{name, role, *hash, owners};
   return store.AddUser(nu, actor);
+}
+
+Status ResetPassword(Store& store, const std::string& name, const std::string& password,
+                     const Actor& actor, PasswordCost cost) {
+  RT_TRY(CheckPasswordRules(password));
+  auto hash = HashPassword(password, cost);
+  if (!hash) return Fail(hash.error());
+  return store.SetPassword(name, *hash, "", actor);
+}
+
+Result<Authenticator::PasswordChange> Authenticator::ChangePassword(
+    Store& store, const Principal& who, const std::string& current, const std::string& next,
+    const std::string& remote_addr, PasswordCost cost) const {
+  using Outcome = PasswordChange::Outcome;
+  PasswordChange out;
+  const int64_t now = clock_();
+  const int64_t since = now - policy_.failure_window + 1;
+  const std::string user_key = "user:" + who.name;
+  const std::string addr_key = "addr:" + remote_addr;
+  auto wait = RetryAfter(store, {user_key, addr_key}, now);
+  if (!wait) return Fail(wait.error());
+  if (*wait > 0) {
+    out.outcome = Outcome::kRateLimited;
+    out.retry_after = *wait;
+    return out;
+  }
+  auto user = store.GetUser(who.name);
+  if (!user) return Fail(user.error());
+  if (user->disabled || current.size() > 1024 || !VerifyPassword(user->password_hash, current)) {
+    for (const std::string& key : {user_key, addr_key})
+      RT_TRY(store.RecordLoginFailure(key, now, since));
+    out.outcome = Outcome::kWrongCurrent;
+    return out;
+  }
+  if (auto rules = CheckPasswordRules(next); !rules) {
+    out.message = rules.error().message;
+    return out;
+  }
+  if (next == current) {
+    out.message = "the new password must differ from the current one";
+    return out;
+  }
+  auto hash = HashPassword(next, cost);
+  if (!hash) return Fail(hash.error());
+  RT_TRY(store.SetPassword(who.name, *hash, who.session_token_hash, who.actor()));
+  RT_TRY(store.ClearLoginFailures(user_key));
+  out.outcome = Outcome::kOk;
+  return out;
 }
 
 Result<std::string> CreateApiToken(Store& store, const std::string& user_name,

@@ -96,10 +96,28 @@ class Authenticator {
   // Ends the session of that token (if any).
   Status Logout(Store& store, const std::string& token) const;
 
+  // A signed-in user changes their own password: `current` must be right (a
+  // wrong one counts as a failed sign-in, under the same limit), `next` must
+  // meet the rules and differ from it. Every other session of theirs ends;
+  // the one making the change (principal.session_token_hash) stays.
+  struct PasswordChange {
+    enum class Outcome { kOk, kWrongCurrent, kRejected, kRateLimited };
+    Outcome outcome = Outcome::kRejected;
+    std::string message;      // why, for kRejected
+    int64_t retry_after = 0;  // seconds, for kRateLimited
+  };
+  Result<PasswordChange> ChangePassword(Store& store, const Principal& who,
+                                        const std::string& current, const std::string& next,
+                                        const std::string& remote_addr,
+                                        PasswordCost cost = PasswordCost::kInteractive) const;
+
   const Policy& policy() const { return policy_; }
   int64_t Now() const { return clock_(); }
 
  private:
+  // Seconds until any of `keys` (user:NAME, addr:ADDRESS) may try again; 0 now.
+  Result<int64_t> RetryAfter(Store& store, const std::vector<std::string>& keys,
+                             int64_t now) const;
   Policy policy_;
   Clock clock_;
 };
@@ -117,6 +135,10 @@ bool CsrfMatches(std::string_view csrf_token, std::string_view submitted);
 Result<User> CreateUser(Store& store, const std::string& name, const std::string& role,
                         const std::vector<std::string>& owners, const std::string& password,
                         const Actor& actor, PasswordCost cost = PasswordCost::kInteractive);
+// Sets a new password for `name` (the command line: an admin's reset) and
+// ends all of their sessions.
+Status ResetPassword(Store& store, const std::string& name, const std::string& password,
+                     const Actor& actor, PasswordCost cost = PasswordCost::kInteractive);
 // Makes an API token for `user_name` labelled `label`; returns the token,
 // which is stored only hashed and cannot be shown again.
 Result<std::string> CreateApiToken(Store& store, const std::string& user_name,

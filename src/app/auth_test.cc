@@ -241,6 +241,90 @@ TEST(SessionTest, DisablingAUserEndsTheirSessionsAndTokensAndRefusesSignIn) {
   EXPECT_EQ(t.Events("user_disable").size(), 1u);
 }
 
+// ---- passwords changed and reset ---------------------------------------------------------
+
+TEST(PasswordChangeTest, TheRightCurrentPasswordChangesItAndEndsEveryOtherSession) {
+  Tracker t;
+  FakeClock clock;
+  Authenticator authn({}, clock.fn());
+  auto here = authn.Login(t.store(), "eddie", kPassword, "10.0.0.1");
+  auto elsewhere = authn.Login(t.store(), "eddie", kPassword, "10.0.0.2");
+  auto cora = authn.Login(t.store(), "cora", kPassword, "10.0.0.3");
+  ASSERT_TRUE(here && elsewhere && cora);
+  const Principal& who = here->principal;
+  const std::string next = "a much longer passphrase";
+
+  using Outcome = Authenticator::PasswordChange::Outcome;
+  auto wrong = authn.ChangePassword(t.store(), who, "not it", next, "10.0.0.1", PasswordCost::kMinimal);
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->outcome, Outcome::kWrongCurrent);
+  auto shortp = authn.ChangePassword(t.store(), who, kPassword, "short", "10.0.0.1", PasswordCost::kMinimal);
+  ASSERT_TRUE(shortp);
+  EXPECT_EQ(shortp->outcome, Outcome::kRejected);
+  EXPECT_EQ(shortp->message, "a password needs at least 8 characters");
+  auto same = authn.ChangePassword(t.store(), who, kPassword, kPassword, "10.0.0.1", PasswordCost::kMinimal);
+  ASSERT_TRUE(same);
+  EXPECT_EQ(same->outcome, Outcome::kRejected);
+  EXPECT_TRUE(t.Events("user_password").empty()) << "refusals change nothing";
+
+  auto ok = authn.ChangePassword(t.store(), who, kPassword, next, "10.0.0.1", PasswordCost::kMinimal);
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(ok->outcome, Outcome::kOk);
+  // This session stays; eddie's other one ends; cora's is not touched.
+  EXPECT_TRUE(authn.AuthenticateSession(t.store(), here->session_token).value().has_value());
+  EXPECT_FALSE(authn.AuthenticateSession(t.store(), elsewhere->session_token).value().has_value());
+  EXPECT_TRUE(authn.AuthenticateSession(t.store(), cora->session_token).value().has_value());
+  EXPECT_EQ(authn.Login(t.store(), "eddie", kPassword, "10.0.0.4")->outcome,
+            LoginResult::Outcome::kBadCredentials);
+  EXPECT_EQ(authn.Login(t.store(), "eddie", next, "10.0.0.4")->outcome, LoginResult::Outcome::kOk);
+  // In the ledger, by whom, naming the user and nothing of the password.
+  auto events = t.Events("user_password");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].actor, "user:eddie");
+  EXPECT_EQ(json::parse(events[0].payload), (json{{"user", "eddie"}}));
+}
+
+TEST(PasswordChangeTest, WrongCurrentPasswordsCountAsFailedSignIns) {
+  Tracker t;
+  FakeClock clock;
+  Authenticator authn({}, clock.fn());
+  auto s = authn.Login(t.store(), "eddie", kPassword, "10.0.0.1");
+  ASSERT_TRUE(s);
+  using Outcome = Authenticator::PasswordChange::Outcome;
+  for (int i = 0; i < 5; ++i) {
+    auto r = authn.ChangePassword(t.store(), s->principal, "guess " + std::to_string(i),
+                                  "a new passphrase", fmt::format("10.0.9.{}", i),
+                                  PasswordCost::kMinimal);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->outcome, Outcome::kWrongCurrent);
+  }
+  auto locked = authn.ChangePassword(t.store(), s->principal, kPassword, "a new passphrase",
+                                     "10.0.9.9", PasswordCost::kMinimal);
+  ASSERT_TRUE(locked);
+  EXPECT_EQ(locked->outcome, Outcome::kRateLimited);
+  EXPECT_GT(locked->retry_after, 0);
+  EXPECT_EQ(authn.Login(t.store(), "eddie", kPassword, "10.0.3.1")->outcome,
+            LoginResult::Outcome::kRateLimited)
+      << "the same limit as signing in";
+}
+
+TEST(PasswordChangeTest, AResetFromTheCommandLineEndsEverySession) {
+  Tracker t;
+  Authenticator authn;
+  auto s = authn.Login(t.store(), "eddie", kPassword, "10.0.0.1");
+  ASSERT_TRUE(s);
+  EXPECT_FALSE(ResetPassword(t.store(), "eddie", "short", Actor{"cli:root"}, PasswordCost::kMinimal));
+  EXPECT_FALSE(ResetPassword(t.store(), "nobody-here", "long enough now", Actor{"cli:root"},
+                             PasswordCost::kMinimal));
+  ASSERT_TRUE(ResetPassword(t.store(), "eddie", "long enough now", Actor{"cli:root"},
+                            PasswordCost::kMinimal));
+  EXPECT_FALSE(authn.AuthenticateSession(t.store(), s->session_token).value().has_value());
+  EXPECT_EQ(authn.Login(t.store(), "eddie", "long enough now", "10.0.0.1")->outcome,
+            LoginResult::Outcome::kOk);
+  ASSERT_EQ(t.Events("user_password").size(), 1u);
+  EXPECT_EQ(t.Events("user_password")[0].actor, "cli:root");
+}
+
 // ---- API tokens ------------------------------------------------------------------------
 
 TEST(ApiTokenTest, TokensAreStoredHashedAndIdentifyTheirUser) {

@@ -121,7 +121,7 @@ int VerifyPublicationCommand(const std::string& file, const std::string& key) {
 void AddAuthCommands(CLI::App& app, std::function<Result<std::unique_ptr<Store>>()> open,
                      const std::function<void(CLI::App*)>& add_db, int* rc) {
   auto args = std::make_shared<UserArgs>();
-  auto* user = app.add_subcommand("user", "Manage accounts: add, list, disable, API tokens");
+  auto* user = app.add_subcommand("user", "Manage accounts: add, list, disable, password, API tokens");
   user->require_subcommand(1);
 
   auto* add = user->add_subcommand("add", "Add a user (the password is read from stdin)");
@@ -199,6 +199,33 @@ void AddAuthCommands(CLI::App& app, std::function<Result<std::unique_ptr<Store>>
       return;
     }
     std::printf("disabled %s\n", args->name.c_str());
+    *rc = kOk;
+  });
+
+  auto* password = user->add_subcommand(
+      "password",
+      "Set a new password for a user (read from stdin) and end all of their sessions");
+  add_db(password);
+  password->add_option("NAME", args->name, "User name")->required();
+  password->add_option("--password-file", args->password_file,
+                       "Read the password from the first line of this file");
+  password->callback([=]() {
+    auto pw = ReadPassword(args->password_file);
+    if (!pw) {
+      *rc = Report(pw.error());
+      return;
+    }
+    auto store = open();
+    if (!store) {
+      *rc = Report(store.error());
+      return;
+    }
+    auto s = auth::ResetPassword(**store, args->name, *pw, CliActor());
+    if (!s) {
+      *rc = Report(s.error());
+      return;
+    }
+    std::printf("set a new password for %s; their sessions have ended\n", args->name.c_str());
     *rc = kOk;
   });
 

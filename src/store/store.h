@@ -219,6 +219,11 @@ class Store {
   virtual Result<std::vector<User>> ListUsers() = 0;
   // Disables a user, ends their sessions and revokes their API tokens. Ledger: "user_disable".
   virtual Status DisableUser(const std::string& name, const Actor& actor) = 0;
+  // Replaces a user's password hash and ends every session of theirs except
+  // `keep_session_hash` (empty: all of them); API tokens stay. Ledger:
+  // "user_password" (the name only).
+  virtual Status SetPassword(const std::string& name, const std::string& password_hash,
+                             const std::string& keep_session_hash, const Actor& actor) = 0;
   virtual Status AddSession(const SessionRecord& session) = 0;
   // The session of that token hash, or nullopt.
   virtual Result<std::optional<SessionRecord>> FindSession(const std::string& token_hash) = 0;

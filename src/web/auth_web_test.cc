@@ -426,6 +426,16 @@ TEST_F(MatrixTest, Forms) {
       else
         EXPECT_EQ(HeadSeq(), before);
     }
+    // Changing one's own password: anyone signed in (the new passwords differ
+    // here, so the answer is 400 and nothing changes), nobody else.
+    {
+      int64_t before = HeadSeq();
+      Reply r = Post("/account/password", FormAuth(w),
+                     Form({{"csrf", Csrf(w)}, {"current", kPassword}, {"new", "one new password"},
+                           {"confirm", "another new password"}}));
+      EXPECT_EQ(r.status, w == Who::kNobody ? 401 : 400) << r.body.substr(0, 2000);
+      EXPECT_EQ(HeadSeq(), before);
+    }
     // The pages behind the forms: GET without a session goes to sign-in.
     auto cookie = w == Who::kNobody ? std::vector<std::pair<std::string, std::string>>{}
                                     : browsers_[w].Cookie();
@@ -749,6 +759,55 @@ TEST_F(AuthServerTest, WrongNamesAndPasswordsGetOneGenericAnswerThenARateLimit) 
   EXPECT_GT(retry, 0);
   EXPECT_LE(retry, 15 * 60);
   EXPECT_FALSE(limited.SetCookie(kSessionCookie));
+}
+
+TEST_F(AuthServerTest, ChangingOnesPasswordKeepsThisSessionAndEndsTheOthers) {
+  Browser here = SignIn("eddie");
+  Browser elsewhere = SignIn("eddie");
+  Reply form = Get("/account/password", here.Cookie());
+  ASSERT_EQ(form.status, 200);
+  EXPECT_NE(form.body.find("href=\"/account/password\">Change password</a>"), std::string::npos)
+      << "linked from the header";
+  auto h = here.Cookie();
+  h.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  auto send = [&](const std::string& current, const std::string& next, const std::string& again,
+                  const std::string& csrf) {
+    return Post("/account/password", h,
+                Form({{"csrf", csrf}, {"current", current}, {"new", next}, {"confirm", again}}));
+  };
+  const std::string csrf = HiddenValue(form.body, "csrf");
+  const std::string next = "a much longer passphrase";
+
+  Reply no_csrf = send(kPassword, next, next, "");
+  EXPECT_EQ(no_csrf.status, 403);
+  Reply wrong = send("not my password", next, next, csrf);
+  EXPECT_EQ(wrong.status, 400);
+  EXPECT_NE(wrong.body.find("<title>Error: Change your password"), std::string::npos);
+  EXPECT_NE(wrong.body.find("href=\"#current\">Your current password is not right"),
+            std::string::npos);
+  Reply mismatch = send(kPassword, next, next + "!", csrf);
+  EXPECT_EQ(mismatch.status, 400);
+  EXPECT_NE(mismatch.body.find("href=\"#confirm\">The two new passwords are not the same"),
+            std::string::npos);
+  Reply weak = send(kPassword, "short", "short", csrf);
+  EXPECT_EQ(weak.status, 400);
+  EXPECT_NE(weak.body.find("href=\"#new\">A password needs at least 8 characters"),
+            std::string::npos);
+  EXPECT_EQ(weak.body.find(kPassword), std::string::npos) << "passwords are never echoed";
+  EXPECT_TRUE(t_.Events("user_password").empty());
+
+  Reply done = send(kPassword, next, next, csrf);
+  ASSERT_EQ(done.status, 303) << done.body.substr(0, 2000);
+  EXPECT_EQ(done.Header("Location"), "/account/password?changed=1");
+  Reply changed = Get(done.Header("Location"), here.Cookie());
+  EXPECT_EQ(changed.status, 200);
+  EXPECT_NE(changed.body.find("Your password has been changed"), std::string::npos);
+  // The other browser is signed out; the old password no longer works; the new one does.
+  Reply other = Get("/my-assignments", elsewhere.Cookie());
+  EXPECT_EQ(other.status, 303);
+  EXPECT_EQ(other.Header("Location").rfind("/login", 0), 0u);
+  SignIn("eddie", next);
+  EXPECT_EQ(t_.Events("user_password").size(), 1u);
 }
 
 TEST_F(AuthServerTest, SignInOnlyRedirectsToThisSite) {

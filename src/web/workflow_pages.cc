@@ -1,5 +1,6 @@
 #include "web/workflow_pages.h"
 
+#include <cctype>
 #include <charconv>
 
 #include "app/service.h"
@@ -194,6 +195,69 @@ UpdateInput InputFromForm(const FormFields& form) {
 
 void RegisterWorkflowPages(Router& router, WebAuth& auth) {
   AppContext& ctx = auth.ctx();
+
+  // Anyone signed in changes their own password; the session they use stays,
+  // every other one ends.
+  auto password = [&auth, &ctx](Request& req) {
+    PageGate g = Gate(auth, req);
+    if (g.refusal) return *g.refusal;
+    if (g.who->via_api_token)
+      return Message(403, "Change your password", "Sign in with your password to change it.",
+                     g.who);
+    std::string error, field;
+    int status = 200;
+    if (req.method == "POST") {
+      const std::string current = FormValue(g.form, "current");
+      const std::string next = FormValue(g.form, "new");
+      auto store = ctx.stores->Get();
+      if (!store) return ServiceProblem(g.who);
+      if (current.empty()) {
+        error = "Enter your current password", field = "current";
+      } else if (next != FormValue(g.form, "confirm")) {
+        error = "The two new passwords are not the same", field = "confirm";
+      } else {
+        auto r = auth.authenticator().ChangePassword(**store, *g.who, current, next,
+                                                     req.remote_addr);
+        if (!r) return ServiceProblem(g.who);
+        using Outcome = auth::Authenticator::PasswordChange::Outcome;
+        switch (r->outcome) {
+          case Outcome::kOk: {
+            Response done = Response::Redirect("/account/password?changed=1");
+            done.Set("Cache-Control", "no-store");
+            return done;
+          }
+          case Outcome::kWrongCurrent:
+            error = "Your current password is not right", field = "current";
+            break;
+          case Outcome::kRateLimited: {
+            int64_t minutes = (r->retry_after + 59) / 60;
+            error = fmt::format("Too many failed attempts. Try again in {} minute{}.", minutes,
+                                minutes == 1 ? "" : "s");
+            field = "current";
+            status = 429;
+            break;
+          }
+          case Outcome::kRejected:
+            error = r->message, field = "new";
+            if (!error.empty()) error[0] = static_cast<char>(std::toupper(error[0]));
+            break;
+        }
+      }
+      if (status == 200) status = 400;
+    }
+    json view = {{"title", "Change your password"},
+                 {"name", g.who->name},
+                 {"csrf", auth::MaskCsrf(g.who->csrf_token)},
+                 {"changed", req.method == "GET" && req.Query("changed") == "1"},
+                 {"has_errors", !error.empty()},
+                 {"errors", error.empty() ? json::array()
+                                          : json::array({{{"href", "#" + field}, {"text", error}}})}};
+    for (const char* f : {"current", "new", "confirm"})
+      view[std::string("error_") + f] = field == f ? json(error) : json(nullptr);
+    return StaffPage(status, "Change your password", "auth_password", view, g.who);
+  };
+  router.Add("GET", "/account/password", password);
+  router.Add("POST", "/account/password", password);
 
   router.Add("GET", "/my-assignments", [&auth, &ctx](Request& req) {
     PageGate g = Gate(auth, req);

@@ -645,6 +645,50 @@ describe('rectrack in Chromium', () => {
     await ctx.close();
   });
 
+  test('an editor changes their password from the header link; the old one stops working', async () => {
+    const ctx = await newContext();
+    const page = await ctx.newPage();
+    await signIn(page, EDITOR, '/my-assignments');
+    await Promise.all([
+      page.waitForURL((u) => u.pathname === '/account/password'),
+      page.getByRole('link', { name: 'Change password' }).click(),
+    ]);
+    assert.equal(await h1(page), 'Change your password');
+    await assertNoAxeViolations(page, 'the change-password form');
+    // A wrong current password: an error summary linked to the field.
+    await page.getByLabel('Current password', { exact: true }).fill('not the password');
+    await page.getByLabel('New password', { exact: true }).fill('a brand new passphrase');
+    await page.getByLabel('New password again', { exact: true }).fill('a brand new passphrase');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.waitForLoadState('load');
+    assert.match(await page.title(), /^Error:/);
+    const summary = page.getByRole('alert');
+    assert.equal(await summary.getByRole('link').first().getAttribute('href'), '#current');
+    await assertNoAxeViolations(page, 'the change-password form with an error');
+    // The right one.
+    await page.getByLabel('Current password', { exact: true }).fill(EDITOR.password);
+    await page.getByLabel('New password', { exact: true }).fill('a brand new passphrase');
+    await page.getByLabel('New password again', { exact: true }).fill('a brand new passphrase');
+    await Promise.all([
+      page.waitForURL(/changed=1/),
+      page.getByRole('button', { name: 'Change password' }).click(),
+    ]);
+    assert.match(await page.getByRole('status').innerText(), /Your password has been changed/);
+    await signOut(page);
+    // The old password is refused; the new one signs in.
+    await open(page, '/login');
+    await page.getByLabel('Name', { exact: true }).fill(EDITOR.name);
+    await page.getByLabel('Password', { exact: true }).fill(EDITOR.password);
+    const [refused] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST'),
+      page.getByRole('button', { name: 'Sign in' }).click(),
+    ]);
+    assert.equal(refused.status(), 401);
+    await signIn(page, { ...EDITOR, password: 'a brand new passphrase' }, '/my-assignments');
+    await signOut(page);
+    await ctx.close();
+  });
+
   test('the server stops on SIGTERM and exits 0', async () => {
     await browser.close();
     browser = undefined;

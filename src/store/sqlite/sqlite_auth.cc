@@ -231,6 +231,22 @@ Status DisableUser(Db& db, const StoreHooks& hooks, const std::string& name) {
   return hooks.append_event("user_disable", json{{"user", name}});
 }
 
+Status SetPassword(Db& db, const StoreHooks& hooks, const std::string& name,
+                   const std::string& password_hash, const std::string& keep_session_hash) {
+  if (password_hash.empty()) return Fail(Error::Invalid("a user needs a password"));
+  auto user = GetUser(db, name);
+  if (!user) return Fail(user.error());
+  {
+    RT_PREPARE(st, "UPDATE users SET password_hash = ? WHERE id = ?");
+    st->Bind(1, password_hash).Bind(2, user->id);
+    RT_TRY(st->Run());
+  }
+  RT_PREPARE(end, "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?");
+  end->Bind(1, user->id).Bind(2, keep_session_hash);
+  RT_TRY(end->Run());
+  return hooks.append_event("user_password", json{{"user", name}});
+}
+
 Status AddSession(Db& db, const SessionRecord& s) {
   RT_PREPARE(st,
              "INSERT INTO sessions(token_hash, user_id, csrf_token, created_at, expires_at, "

@@ -32,6 +32,8 @@ Result<User> GetUser(Db& db, const std::string& name);
 Result<User> GetUserById(Db& db, int64_t id);
 Result<std::vector<User>> ListUsers(Db& db);
 Status DisableUser(Db& db, const StoreHooks& hooks, const std::string& name);
+Status SetPassword(Db& db, const StoreHooks& hooks, const std::string& name,
+                   const std::string& password_hash, const std::string& keep_session_hash);
 
 Status AddSession(Db& db, const SessionRecord& s);
 Result<std::optional<SessionRecord>> FindSession(Db& db, const std::string& token_hash);

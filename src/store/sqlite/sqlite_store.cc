@@ -210,6 +210,11 @@ class SqliteStore : public Store {
   Status DisableUser(const std::string& name, const Actor& a) override {
     return InTransaction([&] { return sqlite::DisableUser(*db_, Hooks(a), name); });
   }
+  Status SetPassword(const std::string& name, const std::string& hash,
+                     const std::string& keep_session_hash, const Actor& a) override {
+    return InTransaction(
+        [&] { return sqlite::SetPassword(*db_, Hooks(a), name, hash, keep_session_hash); });
+  }
   Status AddSession(const SessionRecord& s) override { return sqlite::AddSession(*db_, s); }
   Result<std::optional<SessionRecord>> FindSession(const std::string& h) override {
     return sqlite::FindSession(*db_, h);
