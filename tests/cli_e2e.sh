@@ -100,6 +100,21 @@ check "RECTRACK_DB chooses the file" test -s "$WORK/env.db"
 check "the store is in WAL mode" bash -c "[ \"\$(sqlite3 '$WORK/env.db' 'PRAGMA journal_mode')\" = wal ]"
 unset RECTRACK_DB
 
+# --- An alias clash between two imports: refused with the command that merges, nothing
+# written; the command given, the import goes through.
+DB=order.db
+printf 'No,Recommendation,Owner\n1,Share intelligence within the hour.,Metropolitan Police\n' >met.csv
+rt import csv met.csv --map ref=No --map text=Recommendation --map owner=Owner \
+  --source-title "A review naming the Met its own way" >/dev/null
+rt export json -o order-before.json
+rt import json "$ROOT/examples/harris/harris-2016.json" >/dev/null 2>err.txt; rc=$?
+check "an alias naming another owner is refused (exit $rc)" bash -c "[ $rc -ne 0 ] && grep -q \"rectrack owner alias 'Metropolitan Police' 'Metropolitan Police Service'\" err.txt"
+rt export json -o order-after.json
+check "the refused import wrote nothing" cmp -s order-before.json order-after.json
+rt owner alias 'Metropolitan Police' 'Metropolitan Police Service' >/dev/null
+check "after the merge it names, the import goes through" bash -c "'$BIN' --db order.db import json '$ROOT/examples/harris/harris-2016.json' >/dev/null"
+check "and the store verifies" bash -c "'$BIN' --db order.db verify >/dev/null"
+
 # --- Accounts from the command line: a password reset.
 DB=users.db
 rt init >/dev/null

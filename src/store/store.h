@@ -192,7 +192,9 @@ class Store {
   virtual Result<int64_t> AddUpdate(int64_t assignment_id, const Update& update,
                                     const Actor& actor) = 0;
   // Makes `alias` another name of the owner `canonical`, merging their
-  // assignments if `alias` already exists as an owner of its own.
+  // assignments if `alias` already exists as an owner of its own. When
+  // `canonical` names no owner yet but `alias` does, `canonical` is made (with
+  // the tier of `alias`) and `alias` merged into it: a rename.
   virtual Status SetAlias(const std::string& alias, const std::string& canonical,
                           const Actor& actor) = 0;
   virtual Status SetOwnerTier(const std::string& owner, const std::string& tier,

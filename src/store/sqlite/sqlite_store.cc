@@ -617,7 +617,9 @@ Status SqliteImportSession::Add(const ImportBatch& chunk) {
       if (*existing == *id) continue;
       if (*existing != 0)
         return fail(Error::Conflict(fmt::format(
-            "alias '{}' of owner '{}' already names another owner", alias, o.name)));
+            "alias '{}' of owner '{}' already names another owner; if they are one body, "
+            "merge them with `rectrack owner alias '{}' '{}'` and import again",
+            alias, o.name, alias, o.name)));
       auto st = db->Prepare("INSERT INTO owner_aliases(alias, owner_id) VALUES(?, ?)");
       if (!st) return fail(st.error());
       (*st)->Bind(1, alias).Bind(2, *id);
@@ -633,9 +635,9 @@ Status SqliteImportSession::Add(const ImportBatch& chunk) {
     if (*existing == *id) continue;
     if (*existing != 0)
       return fail(Error::Conflict(fmt::format(
-          "alias '{}' -> '{}': '{}' already names another owner; merge with `rectrack owner "
-          "alias`",
-          alias, canonical, alias)));
+          "alias '{}' -> '{}': '{}' already names another owner; if they are one body, "
+          "merge them with `rectrack owner alias '{}' '{}'` and import again",
+          alias, canonical, alias, alias, canonical)));
     auto st = db->Prepare("INSERT INTO owner_aliases(alias, owner_id) VALUES(?, ?)");
     if (!st) return fail(st.error());
     (*st)->Bind(1, alias).Bind(2, *id);
@@ -1375,8 +1377,22 @@ Status SqliteStore::SetAlias(const std::string& alias, const std::string& canoni
   auto r = InTransaction([&]() -> Result<int64_t> {
     auto target = ResolveOwner(canonical);
     if (!target) return Fail(target.error());
-    if (*target == 0)
-      return Fail(Error::NotFound(fmt::format("no owner '{}' (see `rectrack owners`)", canonical)));
+    if (*target == 0) {
+      // A new canonical name for an existing owner: made here, with its tier,
+      // and the old owner merged into it below (a rename, kept as an alias).
+      auto old = db_->Prepare("SELECT tier FROM owners WHERE name = ?");
+      if (!old) return Fail(old.error());
+      (*old)->Bind(1, alias);
+      auto row = (*old)->Step();
+      if (!row) return Fail(row.error());
+      if (!*row)
+        return Fail(Error::NotFound(
+            fmt::format("no owner '{}' nor '{}' (see `rectrack owners`)", canonical, alias)));
+      std::string tier = (*old)->Str(0);
+      (*old)->Reset();
+      target = EnsureOwner(canonical, tier, nullptr);
+      if (!target) return Fail(target.error());
+    }
     auto find = db_->Prepare("SELECT id FROM owners WHERE name = ?");
     if (!find) return Fail(find.error());
     (*find)->Bind(1, alias);

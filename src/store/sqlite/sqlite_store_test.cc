@@ -1149,6 +1149,34 @@ TEST_F(SqliteStoreTest, MergingOwnersThatShareARecommendationIsRefused) {
   EXPECT_EQ(rec->assignments[0].owner.name, "London Fire Brigade");
 }
 
+TEST_F(SqliteStoreTest, SetAliasToANameNoOwnerHasRenamesTheOwner) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  ImportBatch b = SimpleBatch("met-review", {"1", "2"}, "Metropolitan Police");
+  b.aliases = {{"the Met", "Metropolitan Police"}};
+  ASSERT_TRUE(store->Import(b, kAlice, "met"));
+  ASSERT_TRUE(store->SetOwnerTier("Metropolitan Police", "emergency_service", kAlice));
+
+  ASSERT_TRUE(store->SetAlias("Metropolitan Police", "Metropolitan Police Service", kAlice));
+  auto owners = store->ListOwners();
+  ASSERT_TRUE(owners);
+  ASSERT_EQ(owners->size(), 1u);
+  EXPECT_EQ((*owners)[0].name, "Metropolitan Police Service");
+  EXPECT_EQ((*owners)[0].tier, "emergency_service") << "the tier goes with it";
+  EXPECT_EQ((*owners)[0].aliases,
+            (std::vector<std::string>{"Metropolitan Police", "the Met"}));
+  for (const char* ref : {"1", "2"}) {
+    auto r = store->GetRecommendation("met-review", ref);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->assignments[0].owner.name, "Metropolitan Police Service");
+  }
+  RawDb raw(path());
+  EXPECT_TRUE(raw.Rows("PRAGMA foreign_key_check").empty());
+  auto v = store->Verify();
+  ASSERT_TRUE(v);
+  EXPECT_TRUE(v->ok) << Joined(v->problems);
+}
+
 TEST_F(SqliteStoreTest, BadAliasesAreRefused) {
   auto store = Open();
   ASSERT_TRUE(store);
