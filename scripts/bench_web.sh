@@ -4,18 +4,22 @@
 #
 # Usage: scripts/bench_web.sh [DURATION]   (wrk duration per run, default 10s)
 # Env:   RECTRACK=path to the executable (default build/rectrack; not rebuilt)
+#        CONNS="8 64 2000" the wrk connection counts
 #
 # Makes a temporary store (Harris 2016 JSON + the PFD reports CSV), starts
 # `rectrack serve` and nginx on free loopback ports, fetches three URLs from
 # rectrack once (a PFD source page, the PFD owners JSON, one recommendation
-# JSON) and gives nginx those exact bytes. Then runs wrk with 8 and 64
-# connections against each URL, alternating servers, and prints req/s, ratio
+# JSON) and gives nginx those exact bytes. Then runs wrk with 8, 64 and 2000
+# connections (CONNS) against each URL, alternating servers, and prints req/s, ratio
 # and p99 latency, plus rectrack's peak resident memory (VmHWM). Loopback only;
 # everything lives in a temp dir that is removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DUR="${1:-10s}"
+# Connection counts: a few readers, many, and thousands at once.
+CONNS="${CONNS:-8 64 2000}"
+ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"  # wrk and both servers hold one each
 RECTRACK="${RECTRACK:-build/rectrack}"
 NGINX="${NGINX:-/usr/sbin/nginx}"
 for t in "$RECTRACK" "$NGINX" wrk curl python3; do
@@ -79,9 +83,10 @@ rss0="$(awk '/VmRSS/ {print $2}' "/proc/$rpid/status")"  # data loaded, pages re
 nport="$(free_port)"
 cat >"$tmp/nginx.conf" <<EOF
 worker_processes auto;
+worker_rlimit_nofile 20000;
 pid $tmp/nginx.pid;
 error_log $tmp/nginx-error.log;
-events { worker_connections 1024; }
+events { worker_connections 10000; }
 http {
   types { text/html html; application/json json; }
   default_type application/octet-stream;
@@ -95,7 +100,7 @@ http {
   uwsgi_temp_path $tmp/nginx-uwsgi;
   scgi_temp_path $tmp/nginx-scgi;
   server {
-    listen 127.0.0.1:$nport;
+    listen 127.0.0.1:$nport backlog=4096;
     root $tmp/www;
   }
 }
@@ -118,7 +123,7 @@ echo "bench_web: source /sources/$slug ($(stat -c%s "$tmp/www/source.html") B),"
 
 # wrk_run URL CONNS -> "req/s p99ms errors"
 wrk_run() {
-  wrk -t2 -c"$2" -d"$DUR" --latency "$1" | python3 -c '
+  wrk -t2 -c"$2" -d"$DUR" --timeout 10s --latency "$1" | python3 -c '
 import re, sys
 t = sys.stdin.read()
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
@@ -132,7 +137,7 @@ print(f"{rps:.0f} {p99:.2f} {bad}")'
 }
 
 printf '\n%-20s %5s %11s %11s %6s %9s %9s %s\n' URL conns "ours req/s" "nginx req/s" ratio "p99 ours" "p99 nginx" notes
-for c in 8 64; do
+for c in $CONNS; do
   for u in "${urls[@]}"; do
     IFS='|' read -r name path file <<<"$u"
     curl -sf -o /dev/null "$R$path"   # warm the page cache

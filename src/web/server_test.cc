@@ -837,6 +837,45 @@ TEST_F(ServerTest, Http10WithoutKeepAliveCloses) {
   auto r = c.Read();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->body, "hello");
+  EXPECT_EQ(r->Header("Connection"), "close");
+  EXPECT_EQ(r->Header("Content-Length"), "5");
+  EXPECT_TRUE(c.ClosedWithin(std::chrono::milliseconds(2000)));
+}
+
+TEST_F(ServerTest, ManyConnectionsArrivingTogetherAreAllAcceptedAndServed) {
+  Start(Small());
+  // Opened before any is read: the backlog holds many at once, which the
+  // server takes in batches (a non-blocking accept loop).
+  constexpr int kClients = 200;  // two descriptors each in this process
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(std::make_unique<Client>(port_));
+    ASSERT_TRUE(clients.back()->Send("GET /items/" + std::to_string(i) +
+                                     " HTTP/1.1\r\nHost: t\r\n\r\n"));
+  }
+  for (int i = 0; i < kClients; ++i) {
+    auto r = clients[static_cast<size_t>(i)]->Read();
+    ASSERT_TRUE(r) << i;
+    EXPECT_EQ(nlohmann::json::parse(r->body)["id"], std::to_string(i));
+  }
+}
+
+TEST_F(ServerTest, Http10KeepAliveIsAnsweredInKindAndHttp11StaysOpenUnlessAsked) {
+  Start(Small());
+  Client c(port_);
+  ASSERT_TRUE(c.Send("GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+  auto r10 = c.Read();
+  ASSERT_TRUE(r10);
+  EXPECT_EQ(r10->body, "hello");
+  EXPECT_EQ(r10->Header("Connection"), "keep-alive");
+  auto r11 = c.Get("/hello");  // the same connection, still open
+  ASSERT_TRUE(r11);
+  EXPECT_EQ(r11->status, 200);
+  EXPECT_FALSE(r11->Has("Connection")) << "HTTP/1.1 keeps the connection without saying so";
+  ASSERT_TRUE(c.Send("GET /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"));
+  auto last = c.Read();
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->Header("Connection"), "close");
   EXPECT_TRUE(c.ClosedWithin(std::chrono::milliseconds(2000)));
 }
 
