@@ -10,7 +10,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -295,7 +295,8 @@ class Metrics final : public ServerMetrics {
 class ServerImpl;
 
 // ---------------------------------------------------------------------------
-// One client connection. Every member function runs on the connection's strand.
+// One client connection. Every member function runs on the thread of the
+// connection's io_context.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, ServerImpl* server);
@@ -356,11 +357,14 @@ class ServerImpl final : public Server {
   ServerImpl(ServerOptions options, const Router* router)
       : options_(std::move(options)),
         router_(router),
-        ioc_(std::max(1, options_.threads)),
-        strand_(asio::make_strand(ioc_)),
-        acceptor_(strand_),
-        accept_timer_(strand_),
-        drain_timer_(strand_) {}
+        iocs_(MakeContexts(std::max(1, options_.threads))),
+        acceptor_(control()),
+        accept_timer_(control()),
+        drain_timer_(control()) {
+    // Each context keeps running until the server has drained, even while it
+    // has no connection of its own yet.
+    for (auto& ioc : iocs_) work_.push_back(asio::make_work_guard(*ioc));
+  }
 
   Result<uint16_t> Listen() override;
   void Run() override;
@@ -389,17 +393,33 @@ class ServerImpl final : public Server {
   void PollDrain();
   void WaitForSignal(bool second);
 
+  // One io_context per thread, each run by that thread alone: a connection
+  // lives on one of them, so its handlers never run concurrently and need no
+  // strand (strands and the shared scheduler's lock cost about a tenth of the
+  // CPU with thousands of connections). The first one also holds the
+  // acceptor, the timers and the signals.
+  static std::vector<std::unique_ptr<asio::io_context>> MakeContexts(int n) {
+    std::vector<std::unique_ptr<asio::io_context>> v;
+    for (int i = 0; i < n; ++i) v.push_back(std::make_unique<asio::io_context>(1));
+    return v;
+  }
+  asio::io_context& control() { return *iocs_.front(); }
+  void StopAll() {
+    for (auto& ioc : iocs_) ioc->stop();
+  }
+
   ServerOptions options_;
   const Router* router_;
-  // Declared before ioc_: sessions still queued in it when it is destroyed
-  // reach back into these.
+  // Declared before iocs_: sessions still queued in them when they are
+  // destroyed reach back into these.
   Metrics metrics_;
   std::mutex sessions_mu_;
   std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;
   std::atomic<bool> stopping_{false};
 
-  asio::io_context ioc_;
-  asio::strand<asio::io_context::executor_type> strand_;  // acceptor, timers, signals
+  std::vector<std::unique_ptr<asio::io_context>> iocs_;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  size_t next_context_ = 0;  // where the next connection goes (control thread only)
   tcp::acceptor acceptor_;
   asio::steady_timer accept_timer_;
   asio::steady_timer drain_timer_;
@@ -782,7 +802,7 @@ Result<uint16_t> ServerImpl::Listen() {
   if (!ec) {
     endpoint = tcp::endpoint(address, options_.port);
   } else {
-    tcp::resolver resolver(ioc_);
+    tcp::resolver resolver(control());
     auto results = resolver.resolve(options_.host, std::to_string(options_.port), ec);
     if (ec || results.empty()) {
       return Fail(Error::Io("cannot resolve " + options_.host + ": " + ec.message()));
@@ -805,13 +825,13 @@ Result<uint16_t> ServerImpl::Listen() {
   if (ec) return fail("cannot make non-blocking the socket of");
   uint16_t port = acceptor_.local_endpoint(ec).port();
   if (ec) return fail("cannot read the port of");
-  asio::post(strand_, [this] { Accept(); });
+  asio::post(control(), [this] { Accept(); });
   return port;
 }
 
 void ServerImpl::Accept() {
-  acceptor_.async_accept(asio::make_strand(ioc_),
-                         beast::bind_front_handler(&ServerImpl::OnAccept, this));
+  asio::io_context& ioc = *iocs_[next_context_++ % iocs_.size()];
+  acceptor_.async_accept(ioc, beast::bind_front_handler(&ServerImpl::OnAccept, this));
 }
 
 void ServerImpl::OnAccept(beast::error_code ec, tcp::socket socket) {
@@ -830,7 +850,7 @@ void ServerImpl::OnAccept(beast::error_code ec, tcp::socket socket) {
   // the handler queue would leave new connections waiting behind every busy
   // one (seconds, with thousands of clients arriving together).
   for (int i = 0; i < kAcceptBatch && !stopping(); ++i) {
-    tcp::socket more(asio::make_strand(ioc_));
+    tcp::socket more(*iocs_[next_context_++ % iocs_.size()]);
     acceptor_.accept(more, ec);  // the acceptor is non-blocking: would_block ends this
     if (ec) break;
     StartSession(std::move(more));
@@ -847,17 +867,16 @@ void ServerImpl::StartSession(tcp::socket socket) {
 }
 
 void ServerImpl::Run() {
-  int n = std::max(1, options_.threads);
   std::vector<std::thread> threads;
-  threads.reserve(static_cast<size_t>(n - 1));
-  for (int i = 1; i < n; ++i) threads.emplace_back([this] { ioc_.run(); });
-  ioc_.run();
+  threads.reserve(iocs_.size() - 1);
+  for (size_t i = 1; i < iocs_.size(); ++i) threads.emplace_back([this, i] { iocs_[i]->run(); });
+  control().run();
   for (auto& t : threads) t.join();
 }
 
 void ServerImpl::Stop() {
   if (stopping_.exchange(true, std::memory_order_acq_rel)) return;
-  asio::post(strand_, [this] { DoStop(); });
+  asio::post(control(), [this] { DoStop(); });
 }
 
 void ServerImpl::DoStop() {
@@ -892,10 +911,11 @@ void ServerImpl::PollDrain() {
       beast::error_code ec;
       signals_->cancel(ec);
     }
+    for (auto& w : work_) w.reset();  // each context ends when its last handler has run
     return;
   }
   if (Clock::now() >= drain_deadline_) {
-    ioc_.stop();
+    StopAll();
     return;
   }
   drain_timer_.expires_after(std::chrono::milliseconds(20));
@@ -906,7 +926,7 @@ void ServerImpl::PollDrain() {
 
 void ServerImpl::StopOnSignals() {
   if (signals_) return;
-  signals_.emplace(strand_, SIGINT, SIGTERM);
+  signals_.emplace(control(), SIGINT, SIGTERM);
   WaitForSignal(/*second=*/false);
 }
 
@@ -915,7 +935,7 @@ void ServerImpl::WaitForSignal(bool second) {
   signals_->async_wait([this, second](beast::error_code ec, int) {
     if (ec) return;
     if (second) {
-      ioc_.stop();
+      StopAll();
       return;
     }
     Stop();
