@@ -41,14 +41,6 @@ Result<int> LimitParam(const Request& req, int fallback) {
   return v;
 }
 
-Result<int64_t> IdParam(const Request& req, std::string_view name) {
-  std::string v = req.Param(name);
-  int64_t out = 0;
-  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-  if (ec != std::errc() || p != v.data() + v.size() || out <= 0)
-    return Fail(Error::NotFound(fmt::format("no such {}: '{}'", name, v)));
-  return out;
-}
 
 // The requested download format: ?format=, else the Accept header, else json.
 std::string Format(const Request& req) {
@@ -162,6 +154,12 @@ std::string BaseUrl(const Request& req) {
 }
 
 }  // namespace
+
+Result<int64_t> IdParam(const Request& req, std::string_view name) {
+  std::string v = req.Param(name);
+  if (auto id = PositiveId(v)) return *id;
+  return Fail(Error::NotFound(fmt::format("no such {}: '{}'", name, v)));
+}
 
 Response ProblemFor(const Error& e) {
   switch (e.code) {

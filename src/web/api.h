@@ -13,4 +13,8 @@ void RegisterReadApi(Router& router, AppContext& ctx);
 // Maps an expected failure to its RFC 9457 problem response.
 Response ProblemFor(const Error& e);
 
+// The route parameter `name` as a positive id; not one: a not-found error
+// naming it ("no such id: 'x'"), as for an id that names nothing.
+Result<int64_t> IdParam(const Request& req, std::string_view name);
+
 }  // namespace rectrack::web

@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <string>
 
@@ -473,6 +474,13 @@ std::string JsonQuote(std::string_view s) {
   }
   out.push_back('"');
   return out;
+}
+
+std::optional<int64_t> PositiveId(std::string_view s) {
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || v <= 0) return std::nullopt;
+  return v;
 }
 
 std::string_view StatusText(int status) {

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -127,6 +128,10 @@ bool EtagMatchesWeak(std::string_view header_value, std::string_view etag);
 // A JSON string literal, quotes included. Control characters are escaped and
 // invalid UTF-8 is replaced by U+FFFD, so the result is always valid JSON.
 std::string JsonQuote(std::string_view s);
+
+// "12" -> 12: a path segment naming a row. Anything else (signs, spaces,
+// trailing text, zero, overflow) -> nullopt.
+std::optional<int64_t> PositiveId(std::string_view s);
 
 // The standard reason phrase ("Not Found"), or "Unknown".
 std::string_view StatusText(int status);

@@ -3,7 +3,6 @@
 #include <sodium.h>
 
 #include <algorithm>
-#include <charconv>
 #include <map>
 #include <set>
 
@@ -1249,14 +1248,6 @@ Build Page(std::function<Result<PageView>(Store&, const PageCtx&)> fn) {
     }
     return Finish(pc, std::move(*view));
   };
-}
-
-// "12" -> 12; anything else (or <= 0) -> nullopt.
-std::optional<int64_t> PositiveId(std::string_view s) {
-  int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || v <= 0) return std::nullopt;
-  return v;
 }
 
 // Splits "12.md" into "12" and "md" (no dot: ext empty).

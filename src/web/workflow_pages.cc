@@ -40,14 +40,6 @@ Response ErrorPage(const Error& e, const std::optional<auth::Principal>& who) {
   }
 }
 
-std::optional<int64_t> PathId(const Request& req, std::string_view name) {
-  std::string v = req.Param(name);
-  int64_t out = 0;
-  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-  if (ec != std::errc() || p != v.data() + v.size() || out <= 0) return std::nullopt;
-  return out;
-}
-
 // Who is on a staff page, or what to answer instead. GET without a session
 // goes to sign-in; POST without one is 401; POST without the form's CSRF
 // token is 403.
@@ -290,7 +282,7 @@ void RegisterWorkflowPages(Router& router, WebAuth& auth) {
   auto submit = [&auth, &ctx](Request& req) {
     PageGate g = Gate(auth, req);
     if (g.refusal) return *g.refusal;
-    auto id = PathId(req, "id");
+    auto id = PositiveId(req.Param("id"));
     if (!id) return Message(404, "Page not found", "No such assignment.", g.who);
     auto store = ctx.stores->Get();
     if (!store) return ServiceProblem(g.who);
@@ -382,7 +374,7 @@ void RegisterWorkflowPages(Router& router, WebAuth& auth) {
     if (!auth::CanValidate(*g.who))
       return Message(403, "Only the tracking office reviews updates",
                      "Coordinators and admins validate or return submitted updates.", g.who);
-    auto id = PathId(req, "id");
+    auto id = PositiveId(req.Param("id"));
     if (!id) return Message(404, "Page not found", "No such update.", g.who);
     auto store = ctx.stores->Get();
     if (!store) return ServiceProblem(g.who);

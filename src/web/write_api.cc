@@ -1,7 +1,6 @@
 #include "web/write_api.h"
 
 #include <algorithm>
-#include <charconv>
 
 #include "app/service.h"
 #include "app/views.h"
@@ -30,15 +29,6 @@ Response Forbidden(std::string_view detail) { return Response::Problem(403, "For
 Response NoStore(Response r) {
   r.Set("Cache-Control", "no-store");
   return r;
-}
-
-Result<int64_t> IdOf(const Request& req, std::string_view name) {
-  std::string v = req.Param(name);
-  int64_t out = 0;
-  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-  if (ec != std::errc() || p != v.data() + v.size() || out <= 0)
-    return Fail(Error::NotFound(fmt::format("no such {}: '{}'", name, v)));
-  return out;
 }
 
 bool IsJsonBody(const Request& req) {
@@ -229,7 +219,7 @@ void RegisterWriteApi(Router& router, WebAuth& auth) {
   });
 
   router.Add("GET", "/api/v1/assignments/{id}", [&ctx](Request& req) {
-    auto id = IdOf(req, "id");
+    auto id = IdParam(req, "id");
     if (!id) return ProblemFor(id.error());
     auto store = ctx.stores->Get();
     if (!store) return ProblemFor(store.error());
@@ -255,7 +245,7 @@ void RegisterWriteApi(Router& router, WebAuth& auth) {
   router.Add("POST", "/api/v1/assignments/{id}/updates", [&auth, &ctx](Request& req) {
     Gate g = Authenticate(auth, req);
     if (g.refusal) return NoStore(*g.refusal);
-    auto id = IdOf(req, "id");
+    auto id = IdParam(req, "id");
     if (!id) return ProblemFor(id.error());
     auto store = ctx.stores->Get();
     if (!store) return ProblemFor(store.error());
@@ -321,7 +311,7 @@ void RegisterWriteApi(Router& router, WebAuth& auth) {
   });
 
   router.Add("GET", "/api/v1/updates/{id}", [&auth, &ctx](Request& req) {
-    auto id = IdOf(req, "id");
+    auto id = IdParam(req, "id");
     if (!id) return ProblemFor(id.error());
     auto store = ctx.stores->Get();
     if (!store) return ProblemFor(store.error());
@@ -346,7 +336,7 @@ void RegisterWriteApi(Router& router, WebAuth& auth) {
     if (!auth::CanValidate(*g.who))
       return Forbidden(fmt::format("only coordinators and admins may {} updates",
                                    validate ? "validate" : "return"));
-    auto id = IdOf(req, "id");
+    auto id = IdParam(req, "id");
     if (!id) return ProblemFor(id.error());
     std::string reason;
     if (!validate) {
