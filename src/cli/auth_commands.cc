@@ -1,6 +1,5 @@
 #include "cli/auth_commands.h"
 
-#include <pwd.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -12,6 +11,7 @@
 
 #include "app/auth.h"
 #include "app/publication_signature.h"
+#include "cli/common.h"
 #include "core/text.h"
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
@@ -21,21 +21,6 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr int kOk = 0, kError = 1, kVerifyFailed = 3;
-
-int Report(const Error& e) {
-  std::fprintf(stderr, "rectrack: error: %s\n", e.message.c_str());
-  return kError;
-}
-
-Actor CliActor() {
-  const char* user = std::getenv("USER");
-  if (!user || !*user) {
-    const passwd* pw = getpwuid(getuid());
-    user = pw ? pw->pw_name : "unknown";
-  }
-  return Actor{fmt::format("cli:{}", user)};
-}
 
 void StripNewline(std::string* s) {
   while (!s->empty() && (s->back() == '\n' || s->back() == '\r')) s->pop_back();

@@ -1,6 +1,5 @@
 #include "cli/commands.h"
 
-#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +15,7 @@
 #include "app/import.h"
 #include "app/service.h"
 #include "cli/auth_commands.h"
+#include "cli/common.h"
 #include "cli/serve_command.h"
 #include "core/ledger.h"
 #include "core/status.h"
@@ -35,12 +35,6 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr int kOk = 0, kError = 1, kVerifyFailed = 3;
-
-int Report(const Error& e) {
-  std::fprintf(stderr, "rectrack: error: %s\n", e.message.c_str());
-  return kError;
-}
 
 Result<std::string> ReadFile(const std::string& path) {
   struct stat st;
@@ -81,15 +75,6 @@ Result<Date> AsOf(const std::string& s) {
   auto d = Date::ParseIso(s);
   if (!d) return Fail(Error::Invalid(fmt::format("--as-of: {}", d.error().message)));
   return d;
-}
-
-Actor CliActor() {
-  const char* user = std::getenv("USER");
-  if (!user || !*user) {
-    const passwd* pw = getpwuid(getuid());
-    user = pw ? pw->pw_name : "unknown";
-  }
-  return Actor{fmt::format("cli:{}", user)};
 }
 
 std::string Cell(std::string_view s, size_t max) {

@@ -1,0 +1,18 @@
+#pragma once
+
+#include "core/result.h"
+#include "store/store.h"
+
+namespace rectrack::cli {
+
+// Exit codes: 0 success, 1 error, (2 usage, from CLI11), 3 verification failed.
+inline constexpr int kOk = 0, kError = 1, kVerifyFailed = 3;
+
+// Prints "rectrack: error: MESSAGE" to standard error; returns kError.
+int Report(const Error& e);
+
+// Who the ledger says did it: "cli:" and the login name ($USER, else the
+// password database, else "unknown").
+Actor CliActor();
+
+}  // namespace rectrack::cli
