@@ -477,22 +477,30 @@ void BM_ImportCsv1M(benchmark::State& state) {
   SetRows(state, static_cast<double>(GeneratedRows()), PeakRssMb());
 }
 
-void BM_OwnersTable1M(benchmark::State& state) {
+// The generated store, made first if need be; null (the benchmark marked
+// skipped, with the reason) when it cannot be.
+std::unique_ptr<Store> OpenGeneratedStore(benchmark::State& state) {
   if (auto s = EnsureStore(); !s) {
     state.SkipWithError(s.error().message.c_str());
-    return;
+    return nullptr;
   }
   auto store = OpenStore(StorePath().string());
   if (!store) {
     state.SkipWithError(store.error().message.c_str());
-    return;
+    return nullptr;
   }
+  return std::move(*store);
+}
+
+void BM_OwnersTable1M(benchmark::State& state) {
+  auto store = OpenGeneratedStore(state);
+  if (!store) return;
   const Date as_of = *Date::ParseIso("2012-01-01");
   size_t bytes = 0;
   ResetPeakRss();
   for (auto _ : state) {
     // As `rectrack owners --as-of 2012-01-01` does.
-    auto facts = (*store)->LoadFacts(FactsFilter{});
+    auto facts = store->LoadFacts(FactsFilter{});
     if (!facts) {
       state.SkipWithError(facts.error().message.c_str());
       return;
@@ -507,21 +515,14 @@ void BM_OwnersTable1M(benchmark::State& state) {
 }
 
 void BM_Report1M(benchmark::State& state) {
-  if (auto s = EnsureStore(); !s) {
-    state.SkipWithError(s.error().message.c_str());
-    return;
-  }
-  auto store = OpenStore(StorePath().string());
-  if (!store) {
-    state.SkipWithError(store.error().message.c_str());
-    return;
-  }
+  auto store = OpenGeneratedStore(state);
+  if (!store) return;
   const Date as_of = *Date::ParseIso("2012-01-01");
   size_t bytes = 0;
   ResetPeakRss();
   for (auto _ : state) {
     // As `rectrack report SLUG --as-of 2012-01-01 --format md` does.
-    auto data = LiveReport(**store, kSlug, as_of);
+    auto data = LiveReport(*store, kSlug, as_of);
     if (!data) {
       state.SkipWithError(data.error().message.c_str());
       return;
