@@ -60,7 +60,7 @@ Response Serve(AppContext& ctx, const Request& req, const DocFn& fn,
   if (!store) return ProblemFor(store.error());
   auto as_of = AsOfParam(req, ctx);
   if (!as_of) return ProblemFor(as_of.error());
-  auto head = ctx.heads ? ctx.heads->Seq(**store) : HeadSeq(**store);
+  auto head = HeadSeq(ctx, **store);
   if (!head) return ProblemFor(head.error());
   std::string format = Format(req);
   if (format != "json" && (!table || (format != "csv" && format != "xlsx")))

@@ -75,7 +75,8 @@ std::shared_ptr<const DocumentCache::Entry> DocumentCache::Put(const std::string
   return shared;
 }
 
-Result<int64_t> HeadSeq(Store& store) {
+Result<int64_t> HeadSeq(AppContext& ctx, Store& store) {
+  if (ctx.heads) return ctx.heads->Seq(store);
   auto head = store.Head();
   if (!head) return Fail(head.error());
   return head->seq;

@@ -94,9 +94,6 @@ class HeadWatch {
 // gzip shared with the cache. The caller adds Cache-Control.
 Response CachedResponse(std::shared_ptr<const DocumentCache::Entry> entry);
 
-// The head's seq read from the store, for contexts without a HeadWatch.
-Result<int64_t> HeadSeq(Store& store);
-
 // What every handler shares.
 struct AppContext {
   StoreProvider* stores = nullptr;
@@ -105,5 +102,9 @@ struct AppContext {
   // "Today" for as-of defaults; tests pin it.
   std::function<Date()> today;
 };
+
+// The ledger head's seq that keys live documents: from ctx.heads when the
+// context has one, else read from `store`.
+Result<int64_t> HeadSeq(AppContext& ctx, Store& store);
 
 }  // namespace rectrack::web

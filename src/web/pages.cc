@@ -1204,7 +1204,7 @@ Response Serve(AppContext& ctx, const PagesOptions& options, const Request& req,
   if (!as_of) return ToResponse(ErrorPage(pc, as_of.error()), "", "no-store", false);
   auto store = ctx.stores->Get();
   if (!store) return ToResponse(ErrorPage(pc, store.error()), "", "no-store", false);
-  auto head = ctx.heads ? ctx.heads->Seq(**store) : HeadSeq(**store);
+  auto head = HeadSeq(ctx, **store);
   if (!head) return ToResponse(ErrorPage(pc, head.error()), "", "no-store", false);
   const bool personal = pc.viewer.has_value();
   std::string key =
