@@ -7,6 +7,9 @@
 #include <iterator>
 #include <string>
 
+#include "core/text.h"
+#include "web/http.h"
+
 namespace rectrack::web {
 namespace {
 
@@ -53,12 +56,7 @@ bool Gzip(std::string_view in, std::string* out) {
 }
 
 bool IsCompressibleType(std::string_view content_type) {
-  size_t semi = content_type.find(';');
-  std::string_view t = content_type.substr(0, semi);
-  while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
-  while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
-  std::string type(t);
-  for (char& c : type) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  std::string type = ToLowerAscii(TrimOws(content_type.substr(0, content_type.find(';'))));
   if (type.rfind("text/", 0) == 0) return true;
   static constexpr std::string_view kTypes[] = {"application/json", "application/problem+json",
                                                 "application/xml",  "application/atom+xml",

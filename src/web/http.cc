@@ -20,11 +20,6 @@ bool IEquals(std::string_view a, std::string_view b) {
   return true;
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -92,7 +87,7 @@ bool NextEtag(std::string_view list, size_t* pos, bool* weak, std::string_view* 
 }
 
 bool SplitEtag(std::string_view etag, bool* weak, std::string_view* opaque) {
-  etag = Trim(etag);
+  etag = TrimOws(etag);
   *weak = false;
   if (etag.substr(0, 2) == "W/") {
     *weak = true;
@@ -104,7 +99,7 @@ bool SplitEtag(std::string_view etag, bool* weak, std::string_view* opaque) {
 }
 
 bool EtagListMatches(std::string_view header_value, std::string_view etag, bool strong) {
-  header_value = Trim(header_value);
+  header_value = TrimOws(header_value);
   if (header_value == "*") return true;
   bool our_weak;
   std::string_view our;
@@ -152,12 +147,12 @@ std::string Request::Cookie(std::string_view name) const {
   std::string_view rest = it->second;
   while (!rest.empty()) {
     size_t semi = rest.find(';');
-    std::string_view pair = Trim(rest.substr(0, semi));
+    std::string_view pair = TrimOws(rest.substr(0, semi));
     rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
     size_t eq = pair.find('=');
     if (eq == std::string_view::npos) continue;
-    if (Trim(pair.substr(0, eq)) != name) continue;
-    std::string_view value = Trim(pair.substr(eq + 1));
+    if (TrimOws(pair.substr(0, eq)) != name) continue;
+    std::string_view value = TrimOws(pair.substr(eq + 1));
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
       value = value.substr(1, value.size() - 2);
     }
@@ -481,6 +476,12 @@ std::optional<int64_t> PositiveId(std::string_view s) {
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || p != s.data() + s.size() || v <= 0) return std::nullopt;
   return v;
+}
+
+std::string_view TrimOws(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
 }
 
 std::string_view StatusText(int status) {

@@ -129,6 +129,9 @@ bool EtagMatchesWeak(std::string_view header_value, std::string_view etag);
 // invalid UTF-8 is replaced by U+FFFD, so the result is always valid JSON.
 std::string JsonQuote(std::string_view s);
 
+// Without HTTP's optional whitespace (spaces and tabs) at either end.
+std::string_view TrimOws(std::string_view s);
+
 // "12" -> 12: a path segment naming a row. Anything else (signs, spaces,
 // trailing text, zero, overflow) -> nullopt.
 std::optional<int64_t> PositiveId(std::string_view s);

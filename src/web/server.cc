@@ -1,5 +1,6 @@
 #include "web/server.h"
 
+#include "core/text.h"
 #include "web/compress.h"
 
 #include <algorithm>
@@ -52,18 +53,6 @@ constexpr std::string_view kDefaultReferrerPolicy = "strict-origin-when-cross-or
 
 char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-std::string LowerCopy(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = Lower(c);
-  return out;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // ---------------------------------------------------------------------------
 // Dates
 
@@ -108,14 +97,14 @@ bool AcceptsGzip(std::string_view accept_encoding) {
     accept_encoding =
         comma == std::string_view::npos ? std::string_view() : accept_encoding.substr(comma + 1);
     size_t semi = item.find(';');
-    std::string coding = LowerCopy(Trim(item.substr(0, semi)));
+    std::string coding = ToLowerAscii(TrimOws(item.substr(0, semi)));
     double q = 1;
     while (semi != std::string_view::npos) {
       item = item.substr(semi + 1);
       semi = item.find(';');
-      std::string_view param = Trim(item.substr(0, semi));
+      std::string_view param = TrimOws(item.substr(0, semi));
       if (param.size() >= 2 && Lower(param[0]) == 'q' && param[1] == '=') {
-        std::string value(Trim(param.substr(2)));
+        std::string value(TrimOws(param.substr(2)));
         char* end = nullptr;
         q = std::strtod(value.c_str(), &end);
         if (end == value.c_str() || *end != '\0' || q < 0 || q > 1) q = 0;  // unreadable: refuse
@@ -136,7 +125,7 @@ bool AcceptsGzip(std::string_view accept_encoding) {
 // IPv4 or IPv6 address is taken.
 std::optional<std::string> LastForwardedFor(std::string_view header) {
   size_t comma = header.rfind(',');
-  std::string last(Trim(comma == std::string_view::npos ? header : header.substr(comma + 1)));
+  std::string last(TrimOws(comma == std::string_view::npos ? header : header.substr(comma + 1)));
   if (last.empty()) return std::nullopt;
   beast::error_code ec;
   auto address = asio::ip::make_address(last, ec);
@@ -638,7 +627,7 @@ void Session::Send(const Request& request, Response response, bool keep_alive) {
     std::string vary = response.Get("Vary");
     if (vary.empty()) {
       response.Set("Vary", "Accept-Encoding");
-    } else if (LowerCopy(vary).find("accept-encoding") == std::string::npos) {
+    } else if (ToLowerAscii(vary).find("accept-encoding") == std::string::npos) {
       response.Set("Vary", vary + ", Accept-Encoding");
     }
   }
