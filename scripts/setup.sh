@@ -8,7 +8,7 @@ PACKAGES=(
   build-essential cmake pkg-config git ca-certificates tzdata
   libsqlite3-dev sqlite3 libsodium-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   libhowardhinnant-date-dev libexpected-dev libkainjow-mustache-dev
-  zlib1g-dev libboost1.81-dev libxlsxwriter-dev
+  zlib1g-dev libboost1.81-dev libxlsxwriter-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   chromium fonts-liberation  # browser tests (tests/browser), driven by npm playwright-core
 )

@@ -62,10 +62,10 @@ sqlite3 a.db "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
 tamper "an edited event" "UPDATE ledger SET payload = replace(payload, 'Guidance', 'Nothing') WHERE kind = 'update'" "was altered"
 tamper "an edited actor" "UPDATE ledger SET actor = 'cli:someone-else' WHERE seq = 2" "event 2 "
 tamper "a deleted event" "DELETE FROM ledger WHERE seq = 3" "are missing"
-tamper "an inserted event" "UPDATE ledger SET seq = seq + 100 WHERE seq >= 4; UPDATE ledger SET seq = seq - 99 WHERE seq >= 104; INSERT INTO ledger VALUES (4, '2020-01-01T00:00:00.000Z', 'cli:x', 'update', '{}', (SELECT hash FROM ledger WHERE seq = 3), 'ab')" "event 4"
+tamper "an inserted event" "UPDATE ledger SET seq = seq + 100 WHERE seq >= 4; UPDATE ledger SET seq = seq - 99 WHERE seq >= 104; INSERT INTO ledger(seq, ts, actor, kind, payload, prev_hash, hash, scheme) VALUES (4, '2020-01-01T00:00:00.000Z', 'cli:x', 'update', '{}', (SELECT hash FROM ledger WHERE seq = 3), 'ab', 2)" "event 4"
 tamper "reordered events" "UPDATE ledger SET seq = -1 WHERE seq = 2; UPDATE ledger SET seq = 2 WHERE seq = 3; UPDATE ledger SET seq = 3 WHERE seq = -1" "event 2 "
 tamper "a truncated tail" "DELETE FROM ledger WHERE seq = (SELECT max(seq) FROM ledger)" "removed from the end"
-tamper "an edited publication" "UPDATE publications SET snapshot = replace(snapshot, '\"implemented\": 7', '\"implemented\": 9') WHERE id = 2" "publication 2"
+tamper "an edited publication" "UPDATE publications SET snapshot = replace(snapshot, '\"implemented\": 7', '\"implemented\": 9') WHERE id = 2" "publications, id 2, column snapshot: differs from byte"
 cp a.db t.db; rm -f t.db-wal t.db-shm
 check "the append-only trigger refuses an edit" bash -c "! sqlite3 t.db \"UPDATE ledger SET actor = 'x' WHERE seq = 1\" 2>/dev/null"
 
@@ -127,7 +127,8 @@ check "user password names an unknown user (exit $rc)" bash -c "[ $rc -ne 0 ] &&
 printf 'second password 2\n' | rt user password pat >out.txt
 h2=$(sqlite3 users.db "SELECT password_hash FROM users WHERE name = 'pat'")
 check "user password sets a new argon2id hash" bash -c "[ '$h1' != '$h2' ] && [[ '$h2' == '\$argon2id\$'* ]]"
-check "user password is a ledger event naming only the user" bash -c "[ \"\$(sqlite3 users.db \"SELECT payload FROM ledger WHERE kind = 'user_password'\")\" = '{\"user\":\"pat\"}' ]"
+check "user password is a ledger event naming only the user" bash -c "[ \"\$(sqlite3 users.db \"SELECT json_extract(payload, '\$.about') FROM ledger WHERE kind = 'user_password'\")\" = '{\"user\":\"pat\"}' ]"
+check "and holding the new hash's digest, never the hash" bash -c "sqlite3 users.db \"SELECT payload FROM ledger\" | grep -q \"\$(printf '%s' '$h2' | sha256sum | cut -c1-64)\" && ! sqlite3 users.db \"SELECT payload FROM ledger\" | grep -q argon2"
 check "the store verifies after a password change" bash -c "'$BIN' --db users.db verify >/dev/null"
 
 echo "$pass passed, $fail failed"

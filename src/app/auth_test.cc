@@ -94,9 +94,18 @@ TEST(UserTest, CreateUserChecksRoleScopeAndNames) {
   // Each addition is a ledger event that names no secret.
   auto events = t.Events("user_add");
   ASSERT_EQ(events.size(), 5u);
-  EXPECT_EQ(json::parse(events[2].payload),
+  json eddie_event = json::parse(events[2].payload);
+  EXPECT_EQ(eddie_event["about"],
             json({{"user", "eddie"}, {"role", "editor"}, {"owners", {kOwnerA}}}));
-  for (const auto& e : events) EXPECT_EQ(e.payload.find("argon2"), std::string::npos);
+  // The row, with the password hash's digest in place of the hash: verify can
+  // tell a swapped hash, and nobody can read a password hash out of the ledger.
+  const json& row = eddie_event["changes"]["insert"]["users"][0];
+  EXPECT_EQ(row[1], "eddie");
+  EXPECT_EQ(row[5], Sha256Hex(eddie->password_hash));
+  for (const auto& e : events) {
+    EXPECT_EQ(e.payload.find("argon2"), std::string::npos);
+    EXPECT_EQ(e.payload.find(eddie->password_hash), std::string::npos);
+  }
 }
 
 TEST(UserTest, AnEditorKeepsTheirScopeWhenTheirOwnerIsMergedIntoAnother) {
@@ -281,7 +290,8 @@ TEST(PasswordChangeTest, TheRightCurrentPasswordChangesItAndEndsEveryOtherSessio
   auto events = t.Events("user_password");
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].actor, "user:eddie");
-  EXPECT_EQ(json::parse(events[0].payload), (json{{"user", "eddie"}}));
+  EXPECT_EQ(json::parse(events[0].payload)["about"], (json{{"user", "eddie"}}));
+  EXPECT_EQ(events[0].payload.find("argon2"), std::string::npos);
 }
 
 TEST(PasswordChangeTest, WrongCurrentPasswordsCountAsFailedSignIns) {
@@ -566,17 +576,22 @@ TEST(WorkflowTest, SubmitValidateAndReturnAreLedgerEventsAndMoveTheVersion) {
   EXPECT_EQ(submits[0].actor, "user:eddie");
   EXPECT_EQ(validates[0].actor, "user:cora");
   json s0 = json::parse(submits[0].payload);
-  EXPECT_EQ(s0["update_id"], *id);
-  EXPECT_EQ(s0["owner"], kOwnerA);
-  EXPECT_EQ(s0["ref"], "R1");
-  EXPECT_EQ(s0["implementation"], "implemented");
-  EXPECT_EQ(s0["narrative"], u.narrative);
+  EXPECT_EQ(s0["about"]["update_id"], *id);
+  EXPECT_EQ(s0["about"]["owner"], kOwnerA);
+  EXPECT_EQ(s0["about"]["ref"], "R1");
+  const json& row = s0["changes"]["insert"]["updates"][0];
+  EXPECT_EQ(row[0], *id);
+  EXPECT_EQ(row[6], "implemented");
+  EXPECT_EQ(row[7], u.narrative);
+  EXPECT_EQ(row[10], "submitted");
   json v0 = json::parse(validates[0].payload);
-  EXPECT_EQ(v0["update_id"], *id);
-  EXPECT_EQ(v0["narrative"], u.narrative);
+  EXPECT_EQ(v0["about"]["update_id"], *id);
+  EXPECT_EQ(v0["changes"]["update"]["updates"][0][1], (json{{"state", "validated"}}));
   json r0 = json::parse(returns[0].payload);
-  EXPECT_EQ(r0["update_id"], id2);
-  EXPECT_EQ(r0["reason"], "Say what was done, with dates.");
+  EXPECT_EQ(r0["about"]["update_id"], id2);
+  EXPECT_EQ(r0["about"]["reason"], "Say what was done, with dates.");
+  EXPECT_EQ(r0["changes"]["update"]["updates"][0][1],
+            (json{{"return_reason", "Say what was done, with dates."}, {"state", "returned"}}));
   EXPECT_LT(submits[0].seq, validates[0].seq);
   auto verify = t.store().Verify();
   ASSERT_TRUE(verify);
@@ -602,18 +617,18 @@ TEST(WorkflowTest, AFailedStepChangesNothing) {
 
 TEST(SigningTest, TheKeyIsMadeOnceAndSharedByEveryConnection) {
   Tracker t;
-  auto k1 = t.store().SigningKey();
+  auto k1 = t.store().CurrentPublicKey();
   ASSERT_TRUE(k1) << k1.error().message;
-  EXPECT_EQ(k1->public_key_hex.size(), 64u);
+  EXPECT_EQ(k1->size(), 64u);
   auto other = OpenStore(t.path());
   ASSERT_TRUE(other);
-  auto k2 = (*other)->SigningKey();
+  auto k2 = (*other)->CurrentPublicKey();
   ASSERT_TRUE(k2);
-  EXPECT_EQ(k1->public_key_hex, k2->public_key_hex);
+  EXPECT_EQ(*k1, *k2);
   testing_util::TempDir d2;
   auto fresh = OpenStore(d2.File("x.db"));
   ASSERT_TRUE(fresh);
-  EXPECT_NE((*fresh)->SigningKey()->public_key_hex, k1->public_key_hex);
+  EXPECT_NE(*(*fresh)->CurrentPublicKey(), *k1);
 }
 
 TEST(SigningTest, MessagesQuoteTheirFieldsSoNoFieldCanForgeAnother) {
@@ -656,7 +671,7 @@ class PublicationCheckTest : public ::testing::Test {
     ASSERT_TRUE(doc) << doc.error().message;
     doc_ = *doc;
     text_ = doc_.dump(2);
-    key_ = t_.store().SigningKey()->public_key_hex;
+    key_ = *t_.store().CurrentPublicKey();
   }
   Tracker t_;
   Publication pub_;

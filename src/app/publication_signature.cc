@@ -24,18 +24,6 @@ PublicationSigningFields SigningFieldsOf(const Publication& p) {
   return f;
 }
 
-Status SignPublication(Store& store, Publication* p) {
-  if (p->source_slug.empty()) return Fail(Error::Internal("signing a publication without its source"));
-  auto key = store.SigningKey();
-  if (!key) return Fail(key.error());
-  auto sig = SignMessage(key->seed_hex, PublicationSigningMessage(SigningFieldsOf(*p)));
-  if (!sig) return Fail(sig.error());
-  RT_TRY(store.SetPublicationSignature(p->id, *sig, key->public_key_hex));
-  p->signature = *sig;
-  p->signing_key = key->public_key_hex;
-  return {};
-}
-
 namespace {
 
 std::string Lower(std::string_view s) {

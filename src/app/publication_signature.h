@@ -11,16 +11,11 @@
 namespace rectrack {
 
 // Signed publications (docs/signatures.md). A publication is signed with the
-// store's Ed25519 key when it is made; the signed document is what
+// tracker's Ed25519 key when it is made (Store::AddPublication); the signed document is what
 // GET /api/v1/publications/{id} serves, and anyone can check it offline.
 
 // The fields a publication's signature covers.
 PublicationSigningFields SigningFieldsOf(const Publication& p);
-
-// Signs `p` (already stored, with p.source_slug set) with the store's key and
-// stores the signature; sets p->signature and p->signing_key. Runs inside the
-// caller's transaction.
-Status SignPublication(Store& store, Publication* p);
 
 // The result of checking a downloaded publication document.
 struct PublicationCheck {

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "app/publication_signature.h"
+#include "core/text.h"
 #include "date/tz.h"
 #include "fmt/format.h"
 #include "report/report_render.h"
@@ -68,25 +69,71 @@ Result<ReportData> LiveReport(Store& store, const std::string& slug, Date as_of,
   return Build(store, slug, as_of, exclude_publication);
 }
 
+namespace {
+
+// The verifier to use: the caller's, or a new one held by `own`.
+Result<Verifier*> VerifierFor(Verifier* given, std::unique_ptr<Verifier>* own) {
+  if (given) return given;
+  auto v = Verifier::Create();
+  if (!v) return Fail(v.error());
+  *own = std::move(*v);
+  return own->get();
+}
+
+// The check's first problem as a refusal.
+Error Refusal(std::string_view what, const std::vector<std::string>& problems) {
+  return Error::Corrupt(fmt::format(
+      "{}: the store does not match its ledger ({}{}); run `rectrack verify`", what,
+      problems.empty() ? std::string("unknown problem") : problems.front(),
+      problems.size() > 1 ? fmt::format(", and {} more", problems.size() - 1) : std::string()));
+}
+
+}  // namespace
+
+Result<Checkpoint> MakeCheckpoint(Store& store, const Actor& actor, Verifier* given) {
+  std::unique_ptr<Verifier> own;
+  auto v = VerifierFor(given, &own);
+  if (!v) return Fail(v.error());
+  auto rep = (*v)->Incremental(store, VerifyOptions{});
+  if (!rep) return Fail(rep.error());
+  if (!rep->ok) return Fail(Refusal("no checkpoint was made", rep->problems));
+  auto digest = (*v)->ReplayedStateDigest();
+  if (!digest) return Fail(digest.error());
+  auto c = store.AddCheckpoint(*digest, actor);
+  if (!c) return c;
+  // The checkpoint's own event is checked too, so that the verifier stays in step.
+  auto after = (*v)->Incremental(store, VerifyOptions{});
+  if (!after) return Fail(after.error());
+  return c;
+}
+
 Result<Publication> PublishSource(Store& store, const std::string& slug, Date as_of,
-                                  const std::string& title, const Actor& actor) {
+                                  const std::string& title, const Actor& actor,
+                                  Verifier* given) {
   if (title.empty()) return Fail(Error::Invalid("a publication needs a title"));
+  std::unique_ptr<Verifier> own;
+  auto verifier = VerifierFor(given, &own);
+  if (!verifier) return Fail(verifier.error());
   RT_TRY(store.Begin());
+  auto fail = [&](Error e) -> Result<Publication> {
+    store.Rollback();
+    // It may have replayed events that are now undone.
+    (*verifier)->Invalidate();
+    return Fail(std::move(e));
+  };
   auto source = store.GetSource(slug);
-  if (!source) {
-    store.Rollback();
-    return Fail(source.error());
-  }
+  if (!source) return fail(source.error());
+  // What is about to be frozen and signed must be what the ledger says.
+  auto rep = (*verifier)->Incremental(store, VerifyOptions{});
+  if (!rep) return fail(rep.error());
+  if (!rep->ok) return fail(Refusal("nothing was published", rep->problems));
+  std::vector<std::string> problems;
+  if (auto s = (*verifier)->CompareSource(store, source->id, &problems); !s) return fail(s.error());
+  if (!problems.empty()) return fail(Refusal("nothing was published", problems));
   auto data = Build(store, slug, as_of, 0);
-  if (!data) {
-    store.Rollback();
-    return Fail(data.error());
-  }
+  if (!data) return fail(data.error());
   auto head = store.Head();
-  if (!head) {
-    store.Rollback();
-    return Fail(head.error());
-  }
+  if (!head) return fail(head.error());
   // The snapshot carries its own title and pin; the id is known once stored, so
   // it is added by PublishedReport from the row, not frozen in the snapshot.
   data->publication_title = title;
@@ -97,27 +144,34 @@ Result<Publication> PublishSource(Store& store, const std::string& slug, Date as
   pub.title = title;
   pub.as_of = as_of;
   pub.snapshot_json = ReportToJson(*data);
+  // Stored and signed in one event, pinned to the head the snapshot names.
   auto stored = store.AddPublication(pub, actor);
-  if (!stored) {
-    store.Rollback();
-    return Fail(stored.error());
+  if (!stored) return fail(stored.error());
+  if (stored->ledger_seq != head->seq)
+    return fail(Error::Conflict("the ledger moved while publishing; try again"));
+  // A checkpoint of the head the publication made, for witnesses to keep.
+  auto checkpoint = MakeCheckpoint(store, actor, *verifier);
+  if (!checkpoint) return fail(checkpoint.error());
+  if (auto c = store.Commit(); !c) {
+    (*verifier)->Invalidate();
+    return Fail(c.error());
   }
-  if (stored->ledger_seq != head->seq) {
-    store.Rollback();
-    return Fail(Error::Conflict("the ledger moved while publishing; try again"));
-  }
-  // Signed in the same transaction: no publication exists unsigned.
-  stored->source_slug = slug;
-  if (auto s = SignPublication(store, &*stored); !s) {
-    store.Rollback();
-    return Fail(s.error());
-  }
-  RT_TRY(store.Commit());
   return stored;
 }
 
-Result<ReportData> PublishedReport(Store& store, int64_t publication_id) {
+Result<Publication> CheckedPublication(Store& store, int64_t publication_id) {
   auto pub = store.GetPublication(publication_id);
+  if (!pub) return Fail(pub.error());
+  auto problems = CheckPublication(store, *pub);
+  if (!problems) return Fail(problems.error());
+  if (!problems->empty())
+    return Fail(Error::Corrupt(fmt::format("publication {} fails its check: {}", publication_id,
+                                           Join(*problems, "; "))));
+  return pub;
+}
+
+Result<ReportData> PublishedReport(Store& store, int64_t publication_id) {
+  auto pub = CheckedPublication(store, publication_id);
   if (!pub) return Fail(pub.error());
   auto data = ReportFromJson(pub->snapshot_json);
   if (!data)
@@ -135,9 +189,20 @@ Result<ImportSummary> ImportWithPublications(Store& store, const ImportBatch& ba
     store.Rollback();
     return summary;
   }
+  // One verifier for all of them: the first publication checks the store in
+  // full, the next ones only what came since.
+  std::unique_ptr<Verifier> verifier;
   for (const auto& s : batch.sources) {
     for (const auto& p : s.publications) {
-      auto pub = PublishSource(store, s.source.slug, p.as_of, p.title, actor);
+      if (!verifier) {
+        auto v = Verifier::Create();
+        if (!v) {
+          store.Rollback();
+          return Fail(v.error());
+        }
+        verifier = std::move(*v);
+      }
+      auto pub = PublishSource(store, s.source.slug, p.as_of, p.title, actor, verifier.get());
       if (!pub) {
         store.Rollback();
         return Fail(Error{pub.error().code,

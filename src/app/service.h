@@ -7,6 +7,7 @@
 #include "core/metrics.h"
 #include "core/result.h"
 #include "store/store.h"
+#include "store/verify.h"
 
 namespace rectrack {
 
@@ -23,13 +24,31 @@ Result<ReportData> LiveReport(Store& store, const std::string& slug, Date as_of,
                               int64_t exclude_publication = 0);
 
 // Freezes the update of `slug` as of `as_of` as a publication pinned to the
-// ledger head. The snapshot is the report data as JSON; rendering it later
+// ledger head, signed with the tracker's key, and then a checkpoint of the
+// head it makes. The snapshot is the report data as JSON; rendering it later
 // reproduces the publication byte for byte.
+//
+// Nothing forged is signed: first the store is checked against its ledger
+// (`verifier` brought up to date, or a full check with a new one when none is
+// given) and the source's rows compared one by one; a store that fails is
+// refused (kCorrupt, naming the first difference) and nothing is written. The
+// checkpoint's state digest is the replayed ledger's, never the tables'.
 Result<Publication> PublishSource(Store& store, const std::string& slug, Date as_of,
-                                  const std::string& title, const Actor& actor);
+                                  const std::string& title, const Actor& actor,
+                                  Verifier* verifier = nullptr);
 
-// The report data frozen in a publication, with its verification details.
+// A publication that passes its own check (store/verify.h: CheckPublication),
+// else kCorrupt naming what fails: a forged one is never served as true.
+Result<Publication> CheckedPublication(Store& store, int64_t publication_id);
+
+// The report data frozen in a publication, with its verification details;
+// kCorrupt when the publication fails its check.
 Result<ReportData> PublishedReport(Store& store, int64_t publication_id);
+
+// Signs and records a checkpoint of the current head, its state digest from
+// `verifier` brought up to date (a full check with a new one when none is
+// given). Refused (kCorrupt) when the store fails the check.
+Result<Checkpoint> MakeCheckpoint(Store& store, const Actor& actor, Verifier* verifier = nullptr);
 
 // Imports `batch` and then freezes the publications it lists, all in one
 // transaction: either everything lands or nothing does.

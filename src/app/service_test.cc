@@ -174,7 +174,7 @@ TEST_F(ServiceTest, PublishSourcePinsTheHeadBeforeItsOwnEvent) {
   SetImplementation("R1", "London Fire Brigade", Implementation::kInProgress, D("2017-02-01"));
   auto head = store_->Head();
   ASSERT_TRUE(head);
-  ASSERT_EQ(head->seq, 2);
+  ASSERT_EQ(head->seq, 3);  // the store's key, the import, the update
 
   auto pub = PublishSource(*store_, "harris-2016", D("2017-03-01"), "March update", kAlice);
   ASSERT_TRUE(pub) << pub.error().message;
@@ -185,14 +185,23 @@ TEST_F(ServiceTest, PublishSourcePinsTheHeadBeforeItsOwnEvent) {
   EXPECT_EQ(pub->snapshot_sha256, Sha256Hex(pub->snapshot_json));
 
   auto events = Events();
-  ASSERT_EQ(events.size(), 3u);
-  EXPECT_EQ(events[2].kind, "publish");
-  EXPECT_EQ(events[2].prev_hash, head->hash);
-  auto payload = json::parse(events[2].payload);
-  EXPECT_EQ(payload["publication_id"], pub->id);
-  EXPECT_EQ(payload["ledger_seq"], head->seq);
-  EXPECT_EQ(payload["ledger_hash"], head->hash);
-  EXPECT_EQ(payload["snapshot_sha256"], pub->snapshot_sha256);
+  ASSERT_EQ(events.size(), 5u);
+  EXPECT_EQ(events[3].kind, "publish");
+  EXPECT_EQ(events[3].prev_hash, head->hash);
+  auto payload = json::parse(events[3].payload);
+  EXPECT_EQ(payload["about"]["publication_id"], pub->id);
+  const json& row = payload["changes"]["insert"]["publications"][0];
+  EXPECT_EQ(row[4], head->seq);
+  EXPECT_EQ(row[5], head->hash);
+  EXPECT_EQ(row[8], pub->snapshot_sha256);
+  EXPECT_EQ(row[9], pub->signature);
+  // A checkpoint of the head the publication made, for outsiders to keep.
+  EXPECT_EQ(events[4].kind, "checkpoint");
+  auto cps = store_->Checkpoints();
+  ASSERT_TRUE(cps);
+  ASSERT_EQ(cps->size(), 1u);
+  EXPECT_EQ((*cps)[0].ledger_seq, events[3].seq);
+  EXPECT_EQ((*cps)[0].ledger_hash, events[3].hash);
 
   auto data = PublishedReport(*store_, pub->id);
   ASSERT_TRUE(data) << data.error().message;
@@ -211,8 +220,9 @@ TEST_F(ServiceTest, PublishSourcePinsTheHeadBeforeItsOwnEvent) {
 
   auto v = store_->Verify();
   ASSERT_TRUE(v);
-  EXPECT_TRUE(v->ok);
-  EXPECT_EQ(v->events, 3);
+  EXPECT_TRUE(v->ok) << (v->problems.empty() ? "" : v->problems[0]);
+  EXPECT_EQ(v->events, 5);
+  EXPECT_EQ(v->checkpoints, 1);
 }
 
 TEST_F(ServiceTest, PublishedReportIsFrozen) {
@@ -313,7 +323,7 @@ TEST_F(ServiceTest, FailedPublishLeavesNothingAndReleasesTheStore) {
   ASSERT_TRUE(other);
   auto sum = other->Import(Batch("other"), kAlice, "other");
   ASSERT_TRUE(sum) << sum.error().message;
-  EXPECT_EQ(sum->ledger_seq, 2);
+  EXPECT_EQ(sum->ledger_seq, 3);
 }
 
 TEST_F(ServiceTest, PublishedReportErrors) {
@@ -346,26 +356,26 @@ TEST_F(ServiceTest, ImportWithPublicationsLandsEverything) {
   auto sum = ImportWithPublications(*fresh, b, kAlice, "harris.json");
   ASSERT_TRUE(sum) << sum.error().message;
   EXPECT_EQ(sum->recommendations, 3);
-  EXPECT_EQ(sum->ledger_seq, 1);
+  EXPECT_EQ(sum->ledger_seq, 2);
 
   std::vector<LedgerEvent> events;
   ASSERT_TRUE(fresh->ForEachEvent([&](const LedgerEvent& e) {
     events.push_back(e);
     return true;
   }));
-  ASSERT_EQ(events.size(), 3u);
-  EXPECT_EQ(events[0].kind, "import");
-  EXPECT_EQ(events[1].kind, "publish");
-  EXPECT_EQ(events[2].kind, "publish");
+  std::vector<std::string> kinds;
+  for (const auto& e : events) kinds.push_back(e.kind);
+  EXPECT_EQ(kinds, (std::vector<std::string>{"tracker_key", "import", "publish", "checkpoint",
+                                             "publish", "checkpoint"}));
 
   auto pubs = fresh->ListPublications("harris-2016");
   ASSERT_TRUE(pubs);
   ASSERT_EQ(pubs->size(), 2u);
   EXPECT_EQ((*pubs)[0].title, "Baseline");
-  EXPECT_EQ((*pubs)[0].ledger_seq, 1);
-  EXPECT_EQ((*pubs)[0].ledger_hash, events[0].hash);
+  EXPECT_EQ((*pubs)[0].ledger_seq, 2);
+  EXPECT_EQ((*pubs)[0].ledger_hash, events[1].hash);
   EXPECT_EQ((*pubs)[1].title, "One year on");
-  EXPECT_EQ((*pubs)[1].ledger_seq, 2);
+  EXPECT_EQ((*pubs)[1].ledger_seq, 4);
   auto second = PublishedReport(*fresh, (*pubs)[1].id);
   ASSERT_TRUE(second);
   ASSERT_TRUE(second->previous);
@@ -373,7 +383,7 @@ TEST_F(ServiceTest, ImportWithPublicationsLandsEverything) {
   auto v = fresh->Verify();
   ASSERT_TRUE(v);
   EXPECT_TRUE(v->ok);
-  EXPECT_EQ(v->events, 3);
+  EXPECT_EQ(v->events, 6);
 }
 
 TEST_F(ServiceTest, ImportWithPublicationsIsAllOrNothing) {
@@ -433,7 +443,7 @@ TEST_F(ServiceTest, HarrisExampleRoundTrips) {
   auto v = fresh->Verify();
   ASSERT_TRUE(v);
   EXPECT_TRUE(v->ok);
-  EXPECT_EQ(v->events, 3);  // the import and its two publications
+  EXPECT_EQ(v->events, 6);  // the key, the import, two publications and their checkpoints
 
   // And the export, imported again, exports the same bytes again.
   auto reread = ReadNativeJson(WriteNativeJson(*exported), "export.json");

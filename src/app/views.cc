@@ -533,7 +533,8 @@ Result<json> SearchDoc(Store& store, const std::string& query, int limit) {
 }
 
 Result<json> PublicationDoc(Store& store, int64_t id) {
-  auto pub = store.GetPublication(id);
+  // Served only if it passes its own check: never a forged one.
+  auto pub = CheckedPublication(store, id);
   if (!pub) return Fail(pub.error());
   auto snapshot = json::parse(pub->snapshot_json, nullptr, false);
   if (snapshot.is_discarded())

@@ -17,6 +17,7 @@
 #include "cli/auth_commands.h"
 #include "cli/common.h"
 #include "cli/serve_command.h"
+#include "cli/trust_commands.h"
 #include "core/ledger.h"
 #include "core/status.h"
 #include "core/text.h"
@@ -25,6 +26,7 @@
 #include "ingest/csv_reader.h"
 #include "ingest/json_format.h"
 #include "ingest/presets.h"
+#include "store/verify.h"
 #include "nlohmann/json.hpp"
 #include "report/owners_render.h"
 #include "report/report_render.h"
@@ -182,6 +184,7 @@ Result<std::vector<std::pair<std::string, std::string>>> ReadAliasesFile(const s
 
 struct Globals {
   std::string db;
+  std::string key_file;
 };
 
 std::string DbPath(const Globals& g) {
@@ -190,7 +193,24 @@ std::string DbPath(const Globals& g) {
   return env && *env ? env : "rectrack.db";
 }
 
-Result<std::unique_ptr<Store>> Open(const Globals& g) { return OpenStore(DbPath(g)); }
+// The signing key: --key-file, else $RECTRACK_KEY_FILE, else beside the store;
+// $RECTRACK_SIGNING_KEY (the seed itself, for containers) before any file.
+KeyOptions Keys(const Globals& g) {
+  KeyOptions k;
+  k.key_file = g.key_file;
+  if (k.key_file.empty())
+    if (const char* env = std::getenv("RECTRACK_KEY_FILE"); env && *env) k.key_file = env;
+  if (const char* env = std::getenv("RECTRACK_SIGNING_KEY"); env && *env) k.seed_hex = env;
+  return k;
+}
+
+Result<std::unique_ptr<Store>> Open(const Globals& g) {
+  auto store = OpenStore(DbPath(g), Keys(g));
+  if (store)
+    for (const auto& notice : (*store)->TakeNotices())
+      std::fprintf(stderr, "rectrack: %s\n", notice.c_str());
+  return store;
+}
 
 // ---- import ----------------------------------------------------------------
 
@@ -213,10 +233,12 @@ struct ImportArgs {
 int Imported(const ImportArgs& a, const ImportSummary& summary) {
   std::printf(
       "imported %s: %d source(s), %d recommendation(s), %d assignment(s), %d update(s), %d "
-      "funding line(s), %d new owner(s); ledger event %lld\n",
+      "funding line(s), %d new owner(s); %s\n",
       a.file.c_str(), summary.sources, summary.recommendations, summary.assignments,
       summary.updates, summary.funding_lines, summary.owners_created,
-      static_cast<long long>(summary.ledger_seq));
+      summary.first_ledger_seq && summary.first_ledger_seq != summary.ledger_seq
+          ? fmt::format("ledger events {}-{}", summary.first_ledger_seq, summary.ledger_seq).c_str()
+          : fmt::format("ledger event {}", summary.ledger_seq).c_str());
   return kOk;
 }
 
@@ -593,7 +615,7 @@ int ReportCommand(const Globals& g, const std::string& source, const std::string
     if (!as_of) return Report(as_of.error());
     data = LiveReport(**store, source, *as_of);
   }
-  if (!data) return Report(data.error());
+  if (!data) return ReportCheck(data.error());
   auto w = WriteOutput(out, RenderReport(*data, *f));
   return w ? kOk : Report(w.error());
 }
@@ -605,7 +627,7 @@ int PublishCommand(const Globals& g, const std::string& source, const std::strin
   auto store = Open(g);
   if (!store) return Report(store.error());
   auto pub = PublishSource(**store, source, *as_of, title, CliActor());
-  if (!pub) return Report(pub.error());
+  if (!pub) return ReportCheck(pub.error());
   std::printf(
       "published %lld: \"%s\" of %s as of %s\npinned to ledger event %lld %s\nsnapshot sha256 "
       "%s\nreproduce with: rectrack report --publication %lld --format md|html|json\n",
@@ -613,23 +635,6 @@ int PublishCommand(const Globals& g, const std::string& source, const std::strin
       pub->as_of.ToIso().c_str(), static_cast<long long>(pub->ledger_seq),
       pub->ledger_hash.c_str(), pub->snapshot_sha256.c_str(), static_cast<long long>(pub->id));
   return kOk;
-}
-
-int VerifyCommand(const Globals& g) {
-  auto store = Open(g);
-  if (!store) return Report(store.error());
-  auto rep = (*store)->Verify();
-  if (!rep) return Report(rep.error());
-  if (rep->ok) {
-    std::printf("ledger OK: %lld event(s), head %lld %s\n", static_cast<long long>(rep->events),
-                static_cast<long long>(rep->head.seq), rep->head.hash.c_str());
-    return kOk;
-  }
-  std::fprintf(stderr, "ledger BROKEN:\n");
-  for (const auto& p : rep->problems) std::fprintf(stderr, "  %s\n", p.c_str());
-  std::fprintf(stderr, "checked %lld event(s); the chain is intact up to event %lld\n",
-               static_cast<long long>(rep->events), static_cast<long long>(rep->head.seq));
-  return kVerifyFailed;
 }
 
 int SearchCommand(const Globals& g, const std::string& query, int limit,
@@ -717,6 +722,9 @@ int Run(int argc, char** argv) {
   Globals g;
   auto add_db = [&](CLI::App* c) {
     c->add_option("--db", g.db, "SQLite file (default: $RECTRACK_DB, else ./rectrack.db)");
+    c->add_option("--key-file", g.key_file,
+                  "The tracker's signing key (default: $RECTRACK_KEY_FILE, else the store's path "
+                  "with .key; $RECTRACK_SIGNING_KEY holds the key itself)");
   };
   add_db(&app);
   int rc = kOk;
@@ -915,11 +923,7 @@ int Run(int argc, char** argv) {
   publish->add_option("--title", pub_title, "Title")->required();
   publish->callback([&]() { rc = PublishCommand(g, pub_source, pub_as_of, pub_title); });
 
-  // verify / search / vocab
-  auto* verify = app.add_subcommand("verify", "Recompute the ledger's hash chain");
-  add_db(verify);
-  verify->callback([&]() { rc = VerifyCommand(g); });
-
+  // search / vocab
   auto* search = app.add_subcommand("search", "Full-text search of recommendations and responses");
   add_db(search);
   std::string query, search_format = "text";
@@ -944,7 +948,11 @@ int Run(int argc, char** argv) {
 
   // user add|list|disable|token, verify-publication (cli/auth_commands.cc)
   AddAuthCommands(app, [&g] { return Open(g); }, add_db, &rc);
-  AddServeCommand(app, [&g] { return DbPath(g); }, add_db, &rc);
+  AddServeCommand(app, [&g] { return DbPath(g); }, [&g] { return Keys(g); }, add_db, &rc);
+  // verify, rebuild, key, checkpoint, witness (cli/trust_commands.cc)
+  AddTrustCommands(app, StoreAccess{[&g] { return DbPath(g); }, [&g] { return Keys(g); },
+                                    [&g] { return Open(g); }},
+                   add_db, &rc);
 
   try {
     app.parse(argc, argv);

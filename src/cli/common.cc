@@ -15,6 +15,11 @@ int Report(const Error& e) {
   return kError;
 }
 
+int ReportCheck(const Error& e) {
+  Report(e);
+  return e.code == Error::Code::kCorrupt ? kVerifyFailed : kError;
+}
+
 Actor CliActor() {
   const char* user = std::getenv("USER");
   if (!user || !*user) {

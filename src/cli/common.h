@@ -10,6 +10,9 @@ inline constexpr int kOk = 0, kError = 1, kVerifyFailed = 3;
 
 // Prints "rectrack: error: MESSAGE" to standard error; returns kError.
 int Report(const Error& e);
+// The same, but kVerifyFailed when the error is a failed integrity check
+// (kCorrupt): a forged publication, a store that does not match its ledger.
+int ReportCheck(const Error& e);
 
 // Who the ledger says did it: "cli:" and the login name ($USER, else the
 // password database, else "unknown").

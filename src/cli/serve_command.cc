@@ -18,6 +18,9 @@ struct ServeArgs {
   bool trust_forwarded_proto = false;
   bool trust_forwarded_for = false;
   int head_recheck_ms = 250;
+  int verify_every_ms = 1000;
+  int verify_full_every_s = 3600;
+  int checkpoint_every_s = 86400;
 };
 
 // "HOST:PORT", "[::1]:PORT" or ":PORT".
@@ -39,6 +42,7 @@ bool ParseListen(const std::string& s, std::string* host, uint16_t* port) {
 }  // namespace
 
 void AddServeCommand(CLI::App& app, std::function<std::string()> db,
+                     std::function<KeyOptions()> keys,
                      const std::function<void(CLI::App*)>& add_db, int* rc) {
   auto args = std::make_shared<ServeArgs>();
   auto* serve = app.add_subcommand(
@@ -52,14 +56,33 @@ void AddServeCommand(CLI::App& app, std::function<std::string()> db,
   serve->add_option("--recheck-ms", args->head_recheck_ms,
                     "How soon live pages show writes made by another process, such as the CLI "
                     "or a second server (default 250; 0: check on every request)");
+  serve->add_option("--verify-every-ms", args->verify_every_ms,
+                    "How soon after a write the store is checked against its ledger, "
+                    "incrementally (default 1000)");
+  serve->add_option("--verify-full-every", args->verify_full_every_s,
+                    "Seconds between full checks of the store against its ledger (default 3600)");
+  serve->add_option("--checkpoint-every", args->checkpoint_every_s,
+                    "Seconds between signed checkpoints made when the ledger moved (default 86400; "
+                    "0: only with publications)");
   serve->add_flag("--trust-forwarded-for", args->trust_forwarded_for,
                   "Behind a reverse proxy: take the client's address from the last entry of "
                   "X-Forwarded-For (sign-in limits, access log)");
   serve->add_flag("--trust-forwarded-proto", args->trust_forwarded_proto,
                   "Behind a TLS proxy: honour X-Forwarded-Proto (Secure cookies)");
-  serve->callback([args, db, rc]() {
+  serve->callback([args, db, keys, rc]() {
     web::ServeOptions o;
     o.db = db();
+    o.keys = keys();
+    if (args->verify_every_ms < 10 || args->verify_full_every_s < 1 || args->checkpoint_every_s < 0) {
+      std::fprintf(stderr,
+                   "rectrack: error: --verify-every-ms must be at least 10, --verify-full-every at "
+                   "least 1, --checkpoint-every at least 0\n");
+      *rc = 1;
+      return;
+    }
+    o.integrity.incremental_every = std::chrono::milliseconds(args->verify_every_ms);
+    o.integrity.full_every = std::chrono::seconds(args->verify_full_every_s);
+    o.integrity.checkpoint_every = std::chrono::seconds(args->checkpoint_every_s);
     if (!ParseListen(args->listen, &o.host, &o.port)) {
       std::fprintf(stderr, "rectrack: error: --listen '%s' must be HOST:PORT\n",
                    args->listen.c_str());

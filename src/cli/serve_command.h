@@ -3,6 +3,8 @@
 #include <functional>
 #include <string>
 
+#include "store/store.h"
+
 namespace CLI {
 class App;
 }
@@ -13,6 +15,7 @@ namespace rectrack::cli {
 // [--cache-mb N] [--trust-forwarded-proto]` to `app`. `db` gives the store
 // location chosen by --db / RECTRACK_DB; the exit code goes to `rc`.
 void AddServeCommand(CLI::App& app, std::function<std::string()> db,
+                     std::function<KeyOptions()> keys,
                      const std::function<void(CLI::App*)>& add_db, int* rc);
 
 }  // namespace rectrack::cli

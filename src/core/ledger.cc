@@ -45,6 +45,39 @@ std::string ComputeEventHash(std::string_view prev_hash, int64_t seq, std::strin
   return Hex(out, sizeof out);
 }
 
+std::string EventContentDigest(std::string_view ts, std::string_view actor,
+                               std::string_view kind, std::string_view payload) {
+  crypto_hash_sha256_state st;
+  crypto_hash_sha256_init(&st);
+  Field(&st, "rectrack-event-v2");
+  Field(&st, ts);
+  Field(&st, actor);
+  Field(&st, kind);
+  Field(&st, payload);
+  unsigned char out[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256_final(&st, out);
+  return Hex(out, sizeof out);
+}
+
+std::string LinkHash(std::string_view prev_hash, int64_t seq, std::string_view content_digest) {
+  crypto_hash_sha256_state st;
+  crypto_hash_sha256_init(&st);
+  Field(&st, "rectrack-ledger-v2");
+  Field(&st, prev_hash);
+  Field(&st, std::to_string(seq));
+  Field(&st, content_digest);
+  unsigned char out[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256_final(&st, out);
+  return Hex(out, sizeof out);
+}
+
+std::string EventHash(const LedgerEvent& e) {
+  if (e.scheme == 1) return ComputeEventHash(e.prev_hash, e.seq, e.ts, e.actor, e.kind, e.payload);
+  if (e.scheme == 2)
+    return LinkHash(e.prev_hash, e.seq, EventContentDigest(e.ts, e.actor, e.kind, e.payload));
+  return "";
+}
+
 std::string Sha256Hex(std::string_view data) {
   unsigned char out[crypto_hash_sha256_BYTES];
   crypto_hash_sha256(out, reinterpret_cast<const unsigned char*>(data.data()), data.size());
@@ -88,13 +121,19 @@ bool ChainVerifier::Add(const LedgerEvent& e) {
   if (e.prev_hash != head_hash_)
     return fail(fmt::format("event {} does not link to event {}: its prev_hash {} is not {}",
                             e.seq, head_seq_, e.prev_hash, head_hash_));
-  std::string expect = ComputeEventHash(e.prev_hash, e.seq, e.ts, e.actor, e.kind, e.payload);
+  if (e.scheme != 1 && e.scheme != 2)
+    return fail(fmt::format("event {} has an unknown hash scheme {}", e.seq, e.scheme));
+  if (e.scheme < scheme_)
+    return fail(fmt::format("event {} goes back to hash scheme {} after scheme {}", e.seq,
+                            e.scheme, scheme_));
+  std::string expect = EventHash(e);
   if (expect != e.hash)
     return fail(fmt::format("event {} ({} by {} at {}) was altered: its content hashes to {}, "
                             "not the recorded {}",
                             e.seq, e.kind, e.actor, e.ts, expect, e.hash));
   head_seq_ = e.seq;
   head_hash_ = e.hash;
+  scheme_ = e.scheme;
   return true;
 }
 

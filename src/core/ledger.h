@@ -16,6 +16,11 @@ struct LedgerEvent {
   std::string payload;    // canonical JSON
   std::string prev_hash;  // hex; the genesis hash for seq 1
   std::string hash;       // hex SHA-256 over all of the above
+  // How `hash` is computed: 1, over the whole event (ledgers before the
+  // verifiable-state change); 2, over the link and a digest of the content
+  // (EventContentDigest), so that a chain of links can be checked without the
+  // events' contents (consistency proofs for witnesses). See docs/trust.md.
+  int scheme = 2;
 };
 
 // 64 zeros: the prev_hash of the first event.
@@ -26,6 +31,17 @@ extern const std::string kGenesisHash;
 std::string ComputeEventHash(std::string_view prev_hash, int64_t seq, std::string_view ts,
                              std::string_view actor, std::string_view kind,
                              std::string_view payload);
+
+// Scheme 2: the digest of an event's content, SHA-256 over the length-prefixed
+// fields "rectrack-event-v2", ts, actor, kind, payload.
+std::string EventContentDigest(std::string_view ts, std::string_view actor,
+                               std::string_view kind, std::string_view payload);
+// Scheme 2: an event's hash, SHA-256 over the length-prefixed fields
+// "rectrack-ledger-v2", prev_hash, decimal seq, content digest. A witness holding
+// only (seq, content digest, hash) triples checks that one head extends another.
+std::string LinkHash(std::string_view prev_hash, int64_t seq, std::string_view content_digest);
+// The hash `e` should have under its scheme (empty for an unknown scheme).
+std::string EventHash(const LedgerEvent& e);
 
 std::string Sha256Hex(std::string_view data);
 
@@ -64,6 +80,7 @@ class ChainVerifier {
   int64_t count_ = 0;
   int64_t head_seq_ = 0;
   std::string head_hash_ = kGenesisHash;
+  int scheme_ = 1;  // the scheme of the last event: it may only go up
 };
 
 }  // namespace rectrack

@@ -110,12 +110,12 @@ TEST(EventHashTest, MovingBytesBetweenFieldsChangesTheHash) {
 // ---- chains ----
 
 LedgerEvent Seal(LedgerEvent e) {
-  e.hash = ComputeEventHash(e.prev_hash, e.seq, e.ts, e.actor, e.kind, e.payload);
+  e.hash = EventHash(e);
   return e;
 }
 
-// A well-formed chain of `n` events.
-std::vector<LedgerEvent> MakeChain(int n) {
+// A well-formed chain of `n` events, hashed by `scheme` (2 unless said).
+std::vector<LedgerEvent> MakeChain(int n, int scheme = 2) {
   std::vector<LedgerEvent> out;
   std::string prev = kGenesisHash;
   const char* kinds[] = {"import", "update", "alias", "publish"};
@@ -127,6 +127,7 @@ std::vector<LedgerEvent> MakeChain(int n) {
     e.kind = kinds[i % 4];
     e.payload = R"({"n":)" + std::to_string(i) + "}";
     e.prev_hash = prev;
+    e.scheme = scheme;
     e = Seal(e);
     prev = e.hash;
     out.push_back(e);
@@ -331,6 +332,80 @@ TEST(ChainVerifierTest, FirstEventMustLinkToGenesis) {
   EXPECT_EQ(v.broken_seq(), 1);
   EXPECT_TRUE(Mentions(v.problem(), "event 1 does not link to event 0"));
   EXPECT_EQ(v.head_hash(), kGenesisHash);
+}
+
+// ---- hash schemes ----
+
+TEST(EventHashTest, SchemeTwoKnownValue) {
+  // Computed independently (Python hashlib) from the documented layout: the
+  // content digest over "rectrack-event-v2", ts, actor, kind, payload, and the
+  // link over "rectrack-ledger-v2", prev_hash, decimal seq, content digest;
+  // each field an 8-byte big-endian length and its bytes.
+  std::string d = EventContentDigest(kTs, "cli:root", "import", R"({"source":"harris-2016"})");
+  EXPECT_EQ(d, "d6ea18205715365fa60a8921faca3d241851d9c171c7e0d91c1ad7e3f7f12877");
+  EXPECT_EQ(LinkHash(kGenesisHash, 1, d),
+            "e0b5855d6baf71407b4ec7bfca102467429e277fc7c940ef75ac609a2dee8a5f");
+}
+
+TEST(EventHashTest, SchemesDiffer) {
+  LedgerEvent e = MakeChain(1, 1)[0];
+  std::string v1 = EventHash(e);
+  e.scheme = 2;
+  EXPECT_NE(EventHash(e), v1);
+  e.scheme = 3;
+  EXPECT_EQ(EventHash(e), "");
+}
+
+TEST(ChainVerifierTest, OldSchemeChainsStillVerify) {
+  auto chain = MakeChain(4, 1);
+  auto v = Verify(chain);
+  EXPECT_TRUE(v.ok()) << v.problem();
+  EXPECT_EQ(v.head_seq(), 4);
+}
+
+TEST(ChainVerifierTest, SchemeGoesUpOnceNeverBack) {
+  // A store made before the change: old events, then new ones.
+  auto chain = MakeChain(2, 1);
+  LedgerEvent e;
+  e.seq = 3;
+  e.ts = kTs;
+  e.actor = "rectrack";
+  e.kind = "baseline";
+  e.payload = "{}";
+  e.prev_hash = chain.back().hash;
+  e.scheme = 2;
+  chain.push_back(Seal(e));
+  EXPECT_TRUE(Verify(chain).ok()) << Verify(chain).problem();
+  // An old-scheme event after a new one is refused, even if well sealed.
+  LedgerEvent back = chain.back();
+  back.seq = 4;
+  back.prev_hash = chain.back().hash;
+  back.scheme = 1;
+  chain.push_back(Seal(back));
+  auto v = Verify(chain);
+  EXPECT_FALSE(v.ok());
+  EXPECT_EQ(v.broken_seq(), 4);
+  EXPECT_TRUE(Mentions(v.problem(), "goes back to hash scheme 1"));
+  // An unknown scheme is refused.
+  auto odd = MakeChain(2);
+  odd[1].scheme = 7;
+  auto w = Verify(odd);
+  EXPECT_FALSE(w.ok());
+  EXPECT_TRUE(Mentions(w.problem(), "unknown hash scheme 7"));
+}
+
+TEST(ChainVerifierTest, LinksCheckWithoutTheContent) {
+  // What a witness does with a consistency proof: only (seq, digest, hash).
+  auto chain = MakeChain(5);
+  std::string hash = chain[0].hash;
+  for (size_t i = 1; i < chain.size(); ++i) {
+    const LedgerEvent& e = chain[i];
+    std::string digest = EventContentDigest(e.ts, e.actor, e.kind, e.payload);
+    hash = LinkHash(hash, e.seq, digest);
+    EXPECT_EQ(hash, e.hash);
+  }
+  // Another digest anywhere gives another head.
+  EXPECT_NE(LinkHash(chain[0].hash, 2, std::string(64, '0')), chain[1].hash);
 }
 
 }  // namespace

@@ -105,24 +105,64 @@ bool VerifySignature(std::string_view public_key_hex, std::string_view message,
                                      message.size(), pk) == 0;
 }
 
+namespace {
+
+// A signed message: its first line, then "name=value" lines (integers in
+// decimal, everything else Quoted).
+class Message {
+ public:
+  explicit Message(std::string_view first) : m_(first) { m_ += '\n'; }
+  void Str(std::string_view name, std::string_view v) {
+    m_ += name;
+    m_ += '=';
+    Quoted(&m_, v);
+    m_ += '\n';
+  }
+  void Num(std::string_view name, int64_t v) { m_ += fmt::format("{}={}\n", name, v); }
+  std::string Take() { return std::move(m_); }
+
+ private:
+  std::string m_;
+};
+
+}  // namespace
+
+std::string HeadSigningMessage(int64_t ledger_seq, std::string_view ledger_hash) {
+  Message m("rectrack-head-v1");
+  m.Num("ledger_seq", ledger_seq);
+  m.Str("ledger_hash", ledger_hash);
+  return m.Take();
+}
+
+std::string CheckpointSigningMessage(const CheckpointFields& f) {
+  Message m("rectrack-checkpoint-v1");
+  m.Num("ledger_seq", f.ledger_seq);
+  m.Str("ledger_hash", f.ledger_hash);
+  m.Str("state_digest", f.state_digest);
+  m.Str("time", f.time);
+  return m.Take();
+}
+
+std::string KeyEndorsementMessage(std::string_view previous_key, std::string_view public_key,
+                                  int64_t first_seq) {
+  Message m("rectrack-key-rotation-v1");
+  m.Str("previous_key", previous_key);
+  m.Str("public_key", public_key);
+  m.Num("first_seq", first_seq);
+  return m.Take();
+}
+
 std::string PublicationSigningMessage(const PublicationSigningFields& f) {
-  std::string m = "rectrack-publication-v1\n";
-  auto str = [&](std::string_view name, std::string_view v) {
-    m += name;
-    m += '=';
-    Quoted(&m, v);
-    m += '\n';
-  };
-  auto num = [&](std::string_view name, int64_t v) { m += fmt::format("{}={}\n", name, v); };
-  num("id", f.id);
-  str("source", f.source);
-  str("title", f.title);
-  str("as_of", f.as_of);
-  str("created_at", f.created_at);
-  num("ledger_seq", f.ledger_seq);
-  str("ledger_hash", f.ledger_hash);
-  str("snapshot_sha256", f.snapshot_sha256);
-  return m;
+  Message m("rectrack-publication-v1");
+  m.Num("id", f.id);
+  m.Str("source", f.source);
+  m.Str("title", f.title);
+  m.Str("as_of", f.as_of);
+  m.Str("created_at", f.created_at);
+  m.Num("ledger_seq", f.ledger_seq);
+  m.Str("ledger_hash", f.ledger_hash);
+  m.Str("snapshot_sha256", f.snapshot_sha256);
+  return m.Take();
 }
 
 std::string RandomHex(size_t n) {

@@ -47,6 +47,28 @@ struct PublicationSigningFields {
 // its own bytes). Every line ends with "\n".
 std::string PublicationSigningMessage(const PublicationSigningFields& f);
 
+// The bytes that sign a store's ledger head, so that events cut off its end
+// cannot go unseen by whoever lacks the key: "rectrack-head-v1", then
+// ledger_seq and ledger_hash, one per line as above.
+std::string HeadSigningMessage(int64_t ledger_seq, std::string_view ledger_hash);
+
+// A signed checkpoint: a ledger head and the digest of the state it leads to,
+// at a time. Outsiders keep them (`rectrack witness`); see docs/trust.md.
+struct CheckpointFields {
+  int64_t ledger_seq = 0;
+  std::string ledger_hash;
+  std::string state_digest;
+  std::string time;  // UTC timestamp
+};
+// "rectrack-checkpoint-v1", then ledger_seq, ledger_hash, state_digest, time.
+std::string CheckpointSigningMessage(const CheckpointFields& f);
+
+// What the old key signs when the tracker's key is rotated:
+// "rectrack-key-rotation-v1", then previous_key, public_key and first_seq (the
+// ledger event from which the new key signs).
+std::string KeyEndorsementMessage(std::string_view previous_key, std::string_view public_key,
+                                  int64_t first_seq);
+
 // `n` random bytes, hex (2n digits).
 std::string RandomHex(size_t n);
 

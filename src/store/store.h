@@ -8,11 +8,13 @@
 #include <vector>
 
 #include "core/batch.h"
+#include "core/changes.h"
 #include "core/ledger.h"
 #include "core/metrics.h"
 #include "core/model.h"
 #include "core/result.h"
 #include "core/signing.h"
+#include "store/tables.h"
 
 namespace rectrack {
 
@@ -28,7 +30,8 @@ struct ImportSummary {
   int owners_created = 0;
   int updates = 0;
   int funding_lines = 0;
-  int64_t ledger_seq = 0;
+  int64_t ledger_seq = 0;        // the import's last ledger event
+  int64_t first_ledger_seq = 0;  // and its first (a large import has several)
 };
 
 // Which part of the store to load. Empty fields select everything.
@@ -65,11 +68,64 @@ struct LedgerHead {
   std::string hash;  // kGenesisHash when empty
 };
 
+// What `verify` found (store/verify.h does the checking).
 struct VerifyReport {
   bool ok = true;
   int64_t events = 0;
   LedgerHead head;
   std::vector<std::string> problems;  // the first broken link first
+  // From this event on the tables are checked against the replayed ledger; the
+  // events before it (a store made before the ledger held every change) are
+  // checked as a chain only. 0: nothing could be replayed.
+  int64_t full_from = 0;
+  // Rows compared, by table, and the other things checked (for the one line
+  // `verify` prints).
+  std::vector<std::pair<std::string, int64_t>> rows_checked;
+  int64_t publications = 0;
+  int64_t checkpoints = 0;
+  int64_t keys = 0;
+  std::string state_digest;  // of the replayed state at the head
+};
+
+// The tracker's public keys, oldest first: each signs from its first_seq on;
+// each after the first is endorsed by the one before it.
+struct TrackerKey {
+  int64_t id = 0;
+  std::string public_key;
+  std::string created_at;
+  int64_t first_seq = 0;
+  std::string previous_key;
+  std::string endorsement;  // signature by previous_key of KeyEndorsementMessage
+};
+
+// A signed checkpoint (core/signing.h: CheckpointFields), as kept in the store
+// and served to witnesses.
+struct Checkpoint {
+  int64_t ledger_seq = 0;
+  std::string ledger_hash;
+  std::string state_digest;
+  std::string time;
+  std::string public_key;
+  std::string signature;
+};
+
+// The head as the store recorded it beside the ledger, with its signature.
+struct RecordedHead {
+  bool present = false;
+  std::string value;      // "SEQ HASH"
+  std::string signature;  // hex, by the key current at SEQ
+};
+
+// Where the tracker's Ed25519 signing key is. The store holds public keys
+// only; the key is needed to write (every write signs the new ledger head),
+// never to read or verify.
+struct KeyOptions {
+  // A file holding the key (written 0600 when a store is created). Empty: the
+  // store's path with ".key" appended, for a file store.
+  std::string key_file;
+  // The key's 32-byte seed in hex (RECTRACK_SIGNING_KEY, for containers): takes
+  // precedence over any file.
+  std::string seed_hex;
 };
 
 // ---- accounts and the workflow (issue 3) ----------------------------------
@@ -139,6 +195,14 @@ struct UpdateWithAssignment {
   AssignmentRef assignment;
 };
 
+// Rows read one at a time (Store::ScanRows).
+class RowCursor {
+ public:
+  virtual ~RowCursor() = default;
+  // The next row into `row`: true, or false at the end.
+  virtual Result<bool> Next(Row* row) = 0;
+};
+
 // Writes one import in parts (a large file is parsed and written in chunks), as
 // one transaction with one ledger event. Destroying it unfinished rolls back.
 class ImportSession {
@@ -200,7 +264,10 @@ class Store {
   virtual Status SetOwnerTier(const std::string& owner, const std::string& tier,
                               const Actor& actor) = 0;
 
-  // Freezes a publication pinned to the current ledger head, which it reports.
+  // Freezes a publication (source, title, as_of, snapshot) pinned to the
+  // current ledger head, which it reports, and signs it with the tracker's key
+  // (docs/signatures.md): the returned publication has its id, created_at,
+  // pin, digest, signature and key. Ledger: "publish", holding all of it.
   virtual Result<Publication> AddPublication(const Publication& pub, const Actor& actor) = 0;
   virtual Result<Publication> GetPublication(int64_t id) = 0;
   virtual Result<std::vector<Publication>> ListPublications(const std::string& source_slug) = 0;
@@ -209,9 +276,56 @@ class Store {
   virtual Result<std::vector<SearchHit>> Search(const std::string& query, int limit) = 0;
 
   virtual Result<LedgerHead> Head() = 0;
-  // Recomputes the hash chain and checks publications' pins against it.
-  virtual Result<VerifyReport> Verify() = 0;
+  // The full check of store/verify.h with no checkpoints nor trusted key
+  // beyond the key file: the chain, the replayed projection against every
+  // table, publications, checkpoints, the search index.
+  Result<VerifyReport> Verify();
   virtual Status ForEachEvent(const std::function<bool(const LedgerEvent&)>& fn) = 0;
+  // The events from `first_seq` on, in order; stops when `fn` returns false.
+  virtual Status ForEachEventFrom(int64_t first_seq,
+                                  const std::function<bool(const LedgerEvent&)>& fn) = 0;
+  // One event, if the ledger has it.
+  virtual Result<std::optional<LedgerEvent>> GetEvent(int64_t seq) = 0;
+  virtual Result<RecordedHead> GetRecordedHead() = 0;
+
+  // ---- the projection (store/tables.h) ----
+  // Every row of `table`'s projected columns, in key order (keys compared as
+  // Value's operator< does: numbers by value, texts bytewise).
+  virtual Result<std::unique_ptr<RowCursor>> ScanRows(const TableDef& table) = 0;
+  // The same, row by row to `fn`; stops when `fn` returns false.
+  Status ScanTable(const TableDef& table, const std::function<bool(Row&)>& fn);
+  // The projected columns of the row with `key`, if there is one.
+  virtual Result<std::optional<Row>> GetRow(const TableDef& table, const Row& key) = 0;
+  // Writes `changes` to the tables, keeping the search index in step when
+  // `maintain_search` (Store::Apply is what live writes, rebuild and verify
+  // all use: one code path).
+  virtual Status Apply(const ChangeSet& changes, bool maintain_search) = 0;
+  // Appends `event` as it is (seq, hashes, payload) to a store being rebuilt
+  // from another's ledger, without applying it. The caller applies it.
+  virtual Status CopyEvent(const LedgerEvent& event) = 0;
+  // Records `head` as the store's head, signed with the key: the last step of
+  // a rebuild, whose copied events were signed elsewhere.
+  virtual Status SignHead(const LedgerHead& head) = 0;
+  // Checks derived data and secrets against the projected tables, appending
+  // a line per problem: the search index's rows equal what the tables give,
+  // and its own structure is sound; each password and token hash matches its
+  // digest (or is unset, as after a rebuild).
+  virtual Status CheckDerived(std::vector<std::string>* problems) = 0;
+
+  // ---- keys and checkpoints ----
+  virtual Result<std::vector<TrackerKey>> TrackerKeys() = 0;
+  virtual Result<std::vector<Checkpoint>> Checkpoints() = 0;
+  // Signs and records a checkpoint of the current head with `state_digest`
+  // (computed by the caller from the replayed ledger: store/verify.h).
+  // Ledger: "checkpoint".
+  virtual Result<Checkpoint> AddCheckpoint(const std::string& state_digest, const Actor& actor) = 0;
+  // Makes `new_key` the tracker's key: a ledger event endorsed by the current
+  // key, after which the new key signs; the key file is replaced. Ledger:
+  // "key_rotate".
+  virtual Result<TrackerKey> RotateKey(const SigningKeyPair& new_key, const Actor& actor) = 0;
+  // What the store did on opening that its user should hear of (its key moved
+  // out to a file, a baseline written).
+  virtual std::vector<std::string> TakeNotices() = 0;
 
   // ---- accounts (SQLite: sqlite_auth.cc) ----
   // Adds a user; the name must be new and the owners must exist. Ledger: "user_add".
@@ -266,19 +380,30 @@ class Store {
   // Every submitted update, oldest first: the coordinator's queue.
   virtual Result<std::vector<UpdateWithAssignment>> SubmittedUpdates() = 0;
 
-  // ---- publication signatures ----
-  // The tracker's Ed25519 key, made when the store was created. It lives in the
-  // store so that several servers over one database sign alike: whoever can
-  // read the database can sign.
-  virtual Result<SigningKeyPair> SigningKey() = 0;
-  virtual Status SetPublicationSignature(int64_t publication_id, const std::string& signature_hex,
-                                         const std::string& public_key_hex) = 0;
+  // ---- signatures ----
+  // The tracker's current public key (hex): the last of TrackerKeys().
+  virtual Result<std::string> CurrentPublicKey() = 0;
 };
 
-// Opens (creating if need be) the SQLite store at `path` and applies migrations.
-Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path);
+// Opens (creating if need be) the SQLite store at `path` and applies
+// migrations. A new store gets a key (made and written to the key file unless
+// one is given) and its first ledger event, the key's public half. A store
+// made by an earlier build has its key moved out to the key file and its state
+// written to the ledger as a baseline (TakeNotices says so).
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
+                                               const KeyOptions& keys = {});
+
+// A new SQLite store at `path` with the schema and nothing else, not even a
+// key: the target of `rebuild`, which copies a ledger into it. Refuses a path
+// that holds a database already.
+Result<std::unique_ptr<Store>> CreateEmptySqliteStore(const std::string& path,
+                                                      const KeyOptions& keys = {});
+
+// A private, temporary SQLite store for replaying a ledger into (`verify`): no
+// key, no ledger of its own, no search index; removed when closed.
+Result<std::unique_ptr<Store>> OpenScratchStore();
 
 // Opens a store by URL-ish name: a file path, or later "postgresql://...".
-Result<std::unique_ptr<Store>> OpenStore(const std::string& location);
+Result<std::unique_ptr<Store>> OpenStore(const std::string& location, const KeyOptions& keys = {});
 
 }  // namespace rectrack

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "app/checkpoints.h"
 #include "app/views.h"
 #include "core/text.h"
 #include "fmt/format.h"
@@ -168,6 +169,8 @@ Response ProblemFor(const Error& e) {
     case Error::Code::kConflict: return Response::Problem(409, "Conflict", e.message);
     case Error::Code::kPrecondition:
       return Response::Problem(412, "Precondition Failed", e.message);
+    case Error::Code::kCorrupt:
+      return Response::Problem(503, "Failed its integrity check", e.message);
     default:
       return Response::Problem(500, "Internal error",
                                "The server could not answer; the problem was logged.");
@@ -284,6 +287,35 @@ void RegisterReadApi(Router& router, AppContext& ctx) {
     auto id = IdParam(req, "id");
     if (!id) return ProblemFor(id.error());
     return Serve(ctx, req, [&](Store& s, Date) { return PublicationDoc(s, *id); });
+  });
+  // Signed checkpoints for witnesses (docs/trust.md), and the proofs that one
+  // extends another.
+  router.Add("GET", "/api/v1/checkpoints", [&ctx](Request& req) {
+    return Serve(ctx, req, [&](Store& s, Date) { return CheckpointsDoc(s); });
+  });
+  router.Add("GET", "/api/v1/checkpoints/latest", [&ctx](Request& req) {
+    return Serve(ctx, req, [&](Store& s, Date) -> Result<json> {
+      auto cps = s.Checkpoints();
+      if (!cps) return Fail(cps.error());
+      if (cps->empty()) return Fail(Error::NotFound("the tracker has made no checkpoint yet"));
+      json doc = CheckpointDoc(cps->back());
+      doc["links"] = {{"all", "/api/v1/checkpoints"}};
+      return doc;
+    });
+  });
+  router.Add("GET", "/api/v1/ledger/proof", [&ctx](Request& req) {
+    auto number = [&](const char* name) -> Result<int64_t> {
+      std::string v = req.Query(name);
+      auto n = PositiveId(v);
+      if (v == "0") return int64_t{0};
+      if (!n) return Fail(Error::Invalid(fmt::format("'{}' must be a ledger event number", name)));
+      return *n;
+    };
+    auto from = number("from");
+    if (!from) return ProblemFor(from.error());
+    auto to = number("to");
+    if (!to) return ProblemFor(to.error());
+    return Serve(ctx, req, [&](Store& s, Date) { return ProofDoc(s, *from, *to); });
   });
 }
 

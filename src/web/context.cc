@@ -1,5 +1,7 @@
 #include "web/context.h"
 
+#include "app/service.h"
+
 #include "web/compress.h"
 
 #include <algorithm>
@@ -7,12 +9,19 @@
 
 namespace rectrack::web {
 
+Result<Publication> Publish(AppContext& ctx, Store& store, const std::string& slug, Date as_of,
+                            const std::string& title, const Actor& actor) {
+  if (!ctx.integrity) return PublishSource(store, slug, as_of, title, actor);
+  return ctx.integrity->WithVerifier(
+      [&](Verifier* v) { return PublishSource(store, slug, as_of, title, actor, v); });
+}
+
 Result<Store*> StoreProvider::Get() {
   // Keyed by provider, so tests may run several servers in one process.
   thread_local std::map<const StoreProvider*, std::unique_ptr<Store>> stores;
   auto it = stores.find(this);
   if (it != stores.end()) return it->second.get();
-  auto s = OpenStore(location_);
+  auto s = OpenStore(location_, keys_);
   if (!s) return Fail(s.error());
   Store* raw = s->get();
   stores.emplace(this, std::move(*s));

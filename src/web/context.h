@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "core/date.h"
+#include "app/integrity.h"
 #include "store/store.h"
 #include "web/http.h"
 
@@ -21,13 +22,16 @@ namespace rectrack::web {
 // across threads, and each thread reads without waiting for the others.
 class StoreProvider {
  public:
-  explicit StoreProvider(std::string location) : location_(std::move(location)) {}
+  explicit StoreProvider(std::string location, KeyOptions keys = {})
+      : location_(std::move(location)), keys_(std::move(keys)) {}
   // The calling thread's store, opened on first use.
   Result<Store*> Get();
   const std::string& location() const { return location_; }
+  const KeyOptions& keys() const { return keys_; }
 
  private:
   std::string location_;
+  KeyOptions keys_;
 };
 
 // Rendered documents keyed by URL and the ledger head they were built from:
@@ -101,7 +105,15 @@ struct AppContext {
   HeadWatch* heads = nullptr;  // null: read the head on every request
   // "Today" for as-of defaults; tests pin it.
   std::function<Date()> today;
+  // The store's check against its ledger (null: none, as in a static export).
+  IntegrityWatch* integrity = nullptr;
 };
+
+// PublishSource with the server's verifier (its integrity watch), so that a
+// publication checks only what changed since the watch's last check; with a
+// new one when the context has no watch.
+Result<Publication> Publish(AppContext& ctx, Store& store, const std::string& slug, Date as_of,
+                            const std::string& title, const Actor& actor);
 
 // The ledger head's seq that keys live documents: from ctx.heads when the
 // context has one, else read from `store`.

@@ -312,6 +312,8 @@ Response Router::Dispatch(Request& request, std::string* pattern) const {
       request.params[ParamName(s)] = std::move(rest);
     }
   }
+  if (guard_)
+    if (auto refused = guard_(request, route->pattern)) return std::move(*refused);
   if (!after_write_ || request.method == "GET" || request.method == "HEAD" ||
       request.method == "OPTIONS") {
     return route->handler(request);

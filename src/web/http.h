@@ -95,6 +95,11 @@ class Router {
   // has returned, whatever it answered: what may have written to the store
   // (HeadWatch::Invalidate). Set before serving.
   void SetAfterWrite(std::function<void()> fn) { after_write_ = std::move(fn); }
+  // Called with every matched request and its route pattern before the
+  // handler: a response it returns is sent instead (the server's refusal to
+  // serve a store that failed its integrity check). Set before serving.
+  using Guard = std::function<std::optional<Response>(const Request&, const std::string& pattern)>;
+  void SetGuard(Guard fn) { guard_ = std::move(fn); }
 
  private:
   struct Route {
@@ -106,6 +111,7 @@ class Router {
   const Route* Match(const Request& r, bool* path_matched, std::string* allow) const;
   std::vector<Route> routes_;
   std::function<void()> after_write_;
+  Guard guard_;
 };
 
 // Percent-decoding; returns false on a malformed escape or an embedded NUL.

@@ -276,6 +276,9 @@ PageView ErrorView(int status, const std::string& detail) {
   } else if (status == 400) {
     p.title = "There is a problem with this address";
     p.view = {{"bad_request", true}, {"detail", detail}};
+  } else if (status == 503) {
+    p.title = "This tracker's data failed its integrity check";
+    p.view = {{"integrity_failed", true}, {"detail", detail}};
   } else {
     p.title = "Sorry, there is a problem with the service";
     p.view = {{"server_error", true}};
@@ -290,6 +293,8 @@ int StatusFor(const Error& e) {
       return 400;
     case Error::Code::kNotFound:
       return 404;
+    case Error::Code::kCorrupt:
+      return 503;
     default:
       return 500;
   }
@@ -1269,6 +1274,23 @@ std::string StaticUrl(std::string_view file) {
   std::string etag = StrongEtag(body);  // "\"<hex>\""
   std::string_view name = file.substr(file.find('/') + 1);
   return fmt::format("/static/{}?v={}", name, etag.substr(1, 10));
+}
+
+std::string IntegrityRefusal(const std::string& problem) {
+  return fmt::format(
+      "This tracker's data does not match its ledger, so it is not served until that is put "
+      "right: {}. Published updates that pass their own check are still served at their "
+      "addresses, and the tracker's signed checkpoints are at /api/v1/checkpoints.",
+      problem);
+}
+
+Response IntegrityFailedPage(const std::string& problem, const PagesOptions& options) {
+  PageCtx pc;
+  pc.options = &options;
+  pc.as_of = Date();
+  Rendered r = ErrorPage(pc, Error::Corrupt(IntegrityRefusal(problem)));
+  r.status = 503;
+  return ToResponse(r, "", "no-store", false);
 }
 
 Response NotFoundPage(const PagesOptions& options) {

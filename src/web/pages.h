@@ -55,6 +55,11 @@ void RegisterPages(Router& router, AppContext& ctx, PagesOptions options = {});
 // outside /api/ (the router's own 404 is problem+json).
 Response NotFoundPage(const PagesOptions& options = {});
 
+// What a refusal to serve a store that failed its integrity check says.
+std::string IntegrityRefusal(const std::string& problem);
+// The HTML page (503) the server answers with while its store fails its check.
+Response IntegrityFailedPage(const std::string& problem, const PagesOptions& options = {});
+
 // The address of an embedded static file with a version query that changes
 // with its bytes ("/static/rectrack.css?v=1a2b3c4d5e"), so that it can be
 // cached for a year; empty if the file is not embedded.

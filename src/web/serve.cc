@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <memory>
 #include <mutex>
+#include <set>
 
 #include "app/service.h"
 #include "fmt/format.h"
@@ -47,22 +48,74 @@ class AccessLog {
   bool owned_;
 };
 
+// Routes that are served while the store fails its check: the server's own
+// health, static files, the contract, and what checks itself (publications,
+// each verified before it is served; signed checkpoints and proofs, which
+// witnesses need most when something is wrong).
+bool ServedWhileFailed(const std::string& pattern) {
+  static const std::set<std::string> kExempt = {
+      "/healthz",          "/metrics",
+      "/static/{file...}", "/api/openapi.json",
+      "/api/v1/signing-key", "/api/v1/checkpoints",
+      "/api/v1/checkpoints/latest", "/api/v1/ledger/proof",
+      "/api/v1/publications/{id}", "/publications/{id}"};
+  return kExempt.count(pattern) > 0;
+}
+
+std::string Iso(int64_t unix_ms) {
+  if (unix_ms <= 0) return "";
+  time_t secs = static_cast<time_t>(unix_ms / 1000);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
 class WebAppImpl : public WebApp {
  public:
   explicit WebAppImpl(const ServeOptions& o)
-      : stores_(o.db), cache_(o.cache_bytes), heads_(std::chrono::milliseconds(o.head_recheck_ms)) {
+      : stores_(o.db, o.keys),
+        cache_(o.cache_bytes),
+        heads_(std::chrono::milliseconds(o.head_recheck_ms)),
+        integrity_(o.db, o.keys, o.integrity) {
     ctx_.stores = &stores_;
     ctx_.cache = &cache_;
     ctx_.heads = &heads_;
-    router_.SetAfterWrite([this] { heads_.Invalidate(); });
+    ctx_.integrity = &integrity_;
+    router_.SetAfterWrite([this] {
+      heads_.Invalidate();
+      integrity_.Poke();
+    });
     ctx_.today = [] { return TodayInLondon(); };
+    router_.SetGuard([this](const Request& req, const std::string& pattern) -> std::optional<Response> {
+      if (integrity_.ok() || ServedWhileFailed(pattern)) return std::nullopt;
+      std::string problem = integrity_.status().problem;
+      if (req.path.rfind("/api/", 0) == 0) {
+        Response r = Response::Problem(503, "Failed its integrity check", IntegrityRefusal(problem));
+        r.Set("Cache-Control", "no-store");
+        return r;
+      }
+      return IntegrityFailedPage(problem, pages_);
+    });
     router_.Add("GET", "/healthz", [this](Request&) {
       auto store = ctx_.stores->Get();
       if (!store) return Response::Problem(503, "Unavailable", "the store cannot be opened");
       auto head = (*store)->Head();
       if (!head) return Response::Problem(503, "Unavailable", "the store cannot be read");
+      IntegrityStatus st = integrity_.status();
+      nlohmann::json integrity = {{"ok", st.ok},
+                                  {"checked_seq", st.checked_seq},
+                                  {"full_check_from", st.full_from},
+                                  {"last_check", Iso(st.last_check_ms)},
+                                  {"last_full_check", Iso(st.last_full_ms)}};
+      if (!st.ok) {
+        Response r = Response::Problem(503, "Failed its integrity check", IntegrityRefusal(st.problem));
+        r.Set("Cache-Control", "no-store");
+        return r;
+      }
       Response r = Response::Json(
-          nlohmann::json{{"status", "ok"}, {"ledger_seq", head->seq}}.dump() + "\n");
+          nlohmann::json{{"status", "ok"}, {"ledger_seq", head->seq}, {"integrity", integrity}}.dump() +
+          "\n");
       r.Set("Cache-Control", "no-store");
       return r;
     });
@@ -72,6 +125,36 @@ class WebAppImpl : public WebApp {
           "# HELP rectrack_document_cache_bytes Bytes of rendered documents held in memory.\n"
           "# TYPE rectrack_document_cache_bytes gauge\n";
       text += fmt::format("rectrack_document_cache_bytes {}\n", cache_.bytes());
+      IntegrityStatus st = integrity_.status();
+      text += fmt::format(
+          "# HELP rectrack_integrity_ok 1 while the last check of the store against its ledger "
+          "passed.\n"
+          "# TYPE rectrack_integrity_ok gauge\n"
+          "rectrack_integrity_ok {}\n"
+          "# HELP rectrack_integrity_problems Problems the last check found.\n"
+          "# TYPE rectrack_integrity_problems gauge\n"
+          "rectrack_integrity_problems {}\n"
+          "# HELP rectrack_integrity_checked_seq The ledger event the last check reached.\n"
+          "# TYPE rectrack_integrity_checked_seq gauge\n"
+          "rectrack_integrity_checked_seq {}\n"
+          "# HELP rectrack_integrity_checks_total Checks of the store against its ledger.\n"
+          "# TYPE rectrack_integrity_checks_total counter\n"
+          "rectrack_integrity_checks_total{{kind=\"full\"}} {}\n"
+          "rectrack_integrity_checks_total{{kind=\"incremental\"}} {}\n"
+          "# HELP rectrack_integrity_failed_checks_total Checks that found a problem.\n"
+          "# TYPE rectrack_integrity_failed_checks_total counter\n"
+          "rectrack_integrity_failed_checks_total {}\n"
+          "# HELP rectrack_integrity_last_check_timestamp_seconds When the last check ended.\n"
+          "# TYPE rectrack_integrity_last_check_timestamp_seconds gauge\n"
+          "rectrack_integrity_last_check_timestamp_seconds {:.3f}\n"
+          "# HELP rectrack_integrity_last_full_check_seconds How long the last full check took.\n"
+          "# TYPE rectrack_integrity_last_full_check_seconds gauge\n"
+          "rectrack_integrity_last_full_check_seconds {:.3f}\n"
+          "# HELP rectrack_checkpoints_made_total Checkpoints this server made by itself.\n"
+          "# TYPE rectrack_checkpoints_made_total counter\n"
+          "rectrack_checkpoints_made_total {}\n",
+          st.ok ? 1 : 0, st.problems, st.checked_seq, st.full_checks, st.incremental_checks,
+          st.failed_checks, st.last_check_ms / 1000.0, st.last_full_seconds, st.checkpoints_made);
       Response r = Response::Text(200, text, "text/plain; version=0.0.4; charset=utf-8");
       r.Set("Cache-Control", "no-store");
       return r;
@@ -86,6 +169,7 @@ class WebAppImpl : public WebApp {
     pages.viewer = [this](const Request& r) { return auth_.ViewerFor(r); };
     pages.sign_in_path = "/login";
     RegisterPages(router_, ctx_, pages);
+    pages_ = pages;
     // Anything else: an HTML page for people, a problem for API clients. Every
     // real route has an exact first segment, which wins over this one.
     router_.Add("GET", "/{rest...}", [pages](Request& req) {
@@ -97,11 +181,15 @@ class WebAppImpl : public WebApp {
   const Router& router() const override { return router_; }
   void SetServerMetrics(const ServerMetrics* m) override { metrics_ = m; }
   void SetToday(std::function<Date()> today) override { ctx_.today = std::move(today); }
+  Status StartChecks() { return integrity_.Start(); }
+  const IntegrityWatch& integrity() const override { return integrity_; }
 
  private:
   StoreProvider stores_;
   DocumentCache cache_;
   HeadWatch heads_;
+  IntegrityWatch integrity_;
+  PagesOptions pages_;
   AppContext ctx_;
   WebAuth auth_{ctx_, auth::Authenticator()};
   Router router_;
@@ -111,10 +199,17 @@ class WebAppImpl : public WebApp {
 }  // namespace
 
 Result<std::unique_ptr<WebApp>> WebApp::Create(const ServeOptions& o) {
-  // Open once up front: a missing or broken store is an error now, not per request.
-  auto store = OpenStore(o.db);
+  // Open once up front: a missing or broken store is an error now, not per
+  // request. Then the first full check, before anything is served: a store
+  // that fails it is served as failed (503s, /healthz naming the problem),
+  // not as true.
+  auto store = OpenStore(o.db, o.keys);
   if (!store) return Fail(store.error());
-  return std::unique_ptr<WebApp>(new WebAppImpl(o));
+  for (const auto& notice : (*store)->TakeNotices())
+    std::fprintf(stderr, "rectrack: %s\n", notice.c_str());
+  auto app = std::make_unique<WebAppImpl>(o);
+  RT_TRY(app->StartChecks());
+  return std::unique_ptr<WebApp>(std::move(app));
 }
 
 Status ServeForever(const ServeOptions& o) {

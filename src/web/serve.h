@@ -6,13 +6,18 @@
 
 #include <memory>
 
+#include "app/integrity.h"
 #include "core/date.h"
 #include "core/result.h"
+#include "store/store.h"
 
 namespace rectrack::web {
 
 struct ServeOptions {
   std::string db;                  // store location
+  KeyOptions keys;                 // the signing key, for writes
+  // The store's check against its ledger: at start, then in the background.
+  IntegrityOptions integrity;
   std::string host = "127.0.0.1";
   uint16_t port = 8080;
   int threads = 2;
@@ -42,6 +47,8 @@ class WebApp {
   virtual void SetServerMetrics(const ServerMetrics* metrics) = 0;
   // "Today" for as-of defaults (Europe/London unless a test pins it).
   virtual void SetToday(std::function<Date()> today) = 0;
+  // The store's check against its ledger.
+  virtual const IntegrityWatch& integrity() const = 0;
 };
 
 // Runs `rectrack serve` until SIGTERM/SIGINT: JSON API, web pages, /healthz and

@@ -36,6 +36,8 @@ Response ErrorPage(const Error& e, const std::optional<auth::Principal>& who) {
     case Error::Code::kInvalidInput: return Message(400, "There is a problem", e.message, who);
     case Error::Code::kConflict: return Message(409, "This has already been dealt with", e.message, who, "/review", "Back to the review queue");
     case Error::Code::kPrecondition: return Message(412, "This changed meanwhile", e.message, who);
+    case Error::Code::kCorrupt:
+      return Message(503, "This tracker's data failed its integrity check", e.message, who);
     default: return ServiceProblem(who);
   }
 }
@@ -439,7 +441,7 @@ void RegisterWorkflowPages(Router& router, WebAuth& auth) {
         field = "title";
       }
       if (error.empty()) {
-        auto pub = PublishSource(**store, slug, as_of, title, g.who->actor());
+        auto pub = Publish(ctx, **store, slug, as_of, title, g.who->actor());
         if (!pub) return ErrorPage(pub.error(), g.who);
         Response r = Response::Redirect(fmt::format("/publications/{}", pub->id));
         r.Set("Cache-Control", "no-store");

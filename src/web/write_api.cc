@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "app/checkpoints.h"
 #include "app/service.h"
 #include "app/views.h"
 #include "core/vocab.h"
@@ -206,13 +207,16 @@ void RegisterWriteApi(Router& router, WebAuth& auth) {
   router.Add("GET", "/api/v1/signing-key", [&ctx](Request&) {
     auto store = ctx.stores->Get();
     if (!store) return ProblemFor(store.error());
-    auto key = (*store)->SigningKey();
-    if (!key) return ProblemFor(key.error());
+    auto keys = (*store)->TrackerKeys();
+    if (!keys) return ProblemFor(keys.error());
+    if (keys->empty()) return ProblemFor(Error::Corrupt("the store has no signing key"));
+    const std::string& current = keys->back().public_key;
     Response r = Response::Json(json{{"alg", "ed25519"},
-                                     {"public_key", key->public_key_hex},
+                                     {"public_key", current},
                                      {"encoding", "hex"},
-                                     {"verify", "rectrack verify-publication FILE --key "
-                                                + key->public_key_hex}}
+                                     {"verify", "rectrack verify-publication FILE --key " + current},
+                                     {"keys", KeysDoc(*keys)},
+                                     {"links", {{"checkpoints", "/api/v1/checkpoints"}}}}
                                     .dump(2) + "\n");
     r.Set("Cache-Control", "public, max-age=300");
     return r;
@@ -402,7 +406,7 @@ void RegisterWriteApi(Router& router, WebAuth& auth) {
       return ProblemFor(Error::Invalid("title: give a title of 1 to 300 characters"));
     auto store = ctx.stores->Get();
     if (!store) return ProblemFor(store.error());
-    auto pub = PublishSource(**store, req.Param("slug"), as_of, *title, g.who->actor());
+    auto pub = Publish(ctx, **store, req.Param("slug"), as_of, *title, g.who->actor());
     if (!pub) return ProblemFor(pub.error());
     auto doc = PublicationDoc(**store, pub->id);
     if (!doc) return ProblemFor(doc.error());

@@ -191,6 +191,39 @@ CREATE INDEX updates_state ON updates(state) WHERE state = 'submitted';
 ALTER TABLE publications ADD COLUMN signature TEXT NOT NULL DEFAULT '';
 ALTER TABLE publications ADD COLUMN signing_key TEXT NOT NULL DEFAULT '';
 )sql",
+    // 4: the ledger holds every change and the tables are its projection
+    // (docs/trust.md). Events from here on are hashed by scheme 2 (a link over
+    // a digest of the content, for witnesses' consistency proofs). Secrets stay
+    // out of the ledger but their digests go in, so that a swapped password or
+    // token hash is caught. The tracker's public keys and its signed
+    // checkpoints are tables of the projection; the private key leaves the
+    // store (meta.signing_key_seed is removed by the upgrade that writes the
+    // baseline, sqlite_baseline.cc).
+    R"sql(
+ALTER TABLE ledger ADD COLUMN scheme INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX ledger_kind ON ledger(kind);
+
+ALTER TABLE users ADD COLUMN password_sha256 TEXT NOT NULL DEFAULT '';
+ALTER TABLE api_tokens ADD COLUMN token_sha256 TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE tracker_keys (
+  id           INTEGER PRIMARY KEY,
+  public_key   TEXT NOT NULL UNIQUE,
+  created_at   TEXT NOT NULL,
+  first_seq    INTEGER NOT NULL,
+  previous_key TEXT NOT NULL DEFAULT '',
+  endorsement  TEXT NOT NULL DEFAULT ''
+) STRICT;
+
+CREATE TABLE checkpoints (
+  ledger_seq   INTEGER PRIMARY KEY,
+  ledger_hash  TEXT NOT NULL,
+  state_digest TEXT NOT NULL,
+  time         TEXT NOT NULL,
+  public_key   TEXT NOT NULL,
+  signature    TEXT NOT NULL
+) STRICT;
+)sql",
 };
 
 }  // namespace rectrack::sqlite

@@ -3,8 +3,10 @@
 // spliced into SQL text.
 #include "store/sqlite/sqlite_auth.h"
 
+#include "core/ledger.h"
 #include "core/vocab.h"
 #include "fmt/format.h"
+#include "store/sqlite/sqlite_store_impl.h"
 
 namespace rectrack::sqlite {
 namespace {
@@ -90,15 +92,6 @@ constexpr char kUpdateSql[] =
     "JOIN recommendations r ON r.id = a.recommendation_id "
     "JOIN sources s ON s.id = r.source_id JOIN owners o ON o.id = a.owner_id ";
 
-std::vector<std::string> ParseList(std::string_view s) {
-  std::vector<std::string> out;
-  auto j = json::parse(s, nullptr, false);
-  if (j.is_array())
-    for (const auto& x : j)
-      if (x.is_string()) out.push_back(x.get<std::string>());
-  return out;
-}
-
 UpdateWithAssignment ReadUpdateRow(Stmt* s) {
   UpdateWithAssignment out;
   Update& u = out.update;
@@ -121,25 +114,6 @@ UpdateWithAssignment ReadUpdateRow(Stmt* s) {
   return out;
 }
 
-// What the ledger says of an update: enough to tell what was submitted or
-// validated without the tables.
-json UpdatePayload(const Update& u, const AssignmentRef& a) {
-  json p = {{"update_id", u.id},       {"assignment_id", a.id},    {"source", a.source_slug},
-            {"ref", a.ref},            {"owner", a.owner},         {"date", u.date.ToIso()},
-            {"narrative", u.narrative}, {"evidence", u.evidence}, {"author", u.author}};
-  if (u.response) p["response"] = Name(*u.response);
-  if (!u.response_text.empty()) p["response_text"] = u.response_text;
-  if (u.response_status) p["response_status"] = Name(*u.response_status);
-  if (u.implementation) p["implementation"] = Name(*u.implementation);
-  return p;
-}
-
-Status BumpVersion(Db& db, int64_t assignment_id) {
-  RT_PREPARE(st, "UPDATE assignments SET version = version + 1 WHERE id = ?");
-  st->Bind(1, assignment_id);
-  return st->Run();
-}
-
 // The update if it is still submitted; a conflict otherwise.
 Result<UpdateWithAssignment> SubmittedUpdate(Db& db, int64_t update_id, std::string_view verb) {
   auto u = GetUpdate(db, update_id);
@@ -153,48 +127,6 @@ Result<UpdateWithAssignment> SubmittedUpdate(Db& db, int64_t update_id, std::str
 }  // namespace
 
 // ---- accounts ----------------------------------------------------------------
-
-Result<User> AddUser(Db& db, const StoreHooks& hooks, const NewUser& nu) {
-  if (nu.name.empty()) return Fail(Error::Invalid("a user needs a name"));
-  if (!IsRole(nu.role))
-    return Fail(Error::Invalid(fmt::format(
-        "unknown role '{}' (known: admin, coordinator, editor, viewer)", nu.role)));
-  if (nu.password_hash.empty()) return Fail(Error::Invalid("a user needs a password"));
-  std::vector<std::pair<int64_t, std::string>> owners;
-  for (const auto& name : nu.owners) {
-    auto id = hooks.resolve_owner(name);
-    if (!id) return Fail(id.error());
-    if (*id == 0)
-      return Fail(Error::NotFound(fmt::format("no owner '{}' (see `rectrack owner list`)", name)));
-    owners.emplace_back(*id, name);
-  }
-  {
-    RT_PREPARE(exists, "SELECT 1 FROM users WHERE name = ?");
-    exists->Bind(1, nu.name);
-    auto r = exists->Step();
-    if (!r) return Fail(r.error());
-    if (*r) {
-      exists->Reset();
-      return Fail(Error::Conflict(fmt::format("a user '{}' already exists", nu.name)));
-    }
-  }
-  RT_PREPARE(ins,
-             "INSERT INTO users(name, password_hash, role, created_at) "
-             "VALUES(?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))");
-  ins->Bind(1, nu.name).Bind(2, nu.password_hash).Bind(3, nu.role);
-  RT_TRY(ins->Run());
-  int64_t id = db.LastInsertId();
-  RT_PREPARE(scope, "INSERT OR IGNORE INTO user_owners(user_id, owner_id) VALUES(?, ?)");
-  for (const auto& [owner_id, name] : owners) {
-    scope->Bind(1, id).Bind(2, owner_id);
-    RT_TRY(scope->Run());
-  }
-  auto user = GetUserById(db, id);
-  if (!user) return user;
-  RT_TRY(hooks.append_event(
-      "user_add", json{{"user", nu.name}, {"role", nu.role}, {"owners", user->owner_names}}));
-  return user;
-}
 
 Result<User> GetUser(Db& db, const std::string& name) {
   return FindUser(db, "name = ?", name, fmt::format("'{}'", name));
@@ -215,36 +147,6 @@ Result<std::vector<User>> ListUsers(Db& db) {
   }
   for (auto& u : out) RT_TRY(ReadOwnersOf(db, &u));
   return out;
-}
-
-Status DisableUser(Db& db, const StoreHooks& hooks, const std::string& name) {
-  auto user = GetUser(db, name);
-  if (!user) return Fail(user.error());
-  if (user->disabled) return {};
-  for (const char* sql : {"UPDATE users SET disabled = 1 WHERE id = ?",
-                          "DELETE FROM sessions WHERE user_id = ?",
-                          "UPDATE api_tokens SET revoked = 1 WHERE user_id = ?"}) {
-    RT_PREPARE(st, sql);
-    st->Bind(1, user->id);
-    RT_TRY(st->Run());
-  }
-  return hooks.append_event("user_disable", json{{"user", name}});
-}
-
-Status SetPassword(Db& db, const StoreHooks& hooks, const std::string& name,
-                   const std::string& password_hash, const std::string& keep_session_hash) {
-  if (password_hash.empty()) return Fail(Error::Invalid("a user needs a password"));
-  auto user = GetUser(db, name);
-  if (!user) return Fail(user.error());
-  {
-    RT_PREPARE(st, "UPDATE users SET password_hash = ? WHERE id = ?");
-    st->Bind(1, password_hash).Bind(2, user->id);
-    RT_TRY(st->Run());
-  }
-  RT_PREPARE(end, "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?");
-  end->Bind(1, user->id).Bind(2, keep_session_hash);
-  RT_TRY(end->Run());
-  return hooks.append_event("user_password", json{{"user", name}});
 }
 
 Status AddSession(Db& db, const SessionRecord& s) {
@@ -292,24 +194,6 @@ Result<int64_t> DeleteExpiredSessions(Db& db, int64_t now) {
   st->Bind(1, now);
   RT_TRY(st->Run());
   return static_cast<int64_t>(db.Changes());
-}
-
-Result<int64_t> AddApiToken(Db& db, const StoreHooks& hooks, const std::string& user_name,
-                            const std::string& label, const std::string& token_hash,
-                            int64_t now) {
-  auto user = GetUser(db, user_name);
-  if (!user) return Fail(user.error());
-  if (user->disabled)
-    return Fail(Error::Conflict(fmt::format("user '{}' is disabled", user_name)));
-  if (label.empty()) return Fail(Error::Invalid("an API token needs a label (--name)"));
-  RT_PREPARE(st,
-             "INSERT INTO api_tokens(token_hash, user_id, label, created_at) VALUES(?,?,?,?)");
-  st->Bind(1, token_hash).Bind(2, user->id).Bind(3, label).Bind(4, now);
-  RT_TRY(st->Run());
-  int64_t id = db.LastInsertId();
-  RT_TRY(hooks.append_event("token_add",
-                            json{{"user", user_name}, {"label", label}, {"token_id", id}}));
-  return id;
 }
 
 Result<std::optional<ApiTokenRecord>> FindApiToken(Db& db, const std::string& token_hash) {
@@ -396,70 +280,6 @@ Result<std::vector<AssignmentRef>> AssignmentsOfOwner(Db& db, int64_t owner_id, 
   return out;
 }
 
-Result<int64_t> SubmitUpdate(Db& db, const StoreHooks& hooks, int64_t assignment_id,
-                             const Update& in, int64_t expected_version) {
-  auto a = GetAssignment(db, assignment_id);
-  if (!a) return Fail(a.error());
-  if (a->version != expected_version)
-    return Fail(Error::Precondition(fmt::format(
-        "assignment {} changed since it was read (version {}, now {}): reload it and try again",
-        assignment_id, expected_version, a->version)));
-  Update u = in;
-  u.state = UpdateState::kSubmitted;
-  u.return_reason.clear();
-  u.assignment_id = assignment_id;
-  RT_PREPARE(st,
-             "INSERT INTO updates(assignment_id, date, response, response_text, response_status, "
-             "implementation, narrative, evidence, author, state, return_reason) "
-             "VALUES(?,?,?,?,?,?,?,?,?,'submitted','')");
-  st->Bind(1, assignment_id).Bind(2, u.date.ToIso());
-  if (u.response) st->Bind(3, Name(*u.response)); else st->BindNull(3);
-  st->Bind(4, u.response_text);
-  if (u.response_status) st->Bind(5, Name(*u.response_status)); else st->BindNull(5);
-  if (u.implementation) st->Bind(6, Name(*u.implementation)); else st->BindNull(6);
-  st->Bind(7, u.narrative).Bind(8, json(u.evidence).dump()).Bind(9, u.author);
-  RT_TRY(st->Run());
-  u.id = db.LastInsertId();
-  RT_TRY(BumpVersion(db, assignment_id));
-  RT_TRY(hooks.append_event("submit", UpdatePayload(u, *a)));
-  return u.id;
-}
-
-Status ValidateUpdate(Db& db, const StoreHooks& hooks, int64_t update_id) {
-  auto u = SubmittedUpdate(db, update_id, "validated");
-  if (!u) return Fail(u.error());
-  RT_PREPARE(st, "UPDATE updates SET state = 'validated' WHERE id = ? AND state = 'submitted'");
-  st->Bind(1, update_id);
-  RT_TRY(st->Run());
-  if (db.Changes() != 1) return Fail(Error::Conflict(fmt::format("update {} changed", update_id)));
-  RT_TRY(BumpVersion(db, u->assignment.id));
-  RT_TRY(hooks.reindex(u->assignment.recommendation_id));
-  return hooks.append_event("validate", UpdatePayload(u->update, u->assignment));
-}
-
-Status ReturnUpdate(Db& db, const StoreHooks& hooks, int64_t update_id,
-                    const std::string& reason) {
-  if (reason.find_first_not_of(" \t\r\n") == std::string::npos)
-    return Fail(Error::Invalid("say why the update is returned (a reason is required)"));
-  auto u = SubmittedUpdate(db, update_id, "returned");
-  if (!u) return Fail(u.error());
-  RT_PREPARE(st,
-             "UPDATE updates SET state = 'returned', return_reason = ? "
-             "WHERE id = ? AND state = 'submitted'");
-  st->Bind(1, reason).Bind(2, update_id);
-  RT_TRY(st->Run());
-  if (db.Changes() != 1) return Fail(Error::Conflict(fmt::format("update {} changed", update_id)));
-  RT_TRY(BumpVersion(db, u->assignment.id));
-  const AssignmentRef& a = u->assignment;
-  return hooks.append_event("return", json{{"update_id", update_id},
-                                           {"assignment_id", a.id},
-                                           {"source", a.source_slug},
-                                           {"ref", a.ref},
-                                           {"owner", a.owner},
-                                           {"author", u->update.author},
-                                           {"reason", reason}});
-}
-
 Result<UpdateWithAssignment> GetUpdate(Db& db, int64_t update_id) {
   RT_PREPARE(st, std::string(kUpdateSql) + "WHERE u.id = ?");
   st->Bind(1, update_id);
@@ -483,53 +303,6 @@ Result<std::vector<UpdateWithAssignment>> SubmittedUpdates(Db& db) {
   return out;
 }
 
-// ---- signing -------------------------------------------------------------------
-
-namespace {
-constexpr char kSeedKey[] = "signing_key_seed";
-constexpr char kPublicKey[] = "signing_public_key";
-}  // namespace
-
-Status EnsureSigningKey(Db& db) {
-  {
-    RT_PREPARE(st, "SELECT 1 FROM meta WHERE key = ?");
-    st->Bind(1, kSeedKey);
-    auto r = st->Step();
-    if (!r) return Fail(r.error());
-    if (*r) {
-      st->Reset();
-      return {};
-    }
-  }
-  // Two servers opening a new database at once: the first insert wins, the
-  // other is ignored, and both then read the same key.
-  SigningKeyPair k = GenerateSigningKey();
-  RT_PREPARE(ins, "INSERT OR IGNORE INTO meta(key, value) VALUES(?, ?), (?, ?)");
-  ins->Bind(1, kSeedKey).Bind(2, k.seed_hex).Bind(3, kPublicKey).Bind(4, k.public_key_hex);
-  return ins->Run();
-}
-
-Result<SigningKeyPair> GetSigningKey(Db& db) {
-  RT_PREPARE(st, "SELECT value FROM meta WHERE key = ?");
-  st->Bind(1, kSeedKey);
-  auto r = st->Step();
-  if (!r) return Fail(r.error());
-  if (!*r) return Fail(Error::NotFound("the store has no signing key"));
-  std::string seed = st->Str(0);
-  st->Reset();
-  return SigningKeyFromSeed(seed);
-}
-
-Status SetPublicationSignature(Db& db, int64_t publication_id, const std::string& signature_hex,
-                               const std::string& public_key_hex) {
-  RT_PREPARE(st, "UPDATE publications SET signature = ?, signing_key = ? WHERE id = ?");
-  st->Bind(1, signature_hex).Bind(2, public_key_hex).Bind(3, publication_id);
-  RT_TRY(st->Run());
-  if (db.Changes() != 1)
-    return Fail(Error::NotFound(fmt::format("no publication {}", publication_id)));
-  return {};
-}
-
 Status ReadPublicationExtras(Db& db, Publication* p) {
   RT_PREPARE(st,
              "SELECT p.signature, p.signing_key, s.slug FROM publications p "
@@ -544,6 +317,253 @@ Status ReadPublicationExtras(Db& db, Publication* p) {
     st->Reset();
   }
   return {};
+}
+
+// ---- the store's methods: writes as change sets with their events -------------
+
+Result<User> SqliteStore::AddUser(const NewUser& nu, const Actor& actor) {
+  Db& db = *db_;
+  if (nu.name.empty()) return Fail(Error::Invalid("a user needs a name"));
+  if (!IsRole(nu.role))
+    return Fail(Error::Invalid(fmt::format(
+        "unknown role '{}' (known: admin, coordinator, editor, viewer)", nu.role)));
+  if (nu.password_hash.empty()) return Fail(Error::Invalid("a user needs a password"));
+  return InTransaction([&]() -> Result<User> {
+    std::vector<std::pair<int64_t, std::string>> owners;
+    for (const auto& name : nu.owners) {
+      auto id = ResolveOwner(name);
+      if (!id) return Fail(id.error());
+      if (*id == 0)
+        return Fail(Error::NotFound(fmt::format("no owner '{}' (see `rectrack owner list`)", name)));
+      if (std::find_if(owners.begin(), owners.end(), [&](const auto& o) { return o.first == *id; }) ==
+          owners.end())
+        owners.emplace_back(*id, name);
+    }
+    {
+      RT_PREPARE(exists, "SELECT 1 FROM users WHERE name = ?");
+      exists->Bind(1, nu.name);
+      auto r = exists->Step();
+      if (!r) return Fail(r.error());
+      if (*r) {
+        exists->Reset();
+        return Fail(Error::Conflict(fmt::format("a user '{}' already exists", nu.name)));
+      }
+    }
+    auto id = NextId("users");
+    if (!id) return Fail(id.error());
+    EventPayload p;
+    p.changes.Insert("users", {Value::Int(*id), Value::Text(nu.name), Value::Text(nu.role),
+                               Value::Int(0), Value::Text(NowUtc()),
+                               Value::Text(Sha256Hex(nu.password_hash))});
+    std::sort(owners.begin(), owners.end());
+    std::vector<std::string> owner_names;
+    for (const auto& [owner_id, name] : owners) {
+      p.changes.Insert("user_owners", {Value::Int(*id), Value::Int(owner_id)});
+    }
+    // The owners by their own names, as the user's record lists them.
+    for (const auto& [owner_id, name] : owners) {
+      RT_PREPARE(on, "SELECT name FROM owners WHERE id = ?");
+      on->Bind(1, owner_id);
+      auto r = on->Step();
+      if (!r) return Fail(r.error());
+      if (*r) {
+        owner_names.push_back(on->Str(0));
+        on->Reset();
+      }
+    }
+    std::sort(owner_names.begin(), owner_names.end());
+    p.about = json{{"user", nu.name}, {"role", nu.role}, {"owners", owner_names}};
+    auto e = Record(actor, "user_add", p);
+    if (!e) return Fail(e.error());
+    // The secret itself, beside the projection: the ledger holds its digest.
+    RT_PREPARE(secret, "UPDATE users SET password_hash = ? WHERE id = ?");
+    secret->Bind(1, nu.password_hash).Bind(2, *id);
+    RT_TRY(secret->Run());
+    return sqlite::GetUserById(*db_, *id);
+  });
+}
+
+Result<User> SqliteStore::GetUser(const std::string& name) { return sqlite::GetUser(*db_, name); }
+Result<User> SqliteStore::GetUserById(int64_t id) { return sqlite::GetUserById(*db_, id); }
+Result<std::vector<User>> SqliteStore::ListUsers() { return sqlite::ListUsers(*db_); }
+
+Status SqliteStore::DisableUser(const std::string& name, const Actor& actor) {
+  Db& db = *db_;
+  return InTransaction([&]() -> Status {
+    auto user = sqlite::GetUser(*db_, name);
+    if (!user) return Fail(user.error());
+    if (user->disabled) return {};
+    EventPayload p;
+    p.about = json{{"user", name}};
+    p.changes.Set("users", {Value::Int(user->id)}, "disabled", Value::Int(1));
+    RT_PREPARE(tokens, "SELECT id FROM api_tokens WHERE user_id = ? AND revoked = 0 ORDER BY id");
+    tokens->Bind(1, user->id);
+    while (true) {
+      auto r = tokens->Step();
+      if (!r) return Fail(r.error());
+      if (!*r) break;
+      p.changes.Set("api_tokens", {Value::Int(tokens->Int(0))}, "revoked", Value::Int(1));
+    }
+    auto e = Record(actor, "user_disable", p);
+    if (!e) return Fail(e.error());
+    // Sessions are not history: they simply end.
+    RT_PREPARE(end, "DELETE FROM sessions WHERE user_id = ?");
+    end->Bind(1, user->id);
+    return end->Run();
+  });
+}
+
+Status SqliteStore::SetPassword(const std::string& name, const std::string& password_hash,
+                                const std::string& keep_session_hash, const Actor& actor) {
+  Db& db = *db_;
+  if (password_hash.empty()) return Fail(Error::Invalid("a user needs a password"));
+  return InTransaction([&]() -> Status {
+    auto user = sqlite::GetUser(*db_, name);
+    if (!user) return Fail(user.error());
+    EventPayload p;
+    p.about = json{{"user", name}};
+    p.changes.Set("users", {Value::Int(user->id)}, "password_sha256",
+                  Value::Text(Sha256Hex(password_hash)));
+    auto e = Record(actor, "user_password", p);
+    if (!e) return Fail(e.error());
+    {
+      RT_PREPARE(st, "UPDATE users SET password_hash = ? WHERE id = ?");
+      st->Bind(1, password_hash).Bind(2, user->id);
+      RT_TRY(st->Run());
+    }
+    RT_PREPARE(end, "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?");
+    end->Bind(1, user->id).Bind(2, keep_session_hash);
+    return end->Run();
+  });
+}
+
+Status SqliteStore::AddSession(const SessionRecord& s) { return sqlite::AddSession(*db_, s); }
+Result<std::optional<SessionRecord>> SqliteStore::FindSession(const std::string& h) {
+  return sqlite::FindSession(*db_, h);
+}
+Status SqliteStore::TouchSession(const std::string& h, int64_t now) {
+  return sqlite::TouchSession(*db_, h, now);
+}
+Status SqliteStore::DeleteSession(const std::string& h) { return sqlite::DeleteSession(*db_, h); }
+Result<int64_t> SqliteStore::DeleteExpiredSessions(int64_t now) {
+  return sqlite::DeleteExpiredSessions(*db_, now);
+}
+
+Result<int64_t> SqliteStore::AddApiToken(const std::string& user_name, const std::string& label,
+                                         const std::string& token_hash, int64_t now,
+                                         const Actor& actor) {
+  Db& db = *db_;
+  return InTransaction([&]() -> Result<int64_t> {
+    auto user = sqlite::GetUser(*db_, user_name);
+    if (!user) return Fail(user.error());
+    if (user->disabled)
+      return Fail(Error::Conflict(fmt::format("user '{}' is disabled", user_name)));
+    if (label.empty()) return Fail(Error::Invalid("an API token needs a label (--name)"));
+    auto id = NextId("api_tokens");
+    if (!id) return Fail(id.error());
+    EventPayload p;
+    p.about = json{{"user", user_name}, {"label", label}, {"token_id", *id}};
+    p.changes.Insert("api_tokens", {Value::Int(*id), Value::Int(user->id), Value::Text(label),
+                                    Value::Int(now), Value::Int(0),
+                                    Value::Text(Sha256Hex(token_hash))});
+    auto e = Record(actor, "token_add", p);
+    if (!e) return Fail(e.error());
+    RT_PREPARE(secret, "UPDATE api_tokens SET token_hash = ? WHERE id = ?");
+    secret->Bind(1, token_hash).Bind(2, *id);
+    RT_TRY(secret->Run());
+    return *id;
+  });
+}
+
+Result<std::optional<ApiTokenRecord>> SqliteStore::FindApiToken(const std::string& h) {
+  return sqlite::FindApiToken(*db_, h);
+}
+Status SqliteStore::TouchApiToken(int64_t id, int64_t now) {
+  return sqlite::TouchApiToken(*db_, id, now);
+}
+Status SqliteStore::RecordLoginFailure(const std::string& key, int64_t at, int64_t forget) {
+  return InTransaction([&] { return sqlite::RecordLoginFailure(*db_, key, at, forget); });
+}
+Result<LoginFailures> SqliteStore::LoginFailuresSince(const std::string& key, int64_t since) {
+  return sqlite::LoginFailuresSince(*db_, key, since);
+}
+Status SqliteStore::ClearLoginFailures(const std::string& key) {
+  return sqlite::ClearLoginFailures(*db_, key);
+}
+Result<AssignmentRef> SqliteStore::GetAssignment(int64_t id) {
+  return sqlite::GetAssignment(*db_, id);
+}
+Result<std::vector<AssignmentRef>> SqliteStore::AssignmentsOfOwner(int64_t owner_id, int limit) {
+  return sqlite::AssignmentsOfOwner(*db_, owner_id, limit);
+}
+Result<UpdateWithAssignment> SqliteStore::GetUpdate(int64_t id) {
+  return sqlite::GetUpdate(*db_, id);
+}
+Result<std::vector<UpdateWithAssignment>> SqliteStore::SubmittedUpdates() {
+  return sqlite::SubmittedUpdates(*db_);
+}
+
+Result<int64_t> SqliteStore::SubmitUpdate(int64_t assignment_id, const Update& in,
+                                          int64_t expected_version, const Actor& actor) {
+  return InTransaction([&]() -> Result<int64_t> {
+    auto a = sqlite::GetAssignment(*db_, assignment_id);
+    if (!a) return Fail(a.error());
+    if (a->version != expected_version)
+      return Fail(Error::Precondition(fmt::format(
+          "assignment {} changed since it was read (version {}, now {}): reload it and try again",
+          assignment_id, expected_version, a->version)));
+    auto id = NextId("updates");
+    if (!id) return Fail(id.error());
+    Update u = in;
+    u.id = *id;
+    u.state = UpdateState::kSubmitted;
+    u.return_reason.clear();
+    u.assignment_id = assignment_id;
+    EventPayload p;
+    p.about = json{{"update_id", u.id}, {"assignment_id", a->id}, {"source", a->source_slug},
+                   {"ref", a->ref}, {"owner", a->owner}, {"author", u.author}};
+    p.changes.Insert("updates", UpdateRow(u));
+    p.changes.Set("assignments", {Value::Int(assignment_id)}, "version", Value::Int(a->version + 1));
+    auto e = Record(actor, "submit", p);
+    if (!e) return Fail(e.error());
+    return u.id;
+  });
+}
+
+Status SqliteStore::ValidateUpdate(int64_t update_id, const Actor& actor) {
+  return InTransaction([&]() -> Status {
+    auto u = SubmittedUpdate(*db_, update_id, "validated");
+    if (!u) return Fail(u.error());
+    const AssignmentRef& a = u->assignment;
+    EventPayload p;
+    p.about = json{{"update_id", update_id}, {"assignment_id", a.id}, {"source", a.source_slug},
+                   {"ref", a.ref}, {"owner", a.owner}, {"author", u->update.author}};
+    p.changes.Set("updates", {Value::Int(update_id)}, "state", Value::Text("validated"));
+    p.changes.Set("assignments", {Value::Int(a.id)}, "version", Value::Int(a.version + 1));
+    auto e = Record(actor, "validate", p);
+    if (!e) return Fail(e.error());
+    return {};
+  });
+}
+
+Status SqliteStore::ReturnUpdate(int64_t update_id, const std::string& reason, const Actor& actor) {
+  if (reason.find_first_not_of(" \t\r\n") == std::string::npos)
+    return Fail(Error::Invalid("say why the update is returned (a reason is required)"));
+  return InTransaction([&]() -> Status {
+    auto u = SubmittedUpdate(*db_, update_id, "returned");
+    if (!u) return Fail(u.error());
+    const AssignmentRef& a = u->assignment;
+    EventPayload p;
+    p.about = json{{"update_id", update_id}, {"assignment_id", a.id}, {"source", a.source_slug},
+                   {"ref", a.ref}, {"owner", a.owner}, {"author", u->update.author},
+                   {"reason", reason}};
+    p.changes.Set("updates", {Value::Int(update_id)}, "state", Value::Text("returned"));
+    p.changes.Set("updates", {Value::Int(update_id)}, "return_reason", Value::Text(reason));
+    p.changes.Set("assignments", {Value::Int(a.id)}, "version", Value::Int(a.version + 1));
+    auto e = Record(actor, "return", p);
+    if (!e) return Fail(e.error());
+    return {};
+  });
 }
 
 }  // namespace rectrack::sqlite

@@ -124,9 +124,14 @@ TEST(SqliteImportChunksTest, ContinuedRecommendationGetsTheLaterRows) {
     events.push_back(e);
     return true;
   }));
-  ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(nlohmann::json::parse(events[0].payload)["origin"], "big.csv sha256:abc");
-  EXPECT_EQ(nlohmann::json::parse(events[0].payload)["recommendations"], 3);
+  ASSERT_EQ(events.size(), 2u);  // the store's key, the import
+  auto about = nlohmann::json::parse(events[1].payload)["about"];
+  EXPECT_EQ(about["origin"], "big.csv sha256:abc");
+  EXPECT_EQ(about["recommendations"], 3);
+  // The continued rows are in the event as an update of the recommendation.
+  auto changes = nlohmann::json::parse(events[1].payload)["changes"];
+  EXPECT_EQ(changes["insert"]["recommendations"].size(), 3u);
+  EXPECT_EQ(changes["update"]["recommendations"][0][1]["themes"], "[\"safety\",\"housing\"]");
 }
 
 TEST(SqliteImportChunksTest, ContinuationKeepsWhatIsThere) {
@@ -183,7 +188,7 @@ TEST(SqliteImportChunksTest, BadContinuationRollsBackEverything) {
     session->reset();
     EXPECT_EQ(Query(tmp.path(), "SELECT COUNT(*) FROM recommendations"), "0");
     EXPECT_EQ(Query(tmp.path(), "SELECT COUNT(*) FROM owners"), "0");
-    EXPECT_EQ(Query(tmp.path(), "SELECT COUNT(*) FROM ledger"), "0");
+    EXPECT_EQ(Query(tmp.path(), "SELECT COUNT(*) FROM ledger"), "1");  // the key only
   }
 }
 
@@ -191,24 +196,30 @@ TEST(SqliteImportChunksTest, ForeignKeysAreCheckedAgainAfterAnImport) {
   TempDb tmp;
   auto store = OpenSqliteStore(tmp.path());
   ASSERT_TRUE(store);
-  Publication orphan;
-  orphan.source_id = 999;  // no such source
-  orphan.title = "Orphan";
-  orphan.as_of = *Date::ParseIso("2017-01-01");
-  orphan.snapshot_json = "{}";
+  // A funding line of a source that does not exist: SQLite must refuse it.
+  auto orphan = [&]() -> Status {
+    ChangeSet cs;
+    cs.Insert("funding", {Value::Int(77), Value::Int(999), Value::Int(1), Value::Text("x"),
+                          Value::Text(""), Value::Int(1), Value::Int(0), Value::Text("GBP"),
+                          Value::Text("")});
+    RT_TRY((*store)->Begin());
+    auto s = (*store)->Apply(cs, true);
+    (*store)->Rollback();
+    return s;
+  };
   // After a session that commits, one that fails, and one abandoned.
   auto ok = (*store)->Import(Chunk({Rec("1", "Text", {To("A")})}), Actor{"cli:test"}, "x");
   ASSERT_TRUE(ok) << ok.error().message;
-  auto r = (*store)->AddPublication(orphan, Actor{"cli:test"});
+  auto r = orphan();
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Error::Code::kConflict) << r.error().message;
   EXPECT_FALSE((*store)->Import(Chunk({Rec("2", "Text", {To("A")})}), Actor{"cli:test"}, "x"));
-  EXPECT_FALSE((*store)->AddPublication(orphan, Actor{"cli:test"}));
+  EXPECT_FALSE(orphan());
   {
     auto session = (*store)->StartImport(Actor{"cli:test"}, "x");
     ASSERT_TRUE(session);
   }
-  r = (*store)->AddPublication(orphan, Actor{"cli:test"});
+  r = orphan();
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Error::Code::kConflict) << r.error().message;
 }

@@ -3,6 +3,8 @@
 // PRAGMAs of its connection, the raw ledger rows), it uses SQLite's own C API:
 // an auto-extension to reach the Store's connection, and a second connection to
 // edit the file as an attacker with write access would.
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -20,6 +22,7 @@
 #include "store/sqlite/schema.h"
 #include "store/sqlite/sqlite_test_util.h"
 #include "store/store.h"
+#include "store/verify.h"
 
 namespace rectrack {
 namespace {
@@ -242,11 +245,21 @@ TEST_F(SqliteStoreTest, OpenCreatesTheSchema) {
                         "assignments", "updates", "funding", "publications", "ledger",
                         "recommendation_fts", "ledger_no_update", "ledger_no_delete"})
     EXPECT_TRUE(raw.HasTable(t)) << t;
-  EXPECT_EQ(raw.Int("SELECT COUNT(*) FROM ledger"), 0);
+  // A new store's first event is its key's public half; the key itself is in a
+  // file beside it, readable by its owner only, and in no table.
+  EXPECT_EQ(raw.Int("SELECT COUNT(*) FROM ledger"), 1);
+  EXPECT_EQ(raw.Text("SELECT kind FROM ledger WHERE seq = 1"), "tracker_key");
   auto head = store->Head();
   ASSERT_TRUE(head);
-  EXPECT_EQ(head->seq, 0);
-  EXPECT_EQ(head->hash, kGenesisHash);
+  EXPECT_EQ(head->seq, 1);
+  auto keys = store->TrackerKeys();
+  ASSERT_TRUE(keys);
+  ASSERT_EQ(keys->size(), 1u);
+  EXPECT_EQ((*keys)[0].first_seq, 1);
+  struct stat st;
+  ASSERT_EQ(stat((path() + ".key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600);
+  EXPECT_EQ(raw.Int("SELECT COUNT(*) FROM meta WHERE key LIKE '%seed%'"), 0);
 }
 
 TEST_F(SqliteStoreTest, ConnectionPragmas) {
@@ -287,7 +300,19 @@ TEST_F(SqliteStoreTest, ForeignKeysAreEnforced) {
   p.snapshot_json = "{}";
   auto r = store->AddPublication(p, kAlice);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, Error::Code::kConflict) << r.error().message;
+  EXPECT_EQ(r.error().code, Error::Code::kNotFound) << r.error().message;
+  EXPECT_EQ(Dump(), before);
+  // Below the writes, Apply itself: SQLite refuses a row that names nothing.
+  ChangeSet cs;
+  cs.Insert("funding", {Value::Int(1), Value::Int(1), Value::Int(999), Value::Text("x"),
+                        Value::Text(""), Value::Int(1), Value::Int(0), Value::Text("GBP"),
+                        Value::Text("")});
+  ASSERT_TRUE(store->Begin());
+  auto a = store->Apply(cs, true);
+  store->Rollback();
+  ASSERT_FALSE(a);
+  EXPECT_EQ(a.error().code, Error::Code::kConflict) << a.error().message;
+  EXPECT_NE(a.error().message.find("funding line id 1"), std::string::npos) << a.error().message;
   EXPECT_EQ(Dump(), before);
 }
 
@@ -304,7 +329,7 @@ TEST_F(SqliteStoreTest, ReopeningIsIdempotent) {
     auto v = store->Verify();
     ASSERT_TRUE(v);
     EXPECT_TRUE(v->ok) << Joined(v->problems);
-    EXPECT_EQ(v->events, 1);
+    EXPECT_EQ(v->events, 2);  // the key, the import
   }
   EXPECT_EQ(Dump(), before);
 }
@@ -396,7 +421,7 @@ TEST_F(SqliteStoreTest, ImportWritesEverything) {
   EXPECT_EQ(sum->updates, 1);
   EXPECT_EQ(sum->funding_lines, 1);
   EXPECT_EQ(sum->owners_created, 4);  // Home Office, LFB, Met, Port of London Authority
-  EXPECT_EQ(sum->ledger_seq, 1);
+  EXPECT_EQ(sum->ledger_seq, 2);  // after the store's key
 
   auto src = store->GetSource("harris-2016");
   ASSERT_TRUE(src) << src.error().message;
@@ -481,21 +506,32 @@ TEST_F(SqliteStoreTest, ImportWritesEverything) {
   EXPECT_EQ(facts->funding[0].note, "bid against grant");
 
   auto events = Events(*store);
-  ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].kind, "import");
-  EXPECT_EQ(events[0].actor, "test:alice");
-  EXPECT_EQ(events[0].seq, 1);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].kind, "tracker_key");
   EXPECT_EQ(events[0].prev_hash, kGenesisHash);
-  auto payload = json::parse(events[0].payload);
-  EXPECT_EQ(payload["origin"], "harris.json sha256:abc");
-  EXPECT_EQ(payload["recommendations"], 2);
-  EXPECT_EQ(payload["assignments"], 4);
-  EXPECT_EQ(payload["source_slugs"], json::array({"harris-2016"}));
+  EXPECT_EQ(events[1].kind, "import");
+  EXPECT_EQ(events[1].actor, "test:alice");
+  EXPECT_EQ(events[1].seq, 2);
+  EXPECT_EQ(events[1].prev_hash, events[0].hash);
+  auto payload = json::parse(events[1].payload);
+  EXPECT_EQ(payload["about"]["origin"], "harris.json sha256:abc");
+  EXPECT_EQ(payload["about"]["recommendations"], 2);
+  EXPECT_EQ(payload["about"]["assignments"], 4);
+  EXPECT_EQ(payload["about"]["source_slugs"], json::array({"harris-2016"}));
+  // The event holds the rows themselves, not a summary: R1's text, its owner, the grant.
+  const json& ins = payload["changes"]["insert"];
+  ASSERT_EQ(ins["recommendations"].size(), 2u);
+  EXPECT_EQ(ins["recommendations"][0][2], "R1");
+  EXPECT_EQ(ins["recommendations"][0][3], "Firearms officers and the fire brigade should train together");
+  EXPECT_EQ(ins["assignments"].size(), 4u);
+  EXPECT_EQ(ins["updates"][0][7], "Joint exercises took place in every borough");
+  EXPECT_EQ(ins["funding"][0][5], 346000000);
+  EXPECT_EQ(ins["owner_aliases"].size(), 3u);
 
   RawDb raw(path());
   EXPECT_EQ(raw.Int("SELECT COUNT(*) FROM owner_aliases"), 3);
   EXPECT_EQ(raw.Int("SELECT COUNT(*) FROM recommendation_fts"), 2);
-  EXPECT_EQ(raw.Text("SELECT value FROM meta WHERE key = 'ledger_head'"), "1 " + events[0].hash);
+  EXPECT_EQ(raw.Text("SELECT value FROM meta WHERE key = 'ledger_head'"), "2 " + events[1].hash);
 }
 
 TEST_F(SqliteStoreTest, OwnersResolveThroughAliasesAcrossImports) {
@@ -509,7 +545,7 @@ TEST_F(SqliteStoreTest, OwnersResolveThroughAliasesAcrossImports) {
   auto sum = store->Import(b, kBob, "b");
   ASSERT_TRUE(sum) << sum.error().message;
   EXPECT_EQ(sum->owners_created, 1);
-  EXPECT_EQ(sum->ledger_seq, 2);
+  EXPECT_EQ(sum->ledger_seq, 3);
   auto r = store->GetRecommendation("second", "1");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->assignments[0].owner.name, "Home Office");
@@ -646,7 +682,7 @@ TEST_F(SqliteStoreTest, BatchFailingMidwayLeavesTheStoreUnchanged) {
   auto v = store->Verify();
   ASSERT_TRUE(v);
   EXPECT_TRUE(v->ok) << Joined(v->problems);
-  EXPECT_EQ(v->events, 2);
+  EXPECT_EQ(v->events, 3);
 }
 
 TEST_F(SqliteStoreTest, ImportSessionDestroyedWithoutFinishRollsBack) {
@@ -667,12 +703,12 @@ TEST_F(SqliteStoreTest, ImportSessionDestroyedWithoutFinishRollsBack) {
     ASSERT_TRUE(other);
     auto sum = other->Import(SimpleBatch("other", {"1"}), kBob, "other");
     ASSERT_TRUE(sum) << sum.error().message;
-    EXPECT_EQ(sum->ledger_seq, 2);
+    EXPECT_EQ(sum->ledger_seq, 3);
   }
   // And this one can write, creating the abandoned owner afresh.
   auto sum = store->Import(SimpleBatch("abandoned", {"1"}, "Abandoned Owner"), kAlice, "again");
   ASSERT_TRUE(sum) << sum.error().message;
-  EXPECT_EQ(sum->ledger_seq, 3);
+  EXPECT_EQ(sum->ledger_seq, 4);
   EXPECT_EQ(sum->owners_created, 1);
   auto r = store->GetRecommendation("abandoned", "1");
   ASSERT_TRUE(r);
@@ -704,14 +740,16 @@ TEST_F(SqliteStoreTest, ChunkedImportAppendsToASourceCreatedInTheSession) {
   EXPECT_EQ(sum->recommendations, 4);
   EXPECT_EQ(sum->assignments, 4);
   EXPECT_EQ(sum->owners_created, 1);
-  EXPECT_EQ(sum->ledger_seq, 1);
+  EXPECT_EQ(sum->ledger_seq, 2);
   session->reset();
 
+  // Three small chunks make one event (events are cut at about 4 MB).
   auto events = Events(*store);
-  ASSERT_EQ(events.size(), 1u);
-  auto payload = json::parse(events[0].payload);
-  EXPECT_EQ(payload["recommendations"], 4);
-  EXPECT_EQ(payload["source_slugs"], json::array({"big", "small"}));
+  ASSERT_EQ(events.size(), 2u);
+  auto payload = json::parse(events[1].payload);
+  EXPECT_EQ(payload["about"]["recommendations"], 4);
+  EXPECT_EQ(payload["about"]["source_slugs"], json::array({"big", "small"}));
+  EXPECT_EQ(payload["changes"]["insert"]["recommendations"].size(), 4u);
   auto r = store->GetRecommendation("big", "3");
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->assignments[0].owner.name, "Home Office");  // alias from the later chunk
@@ -755,7 +793,7 @@ TEST_F(SqliteStoreTest, ChunkedImportFailureRollsBackEveryChunk) {
   auto sum = store->Import(SimpleBatch("after", {"1"}, "New Owner"), kAlice, "after");
   ASSERT_TRUE(sum) << sum.error().message;
   EXPECT_EQ(sum->owners_created, 1);
-  EXPECT_EQ(sum->ledger_seq, 2);
+  EXPECT_EQ(sum->ledger_seq, 3);
 }
 
 // ---- transactions ------------------------------------------------------------
@@ -789,7 +827,7 @@ TEST_F(SqliteStoreTest, BeginCommitNestWithSavepoints) {
   auto v = store->Verify();
   ASSERT_TRUE(v);
   EXPECT_TRUE(v->ok) << Joined(v->problems);
-  EXPECT_EQ(v->events, 3);  // import and two updates, no hole where the undone one was
+  EXPECT_EQ(v->events, 4);  // key, import, two updates, no hole where the undone one was
 }
 
 // Owners created inside a transaction the caller rolls back must be forgotten:
@@ -975,20 +1013,30 @@ TEST_F(SqliteStoreTest, AddUpdateIsStoredLedgeredAndSearchable) {
   EXPECT_EQ(got.state, UpdateState::kValidated);
 
   auto events = Events(*store);
-  ASSERT_EQ(events.size(), 2u);
+  ASSERT_EQ(events.size(), 3u);
   const LedgerEvent& e = events.back();
   EXPECT_EQ(e.seq, head->seq + 1);
   EXPECT_EQ(e.prev_hash, head->hash);
   EXPECT_EQ(e.kind, "update");
   EXPECT_EQ(e.actor, "test:bob");
   auto p = json::parse(e.payload);
-  EXPECT_EQ(p["source"], "harris-2016");
-  EXPECT_EQ(p["ref"], "R1");
-  EXPECT_EQ(p["owner"], "London Fire Brigade");
-  EXPECT_EQ(p["update_id"], *id);
-  EXPECT_EQ(p["assignment_id"], lfb);
-  EXPECT_EQ(p["implementation"], "in_progress");
-  EXPECT_EQ(p["narrative"], u.narrative);
+  EXPECT_EQ(p["about"]["source"], "harris-2016");
+  EXPECT_EQ(p["about"]["ref"], "R1");
+  EXPECT_EQ(p["about"]["owner"], "London Fire Brigade");
+  EXPECT_EQ(p["about"]["update_id"], *id);
+  EXPECT_EQ(p["about"]["assignment_id"], lfb);
+  // The whole update, as its row, and the assignment's new version.
+  const json& row = p["changes"]["insert"]["updates"][0];
+  EXPECT_EQ(row[0], *id);
+  EXPECT_EQ(row[1], lfb);
+  EXPECT_EQ(row[2], "2017-09-12");
+  EXPECT_EQ(row[3], "accepted");
+  EXPECT_EQ(row[4], "We accept");
+  EXPECT_EQ(row[6], "in_progress");
+  EXPECT_EQ(row[7], u.narrative);
+  EXPECT_EQ(row[9], "LFB liaison");
+  EXPECT_EQ(p["changes"]["update"]["assignments"][0][0], json::array({lfb}));
+  EXPECT_EQ(p["changes"]["update"]["assignments"][0][1], (json{{"version", 2}}));
 
   // The update's narrative is now found, in the response field.
   auto hits = store->Search("cormorant", 10);
@@ -1046,7 +1094,7 @@ TEST_F(SqliteStoreTest, AddUpdateToAnUnknownAssignmentChangesNothing) {
   EXPECT_EQ(r.error().code, Error::Code::kNotFound);
   EXPECT_TRUE(Mentions(r.error().message, "424242"));
   EXPECT_EQ(Dump(), before);
-  EXPECT_EQ(Events(*store).size(), 1u);
+  EXPECT_EQ(Events(*store).size(), 2u);
 }
 
 // ---- owners ------------------------------------------------------------------
@@ -1060,12 +1108,13 @@ TEST_F(SqliteStoreTest, SetAliasAddsAPlainAlias) {
   ASSERT_TRUE(owners);
   EXPECT_EQ((*owners)[0].aliases, (std::vector<std::string>{"HO", "Home Office (UK)"}));
   auto events = Events(*store);
-  ASSERT_EQ(events.size(), 2u);
-  EXPECT_EQ(events[1].kind, "alias");
-  auto p = json::parse(events[1].payload);
-  EXPECT_EQ(p["alias"], "Home Office (UK)");
-  EXPECT_EQ(p["owner"], "Home Office");
-  EXPECT_EQ(p["merged_owner_id"], 0);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[2].kind, "alias");
+  auto p = json::parse(events[2].payload);
+  EXPECT_EQ(p["about"]["alias"], "Home Office (UK)");
+  EXPECT_EQ(p["about"]["owner"], "Home Office");
+  EXPECT_EQ(p["about"]["merged_owner_id"], 0);
+  EXPECT_EQ(p["changes"]["insert"]["owner_aliases"][0][0], "Home Office (UK)");
   // Imports now resolve the new alias.
   auto sum = store->Import(SimpleBatch("next", {"1"}, "Home Office (UK)"), kAlice, "next");
   ASSERT_TRUE(sum);
@@ -1119,10 +1168,14 @@ TEST_F(SqliteStoreTest, SetAliasMergesAnExistingOwner) {
   ASSERT_EQ(facts->funding.size(), 1u);
   EXPECT_EQ(facts->funding[0].owner_id, home_office);
   auto events = Events(*store);
-  ASSERT_EQ(events.size(), 3u);
-  auto p = json::parse(events[2].payload);
-  EXPECT_EQ(p["merged_owner_id"], home_dept);
-  EXPECT_EQ(p["rows_moved"], 4);  // two assignments, one funding line, one alias
+  ASSERT_EQ(events.size(), 4u);
+  auto p = json::parse(events[3].payload);
+  EXPECT_EQ(p["about"]["merged_owner_id"], home_dept);
+  EXPECT_EQ(p["about"]["rows_moved"], 4);  // two assignments, one funding line, one alias
+  // Every moved row by its key, and the merged owner deleted.
+  EXPECT_EQ(p["changes"]["update"]["assignments"].size(), 2u);
+  EXPECT_EQ(p["changes"]["update"]["funding"].size(), 1u);
+  EXPECT_EQ(p["changes"]["delete"]["owners"], json::array({json::array({home_dept})}));
   RawDb raw(path());
   EXPECT_TRUE(raw.Rows("PRAGMA foreign_key_check").empty());
   auto v = store->Verify();
@@ -1217,9 +1270,11 @@ TEST_F(SqliteStoreTest, SetOwnerTier) {
   EXPECT_EQ((*owners)[2].name, "Metropolitan Police Service");
   EXPECT_EQ((*owners)[2].tier, "emergency_service");
   auto events = Events(*store);
-  ASSERT_EQ(events.size(), 2u);
-  EXPECT_EQ(events[1].kind, "owner_tier");
-  EXPECT_EQ(json::parse(events[1].payload)["tier"], "emergency_service");
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[2].kind, "owner_tier");
+  auto p = json::parse(events[2].payload);
+  EXPECT_EQ(p["about"]["tier"], "emergency_service");
+  EXPECT_EQ(p["changes"]["update"]["owners"][0][1], (json{{"tier", "emergency_service"}}));
 }
 
 // ---- search ----------------------------------------------------------------
@@ -1363,6 +1418,7 @@ class LedgerTest : public SqliteStoreTest {
     if (!Template().built) BuildTemplate();
     ASSERT_TRUE(Template().built);
     std::filesystem::copy_file(Template().dir.File("template.db"), path());
+    std::filesystem::copy_file(Template().dir.File("template.db.key"), path() + ".key");
     events_ = Template().events;
   }
 
@@ -1379,17 +1435,17 @@ class LedgerTest : public SqliteStoreTest {
   void BuildTemplate() {
     const std::string file = Template().dir.File("template.db");
     {
-      auto opened = OpenSqliteStore(file);
+      auto opened = OpenSqliteStore(file);  // 1: its key
       ASSERT_TRUE(opened) << opened.error().message;
       Store& store = **opened;
-      ASSERT_TRUE(store.Import(HarrisBatch(), kAlice, "harris"));  // 1
+      ASSERT_TRUE(store.Import(HarrisBatch(), kAlice, "harris"));  // 2
       int64_t lfb = AssignmentId(store, "harris-2016", "R1", "London Fire Brigade");
       Update u;
       u.date = D("2017-02-01");
       u.implementation = Implementation::kInProgress;
       u.narrative = "Work has begun";
-      ASSERT_TRUE(store.AddUpdate(lfb, u, kBob));                               // 2
-      ASSERT_TRUE(store.SetOwnerTier("the Met", "emergency_service", kAlice));  // 3
+      ASSERT_TRUE(store.AddUpdate(lfb, u, kBob));                               // 3
+      ASSERT_TRUE(store.SetOwnerTier("the Met", "emergency_service", kAlice));  // 4
       auto src = store.GetSource("harris-2016");
       ASSERT_TRUE(src);
       Publication p;
@@ -1397,15 +1453,15 @@ class LedgerTest : public SqliteStoreTest {
       p.title = "First update";
       p.as_of = D("2017-03-01");
       p.snapshot_json = R"({"implemented": 1})";
-      auto pub = store.AddPublication(p, kAlice);  // 4
+      auto pub = store.AddPublication(p, kAlice);  // 5
       ASSERT_TRUE(pub) << pub.error().message;
-      EXPECT_EQ(pub->ledger_seq, 3);
+      EXPECT_EQ(pub->ledger_seq, 4);
       u.date = D("2017-04-01");
       u.implementation = Implementation::kImplemented;
       u.narrative = "Done";
-      ASSERT_TRUE(store.AddUpdate(lfb, u, kBob));  // 5
+      ASSERT_TRUE(store.AddUpdate(lfb, u, kBob));  // 6
       Template().events = Events(store);
-      ASSERT_EQ(Template().events.size(), 5u);
+      ASSERT_EQ(Template().events.size(), 6u);
     }
     // Closing the last connection checkpointed the WAL into the file.
     ASSERT_FALSE(std::filesystem::exists(file + "-wal"));
@@ -1431,6 +1487,32 @@ class LedgerTest : public SqliteStoreTest {
     return v ? *v : VerifyReport{};
   }
 
+  // A well-sealed event (scheme 2) after `prev`, as someone who knows the
+  // scheme but not the key would make it.
+  static LedgerEvent Forge(int64_t seq, const std::string& prev, const std::string& payload) {
+    LedgerEvent e;
+    e.seq = seq;
+    e.ts = "2030-01-01T00:00:00.000Z";
+    e.actor = "user:mallory";
+    e.kind = "update";
+    e.payload = payload;
+    e.prev_hash = prev;
+    e.scheme = 2;
+    e.hash = EventHash(e);
+    return e;
+  }
+  static std::string InsertSql(const LedgerEvent& e) {
+    return "INSERT INTO ledger(seq, ts, actor, kind, payload, prev_hash, hash, scheme) VALUES(" +
+           std::to_string(e.seq) + ", '" + e.ts + "', '" + e.actor + "', '" + e.kind + "', '" +
+           e.payload + "', '" + e.prev_hash + "', '" + e.hash + "', 2)";
+  }
+
+  // Replaces the store with a fresh copy of the template.
+  void Fresh() {
+    for (const char* suffix : {"", "-wal", "-shm", ".key"}) std::filesystem::remove(path() + suffix);
+    SetUp();
+  }
+
   std::vector<LedgerEvent> events_;
 };
 
@@ -1441,28 +1523,34 @@ TEST_F(LedgerTest, CleanStoreVerifies) {
   ASSERT_TRUE(v);
   EXPECT_TRUE(v->ok) << Joined(v->problems);
   EXPECT_TRUE(v->problems.empty());
-  EXPECT_EQ(v->events, 5);
-  EXPECT_EQ(v->head.seq, 5);
+  EXPECT_EQ(v->events, 6);
+  EXPECT_EQ(v->head.seq, 6);
   EXPECT_EQ(v->head.hash, events_.back().hash);
+  EXPECT_EQ(v->full_from, 1);
+  EXPECT_EQ(v->publications, 1);
+  EXPECT_EQ(v->keys, 1);
   auto head = store->Head();
   ASSERT_TRUE(head);
-  EXPECT_EQ(head->seq, 5);
+  EXPECT_EQ(head->seq, 6);
   EXPECT_EQ(head->hash, events_.back().hash);
   std::vector<std::string> kinds;
   for (size_t i = 0; i < events_.size(); ++i) {
     kinds.push_back(events_[i].kind);
     EXPECT_EQ(events_[i].seq, static_cast<int64_t>(i + 1));
+    EXPECT_EQ(events_[i].scheme, 2);
     EXPECT_EQ(events_[i].prev_hash, i == 0 ? kGenesisHash : events_[i - 1].hash);
-    EXPECT_EQ(events_[i].hash,
-              ComputeEventHash(events_[i].prev_hash, events_[i].seq, events_[i].ts,
-                               events_[i].actor, events_[i].kind, events_[i].payload));
+    EXPECT_EQ(events_[i].hash, EventHash(events_[i]));
   }
-  EXPECT_EQ(kinds,
-            (std::vector<std::string>{"import", "update", "owner_tier", "publish", "update"}));
+  EXPECT_EQ(kinds, (std::vector<std::string>{"tracker_key", "import", "update", "owner_tier",
+                                             "publish", "update"}));
   // ForEachEvent stops when asked.
   int seen = 0;
   ASSERT_TRUE(store->ForEachEvent([&](const LedgerEvent&) { return ++seen < 2; }));
   EXPECT_EQ(seen, 2);
+  // The state digest is the replay's, and a function of the tables alone.
+  auto digest = StateDigest(*store);
+  ASSERT_TRUE(digest);
+  EXPECT_EQ(*digest, v->state_digest);
 }
 
 TEST_F(LedgerTest, TriggersRefuseEditsThroughSql) {
@@ -1473,7 +1561,7 @@ TEST_F(LedgerTest, TriggersRefuseEditsThroughSql) {
     EXPECT_EQ(raw.Exec("DELETE FROM ledger WHERE seq = 5"), SQLITE_CONSTRAINT);
     EXPECT_TRUE(Mentions(raw.error(), "append-only"));
     EXPECT_EQ(raw.Exec("DELETE FROM ledger"), SQLITE_CONSTRAINT);
-    EXPECT_EQ(raw.Int("SELECT COUNT(*) FROM ledger"), 5);
+    EXPECT_EQ(raw.Int("SELECT COUNT(*) FROM ledger"), 6);
   }
   EXPECT_TRUE(VerifyNow().ok);
 }
@@ -1481,138 +1569,159 @@ TEST_F(LedgerTest, TriggersRefuseEditsThroughSql) {
 TEST_F(LedgerTest, EditedPayloadNamesTheEvent) {
   Tamper(
       "UPDATE ledger SET payload = replace(payload, 'Work has begun', 'All done') "
-      "WHERE seq = 2");
+      "WHERE seq = 3");
   auto v = VerifyNow();
   EXPECT_FALSE(v.ok);
   ASSERT_FALSE(v.problems.empty());
-  EXPECT_TRUE(Mentions(v.problems[0], "event 2 "));
+  EXPECT_TRUE(Mentions(v.problems[0], "event 3 "));
   EXPECT_TRUE(Mentions(v.problems[0], "altered"));
 }
 
 TEST_F(LedgerTest, EditedAndRehashedEventBreaksTheNextLink) {
-  const LedgerEvent& e = events_[1];
-  std::string payload = e.payload;
-  payload.replace(payload.find("Work has begun"), 14, "All done");
-  std::string hash = ComputeEventHash(e.prev_hash, e.seq, e.ts, e.actor, e.kind, payload);
-  Tamper("UPDATE ledger SET payload = '" + payload + "', hash = '" + hash + "' WHERE seq = 2");
+  LedgerEvent e = events_[2];
+  e.payload.replace(e.payload.find("Work has begun"), 14, "All done");
+  e.hash = EventHash(e);
+  Tamper("UPDATE ledger SET payload = '" + e.payload + "', hash = '" + e.hash + "' WHERE seq = 3");
   auto v = VerifyNow();
   EXPECT_FALSE(v.ok);
   ASSERT_FALSE(v.problems.empty());
-  EXPECT_TRUE(Mentions(v.problems[0], "event 3 does not link to event 2"));
+  EXPECT_TRUE(Mentions(v.problems[0], "event 4 does not link to event 3"));
 }
 
 TEST_F(LedgerTest, DeletedMiddleEventNamesTheGap) {
-  Tamper("DELETE FROM ledger WHERE seq = 3");
+  Tamper("DELETE FROM ledger WHERE seq = 4");
   auto v = VerifyNow();
   EXPECT_FALSE(v.ok);
   ASSERT_FALSE(v.problems.empty());
-  EXPECT_TRUE(Mentions(v.problems[0], "event 4 follows event 2"));
-  EXPECT_TRUE(Mentions(v.problems[0], "3..3 are missing"));
+  EXPECT_TRUE(Mentions(v.problems[0], "event 5 follows event 3"));
+  EXPECT_TRUE(Mentions(v.problems[0], "4..4 are missing"));
 }
 
 TEST_F(LedgerTest, ForgedEventWithABadHash) {
-  Tamper(
-      "INSERT INTO ledger(seq, ts, actor, kind, payload, prev_hash, hash) VALUES(6, "
-      "'2030-01-01T00:00:00.000Z', 'user:mallory', 'update', '{}', '" +
-      events_.back().hash + "', '" + std::string(64, 'f') + "')");
+  LedgerEvent e = Forge(7, events_.back().hash, "{}");
+  e.hash = std::string(64, 'f');
+  Tamper(InsertSql(e));
   auto v = VerifyNow();
   EXPECT_FALSE(v.ok);
   ASSERT_FALSE(v.problems.empty());
-  EXPECT_TRUE(Mentions(v.problems[0], "event 6 "));
+  EXPECT_TRUE(Mentions(v.problems[0], "event 7 "));
 }
 
 TEST_F(LedgerTest, ForgedEventWithAValidHashAfterTheHead) {
-  // The attacker knows the hashing scheme but leaves the recorded head alone.
-  const std::string ts = "2030-01-01T00:00:00.000Z";
-  std::string hash = ComputeEventHash(events_.back().hash, 6, ts, "user:mallory", "update", "{}");
-  Tamper("INSERT INTO ledger(seq, ts, actor, kind, payload, prev_hash, hash) VALUES(6, '" + ts +
-         "', 'user:mallory', 'update', '{}', '" + events_.back().hash + "', '" + hash + "')");
+  // The attacker knows the hashing scheme but cannot sign the new head. A
+  // well-formed change set, so that it replays: the update it adds is forged.
+  std::string payload =
+      R"({"about":{},"changes":{"update":{"assignments":[[[1],{"implementation":"implemented"}]]}}})";
+  Tamper(InsertSql(Forge(7, events_.back().hash, payload)) +
+         "; UPDATE assignments SET implementation = 'implemented' WHERE id = 1");
   auto v = VerifyNow();
   EXPECT_FALSE(v.ok);
   ASSERT_FALSE(v.problems.empty());
+  EXPECT_TRUE(Mentions(v.problems[0], "event 7"));
   EXPECT_TRUE(Mentions(v.problems[0], "event 6"));
-  EXPECT_TRUE(Mentions(v.problems[0], "event 5"));
-  EXPECT_FALSE(Mentions(v.problems[0], "removed")) << "nothing was removed; one was added";
+  EXPECT_TRUE(Mentions(v.problems[0], "added after the recorded head"));
+  // And with the recorded head moved too, its signature gives it away.
+  Tamper("UPDATE meta SET value = '7 " + Forge(7, events_.back().hash, payload).hash +
+         "' WHERE key = 'ledger_head'");
+  v = VerifyNow();
+  EXPECT_FALSE(v.ok);
+  EXPECT_TRUE(Mentions(Joined(v.problems), "is not signed by the tracker's key"));
 }
 
 TEST_F(LedgerTest, ForgedEventInsertedInTheMiddle) {
-  const std::string ts = "2017-03-15T00:00:00.000Z";
-  std::string hash = ComputeEventHash(events_[2].hash, 4, ts, "user:mallory", "update", "{}");
+  LedgerEvent f = Forge(5, events_[3].hash, "{}");
   Tamper(
-      "UPDATE ledger SET seq = seq + 10 WHERE seq >= 4; "
-      "UPDATE ledger SET seq = seq - 9 WHERE seq >= 14; "
-      "INSERT INTO ledger(seq, ts, actor, kind, payload, prev_hash, hash) VALUES(4, '" +
-      ts + "', 'user:mallory', 'update', '{}', '" + events_[2].hash + "', '" + hash + "')");
+      "UPDATE ledger SET seq = seq + 10 WHERE seq >= 5; "
+      "UPDATE ledger SET seq = seq - 9 WHERE seq >= 15; " +
+      InsertSql(f));
   {
     RawDb raw(path());
-    ASSERT_EQ(raw.Int("SELECT COUNT(*) FROM ledger"), 6);
+    ASSERT_EQ(raw.Int("SELECT COUNT(*) FROM ledger"), 7);
   }
   auto v = VerifyNow();
   EXPECT_FALSE(v.ok);
   ASSERT_FALSE(v.problems.empty());
-  EXPECT_TRUE(Mentions(v.problems[0], "event 5 "));
+  EXPECT_TRUE(Mentions(v.problems[0], "event 5 ")) << v.problems[0];
 }
 
 TEST_F(LedgerTest, ReorderedEventsAreReported) {
-  // Swap the seq of events 2 and 3.
+  // Swap the seq of events 3 and 4.
   Tamper(
-      "UPDATE ledger SET seq = -2 WHERE seq = 2; UPDATE ledger SET seq = 2 WHERE seq = 3; "
-      "UPDATE ledger SET seq = 3 WHERE seq = -2;");
+      "UPDATE ledger SET seq = -3 WHERE seq = 3; UPDATE ledger SET seq = 3 WHERE seq = 4; "
+      "UPDATE ledger SET seq = 4 WHERE seq = -3;");
   auto v = VerifyNow();
   EXPECT_FALSE(v.ok);
   ASSERT_FALSE(v.problems.empty());
-  EXPECT_TRUE(Mentions(v.problems[0], "event 2 "));
+  EXPECT_TRUE(Mentions(v.problems[0], "event 3 "));
 }
 
 TEST_F(LedgerTest, SwappedContentsAreReported) {
-  // Swap everything but seq between events 2 and 3.
+  // Swap everything but seq between events 3 and 4.
   Tamper(
-      "CREATE TEMP TABLE t AS SELECT * FROM ledger WHERE seq IN (2, 3); "
+      "CREATE TEMP TABLE t AS SELECT * FROM ledger WHERE seq IN (3, 4); "
       "UPDATE ledger SET (ts, actor, kind, payload, prev_hash, hash) = "
-      "(SELECT ts, actor, kind, payload, prev_hash, hash FROM t WHERE t.seq = 5 - ledger.seq) "
-      "WHERE seq IN (2, 3);");
+      "(SELECT ts, actor, kind, payload, prev_hash, hash FROM t WHERE t.seq = 7 - ledger.seq) "
+      "WHERE seq IN (3, 4);");
   {
     RawDb raw(path());
-    ASSERT_EQ(raw.Text("SELECT kind FROM ledger WHERE seq = 2"), "owner_tier");
+    ASSERT_EQ(raw.Text("SELECT kind FROM ledger WHERE seq = 3"), "owner_tier");
   }
   auto v = VerifyNow();
   EXPECT_FALSE(v.ok);
   ASSERT_FALSE(v.problems.empty());
-  EXPECT_TRUE(Mentions(v.problems[0], "event 2 "));
+  EXPECT_TRUE(Mentions(v.problems[0], "event 3 "));
 }
 
 TEST_F(LedgerTest, TruncatedTailIsReported) {
-  Tamper("DELETE FROM ledger WHERE seq = 5");  // the recorded head still says 5
+  Tamper("DELETE FROM ledger WHERE seq = 6");  // the recorded head still says 6
   auto v = VerifyNow();
   EXPECT_FALSE(v.ok);
   ASSERT_FALSE(v.problems.empty());
-  EXPECT_TRUE(Mentions(v.problems[0], "event 4"));
   EXPECT_TRUE(Mentions(v.problems[0], "event 5"));
+  EXPECT_TRUE(Mentions(v.problems[0], "event 6"));
   EXPECT_TRUE(Mentions(v.problems[0], "removed from the end"));
 }
 
 TEST_F(LedgerTest, TruncatedTailWithoutTheRecordedHeadIsReported) {
-  Tamper("DELETE FROM ledger WHERE seq = 5; DELETE FROM meta WHERE key = 'ledger_head'");
+  Tamper("DELETE FROM ledger WHERE seq = 6; DELETE FROM meta WHERE key = 'ledger_head'");
   auto v = VerifyNow();
   EXPECT_FALSE(v.ok);
   ASSERT_FALSE(v.problems.empty());
   EXPECT_TRUE(Mentions(Joined(v.problems), "no record of its ledger head"));
 }
 
+TEST_F(LedgerTest, TruncatedTailWithTheHeadAndTablesFixedIsReported) {
+  // One of the insider's cases: the last update cut off, its row deleted, the
+  // version put back and the recorded head made to agree. Everything matches
+  // but the head's signature, which needs the key.
+  Tamper("DELETE FROM ledger WHERE seq = 6; DELETE FROM updates WHERE narrative = 'Done'; "
+         "UPDATE assignments SET version = version - 1 WHERE id = (SELECT assignment_id FROM "
+         "updates WHERE narrative = 'Work has begun'); "
+         "UPDATE meta SET value = '5 " + events_[4].hash + "' WHERE key = 'ledger_head'");
+  auto v = VerifyNow();
+  EXPECT_FALSE(v.ok);
+  EXPECT_TRUE(Mentions(Joined(v.problems), "head (event 5) is not signed by the tracker's key"))
+      << Joined(v.problems);
+}
+
 TEST_F(LedgerTest, TruncationPastAPublicationIsReportedEvenWithTheHeadRewritten) {
-  // Cut events 4 (the publication's own) and 5, and make the head agree.
-  Tamper("DELETE FROM ledger WHERE seq >= 4; UPDATE meta SET value = '3 " + events_[2].hash +
+  // Cut events 5 (the publication's own) and 6, and make the head agree.
+  Tamper("DELETE FROM ledger WHERE seq >= 5; UPDATE meta SET value = '4 " + events_[3].hash +
          "' WHERE key = 'ledger_head'");
   auto v = VerifyNow();
   EXPECT_FALSE(v.ok);
-  EXPECT_TRUE(Mentions(Joined(v.problems), "publication 1"));
+  EXPECT_TRUE(Mentions(Joined(v.problems), "publications, id 1: row not in the ledger"));
+  EXPECT_TRUE(Mentions(Joined(v.problems), "not signed by the tracker's key"));
 }
 
 TEST_F(LedgerTest, TamperedPublicationSnapshotIsReported) {
   Tamper("UPDATE publications SET snapshot = '{\"implemented\": 99}' WHERE id = 1");
   auto v = VerifyNow();
   EXPECT_FALSE(v.ok);
-  EXPECT_TRUE(Mentions(Joined(v.problems), "publication 1 ('First update') was altered"));
+  EXPECT_TRUE(Mentions(Joined(v.problems),
+                       "publications, id 1, column snapshot: the ledger says '{\"implemented\": 1}', "
+                       "the table says '{\"implemented\": 99}'"))
+      << Joined(v.problems);
 }
 
 TEST_F(LedgerTest, TamperedSnapshotWithItsDigestIsReported) {
@@ -1621,46 +1730,93 @@ TEST_F(LedgerTest, TamperedSnapshotWithItsDigestIsReported) {
          Sha256Hex(forged) + "' WHERE id = 1");
   auto v = VerifyNow();
   EXPECT_FALSE(v.ok);
-  EXPECT_TRUE(Mentions(Joined(v.problems), "does not match the digest its ledger event"));
+  EXPECT_TRUE(Mentions(Joined(v.problems), "publications, id 1, column snapshot"));
+  // Checked alone, as the server does before serving it, it fails too.
+  auto store = Open();
+  ASSERT_TRUE(store);
+  auto pub = store->GetPublication(1);
+  ASSERT_TRUE(pub);
+  auto alone = CheckPublication(*store, *pub);
+  ASSERT_TRUE(alone);
+  EXPECT_TRUE(Mentions(Joined(*alone), "its signature does not match")) << Joined(*alone);
+  EXPECT_TRUE(Mentions(Joined(*alone), "column snapshot")) << Joined(*alone);
 }
 
 TEST_F(LedgerTest, TamperedPublicationPinIsReported) {
   Tamper("UPDATE publications SET ledger_seq = 2 WHERE id = 1");
   auto v = VerifyNow();
   EXPECT_FALSE(v.ok);
-  EXPECT_TRUE(Mentions(Joined(v.problems), "pinned to ledger event 2"));
+  EXPECT_TRUE(Mentions(Joined(v.problems), "publications, id 1, column ledger_seq"));
+}
+
+TEST_F(LedgerTest, EditedTablesAreReportedByTableKeyAndColumn) {
+  struct Case {
+    std::string sql;
+    std::string named;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"UPDATE assignments SET implementation = 'implemented' WHERE id = 2",
+            "assignments, id 2, column implementation: the ledger says 'not_started', the "
+            "table says 'implemented'"},
+           {"UPDATE recommendations SET text = 'Nothing to see' WHERE id = 1",
+            "recommendations, id 1, column text"},
+           {"DELETE FROM updates WHERE id = 2", "updates, id 2: row missing (the ledger has it)"},
+           {"INSERT INTO owners(id, name, tier) VALUES(99, 'Ghost Body', 'city')",
+            "owners, id 99: row not in the ledger"},
+           {"UPDATE funding SET funded = cost WHERE id = 1", "funding, id 1, column funded"},
+           {"UPDATE owners SET name = 'Home Department' WHERE name = 'Home Office'",
+            "owners, id 1, column name"},
+           {"UPDATE tracker_keys SET public_key = '" + std::string(64, 'a') + "'",
+            "tracker_keys, id 1, column public_key"},
+       }) {
+    Fresh();  // a fresh copy per case
+    Tamper(c.sql);
+    auto v = VerifyNow();
+    EXPECT_FALSE(v.ok) << c.sql;
+    EXPECT_TRUE(Mentions(Joined(v.problems), c.named)) << c.sql << "\n" << Joined(v.problems);
+  }
 }
 
 // A chain rewritten wholesale by someone who knows the scheme is consistent;
-// what it must not do is crash the verifier with unexpected payload types.
+// what it must not do is crash the verifier with unexpected payloads.
 TEST_F(LedgerTest, RewrittenChainWithOddPayloadsDoesNotCrash) {
-  RawDb raw(path());
-  ASSERT_EQ(raw.Exec("DROP TRIGGER ledger_no_update; DROP TRIGGER ledger_no_delete;"), SQLITE_OK);
-  auto rows = raw.Rows("SELECT seq, ts, actor, kind, payload FROM ledger ORDER BY seq");
-  std::string prev = kGenesisHash;
-  for (auto& r : rows) {
-    std::string payload = r[4];
-    if (r[3] == "publish") payload = R"({"publication_id": "one", "snapshot_sha256": 7})";
-    std::string hash = ComputeEventHash(prev, std::stoll(r[0]), r[1], r[2], r[3], payload);
-    sqlite3_stmt* st = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(raw.raw(),
-                                 "UPDATE ledger SET payload = ?, prev_hash = ?, hash = ? "
-                                 "WHERE seq = ?",
-                                 -1, &st, nullptr),
+  const std::vector<std::string> odd = {
+      R"({"about": 1})",
+      R"({"about":{},"changes":{"insert":{"owners":[["x", 2, 3]]}}})",
+      R"({"about":{},"changes":{"insert":{"nowhere":[[1]]}}})",
+      R"({"about":{},"changes":{"update":{"owners":[[[1],{"id":5}]]}}})",
+      R"({"about":{},"changes":{"delete":{"publications":[[1]]}}})",
+      R"({"publication_id": "one", "snapshot_sha256": 7})"};
+  for (const auto& payload : odd) {
+    Fresh();
+    RawDb raw(path());
+    ASSERT_EQ(raw.Exec("DROP TRIGGER ledger_no_update; DROP TRIGGER ledger_no_delete;"), SQLITE_OK);
+    auto rows = raw.Rows("SELECT seq, ts, actor, kind, payload FROM ledger ORDER BY seq");
+    std::string prev = kGenesisHash;
+    for (auto& r : rows) {
+      LedgerEvent e{std::stoll(r[0]), r[1], r[2], r[3], r[4], prev, "", 2};
+      if (e.seq == 3) e.payload = payload;
+      e.hash = EventHash(e);
+      sqlite3_stmt* st = nullptr;
+      ASSERT_EQ(sqlite3_prepare_v2(raw.raw(),
+                                   "UPDATE ledger SET payload = ?, prev_hash = ?, hash = ? "
+                                   "WHERE seq = ?",
+                                   -1, &st, nullptr),
+                SQLITE_OK);
+      sqlite3_bind_text(st, 1, e.payload.c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(st, 2, prev.c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(st, 3, e.hash.c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64(st, 4, e.seq);
+      EXPECT_EQ(sqlite3_step(st), SQLITE_DONE);
+      sqlite3_finalize(st);
+      prev = e.hash;
+    }
+    ASSERT_EQ(raw.Exec("UPDATE meta SET value = '6 " + prev + "' WHERE key = 'ledger_head'"),
               SQLITE_OK);
-    sqlite3_bind_text(st, 1, payload.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, prev.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, hash.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 4, std::stoll(r[0]));
-    EXPECT_EQ(sqlite3_step(st), SQLITE_DONE);
-    sqlite3_finalize(st);
-    prev = hash;
+    auto v = VerifyNow();
+    EXPECT_FALSE(v.ok) << payload;
+    EXPECT_TRUE(Mentions(Joined(v.problems), "event 3 (")) << payload << "\n" << Joined(v.problems);
   }
-  ASSERT_EQ(raw.Exec("UPDATE meta SET value = '5 " + prev + "' WHERE key = 'ledger_head'"),
-            SQLITE_OK);
-  auto v = VerifyNow();
-  EXPECT_FALSE(v.ok);
-  EXPECT_TRUE(Mentions(Joined(v.problems), "publication 1"));
 }
 
 // ---- publications in the store ----------------------------------------------
@@ -1684,20 +1840,28 @@ TEST_F(SqliteStoreTest, AddPublicationPinsTheHeadBeforeItsOwnEvent) {
   EXPECT_EQ(later->ledger_hash, head->hash);
   EXPECT_EQ(later->snapshot_sha256, Sha256Hex(p.snapshot_json));
   EXPECT_FALSE(later->created_at.empty());
+  // Signed by the tracker's key before it was stored.
+  EXPECT_EQ(later->signing_key, *store->CurrentPublicKey());
+  EXPECT_EQ(later->signature.size(), 128u);
   auto events = Events(*store);
-  ASSERT_EQ(events.size(), 2u);
-  EXPECT_EQ(events[1].kind, "publish");
-  auto payload = json::parse(events[1].payload);
-  EXPECT_EQ(payload["publication_id"], later->id);
-  EXPECT_EQ(payload["source"], "harris-2016");
-  EXPECT_EQ(payload["snapshot_sha256"], later->snapshot_sha256);
-  EXPECT_EQ(payload["ledger_seq"], head->seq);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[2].kind, "publish");
+  auto payload = json::parse(events[2].payload);
+  EXPECT_EQ(payload["about"]["publication_id"], later->id);
+  EXPECT_EQ(payload["about"]["source"], "harris-2016");
+  // The whole publication: snapshot, digest, pin and signature.
+  const json& row = payload["changes"]["insert"]["publications"][0];
+  EXPECT_EQ(row[0], later->id);
+  EXPECT_EQ(row[4], head->seq);
+  EXPECT_EQ(row[7], p.snapshot_json);
+  EXPECT_EQ(row[8], later->snapshot_sha256);
+  EXPECT_EQ(row[9], later->signature);
 
   p.title = "Earlier";
   p.as_of = D("2016-10-28");
   auto earlier = store->AddPublication(p, kAlice);
   ASSERT_TRUE(earlier);
-  EXPECT_EQ(earlier->ledger_seq, 2);  // pinned to the first publication's event
+  EXPECT_EQ(earlier->ledger_seq, 3);  // pinned to the first publication's event
   auto got = store->GetPublication(later->id);
   ASSERT_TRUE(got);
   EXPECT_EQ(got->snapshot_json, p.snapshot_json);
@@ -1731,7 +1895,7 @@ TEST_F(SqliteStoreTest, TwoStoresOnOneFileSeeConsistentData) {
   // b reads the last committed state while a writes (WAL).
   auto head_b = b->Head();
   ASSERT_TRUE(head_b) << head_b.error().message;
-  EXPECT_EQ(head_b->seq, 1);
+  EXPECT_EQ(head_b->seq, 2);
   auto view = b->GetRecommendation("harris-2016", "R1");
   ASSERT_TRUE(view);
   EXPECT_TRUE(view->assignments[1].updates.empty());
@@ -1743,9 +1907,9 @@ TEST_F(SqliteStoreTest, TwoStoresOnOneFileSeeConsistentData) {
   u.narrative = "from b";
   ASSERT_TRUE(b->AddUpdate(lfb, u, kBob));
   auto events = Events(*a);
-  ASSERT_EQ(events.size(), 3u);
-  EXPECT_EQ(events[2].actor, "test:bob");
-  EXPECT_EQ(events[2].prev_hash, head_a->hash);
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_EQ(events[3].actor, "test:bob");
+  EXPECT_EQ(events[3].prev_hash, head_a->hash);
   view = a->GetRecommendation("harris-2016", "R1");
   ASSERT_TRUE(view);
   ASSERT_EQ(view->assignments[1].updates.size(), 2u);
@@ -1753,7 +1917,7 @@ TEST_F(SqliteStoreTest, TwoStoresOnOneFileSeeConsistentData) {
     auto v = s->Verify();
     ASSERT_TRUE(v);
     EXPECT_TRUE(v->ok) << Joined(v->problems);
-    EXPECT_EQ(v->events, 3);
+    EXPECT_EQ(v->events, 4);
   }
 }
 
