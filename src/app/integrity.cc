@@ -60,6 +60,13 @@ IntegrityStatus IntegrityWatch::status() const {
   return status_;
 }
 
+bool IntegrityWatch::PublicationVerified(int64_t id, const std::string& snapshot_sha256,
+                                         const std::string& signature) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = verified_publications_.find(id);
+  return it != verified_publications_.end() && it->second == snapshot_sha256 + " " + signature;
+}
+
 void IntegrityWatch::Poke() {
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -98,7 +105,16 @@ void IntegrityWatch::Check(bool full) {
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (full) last_full_ = started;
+  std::map<int64_t, std::string> verified;
+  if (rep && rep->ok) {
+    std::lock_guard<std::mutex> lock(verifier_mu_);
+    verified = verifier_->VerifiedPublications();
+  }
   Record(rep, full, seconds);
+  if (rep && rep->ok) {
+    std::lock_guard<std::mutex> lock(mu_);
+    verified_publications_ = std::move(verified);
+  }
   if (!rep || !rep->ok || options_.checkpoint_every.count() == 0) return;
   // A checkpoint when the last is older than the interval and the ledger has
   // moved past it (beyond the checkpoint's own event).

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -61,6 +62,11 @@ class IntegrityWatch {
   IntegrityStatus status() const;
   // Something was written: check it soon.
   void Poke();
+  // Whether the last check that passed verified this publication as it is
+  // now (its digest and signature): what may still be served while a later
+  // check fails.
+  bool PublicationVerified(int64_t id, const std::string& snapshot_sha256,
+                           const std::string& signature) const;
   // Runs `fn` with the watch's verifier, alone (publishing checks and
   // checkpoints with it), then checks what `fn` wrote.
   template <typename F>
@@ -90,6 +96,7 @@ class IntegrityWatch {
   bool stop_ = false;
   bool poked_ = false;
   IntegrityStatus status_;
+  std::map<int64_t, std::string> verified_publications_;  // as of the last good check
   std::chrono::steady_clock::time_point last_full_;
   std::thread thread_;
 };

@@ -678,6 +678,14 @@ int ExportSiteCommand(const Globals& g, const std::string& dir, const std::strin
   if (!as_of) return Report(as_of.error());
   auto store = Open(g);  // reports a store that cannot be opened before any file is written
   if (!store) return Report(store.error());
+  // A static copy is the site served elsewhere: nothing forged goes into it.
+  auto check = VerifyStore(**store, VerifyOptions{});
+  if (!check) return Report(check.error());
+  if (!check->ok)
+    return ReportCheck(Error::Corrupt(fmt::format(
+        "the store does not match its ledger, so no copy of the site was written: {} (run "
+        "`rectrack verify`)",
+        check->problems.front())));
   store->reset();
   std::string path = g.db;
   if (path.empty()) {

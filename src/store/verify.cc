@@ -129,6 +129,7 @@ struct Verifier::Replay {
   std::vector<Hash> hashes;    // hashes[seq - 1]
   std::vector<TrackerKey> keys;
   std::map<int64_t, std::string> legacy_publish;  // publication id -> digest (scheme-1 events)
+  std::map<int64_t, std::string> good_publications;  // id -> "sha signature", checks passed
   std::set<int64_t> wanted_digests;               // seqs whose state digest is asked for
   std::map<int64_t, std::string> digests;         // seq -> state digest there
   std::map<std::string, std::set<Row>> touched;   // rows changed since the last compare
@@ -268,6 +269,15 @@ Status Verifier::Replay::CheckKeyRow(const LedgerEvent& e, const Row& r) {
 
 Status Verifier::Replay::CheckPublicationRow(const LedgerEvent& e, const Row& r) {
   ++publications;
+  const size_t problems_before = problems.size();
+  struct Remember {  // as good, if no problem was found
+    Replay* self;
+    const Row& r;
+    size_t before;
+    ~Remember() {
+      if (self->problems.size() == before) self->good_publications[r[0].i] = r[8].s + " " + r[9].s;
+    }
+  } remember{this, r, problems_before};
   Publication p;
   p.id = r[0].i;
   p.source_id = r[1].i;
@@ -458,10 +468,15 @@ Result<VerifyReport> Verifier::Full(Store& live, const VerifyOptions& options) {
   for (const auto& c : options.checkpoints) r.wanted_digests.insert(c.ledger_seq);
   VerifyReport rep;
   Status inner;
-  RT_TRY(live.ForEachEvent([&](const LedgerEvent& e) {
+  // One transaction for the whole replay: a statement outside one is a
+  // transaction of its own, and each walks SQLite's whole page cache.
+  RT_TRY(r.scratch->Begin());
+  Status fed = live.ForEachEvent([&](const LedgerEvent& e) {
     inner = r.Feed(e);
     return inner && !r.broken;
-  }));
+  });
+  RT_TRY(r.scratch->Commit());
+  if (!fed) return Fail(fed.error());
   if (!inner) return Fail(inner.error());
   rep.events = r.events;
   rep.head = {r.chain.head_seq(), r.chain.head_hash()};
@@ -559,10 +574,13 @@ Result<VerifyReport> Verifier::Incremental(Store& live, const VerifyOptions& opt
   }
   size_t before = r.problems.size();
   Status inner;
-  RT_TRY(live.ForEachEventFrom(checked_seq_ + 1, [&](const LedgerEvent& e) {
+  RT_TRY(r.scratch->Begin());
+  Status fed = live.ForEachEventFrom(checked_seq_ + 1, [&](const LedgerEvent& e) {
     inner = r.Feed(e);
     return inner && !r.broken;
-  }));
+  });
+  RT_TRY(r.scratch->Commit());
+  if (!fed) return Fail(fed.error());
   if (!inner) return Fail(inner.error());
   rep.problems.assign(r.problems.begin() + static_cast<long>(before), r.problems.end());
   rep.events = r.events;
@@ -675,6 +693,11 @@ Status Verifier::CompareSource(Store& live, int64_t source_id, std::vector<std::
   RT_TRY(compare("funding", [&](const Row& r) { return r[1].i == source_id; }));
   RT_TRY(compare("publications", [&](const Row& r) { return r[1].i == source_id; }));
   return {};
+}
+
+std::map<int64_t, std::string> Verifier::VerifiedPublications() const {
+  if (!replay_) return {};
+  return replay_->good_publications;
 }
 
 Result<std::string> Verifier::ReplayedStateDigest() {

@@ -67,6 +67,10 @@ class Verifier {
   void Invalidate() { ok_ = false; }
 
   bool ok() const { return ok_; }
+  // The publications the replay checked (signature, digest, pin, key), each as
+  // "SNAPSHOT_SHA256 SIGNATURE", by id; after a check that passed, the live
+  // rows equal them.
+  std::map<int64_t, std::string> VerifiedPublications() const;
   int64_t checked_seq() const { return checked_seq_; }
   const std::string& checked_hash() const { return checked_hash_; }
 

@@ -80,6 +80,9 @@ std::string RenderFeed(const std::string& id, const std::string& title, const st
   out += "  <updated>" + AtomDate(updated) + "</updated>\n";
   out += "  <link rel=\"self\" type=\"application/atom+xml\" href=\"" + XmlEscape(self) + "\"/>\n";
   out += "  <link rel=\"alternate\" type=\"text/html\" href=\"" + XmlEscape(alternate) + "\"/>\n";
+  // Where outsiders get the tracker's signed checkpoints (docs/trust.md).
+  out += "  <link rel=\"related\" type=\"application/json\" title=\"Signed checkpoints of the "
+         "tracker's ledger\" href=\"/api/v1/checkpoints\"/>\n";
   out += "  <author><name>rectrack</name></author>\n";
   out += "  <generator>rectrack</generator>\n";
   for (const Entry& e : entries) {

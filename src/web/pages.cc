@@ -1055,7 +1055,15 @@ Result<PageView> PublicationPage(Store& store, const PageCtx& pc, int64_t id) {
                     {"text", KindLabel(data->kind, true)}},
                    {{"href", Href(pc, SourcePath(data->slug))}, {"text", data->title}}});
   p.json_href = fmt::format("/api/v1/publications/{}", id);
+  // The checkpoint made with it, of the ledger at its own event.
+  auto cps = store.Checkpoints();
+  if (!cps) return Fail(cps.error());
+  bool checkpointed = std::any_of(cps->begin(), cps->end(), [&](const Checkpoint& c) {
+    return c.ledger_seq == Int(d["ledger_seq"]) + 1;
+  });
   p.view = {{"title", p.title},
+            {"checkpoint_seq", checkpointed ? json(Int(d["ledger_seq"]) + 1) : json(nullptr)},
+            {"checkpoints_href", Href(pc, "/api/v1/checkpoints")},
             {"source_title", data->title},
             {"source_href", Href(pc, SourcePath(data->slug))},
             {"as_of", LongDate(d["as_of"])},
