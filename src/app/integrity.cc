@@ -1,6 +1,7 @@
 #include "app/integrity.h"
 
 #include "app/service.h"
+#include "store/keyfile.h"
 #include "fmt/format.h"
 
 namespace rectrack {
@@ -38,6 +39,9 @@ Status IntegrityWatch::Start() {
   auto store = OpenStore(location_, keys_);
   if (!store) return Fail(store.error());
   store_ = std::move(*store);
+  // The key this server signs with is the one the ledger must name: a history
+  // re-signed with another key fails, even if it is whole.
+  if (auto key = LoadKey(location_, keys_)) options_check_.operator_key = key->public_key_hex;
   auto v = Verifier::Create();
   if (!v) return Fail(v.error());
   verifier_ = std::move(*v);
@@ -100,8 +104,8 @@ void IntegrityWatch::Check(bool full) {
   Result<VerifyReport> rep;
   {
     std::lock_guard<std::mutex> lock(verifier_mu_);
-    rep = full ? verifier_->Full(*store_, VerifyOptions{})
-               : verifier_->Incremental(*store_, VerifyOptions{});
+    rep = full ? verifier_->Full(*store_, options_check_)
+               : verifier_->Incremental(*store_, options_check_);
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (full) last_full_ = started;

@@ -87,6 +87,7 @@ class IntegrityWatch {
   std::string location_;
   KeyOptions keys_;
   IntegrityOptions options_;
+  VerifyOptions options_check_;   // the operator's key, when it can be read
   std::unique_ptr<Store> store_;  // the watch's own connection
   std::mutex verifier_mu_;
   std::unique_ptr<Verifier> verifier_;

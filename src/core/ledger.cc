@@ -1,8 +1,10 @@
 #include "core/ledger.h"
 
+#include <openssl/evp.h>
 #include <sodium.h>
 
 #include <cstring>
+#include <stdexcept>
 
 #include "fmt/format.h"
 
@@ -12,63 +14,81 @@ const std::string kGenesisHash(64, '0');
 
 namespace {
 
-void Field(crypto_hash_sha256_state* st, std::string_view v) {
-  unsigned char len[8];
-  uint64_t n = v.size();
-  for (int i = 0; i < 8; ++i) len[i] = static_cast<unsigned char>(n >> (8 * (7 - i)));
-  crypto_hash_sha256_update(st, len, sizeof len);
-  crypto_hash_sha256_update(st, reinterpret_cast<const unsigned char*>(v.data()), v.size());
-}
-
 std::string Hex(const unsigned char* bytes, size_t n) {
   std::string out(n * 2, '0');
   sodium_bin2hex(out.data(), out.size() + 1, bytes, n);
   return out;
 }
 
+// Each field as an 8-byte big-endian length and its bytes.
+void Field(Sha256& h, std::string_view v) {
+  unsigned char len[8];
+  uint64_t n = v.size();
+  for (int i = 0; i < 8; ++i) len[i] = static_cast<unsigned char>(n >> (8 * (7 - i)));
+  h.Update(std::string_view(reinterpret_cast<const char*>(len), sizeof len));
+  h.Update(v);
+}
+
 }  // namespace
+
+// OpenSSL's SHA-256, which uses the CPU's SHA instructions where it has them
+// (four times libsodium's portable code here): the ledger hashes every byte
+// of every import.
+struct Sha256::State {
+  EVP_MD_CTX* ctx = nullptr;
+  ~State() { EVP_MD_CTX_free(ctx); }
+};
+
+Sha256::Sha256() : state_(std::make_unique<State>()) {
+  state_->ctx = EVP_MD_CTX_new();
+  if (!state_->ctx || EVP_DigestInit_ex(state_->ctx, EVP_sha256(), nullptr) != 1)
+    throw std::runtime_error("SHA-256 is not available");
+}
+Sha256::~Sha256() = default;
+
+void Sha256::Update(std::string_view data) {
+  EVP_DigestUpdate(state_->ctx, data.data(), data.size());
+}
+
+std::string Sha256::HexDigest() {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_DigestFinal_ex(state_->ctx, out, &n);
+  return Hex(out, n);
+}
 
 std::string ComputeEventHash(std::string_view prev_hash, int64_t seq, std::string_view ts,
                              std::string_view actor, std::string_view kind,
                              std::string_view payload) {
-  crypto_hash_sha256_state st;
-  crypto_hash_sha256_init(&st);
-  Field(&st, "rectrack-ledger-v1");
-  Field(&st, prev_hash);
-  Field(&st, std::to_string(seq));
-  Field(&st, ts);
-  Field(&st, actor);
-  Field(&st, kind);
-  Field(&st, payload);
-  unsigned char out[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256_final(&st, out);
-  return Hex(out, sizeof out);
+  Sha256 h;
+  Field(h, "rectrack-ledger-v1");
+  Field(h, prev_hash);
+  Field(h, std::to_string(seq));
+  Field(h, ts);
+  Field(h, actor);
+  Field(h, kind);
+  Field(h, payload);
+  return h.HexDigest();
 }
 
 std::string EventContentDigest(std::string_view ts, std::string_view actor,
                                std::string_view kind, std::string_view payload) {
-  crypto_hash_sha256_state st;
-  crypto_hash_sha256_init(&st);
-  Field(&st, "rectrack-event-v2");
-  Field(&st, ts);
-  Field(&st, actor);
-  Field(&st, kind);
-  Field(&st, payload);
-  unsigned char out[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256_final(&st, out);
-  return Hex(out, sizeof out);
+  Sha256 h;
+  Field(h, "rectrack-event-v2");
+  Field(h, ts);
+  Field(h, actor);
+  Field(h, kind);
+  Field(h, payload);
+  return h.HexDigest();
 }
 
 std::string LinkHash(std::string_view prev_hash, int64_t seq, std::string_view content_digest) {
-  crypto_hash_sha256_state st;
-  crypto_hash_sha256_init(&st);
-  Field(&st, "rectrack-ledger-v2");
-  Field(&st, prev_hash);
-  Field(&st, std::to_string(seq));
-  Field(&st, content_digest);
-  unsigned char out[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256_final(&st, out);
-  return Hex(out, sizeof out);
+  Sha256 h;
+  Field(h, "rectrack-ledger-v2");
+  Field(h, prev_hash);
+  Field(h, std::to_string(seq));
+  Field(h, content_digest);
+  return h.HexDigest();
 }
 
 std::string EventHash(const LedgerEvent& e) {
@@ -79,27 +99,9 @@ std::string EventHash(const LedgerEvent& e) {
 }
 
 std::string Sha256Hex(std::string_view data) {
-  unsigned char out[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(out, reinterpret_cast<const unsigned char*>(data.data()), data.size());
-  return Hex(out, sizeof out);
-}
-
-struct Sha256::State {
-  crypto_hash_sha256_state st;
-};
-
-Sha256::Sha256() : state_(std::make_unique<State>()) { crypto_hash_sha256_init(&state_->st); }
-Sha256::~Sha256() = default;
-
-void Sha256::Update(std::string_view data) {
-  crypto_hash_sha256_update(&state_->st, reinterpret_cast<const unsigned char*>(data.data()),
-                            data.size());
-}
-
-std::string Sha256::HexDigest() {
-  unsigned char out[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256_final(&state_->st, out);
-  return Hex(out, sizeof out);
+  Sha256 h;
+  h.Update(data);
+  return h.HexDigest();
 }
 
 bool ChainVerifier::Add(const LedgerEvent& e) {

@@ -35,40 +35,30 @@ std::string HexOf(const Hash& h) {
 // The state digest, fed one table and row at a time.
 class StateHasher {
  public:
-  StateHasher() {
-    crypto_hash_sha256_init(&st_);
-    Bytes("rectrack-state-v1");
-  }
+  StateHasher() { Bytes("rectrack-state-v1"); }
   void Table(std::string_view name) { Bytes(name); }
   void RowOf(const Row& row) {
     for (const auto& v : row) {
-      unsigned char tag = static_cast<unsigned char>(v.type);
-      crypto_hash_sha256_update(&st_, &tag, 1);
+      char tag = static_cast<char>(v.type);
+      h_.Update(std::string_view(&tag, 1));
       if (v.type == Value::Type::kInt) Number(static_cast<uint64_t>(v.i));
       else if (v.type == Value::Type::kText) Bytes(v.s);
     }
   }
-  void EndTable() {
-    unsigned char end = 0xFF;
-    crypto_hash_sha256_update(&st_, &end, 1);
-  }
-  std::string Digest() {
-    Hash out;
-    crypto_hash_sha256_final(&st_, out.data());
-    return HexOf(out);
-  }
+  void EndTable() { h_.Update("\xff"); }
+  std::string Digest() { return h_.HexDigest(); }
 
  private:
   void Number(uint64_t n) {
-    unsigned char b[8];
-    for (int i = 0; i < 8; ++i) b[i] = static_cast<unsigned char>(n >> (8 * (7 - i)));
-    crypto_hash_sha256_update(&st_, b, 8);
+    char b[8];
+    for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(n >> (8 * (7 - i)));
+    h_.Update(std::string_view(b, 8));
   }
   void Bytes(std::string_view s) {
     Number(s.size());
-    crypto_hash_sha256_update(&st_, reinterpret_cast<const unsigned char*>(s.data()), s.size());
+    h_.Update(s);
   }
-  crypto_hash_sha256_state st_;
+  Sha256 h_;
 };
 
 std::string DescribeRowKey(const TableDef& t, const Row& key) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/ledger.h"
 #include "core/signing.h"
@@ -149,7 +150,9 @@ Status SqliteStore::ApplyTracked(const ChangeSet& cs, bool maintain_search, Appl
       for (const auto& [key, cols] : recs->updates)
         if (cols.count("text")) reindex.insert(key[0].i);
     if (asgs) {
-      for (const auto& r : asgs->inserts) rec_of_new_assignment[r[0].i] = r[1].i;
+      // Only updates need to find a new assignment's recommendation.
+      if (upds)
+        for (const auto& r : asgs->inserts) rec_of_new_assignment[r[0].i] = r[1].i;
       // Before the change: where a changed or deleted assignment was.
       for (const auto& [key, cols] : asgs->updates) {
         if (!cols.count("response_text") && !cols.count("recommendation_id")) continue;
@@ -261,9 +264,10 @@ Status SqliteStore::ApplyTracked(const ChangeSet& cs, bool maintain_search, Appl
   if (!search) return {};
 
   // Entries of the recommendations inserted here, from the change set.
-  std::set<int64_t> inserted;
+  std::unordered_set<int64_t> inserted;
   if (recs && !recs->inserts.empty()) {
     if (from_changes) {
+      inserted.reserve(recs->inserts.size());
       for (const auto& r : recs->inserts) inserted.insert(r[0].i);
       if (asgs)
         for (const auto& a : asgs->inserts)

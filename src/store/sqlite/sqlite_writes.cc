@@ -104,9 +104,15 @@ Status SqliteImportSession::Add(const ImportBatch& chunk) {
   if (!open_) return Fail(Error::Internal("import session is closed"));
   ChangeSet changes;
   if (auto s = AddChunk(chunk, &changes); !s) return Failed(s.error());
-  pending_bytes_ += SerializedBound(changes);
+  // What is pending goes out as an event before this chunk would take it over
+  // the bound, so that events are cut between chunks; a chunk larger than the
+  // bound alone is cut by Flush.
+  const size_t bytes = SerializedBound(changes);
+  if (pending_bytes_ > 0 && pending_bytes_ + bytes > kEventBytes)
+    if (auto s = Flush(false); !s) return Failed(s.error());
+  pending_bytes_ += bytes;
   pending_.Append(std::move(changes));
-  if (pending_bytes_ >= kEventBytes)
+  if (pending_bytes_ > kEventBytes)
     if (auto s = Flush(false); !s) return Failed(s.error());
   return {};
 }
@@ -199,9 +205,7 @@ Status SqliteImportSession::AddChunk(const ImportBatch& chunk, ChangeSet* cs) {
 
   auto find_src = db->Prepare("SELECT id FROM sources WHERE slug = ?");
   if (!find_src) return Fail(find_src.error());
-  // For messages about a clash that only the insert finds.
-  std::unordered_map<int64_t, std::pair<std::string, std::string>> rec_names;  // id -> slug, ref
-  std::unordered_map<int64_t, std::string> asg_owner;  // id -> owner as written
+  const NextIds chunk_ids = ids_;  // where this chunk's ids start, for messages
   for (const auto& sin : chunk.sources) {
     const Source& s = sin.source;
     if (s.slug.empty()) return Fail(Error::Invalid("a source has no slug"));
@@ -247,7 +251,6 @@ Status SqliteImportSession::AddChunk(const ImportBatch& chunk, ChangeSet* cs) {
                     OptText(r.target), Value::Text(r.made_by), Value::Text(r.url)});
         ++summary_.recommendations;
       }
-      rec_names[rec_id] = {s.slug, r.ref};
       for (const auto& ain : rin.assignments) {
         auto owner_id = ensure_owner(ain.owner, "unclassified");
         if (!owner_id) return Fail(owner_id.error());
@@ -260,7 +263,6 @@ Status SqliteImportSession::AddChunk(const ImportBatch& chunk, ChangeSet* cs) {
                     Value::Text(std::string(Name(a.initial.recorded_status))),
                     Value::Text(std::string(Name(a.initial.implementation))),
                     Value::Text(a.raw_status), Value::Text(a.raw_response), Value::Int(1)});
-        asg_owner[asg_id] = ain.owner;
         ++summary_.assignments;
         for (const auto& in : ain.updates) {
           Update u = in;
@@ -288,19 +290,25 @@ Status SqliteImportSession::AddChunk(const ImportBatch& chunk, ChangeSet* cs) {
   auto applied = store_->ApplyTracked(*cs, true, &failure);
   if (applied) return {};
   Error e = applied.error();
-  if (e.code == Error::Code::kConflict && failure.table == "recommendations") {
-    auto it = rec_names.find(failure.row[0].i);
-    if (it != rec_names.end())
-      e.message = fmt::format("source '{}' has recommendation '{}' twice", it->second.first,
-                              it->second.second);
-  } else if (e.code == Error::Code::kConflict && failure.table == "assignments") {
-    auto rec = rec_names.find(failure.row[1].i);
-    auto owner = asg_owner.find(failure.row[0].i);
-    if (rec != rec_names.end() && owner != asg_owner.end())
-      e.message = fmt::format(
-          "recommendation '{}' of source '{}' is assigned to owner '{}' twice (names or "
-          "aliases of one owner)",
-          rec->second.second, rec->second.first, owner->second);
+  if (e.code != Error::Code::kConflict ||
+      (failure.table != "recommendations" && failure.table != "assignments"))
+    return Fail(std::move(e));
+  // A clash only the insert found: name it as the file does, walking the chunk
+  // in the order its ids were given out.
+  int64_t rec_id = chunk_ids.recommendation, asg_id = chunk_ids.assignment;
+  for (const auto& sin : chunk.sources) {
+    for (const auto& rin : sin.recommendations) {
+      int64_t this_rec = rin.continued ? 0 : rec_id++;
+      if (failure.table == "recommendations" && this_rec == failure.row[0].i)
+        return Fail(Error{e.code, fmt::format("source '{}' has recommendation '{}' twice",
+                                              sin.source.slug, rin.recommendation.ref)});
+      for (const auto& ain : rin.assignments)
+        if (failure.table == "assignments" && asg_id++ == failure.row[0].i)
+          return Fail(Error{e.code, fmt::format("recommendation '{}' of source '{}' is assigned "
+                                                "to owner '{}' twice (names or aliases of one "
+                                                "owner)",
+                                                rin.recommendation.ref, sin.source.slug, ain.owner)});
+    }
   }
   return Fail(std::move(e));
 }
@@ -343,8 +351,11 @@ Result<int64_t> SqliteImportSession::Continue(int64_t source_id, const std::stri
 }
 
 Status SqliteImportSession::Flush(bool last) {
-  std::vector<ChangeSet> pieces =
-      SplitChangeSet(std::move(pending_), kEventBytes, TableOrder());
+  std::vector<ChangeSet> pieces;
+  if (pending_bytes_ <= kEventBytes)
+    pieces.push_back(std::move(pending_));
+  else
+    pieces = SplitChangeSet(std::move(pending_), kEventBytes, TableOrder());
   pending_ = ChangeSet();
   pending_bytes_ = 0;
   for (size_t i = 0; i < pieces.size(); ++i) {
