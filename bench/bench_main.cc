@@ -51,6 +51,7 @@
 #include "report/owners_render.h"
 #include "report/report_render.h"
 #include "store/store.h"
+#include "store/verify.h"
 
 namespace fs = std::filesystem;
 
@@ -535,6 +536,72 @@ void BM_Report1M(benchmark::State& state) {
   SetRows(state, static_cast<double>(GeneratedRows()), PeakRssMb());
 }
 
+// `rectrack verify` over the generated store: the chain, the replay of every
+// event into a scratch store, every table compared row by row, the search
+// index and its integrity check. Also reports the store's size and how much of
+// it the ledger's contents are.
+void BM_Verify1M(benchmark::State& state) {
+  auto store = OpenGeneratedStore(state);
+  if (!store) return;
+  ResetPeakRss();
+  int64_t rows = 0;
+  for (auto _ : state) {
+    auto rep = VerifyStore(*store, VerifyOptions{});
+    if (!rep || !rep->ok) {
+      state.SkipWithError(rep ? rep->problems.front().c_str() : rep.error().message.c_str());
+      return;
+    }
+    rows = 0;
+    for (const auto& [t, n] : rep->rows_checked) rows += n;
+  }
+  SetRows(state, static_cast<double>(rows), PeakRssMb());
+  std::error_code ec;
+  state.counters["store_mb"] = static_cast<double>(fs::file_size(StorePath(), ec)) / 1e6;
+  int64_t payload = 0;
+  (void)store->ForEachEvent([&](const LedgerEvent& e) {
+    payload += static_cast<int64_t>(e.payload.size());
+    return true;
+  });
+  state.counters["ledger_payload_mb"] = static_cast<double>(payload) / 1e6;
+}
+
+// The check a server makes after one write: replay what is new, compare the
+// rows it changed, the head and its signature. Each iteration is one update
+// (not timed) and the check after it (timed).
+void BM_VerifyIncrementalAfterOneUpdate1M(benchmark::State& state) {
+  auto store = OpenGeneratedStore(state);
+  if (!store) return;
+  auto verifier = Verifier::Create();
+  if (!verifier) {
+    state.SkipWithError(verifier.error().message.c_str());
+    return;
+  }
+  auto first = (*verifier)->Full(*store, VerifyOptions{});  // the server's check at start
+  if (!first || !first->ok) {
+    state.SkipWithError("the generated store does not verify");
+    return;
+  }
+  int64_t assignment = 1000;
+  for (auto _ : state) {
+    state.PauseTiming();
+    Update u;
+    u.date = *Date::ParseIso("2012-06-01");
+    u.implementation = Implementation::kInProgress;
+    u.narrative = "Work has begun";
+    u.author = "bench";
+    if (auto id = store->AddUpdate(assignment++, u, Actor{"bench"}); !id) {
+      state.SkipWithError(id.error().message.c_str());
+      return;
+    }
+    state.ResumeTiming();
+    auto rep = (*verifier)->Incremental(*store, VerifyOptions{});
+    if (!rep || !rep->ok) {
+      state.SkipWithError("the incremental check failed");
+      return;
+    }
+  }
+}
+
 // Long cases: few iterations, wall-clock time (sqlite3 runs in a child process).
 BENCHMARK(BM_ImportUpr)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 BENCHMARK(BM_SqliteShellImport1M_Bare)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
@@ -545,6 +612,11 @@ BENCHMARK(BM_SqliteShellImport1M_WithIndexesFts)
 BENCHMARK(BM_ImportCsv1M)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
 BENCHMARK(BM_OwnersTable1M)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 BENCHMARK(BM_Report1M)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+BENCHMARK(BM_Verify1M)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+BENCHMARK(BM_VerifyIncrementalAfterOneUpdate1M)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(20);
 
 }  // namespace
 }  // namespace rectrack::bench

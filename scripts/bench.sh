@@ -46,7 +46,8 @@ def cell(name, key="peak_rss_mb"):
 print()
 print("%-42s %10s %12s %10s" % ("case", "seconds", "rows/s", "peak MB"))
 for name in ["BM_ImportUpr", "BM_SqliteShellImport1M_Bare", "BM_SqliteShellImport1M_WithIndexesFts",
-             "BM_ImportCsv1M", "BM_OwnersTable1M", "BM_Report1M"]:
+             "BM_ImportCsv1M", "BM_OwnersTable1M", "BM_Report1M", "BM_Verify1M",
+             "BM_VerifyIncrementalAfterOneUpdate1M"]:
     t = secs(name)
     if t is None:
         print("%-42s %10s" % (name, "skipped" if name in runs else "not run"))
@@ -67,6 +68,17 @@ for name, what in [("BM_OwnersTable1M", "owners table"), ("BM_Report1M", "report
     t = secs(name)
     if t is not None:
         print("%-13s %.3f s (target < 1 s): %s" % (what, t, "met" if t < 1 else "MISSED"))
+verify = secs("BM_Verify1M")
+if verify and ours:
+    print("verify (full) vs the import that made the store: %.2f x (target <= 1.5): %s"
+          % (verify / ours, "met" if verify / ours <= 1.5 else "MISSED"))
+if cell("BM_Verify1M", "store_mb"):
+    print("store: %.0f MB, of which the ledger's contents %.0f MB"
+          % (cell("BM_Verify1M", "store_mb"), cell("BM_Verify1M", "ledger_payload_mb")))
+inc = secs("BM_VerifyIncrementalAfterOneUpdate1M")
+if inc is not None:
+    print("incremental check after one update: %.1f ms (target < 50 ms): %s"
+          % (inc * 1000, "met" if inc < 0.05 else "MISSED"))
 peaks = [cell(n) for n in runs if cell(n) is not None]
 m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", open(sys.argv[2]).read())
 if m:
