@@ -381,6 +381,13 @@ TEST(RebuildTest, ABrokenLedgerIsNotRebuilt) {
 
 // ---- checkpoints and the incremental check -------------------------------------------
 
+// `c` signed again with `seed`, as whoever holds the key could.
+Checkpoint Resigned(Checkpoint c, const std::string& seed) {
+  c.signature = *SignMessage(
+      seed, CheckpointSigningMessage({c.ledger_seq, c.ledger_hash, c.state_digest, c.time}));
+  return c;
+}
+
 TEST(CheckpointTest, KeptCheckpointsCatchARollbackAndAFork) {
   TempDir d;
   const std::string db = d.File("t.db");
@@ -409,33 +416,24 @@ TEST(CheckpointTest, KeptCheckpointsCatchARollbackAndAFork) {
   ASSERT_TRUE(v);
   EXPECT_TRUE(v->ok) << Joined(v->problems);
   // A checkpoint from the future of this file: a rollback.
+  const std::string seed = ReadKeyFile(db + ".key")->seed_hex;
   Checkpoint later = *made;
   later.ledger_seq += 5;
-  later.signature = *SignMessage(ReadKeyFile(db + ".key")->seed_hex,
-                                 CheckpointSigningMessage({later.ledger_seq, later.ledger_hash,
-                                                           later.state_digest, later.time}));
-  o.checkpoints = {later};
+  o.checkpoints = {Resigned(later, seed)};
   v = VerifyStore(**store, o);
   EXPECT_FALSE(v->ok);
   EXPECT_NE(Joined(v->problems).find("cut short or rolled back"), std::string::npos);
   // One that names another hash at an event this ledger has: a fork.
   Checkpoint forked = cps->front();
   forked.ledger_hash = std::string(64, 'a');
-  forked.signature = *SignMessage(ReadKeyFile(db + ".key")->seed_hex,
-                                  CheckpointSigningMessage({forked.ledger_seq, forked.ledger_hash,
-                                                            forked.state_digest, forked.time}));
-  o.checkpoints = {forked};
+  o.checkpoints = {Resigned(forked, seed)};
   v = VerifyStore(**store, o);
   EXPECT_FALSE(v->ok);
   EXPECT_NE(Joined(v->problems).find("(a fork)"), std::string::npos);
   // One with a state digest the ledger's state does not have there.
   Checkpoint wrong_state = cps->front();
   wrong_state.state_digest = std::string(64, 'b');
-  wrong_state.signature = *SignMessage(
-      ReadKeyFile(db + ".key")->seed_hex,
-      CheckpointSigningMessage({wrong_state.ledger_seq, wrong_state.ledger_hash,
-                                wrong_state.state_digest, wrong_state.time}));
-  o.checkpoints = {wrong_state};
+  o.checkpoints = {Resigned(wrong_state, seed)};
   v = VerifyStore(**store, o);
   EXPECT_FALSE(v->ok);
   EXPECT_NE(Joined(v->problems).find("the state the ledger gives there has digest"), std::string::npos);

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "app/service.h"
+#include "store/keyfile.h"
 #include "store/verify.h"
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
@@ -220,6 +221,11 @@ Result<std::unique_ptr<WebApp>> WebApp::Create(const ServeOptions& o) {
   if (!store) return Fail(store.error());
   for (const auto& notice : (*store)->TakeNotices())
     std::fprintf(stderr, "rectrack: %s\n", notice.c_str());
+  if (auto key = LoadKey(o.db, o.keys); !key)
+    std::fprintf(stderr,
+                 "rectrack: note: no signing key (%s): this server serves and checks the store "
+                 "but cannot write to it\n",
+                 key.error().message.c_str());
   auto app = std::make_unique<WebAppImpl>(o);
   RT_TRY(app->StartChecks());
   return std::unique_ptr<WebApp>(std::move(app));

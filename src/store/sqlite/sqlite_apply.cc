@@ -438,11 +438,12 @@ Result<int64_t> SqliteStore::NextId(std::string_view table, std::string_view col
 Result<const SigningKeyPair*> SqliteStore::WriteKey() {
   if (key_) return &*key_;
   auto key = LoadKey(path_, keys_);
+  // Not the caller's mistake (no "not found" for a missing key file): the
+  // store cannot be written here until the key is given.
   if (!key)
-    return Fail(Error{key.error().code,
-                      fmt::format("writing to the store needs the tracker's signing key: {} "
-                                  "(--key-file, RECTRACK_KEY_FILE or RECTRACK_SIGNING_KEY)",
-                                  key.error().message)});
+    return Fail(Error::Io(fmt::format("writing to the store needs the tracker's signing key: {} "
+                                      "(--key-file, RECTRACK_KEY_FILE or RECTRACK_SIGNING_KEY)",
+                                      key.error().message)));
   auto current = CurrentPublicKey();
   if (!current) return Fail(current.error());
   if (!current->empty() && *current != key->public_key_hex) {
@@ -458,7 +459,7 @@ Result<const SigningKeyPair*> SqliteStore::WriteKey() {
       }
     }
     if (key->public_key_hex != *current)
-      return Fail(Error::Invalid(fmt::format(
+      return Fail(Error::Io(fmt::format(
           "the signing key given (public key {}) is not this store's key ({}); writing is "
           "refused so that nothing is signed by the wrong key",
           key->public_key_hex, *current)));
