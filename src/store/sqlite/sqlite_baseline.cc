@@ -6,11 +6,16 @@
 #include "core/signing.h"
 #include "fmt/format.h"
 #include "store/keyfile.h"
-#include "store/sqlite/sqlite_store_impl.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace rectrack::sqlite {
 
-Status SqliteStore::UpgradeFromVersion3() {
+using sql::json;
+using sql::kEventBytes;
+using sql::NowUtc;
+
+Status SqliteStore::Upgrade(int64_t from) {
+  (void)from;  // 1 to 3: the schema migrations brought it to the latest already
   // The key: the one the store held (its publications are signed with it).
   std::string seed;
   {
@@ -128,7 +133,7 @@ Status SqliteStore::UpgradeFromVersion3() {
   return {};
 }
 
-void SqliteStore::FinishUpgrade() {
+void SqliteStore::AfterUpgrade() {
   // The seed's old page must not linger: in free pages (without secure_delete)
   // or in the write-ahead log.
   auto st = db_->Prepare("PRAGMA secure_delete");

@@ -32,13 +32,6 @@ Status Stmt::Run() {
   }
 }
 
-std::optional<Date> Stmt::OptDate(int col) const {
-  if (IsNull(col)) return std::nullopt;
-  auto d = Date::ParseIso(Text(col));
-  if (!d) return std::nullopt;
-  return *d;
-}
-
 Db::~Db() {
   cache_.clear();
   sqlite3_close_v2(db_);
@@ -80,7 +73,7 @@ Status Db::Exec(const std::string& sql) {
   return {};
 }
 
-Result<Stmt*> Db::Prepare(const std::string& sql) {
+Result<sql::Statement*> Db::Prepare(const std::string& sql) {
   auto it = cache_.find(sql);
   if (it != cache_.end()) {
     it->second->Reset();
@@ -93,7 +86,23 @@ Result<Stmt*> Db::Prepare(const std::string& sql) {
   auto stmt = std::make_unique<Stmt>(db_, s);
   Stmt* out = stmt.get();
   cache_.emplace(sql, std::move(stmt));
-  return out;
+  return static_cast<sql::Statement*>(out);
+}
+
+Result<std::unique_ptr<sql::Statement>> Db::PrepareScan(const std::string& sql) {
+  // Its own statement, outside the cache: several may step at once.
+  sqlite3_stmt* s = nullptr;
+  int rc = sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &s, nullptr);
+  if (rc != SQLITE_OK) return Fail(SqliteError(db_, rc, "preparing SQL"));
+  return std::unique_ptr<sql::Statement>(new Stmt(db_, s));
+}
+
+Result<std::unique_ptr<sql::Connection>> Db::OpenSibling() {
+  const char* file = sqlite3_db_filename(db_, "main");
+  if (!file || !*file) return std::unique_ptr<sql::Connection>();
+  auto other = Open(file);
+  if (!other) return Fail(other.error());
+  return std::unique_ptr<sql::Connection>(std::move(*other));
 }
 
 }  // namespace rectrack::sqlite

@@ -11,9 +11,9 @@
 #include "core/signing.h"
 #include "fmt/format.h"
 #include "store/keyfile.h"
-#include "store/sqlite/sqlite_store_impl.h"
+#include "store/sql/sql_store.h"
 
-namespace rectrack::sqlite {
+namespace rectrack::sql {
 namespace {
 
 // Columns that the projection leaves out but SQLite's schema requires on
@@ -74,7 +74,7 @@ std::string KeyOrder(const TableDef& t) {
   return o;
 }
 
-void BindValue(Stmt* st, int i, const Value& v) {
+void BindValue(Statement* st, int i, const Value& v) {
   switch (v.type) {
     case Value::Type::kNull:
       st->BindNull(i);
@@ -88,7 +88,7 @@ void BindValue(Stmt* st, int i, const Value& v) {
   }
 }
 
-Row ReadRow(const Stmt* st, const TableDef& t) {
+Row ReadRow(const Statement* st, const TableDef& t) {
   Row row;
   row.reserve(t.columns.size());
   for (size_t i = 0; i < t.columns.size(); ++i) {
@@ -109,11 +109,27 @@ const TableChanges* Changes(const ChangeSet& cs, std::string_view table) {
 
 // ---- applying ------------------------------------------------------------------
 
-Status SqliteStore::Apply(const ChangeSet& cs, bool maintain_search) {
+Status SqlStore::InsertRows(const TableDef& t, const std::vector<Row>& rows, ApplyFailure* failure) {
+  auto st = db_->Prepare(InsertSql(t));
+  if (!st) return Fail(st.error());
+  for (const Row& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) BindValue(*st, static_cast<int>(i) + 1, row[i]);
+    if (auto r = (*st)->Run(); !r) {
+      Error e = r.error();
+      e.message = fmt::format("{} (inserting {} {})", e.message, t.row_name,
+                              t.DescribeKey(t.KeyOf(row)));
+      if (failure) *failure = {std::string(t.name), row};
+      return Fail(std::move(e));
+    }
+  }
+  return {};
+}
+
+Status SqlStore::Apply(const ChangeSet& cs, bool maintain_search) {
   return ApplyTracked(cs, maintain_search, nullptr);
 }
 
-Status SqliteStore::ApplyTracked(const ChangeSet& cs, bool maintain_search, ApplyFailure* failure) {
+Status SqlStore::ApplyTracked(const ChangeSet& cs, bool maintain_search, ApplyFailure* failure) {
   RT_TRY(CheckChangeSet(cs));
   const auto& tables = ProjectedTables();
   const bool search = maintain_search && !scratch_;
@@ -204,18 +220,7 @@ Status SqliteStore::ApplyTracked(const ChangeSet& cs, bool maintain_search, Appl
   for (const auto& t : tables) {
     const TableChanges* tc = Changes(cs, t.name);
     if (!tc || tc->inserts.empty()) continue;
-    auto st = db_->Prepare(InsertSql(t));
-    if (!st) return Fail(st.error());
-    for (const Row& row : tc->inserts) {
-      for (size_t i = 0; i < row.size(); ++i) BindValue(*st, static_cast<int>(i) + 1, row[i]);
-      if (auto r = (*st)->Run(); !r) {
-        Error e = r.error();
-        e.message = fmt::format("{} (inserting {} {})", e.message, t.row_name,
-                                t.DescribeKey(t.KeyOf(row)));
-        if (failure) *failure = {std::string(t.name), row};
-        return Fail(std::move(e));
-      }
-    }
+    RT_TRY(InsertRows(t, tc->inserts, failure));
   }
   for (const auto& t : tables) {
     const TableChanges* tc = Changes(cs, t.name);
@@ -293,7 +298,9 @@ Status SqliteStore::ApplyTracked(const ChangeSet& cs, bool maintain_search, Appl
             if (!u[static_cast<size_t>(c)].s.empty())
               later[rec->second].push_back({u[0].i, &u[static_cast<size_t>(c)].s});
         }
-      auto ins = db_->Prepare("INSERT INTO recommendation_fts(rowid, text, responses) VALUES(?,?,?)");
+      const SearchTable names = search_table();
+      auto ins = db_->Prepare(fmt::format("INSERT INTO {}({}, text, responses) VALUES(?,?,?)",
+                                          names.table, names.id));
       if (!ins) return Fail(ins.error());
       std::string text;
       for (const auto& r : recs->inserts) {
@@ -330,7 +337,7 @@ Status SqliteStore::ApplyTracked(const ChangeSet& cs, bool maintain_search, Appl
   return {};
 }
 
-Status SqliteStore::IndexRecommendationText(int64_t rec_id) {
+Status SqlStore::IndexRecommendationText(int64_t rec_id) {
   // Responses: the assignments' own, then every validated update's response
   // text and narrative, each in id order.
   std::string responses;
@@ -362,13 +369,14 @@ Status SqliteStore::IndexRecommendationText(int64_t rec_id) {
       responses += (*u)->Text(c);
     }
   }
-  auto del = db_->Prepare("DELETE FROM recommendation_fts WHERE rowid = ?");
+  const SearchTable names = search_table();
+  auto del = db_->Prepare(fmt::format("DELETE FROM {} WHERE {} = ?", names.table, names.id));
   if (!del) return Fail(del.error());
   (*del)->Bind(1, rec_id);
   RT_TRY((*del)->Run());
-  auto ins = db_->Prepare(
-      "INSERT INTO recommendation_fts(rowid, text, responses) "
-      "SELECT id, text, ? FROM recommendations WHERE id = ?");
+  auto ins = db_->Prepare(fmt::format(
+      "INSERT INTO {}({}, text, responses) SELECT id, text, ? FROM recommendations WHERE id = ?",
+      names.table, names.id));
   if (!ins) return Fail(ins.error());
   (*ins)->Bind(1, responses).Bind(2, rec_id);
   return (*ins)->Run();
@@ -378,39 +386,37 @@ Status SqliteStore::IndexRecommendationText(int64_t rec_id) {
 
 namespace {
 
-class SqliteRowCursor : public RowCursor {
+class RowsCursor : public RowCursor {
  public:
-  SqliteRowCursor(sqlite3* db, sqlite3_stmt* st, const TableDef& t) : st_(db, st), table_(t) {}
+  RowsCursor(std::unique_ptr<Statement> st, const TableDef& t) : st_(std::move(st)), table_(t) {}
   Result<bool> Next(Row* row) override {
     if (done_) return false;
-    auto r = st_.Step();
+    auto r = st_->Step();
     if (!r) return Fail(r.error());
     if (!*r) {
       done_ = true;
       return false;
     }
-    *row = ReadRow(&st_, table_);
+    *row = ReadRow(st_.get(), table_);
     return true;
   }
 
  private:
-  Stmt st_;
+  std::unique_ptr<Statement> st_;
   const TableDef& table_;
   bool done_ = false;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<RowCursor>> SqliteStore::ScanRows(const TableDef& t) {
-  // Its own statement, outside the cache: several scans may run at once.
-  std::string sql = fmt::format("SELECT {} FROM {} ORDER BY {}", ColumnList(t), t.name, KeyOrder(t));
-  sqlite3_stmt* raw = nullptr;
-  int rc = sqlite3_prepare_v2(db_->raw(), sql.c_str(), -1, &raw, nullptr);
-  if (rc != SQLITE_OK) return Fail(SqliteError(db_->raw(), rc, fmt::format("reading {}", t.name)));
-  return std::unique_ptr<RowCursor>(new SqliteRowCursor(db_->raw(), raw, t));
+Result<std::unique_ptr<RowCursor>> SqlStore::ScanRows(const TableDef& t) {
+  auto st = db_->PrepareScan(
+      fmt::format("SELECT {} FROM {} ORDER BY {}", ColumnList(t), t.name, KeyOrder(t)));
+  if (!st) return Fail(st.error());
+  return std::unique_ptr<RowCursor>(new RowsCursor(std::move(*st), t));
 }
 
-Result<std::optional<Row>> SqliteStore::GetRow(const TableDef& t, const Row& key) {
+Result<std::optional<Row>> SqlStore::GetRow(const TableDef& t, const Row& key) {
   RT_TRY(CheckKey(t, key));
   auto st = db_->Prepare(fmt::format("SELECT {} FROM {} WHERE {}", ColumnList(t), t.name, KeyWhere(t, 1)));
   if (!st) return Fail(st.error());
@@ -423,7 +429,7 @@ Result<std::optional<Row>> SqliteStore::GetRow(const TableDef& t, const Row& key
   return std::optional<Row>(std::move(row));
 }
 
-Result<int64_t> SqliteStore::NextId(std::string_view table, std::string_view column) {
+Result<int64_t> SqlStore::NextId(std::string_view table, std::string_view column) {
   auto st = db_->Prepare(fmt::format("SELECT coalesce(max({}), 0) + 1 FROM {}", column, table));
   if (!st) return Fail(st.error());
   auto r = (*st)->Step();
@@ -435,7 +441,7 @@ Result<int64_t> SqliteStore::NextId(std::string_view table, std::string_view col
 
 // ---- the ledger ------------------------------------------------------------------
 
-Result<const SigningKeyPair*> SqliteStore::WriteKey() {
+Result<const SigningKeyPair*> SqlStore::WriteKey() {
   if (key_) return &*key_;
   auto key = LoadKey(path_, keys_);
   // Not the caller's mistake (no "not found" for a missing key file): the
@@ -468,7 +474,7 @@ Result<const SigningKeyPair*> SqliteStore::WriteKey() {
   return &*key_;
 }
 
-Result<std::string> SqliteStore::CurrentPublicKey() {
+Result<std::string> SqlStore::CurrentPublicKey() {
   auto st = db_->Prepare("SELECT public_key FROM tracker_keys ORDER BY first_seq DESC, id DESC LIMIT 1");
   if (!st) return Fail(st.error());
   auto r = (*st)->Step();
@@ -479,7 +485,7 @@ Result<std::string> SqliteStore::CurrentPublicKey() {
   return k;
 }
 
-Result<LedgerEvent> SqliteStore::AppendEvent(const Actor& actor, std::string_view kind,
+Result<LedgerEvent> SqlStore::AppendEvent(const Actor& actor, std::string_view kind,
                                              const std::string& payload,
                                              const SigningKeyPair* signer) {
   if (scratch_) return Fail(Error::Internal("a scratch store keeps no ledger"));
@@ -507,16 +513,17 @@ Result<LedgerEvent> SqliteStore::AppendEvent(const Actor& actor, std::string_vie
       .Bind(6, e.prev_hash).Bind(7, e.hash).Bind(8, e.scheme);
   RT_TRY((*st)->Run());
   RT_TRY(WriteHead({e.seq, e.hash}, *signer));
+  RT_TRY(AfterAppend(e));
   return e;
 }
 
-Status SqliteStore::SignHead(const LedgerHead& head) {
+Status SqlStore::SignHead(const LedgerHead& head) {
   auto k = WriteKey();
   if (!k) return Fail(k.error());
   return WriteHead(head, **k);
 }
 
-Status SqliteStore::WriteHead(const LedgerHead& head, const SigningKeyPair& key) {
+Status SqlStore::WriteHead(const LedgerHead& head, const SigningKeyPair& key) {
   auto sig = SignMessage(key.seed_hex, HeadSigningMessage(head.seq, head.hash));
   if (!sig) return Fail(sig.error());
   auto meta = db_->Prepare(
@@ -529,7 +536,7 @@ Status SqliteStore::WriteHead(const LedgerHead& head, const SigningKeyPair& key)
   return (*meta)->Run();
 }
 
-Result<LedgerEvent> SqliteStore::Record(const Actor& actor, std::string_view kind,
+Result<LedgerEvent> SqlStore::Record(const Actor& actor, std::string_view kind,
                                         const EventPayload& payload) {
   auto text = SerializePayload(payload);
   if (!text) return Fail(text.error());
@@ -537,7 +544,7 @@ Result<LedgerEvent> SqliteStore::Record(const Actor& actor, std::string_view kin
   return AppendEvent(actor, kind, *text);
 }
 
-Status SqliteStore::CopyEvent(const LedgerEvent& e) {
+Status SqlStore::CopyEvent(const LedgerEvent& e) {
   auto st = db_->Prepare(
       "INSERT INTO ledger(seq, ts, actor, kind, payload, prev_hash, hash, scheme) "
       "VALUES(?,?,?,?,?,?,?,?)");
@@ -547,7 +554,7 @@ Status SqliteStore::CopyEvent(const LedgerEvent& e) {
   return (*st)->Run();
 }
 
-Result<LedgerHead> SqliteStore::Head() {
+Result<LedgerHead> SqlStore::Head() {
   auto st = db_->Prepare("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1");
   if (!st) return Fail(st.error());
   auto row = (*st)->Step();
@@ -561,7 +568,7 @@ Result<LedgerHead> SqliteStore::Head() {
   return h;
 }
 
-Result<RecordedHead> SqliteStore::GetRecordedHead() {
+Result<RecordedHead> SqlStore::GetRecordedHead() {
   RecordedHead h;
   auto st = db_->Prepare("SELECT key, value FROM meta WHERE key IN ('ledger_head', 'ledger_head_signature')");
   if (!st) return Fail(st.error());
@@ -579,20 +586,18 @@ Result<RecordedHead> SqliteStore::GetRecordedHead() {
   return h;
 }
 
-Status SqliteStore::ForEachEvent(const std::function<bool(const LedgerEvent&)>& fn) {
+Status SqlStore::ForEachEvent(const std::function<bool(const LedgerEvent&)>& fn) {
   return ForEachEventFrom(1, fn);
 }
 
-Status SqliteStore::ForEachEventFrom(int64_t first_seq,
+Status SqlStore::ForEachEventFrom(int64_t first_seq,
                                      const std::function<bool(const LedgerEvent&)>& fn) {
   // Its own statement: the callback may call back into the store.
-  sqlite3_stmt* raw = nullptr;
-  const char* sql =
+  auto scan = db_->PrepareScan(
       "SELECT seq, ts, actor, kind, payload, prev_hash, hash, scheme FROM ledger WHERE seq >= ? "
-      "ORDER BY seq";
-  int rc = sqlite3_prepare_v2(db_->raw(), sql, -1, &raw, nullptr);
-  if (rc != SQLITE_OK) return Fail(SqliteError(db_->raw(), rc, "reading the ledger"));
-  Stmt st(db_->raw(), raw);
+      "ORDER BY seq");
+  if (!scan) return Fail(scan.error());
+  Statement& st = **scan;
   st.Bind(1, first_seq);
   LedgerEvent e;
   while (true) {
@@ -615,7 +620,7 @@ Status SqliteStore::ForEachEventFrom(int64_t first_seq,
   return {};
 }
 
-Result<std::optional<LedgerEvent>> SqliteStore::GetEvent(int64_t seq) {
+Result<std::optional<LedgerEvent>> SqlStore::GetEvent(int64_t seq) {
   std::optional<LedgerEvent> out;
   RT_TRY(ForEachEventFrom(seq, [&](const LedgerEvent& e) {
     if (e.seq == seq) out = e;
@@ -626,7 +631,7 @@ Result<std::optional<LedgerEvent>> SqliteStore::GetEvent(int64_t seq) {
 
 // ---- keys and checkpoints ----------------------------------------------------------
 
-Result<std::vector<TrackerKey>> SqliteStore::TrackerKeys() {
+Result<std::vector<TrackerKey>> SqlStore::TrackerKeys() {
   auto st = db_->Prepare(
       "SELECT id, public_key, created_at, first_seq, previous_key, endorsement FROM tracker_keys "
       "ORDER BY first_seq, id");
@@ -636,13 +641,13 @@ Result<std::vector<TrackerKey>> SqliteStore::TrackerKeys() {
     auto r = (*st)->Step();
     if (!r) return Fail(r.error());
     if (!*r) break;
-    Stmt* s = *st;
+    Statement* s = *st;
     out.push_back({s->Int(0), s->Str(1), s->Str(2), s->Int(3), s->Str(4), s->Str(5)});
   }
   return out;
 }
 
-Result<std::vector<Checkpoint>> SqliteStore::Checkpoints() {
+Result<std::vector<Checkpoint>> SqlStore::Checkpoints() {
   auto st = db_->Prepare(
       "SELECT ledger_seq, ledger_hash, state_digest, time, public_key, signature FROM checkpoints "
       "ORDER BY ledger_seq");
@@ -652,7 +657,7 @@ Result<std::vector<Checkpoint>> SqliteStore::Checkpoints() {
     auto r = (*st)->Step();
     if (!r) return Fail(r.error());
     if (!*r) break;
-    Stmt* s = *st;
+    Statement* s = *st;
     out.push_back({s->Int(0), s->Str(1), s->Str(2), s->Str(3), s->Str(4), s->Str(5)});
   }
   return out;
@@ -660,20 +665,20 @@ Result<std::vector<Checkpoint>> SqliteStore::Checkpoints() {
 
 // ---- derived data and secrets ------------------------------------------------------
 
-Status SqliteStore::CheckDerived(std::vector<std::string>* problems) {
+Status SqlStore::CheckDerived(std::vector<std::string>* problems) {
   RT_TRY(CheckSecrets(problems));
   if (!scratch_) RT_TRY(CheckSearchIndex(problems));
   return {};
 }
 
-Status SqliteStore::CheckSecrets(std::vector<std::string>* problems) {
+Status SqlStore::CheckSecrets(std::vector<std::string>* problems) {
   auto users = db_->Prepare("SELECT id, name, password_hash, password_sha256 FROM users ORDER BY id");
   if (!users) return Fail(users.error());
   while (true) {
     auto r = (*users)->Step();
     if (!r) return Fail(r.error());
     if (!*r) break;
-    Stmt* s = *users;
+    Statement* s = *users;
     if (s->Text(2).empty() || Sha256Hex(s->Text(2)) == s->Text(3)) continue;
     problems->push_back(fmt::format(
         "users: user {} ('{}'): the password hash was replaced behind rectrack's back (it does "
@@ -686,7 +691,7 @@ Status SqliteStore::CheckSecrets(std::vector<std::string>* problems) {
     auto r = (*tokens)->Step();
     if (!r) return Fail(r.error());
     if (!*r) break;
-    Stmt* s = *tokens;
+    Statement* s = *tokens;
     if (s->Text(1) == fmt::format("none:{}", s->Int(0)) || Sha256Hex(s->Text(1)) == s->Text(2))
       continue;
     problems->push_back(fmt::format(
@@ -701,7 +706,7 @@ namespace {
 
 // One statement stepped alongside others: its current row, or done.
 struct Cursor {
-  Stmt* st;
+  Statement* st;
   bool row = false;
   Status Next() {
     auto r = st->Step();
@@ -713,22 +718,24 @@ struct Cursor {
 
 }  // namespace
 
-Status SqliteStore::CheckSearchIndex(std::vector<std::string>* problems) {
+Status SqlStore::CheckSearchIndex(std::vector<std::string>* problems) {
   // Four readers in recommendation order: the recommendations, the assignments'
   // response texts, the validated updates' texts, and the index's own rows. The
   // index must hold exactly what IndexRecommendationText makes of the first three.
-  auto p_rec = db_->Prepare("SELECT id, text FROM recommendations ORDER BY id");
-  auto p_asg = db_->Prepare(
+  const SearchTable names = search_table();
+  auto p_rec = db_->PrepareScan("SELECT id, text FROM recommendations ORDER BY id");
+  auto p_asg = db_->PrepareScan(
       "SELECT recommendation_id, id, response_text FROM assignments WHERE response_text <> '' "
       "ORDER BY recommendation_id, id");
-  auto p_upd = db_->Prepare(
+  auto p_upd = db_->PrepareScan(
       "SELECT a.recommendation_id, u.id, u.response_text, u.narrative FROM updates u "
       "JOIN assignments a ON a.id = u.assignment_id WHERE u.state = 'validated' "
       "AND (u.response_text <> '' OR u.narrative <> '') ORDER BY a.recommendation_id, u.id");
-  auto p_fts = db_->Prepare("SELECT rowid, text, responses FROM recommendation_fts ORDER BY rowid");
+  auto p_fts = db_->PrepareScan(fmt::format("SELECT {0}, text, responses FROM {1} ORDER BY {0}",
+                                            names.id, names.table));
   for (auto* p : {&p_rec, &p_asg, &p_upd, &p_fts})
     if (!*p) return Fail(p->error());
-  Cursor rec{*p_rec}, asg{*p_asg}, upd{*p_upd}, fts{*p_fts};
+  Cursor rec{p_rec->get()}, asg{p_asg->get()}, upd{p_upd->get()}, fts{p_fts->get()};
   for (Cursor* c : {&rec, &asg, &upd, &fts}) RT_TRY(c->Next());
   auto stop = [&]() {
     for (Cursor* c : {&rec, &asg, &upd, &fts})
@@ -740,7 +747,7 @@ Status SqliteStore::CheckSearchIndex(std::vector<std::string>* problems) {
     int64_t fid = fts.row ? fts.st->Int(0) : INT64_MAX;
     if (fid < rid) {
       problems->push_back(fmt::format(
-          "recommendation_fts: rowid {}: a search entry for no recommendation (text {})", fid,
+          "{}: {} {}: a search entry for no recommendation (text {})", names.table, names.id, fid,
           Value::Text(fts.st->Str(1)).Describe()));
       stop();
       return {};
@@ -763,23 +770,25 @@ Status SqliteStore::CheckSearchIndex(std::vector<std::string>* problems) {
     }
     if (fid > rid) {
       problems->push_back(fmt::format(
-          "recommendation_fts: rowid {}: recommendation {} has no search entry", rid, rid));
+          "{}: {} {}: recommendation {} has no search entry", names.table, names.id, rid, rid));
       stop();
       return {};
     }
     if (fts.st->Text(1) != rec.st->Text(1)) {
       problems->push_back(fmt::format(
-          "recommendation_fts: rowid {}, column text: the recommendation says {}, the search "
+          "{}: {} {}, column text: the recommendation says {}, the search "
           "index says {}",
-          rid, Value::Text(rec.st->Str(1)).Describe(), Value::Text(fts.st->Str(1)).Describe()));
+          names.table, names.id, rid, Value::Text(rec.st->Str(1)).Describe(),
+          Value::Text(fts.st->Str(1)).Describe()));
       stop();
       return {};
     }
     if (fts.st->Text(2) != expect) {
       problems->push_back(fmt::format(
-          "recommendation_fts: rowid {}, column responses: the responses say {}, the search "
+          "{}: {} {}, column responses: the responses say {}, the search "
           "index says {}",
-          rid, Value::Text(expect).Describe(), Value::Text(fts.st->Str(2)).Describe()));
+          names.table, names.id, rid, Value::Text(expect).Describe(),
+          Value::Text(fts.st->Str(2)).Describe()));
       stop();
       return {};
     }
@@ -787,16 +796,8 @@ Status SqliteStore::CheckSearchIndex(std::vector<std::string>* problems) {
     RT_TRY(fts.Next());
   }
   stop();
-  // The index's own structure against its rows (FTS5 'integrity-check'): a
-  // statement that writes nothing, in a savepoint of its own.
-  RT_TRY(db_->Exec("SAVEPOINT fts_check"));
-  auto s = db_->Exec("INSERT INTO recommendation_fts(recommendation_fts) VALUES('integrity-check')");
-  (void)db_->Exec("ROLLBACK TO fts_check");
-  (void)db_->Exec("RELEASE fts_check");
-  if (!s)
-    problems->push_back(fmt::format("recommendation_fts: the search index is damaged ({})",
-                                    s.error().message));
-  return {};
+  return CheckSearchStructure(problems);
 }
 
-}  // namespace rectrack::sqlite
+
+}  // namespace rectrack::sql

@@ -7,9 +7,9 @@
 #include "core/signing.h"
 #include "fmt/format.h"
 #include "store/keyfile.h"
-#include "store/sqlite/sqlite_store_impl.h"
+#include "store/sql/sql_store.h"
 
-namespace rectrack::sqlite {
+namespace rectrack::sql {
 namespace {
 
 Value OptText(const std::optional<Date>& d) { return d ? Value::Text(d->ToIso()) : Value::Null(); }
@@ -45,21 +45,21 @@ Row UpdateRow(const Update& u) {
 
 // ---- import ----------------------------------------------------------------
 
-SqliteImportSession::~SqliteImportSession() {
+SqlImportSession::~SqlImportSession() {
   if (open_) store_->Rollback();
   RestoreForeignKeys();
   // Owners created in a rolled-back transaction must not linger in the cache.
   if (open_ || failed_) store_->ForgetOwners();
 }
 
-Status SqliteImportSession::Start() {
+Status SqlImportSession::Start() {
   // Every reference the session writes is one it has just made or looked up
   // (in a cache loaded inside its transaction, below), so SQLite's foreign key
   // checks, two index lookups per assignment, only cost time: off for a
   // session that is a transaction of its own (the pragma cannot change inside
   // one), and on again as soon as it ends.
   if (store_->depth() == 0) {
-    RT_TRY(store_->db()->Exec("PRAGMA foreign_keys=OFF"));
+    RT_TRY(store_->ForeignKeysForImport(false));
     fk_off_ = true;
   }
   if (auto b = store_->Begin(); !b) {
@@ -86,13 +86,13 @@ Status SqliteImportSession::Start() {
   return {};
 }
 
-void SqliteImportSession::RestoreForeignKeys() {
+void SqlImportSession::RestoreForeignKeys() {
   if (!fk_off_) return;
-  (void)store_->db()->Exec("PRAGMA foreign_keys=ON");
+  (void)store_->ForeignKeysForImport(true);
   fk_off_ = false;
 }
 
-Status SqliteImportSession::Failed(Error e) {
+Status SqlImportSession::Failed(Error e) {
   if (open_) store_->Rollback();
   RestoreForeignKeys();
   open_ = false;
@@ -100,7 +100,7 @@ Status SqliteImportSession::Failed(Error e) {
   return Fail(std::move(e));
 }
 
-Status SqliteImportSession::Add(const ImportBatch& chunk) {
+Status SqlImportSession::Add(const ImportBatch& chunk) {
   if (!open_) return Fail(Error::Internal("import session is closed"));
   ChangeSet changes;
   if (auto s = AddChunk(chunk, &changes); !s) return Failed(s.error());
@@ -117,8 +117,8 @@ Status SqliteImportSession::Add(const ImportBatch& chunk) {
   return {};
 }
 
-Status SqliteImportSession::AddChunk(const ImportBatch& chunk, ChangeSet* cs) {
-  Db* db = store_->db();
+Status SqlImportSession::AddChunk(const ImportBatch& chunk, ChangeSet* cs) {
+  Connection* db = store_->db();
   // Owners made in this chunk (applied at its end), with their tier.
   std::unordered_map<int64_t, std::string> made_tier;
   auto ensure_owner = [&](const std::string& name, const std::string& tier) -> Result<int64_t> {
@@ -313,13 +313,13 @@ Status SqliteImportSession::AddChunk(const ImportBatch& chunk, ChangeSet* cs) {
   return Fail(std::move(e));
 }
 
-Result<int64_t> SqliteImportSession::Continue(int64_t source_id, const std::string& slug,
+Result<int64_t> SqlImportSession::Continue(int64_t source_id, const std::string& slug,
                                               const Recommendation& r, ChangeSet* cs) {
-  Db* db = store_->db();
+  Connection* db = store_->db();
   auto find = db->Prepare(
       "SELECT id, text, themes, made, url FROM recommendations WHERE source_id = ? AND ref = ?");
   if (!find) return Fail(find.error());
-  Stmt* st = *find;
+  Statement* st = *find;
   st->Bind(1, source_id).Bind(2, r.ref);
   auto row = st->Step();
   if (!row) return Fail(row.error());
@@ -350,7 +350,7 @@ Result<int64_t> SqliteImportSession::Continue(int64_t source_id, const std::stri
   return id;
 }
 
-Status SqliteImportSession::Flush(bool last) {
+Status SqlImportSession::Flush(bool last) {
   std::vector<ChangeSet> pieces;
   if (pending_bytes_ <= kEventBytes)
     pieces.push_back(std::move(pending_));
@@ -386,7 +386,7 @@ Status SqliteImportSession::Flush(bool last) {
   return {};
 }
 
-Result<ImportSummary> SqliteImportSession::Finish() {
+Result<ImportSummary> SqlImportSession::Finish() {
   if (!open_) return Fail(Error::Internal("import session is closed"));
   if (auto s = Flush(true); !s) {
     (void)Failed(s.error());
@@ -405,7 +405,7 @@ Result<ImportSummary> SqliteImportSession::Finish() {
 
 // ---- single writes ---------------------------------------------------------------
 
-Result<int64_t> SqliteStore::AddUpdate(int64_t assignment_id, const Update& in,
+Result<int64_t> SqlStore::AddUpdate(int64_t assignment_id, const Update& in,
                                        const Actor& actor) {
   return InTransaction([&]() -> Result<int64_t> {
     auto a = GetAssignment(assignment_id);
@@ -426,7 +426,7 @@ Result<int64_t> SqliteStore::AddUpdate(int64_t assignment_id, const Update& in,
   });
 }
 
-Status SqliteStore::SetAlias(const std::string& alias, const std::string& canonical,
+Status SqlStore::SetAlias(const std::string& alias, const std::string& canonical,
                              const Actor& actor) {
   if (alias == canonical) return Fail(Error::Invalid("an owner cannot be an alias of itself"));
   owner_cache_loaded_ = false;
@@ -562,7 +562,7 @@ Status SqliteStore::SetAlias(const std::string& alias, const std::string& canoni
   return {};
 }
 
-Status SqliteStore::SetOwnerTier(const std::string& owner, const std::string& tier,
+Status SqlStore::SetOwnerTier(const std::string& owner, const std::string& tier,
                                  const Actor& actor) {
   if (!IsTier(tier)) return Fail(Error::Invalid(fmt::format("unknown tier '{}'", tier)));
   auto r = InTransaction([&]() -> Result<int64_t> {
@@ -580,7 +580,7 @@ Status SqliteStore::SetOwnerTier(const std::string& owner, const std::string& ti
   return {};
 }
 
-Result<Publication> SqliteStore::AddPublication(const Publication& pub, const Actor& actor) {
+Result<Publication> SqlStore::AddPublication(const Publication& pub, const Actor& actor) {
   return InTransaction([&]() -> Result<Publication> {
     Publication p = pub;
     auto id = NextId("publications");
@@ -625,7 +625,7 @@ Result<Publication> SqliteStore::AddPublication(const Publication& pub, const Ac
   });
 }
 
-Result<Checkpoint> SqliteStore::AddCheckpoint(const std::string& state_digest, const Actor& actor) {
+Result<Checkpoint> SqlStore::AddCheckpoint(const std::string& state_digest, const Actor& actor) {
   return InTransaction([&]() -> Result<Checkpoint> {
     auto head = Head();
     if (!head) return Fail(head.error());
@@ -652,7 +652,7 @@ Result<Checkpoint> SqliteStore::AddCheckpoint(const std::string& state_digest, c
   });
 }
 
-Result<TrackerKey> SqliteStore::RotateKey(const SigningKeyPair& new_key, const Actor& actor) {
+Result<TrackerKey> SqlStore::RotateKey(const SigningKeyPair& new_key, const Actor& actor) {
   if (depth_ != 0) return Fail(Error::Internal("a key rotation is a transaction of its own"));
   std::string file = KeyFileFor(path_, keys_);
   if (!keys_.seed_hex.empty() || file.empty())
@@ -712,4 +712,4 @@ Result<TrackerKey> SqliteStore::RotateKey(const SigningKeyPair& new_key, const A
   return r;
 }
 
-}  // namespace rectrack::sqlite
+}  // namespace rectrack::sql

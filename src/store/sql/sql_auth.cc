@@ -1,27 +1,27 @@
 // Accounts, sessions, API tokens, failed sign-ins, the editor -> coordinator
 // workflow and publication signatures, over SQLite. Every value is bound, never
 // spliced into SQL text.
-#include "store/sqlite/sqlite_auth.h"
+#include "store/sql/sql_auth.h"
 
 #include "core/ledger.h"
 #include "core/vocab.h"
 #include "fmt/format.h"
-#include "store/sqlite/sqlite_store_impl.h"
+#include "store/sql/sql_store.h"
 
-namespace rectrack::sqlite {
+namespace rectrack::sql {
 namespace {
 
 using json = nlohmann::json;
 
-// Prepares `sql` into `var` (a Stmt*), or returns the error.
+// Prepares `sql` into `var` (a Statement*), or returns the error.
 #define RT_PREPARE(var, sql)                      \
   auto var##_prepared = db.Prepare(sql);          \
   if (!var##_prepared) return Fail(var##_prepared.error()); \
-  Stmt* var = *var##_prepared
+  Statement* var = *var##_prepared
 
 constexpr char kUserCols[] = "id, name, password_hash, role, disabled, created_at";
 
-Status ReadOwnersOf(Db& db, User* u) {
+Status ReadOwnersOf(Connection& db, User* u) {
   RT_PREPARE(st,
              "SELECT o.id, o.name FROM user_owners uo JOIN owners o ON o.id = uo.owner_id "
              "WHERE uo.user_id = ? ORDER BY o.name");
@@ -38,7 +38,7 @@ Status ReadOwnersOf(Db& db, User* u) {
   return {};
 }
 
-User ReadUserRow(Stmt* st) {
+User ReadUserRow(Statement* st) {
   User u;
   u.id = st->Int(0);
   u.name = st->Str(1);
@@ -51,7 +51,7 @@ User ReadUserRow(Stmt* st) {
 
 // One user by a WHERE clause on one bound value.
 template <typename V>
-Result<User> FindUser(Db& db, const char* where, const V& value, const std::string& what) {
+Result<User> FindUser(Connection& db, const char* where, const V& value, const std::string& what) {
   RT_PREPARE(st, fmt::format("SELECT {} FROM users WHERE {}", kUserCols, where));
   st->Bind(1, value);
   auto r = st->Step();
@@ -72,7 +72,7 @@ constexpr char kAssignmentRefSql[] =
     "FROM assignments a JOIN recommendations r ON r.id = a.recommendation_id "
     "JOIN sources s ON s.id = r.source_id JOIN owners o ON o.id = a.owner_id ";
 
-AssignmentRef ReadAssignmentRef(Stmt* st, int first) {
+AssignmentRef ReadAssignmentRef(Statement* st, int first) {
   AssignmentRef a;
   a.id = st->Int(first);
   a.recommendation_id = st->Int(first + 1);
@@ -92,7 +92,7 @@ constexpr char kUpdateSql[] =
     "JOIN recommendations r ON r.id = a.recommendation_id "
     "JOIN sources s ON s.id = r.source_id JOIN owners o ON o.id = a.owner_id ";
 
-UpdateWithAssignment ReadUpdateRow(Stmt* s) {
+UpdateWithAssignment ReadUpdateRow(Statement* s) {
   UpdateWithAssignment out;
   Update& u = out.update;
   u.id = s->Int(0);
@@ -115,7 +115,7 @@ UpdateWithAssignment ReadUpdateRow(Stmt* s) {
 }
 
 // The update if it is still submitted; a conflict otherwise.
-Result<UpdateWithAssignment> SubmittedUpdate(Db& db, int64_t update_id, std::string_view verb) {
+Result<UpdateWithAssignment> SubmittedUpdate(Connection& db, int64_t update_id, std::string_view verb) {
   auto u = GetUpdate(db, update_id);
   if (!u) return u;
   if (u->update.state != UpdateState::kSubmitted)
@@ -128,15 +128,15 @@ Result<UpdateWithAssignment> SubmittedUpdate(Db& db, int64_t update_id, std::str
 
 // ---- accounts ----------------------------------------------------------------
 
-Result<User> GetUser(Db& db, const std::string& name) {
+Result<User> GetUser(Connection& db, const std::string& name) {
   return FindUser(db, "name = ?", name, fmt::format("'{}'", name));
 }
 
-Result<User> GetUserById(Db& db, int64_t id) {
+Result<User> GetUserById(Connection& db, int64_t id) {
   return FindUser(db, "id = ?", id, fmt::format("with id {}", id));
 }
 
-Result<std::vector<User>> ListUsers(Db& db) {
+Result<std::vector<User>> ListUsers(Connection& db) {
   RT_PREPARE(st, fmt::format("SELECT {} FROM users ORDER BY name", kUserCols));
   std::vector<User> out;
   while (true) {
@@ -149,7 +149,7 @@ Result<std::vector<User>> ListUsers(Db& db) {
   return out;
 }
 
-Status AddSession(Db& db, const SessionRecord& s) {
+Status AddSession(Connection& db, const SessionRecord& s) {
   RT_PREPARE(st,
              "INSERT INTO sessions(token_hash, user_id, csrf_token, created_at, expires_at, "
              "last_seen) VALUES(?,?,?,?,?,?)");
@@ -158,7 +158,7 @@ Status AddSession(Db& db, const SessionRecord& s) {
   return st->Run();
 }
 
-Result<std::optional<SessionRecord>> FindSession(Db& db, const std::string& token_hash) {
+Result<std::optional<SessionRecord>> FindSession(Connection& db, const std::string& token_hash) {
   RT_PREPARE(st,
              "SELECT token_hash, user_id, csrf_token, created_at, expires_at, last_seen "
              "FROM sessions WHERE token_hash = ?");
@@ -177,26 +177,26 @@ Result<std::optional<SessionRecord>> FindSession(Db& db, const std::string& toke
   return std::optional<SessionRecord>(std::move(s));
 }
 
-Status TouchSession(Db& db, const std::string& token_hash, int64_t now) {
+Status TouchSession(Connection& db, const std::string& token_hash, int64_t now) {
   RT_PREPARE(st, "UPDATE sessions SET last_seen = ? WHERE token_hash = ?");
   st->Bind(1, now).Bind(2, token_hash);
   return st->Run();
 }
 
-Status DeleteSession(Db& db, const std::string& token_hash) {
+Status DeleteSession(Connection& db, const std::string& token_hash) {
   RT_PREPARE(st, "DELETE FROM sessions WHERE token_hash = ?");
   st->Bind(1, token_hash);
   return st->Run();
 }
 
-Result<int64_t> DeleteExpiredSessions(Db& db, int64_t now) {
+Result<int64_t> DeleteExpiredSessions(Connection& db, int64_t now) {
   RT_PREPARE(st, "DELETE FROM sessions WHERE expires_at <= ?");
   st->Bind(1, now);
   RT_TRY(st->Run());
   return static_cast<int64_t>(db.Changes());
 }
 
-Result<std::optional<ApiTokenRecord>> FindApiToken(Db& db, const std::string& token_hash) {
+Result<std::optional<ApiTokenRecord>> FindApiToken(Connection& db, const std::string& token_hash) {
   RT_PREPARE(st,
              "SELECT id, token_hash, user_id, label, created_at, last_used, revoked "
              "FROM api_tokens WHERE token_hash = ?");
@@ -216,13 +216,13 @@ Result<std::optional<ApiTokenRecord>> FindApiToken(Db& db, const std::string& to
   return std::optional<ApiTokenRecord>(std::move(t));
 }
 
-Status TouchApiToken(Db& db, int64_t id, int64_t now) {
+Status TouchApiToken(Connection& db, int64_t id, int64_t now) {
   RT_PREPARE(st, "UPDATE api_tokens SET last_used = ? WHERE id = ?");
   st->Bind(1, now).Bind(2, id);
   return st->Run();
 }
 
-Status RecordLoginFailure(Db& db, const std::string& key, int64_t at, int64_t forget_before) {
+Status RecordLoginFailure(Connection& db, const std::string& key, int64_t at, int64_t forget_before) {
   {
     RT_PREPARE(prune, "DELETE FROM login_failures WHERE at < ?");
     prune->Bind(1, forget_before);
@@ -233,7 +233,7 @@ Status RecordLoginFailure(Db& db, const std::string& key, int64_t at, int64_t fo
   return st->Run();
 }
 
-Result<LoginFailures> LoginFailuresSince(Db& db, const std::string& key, int64_t since) {
+Result<LoginFailures> LoginFailuresSince(Connection& db, const std::string& key, int64_t since) {
   RT_PREPARE(st, "SELECT COUNT(*), COALESCE(MIN(at), 0) FROM login_failures WHERE key = ? AND at >= ?");
   st->Bind(1, key).Bind(2, since);
   auto r = st->Step();
@@ -247,7 +247,7 @@ Result<LoginFailures> LoginFailuresSince(Db& db, const std::string& key, int64_t
   return f;
 }
 
-Status ClearLoginFailures(Db& db, const std::string& key) {
+Status ClearLoginFailures(Connection& db, const std::string& key) {
   RT_PREPARE(st, "DELETE FROM login_failures WHERE key = ?");
   st->Bind(1, key);
   return st->Run();
@@ -255,7 +255,7 @@ Status ClearLoginFailures(Db& db, const std::string& key) {
 
 // ---- the workflow --------------------------------------------------------------
 
-Result<AssignmentRef> GetAssignment(Db& db, int64_t id) {
+Result<AssignmentRef> GetAssignment(Connection& db, int64_t id) {
   RT_PREPARE(st, std::string(kAssignmentRefSql) + "WHERE a.id = ?");
   st->Bind(1, id);
   auto r = st->Step();
@@ -266,7 +266,7 @@ Result<AssignmentRef> GetAssignment(Db& db, int64_t id) {
   return a;
 }
 
-Result<std::vector<AssignmentRef>> AssignmentsOfOwner(Db& db, int64_t owner_id, int limit) {
+Result<std::vector<AssignmentRef>> AssignmentsOfOwner(Connection& db, int64_t owner_id, int limit) {
   RT_PREPARE(st, std::string(kAssignmentRefSql) +
                      "WHERE a.owner_id = ? ORDER BY s.slug, r.id LIMIT ?");
   st->Bind(1, owner_id).Bind(2, limit);
@@ -280,7 +280,7 @@ Result<std::vector<AssignmentRef>> AssignmentsOfOwner(Db& db, int64_t owner_id, 
   return out;
 }
 
-Result<UpdateWithAssignment> GetUpdate(Db& db, int64_t update_id) {
+Result<UpdateWithAssignment> GetUpdate(Connection& db, int64_t update_id) {
   RT_PREPARE(st, std::string(kUpdateSql) + "WHERE u.id = ?");
   st->Bind(1, update_id);
   auto r = st->Step();
@@ -291,7 +291,7 @@ Result<UpdateWithAssignment> GetUpdate(Db& db, int64_t update_id) {
   return out;
 }
 
-Result<std::vector<UpdateWithAssignment>> SubmittedUpdates(Db& db) {
+Result<std::vector<UpdateWithAssignment>> SubmittedUpdates(Connection& db) {
   RT_PREPARE(st, std::string(kUpdateSql) + "WHERE u.state = 'submitted' ORDER BY u.id");
   std::vector<UpdateWithAssignment> out;
   while (true) {
@@ -303,7 +303,7 @@ Result<std::vector<UpdateWithAssignment>> SubmittedUpdates(Db& db) {
   return out;
 }
 
-Status ReadPublicationExtras(Db& db, Publication* p) {
+Status ReadPublicationExtras(Connection& db, Publication* p) {
   RT_PREPARE(st,
              "SELECT p.signature, p.signing_key, s.slug FROM publications p "
              "JOIN sources s ON s.id = p.source_id WHERE p.id = ?");
@@ -321,8 +321,8 @@ Status ReadPublicationExtras(Db& db, Publication* p) {
 
 // ---- the store's methods: writes as change sets with their events -------------
 
-Result<User> SqliteStore::AddUser(const NewUser& nu, const Actor& actor) {
-  Db& db = *db_;
+Result<User> SqlStore::AddUser(const NewUser& nu, const Actor& actor) {
+  Connection& db = *db_;
   if (nu.name.empty()) return Fail(Error::Invalid("a user needs a name"));
   if (!IsRole(nu.role))
     return Fail(Error::Invalid(fmt::format(
@@ -379,18 +379,18 @@ Result<User> SqliteStore::AddUser(const NewUser& nu, const Actor& actor) {
     RT_PREPARE(secret, "UPDATE users SET password_hash = ? WHERE id = ?");
     secret->Bind(1, nu.password_hash).Bind(2, *id);
     RT_TRY(secret->Run());
-    return sqlite::GetUserById(*db_, *id);
+    return sql::GetUserById(*db_, *id);
   });
 }
 
-Result<User> SqliteStore::GetUser(const std::string& name) { return sqlite::GetUser(*db_, name); }
-Result<User> SqliteStore::GetUserById(int64_t id) { return sqlite::GetUserById(*db_, id); }
-Result<std::vector<User>> SqliteStore::ListUsers() { return sqlite::ListUsers(*db_); }
+Result<User> SqlStore::GetUser(const std::string& name) { return sql::GetUser(*db_, name); }
+Result<User> SqlStore::GetUserById(int64_t id) { return sql::GetUserById(*db_, id); }
+Result<std::vector<User>> SqlStore::ListUsers() { return sql::ListUsers(*db_); }
 
-Status SqliteStore::DisableUser(const std::string& name, const Actor& actor) {
-  Db& db = *db_;
+Status SqlStore::DisableUser(const std::string& name, const Actor& actor) {
+  Connection& db = *db_;
   return InTransaction([&]() -> Status {
-    auto user = sqlite::GetUser(*db_, name);
+    auto user = sql::GetUser(*db_, name);
     if (!user) return Fail(user.error());
     if (user->disabled) return {};
     EventPayload p;
@@ -413,12 +413,12 @@ Status SqliteStore::DisableUser(const std::string& name, const Actor& actor) {
   });
 }
 
-Status SqliteStore::SetPassword(const std::string& name, const std::string& password_hash,
+Status SqlStore::SetPassword(const std::string& name, const std::string& password_hash,
                                 const std::string& keep_session_hash, const Actor& actor) {
-  Db& db = *db_;
+  Connection& db = *db_;
   if (password_hash.empty()) return Fail(Error::Invalid("a user needs a password"));
   return InTransaction([&]() -> Status {
-    auto user = sqlite::GetUser(*db_, name);
+    auto user = sql::GetUser(*db_, name);
     if (!user) return Fail(user.error());
     EventPayload p;
     p.about = json{{"user", name}};
@@ -437,24 +437,24 @@ Status SqliteStore::SetPassword(const std::string& name, const std::string& pass
   });
 }
 
-Status SqliteStore::AddSession(const SessionRecord& s) { return sqlite::AddSession(*db_, s); }
-Result<std::optional<SessionRecord>> SqliteStore::FindSession(const std::string& h) {
-  return sqlite::FindSession(*db_, h);
+Status SqlStore::AddSession(const SessionRecord& s) { return sql::AddSession(*db_, s); }
+Result<std::optional<SessionRecord>> SqlStore::FindSession(const std::string& h) {
+  return sql::FindSession(*db_, h);
 }
-Status SqliteStore::TouchSession(const std::string& h, int64_t now) {
-  return sqlite::TouchSession(*db_, h, now);
+Status SqlStore::TouchSession(const std::string& h, int64_t now) {
+  return sql::TouchSession(*db_, h, now);
 }
-Status SqliteStore::DeleteSession(const std::string& h) { return sqlite::DeleteSession(*db_, h); }
-Result<int64_t> SqliteStore::DeleteExpiredSessions(int64_t now) {
-  return sqlite::DeleteExpiredSessions(*db_, now);
+Status SqlStore::DeleteSession(const std::string& h) { return sql::DeleteSession(*db_, h); }
+Result<int64_t> SqlStore::DeleteExpiredSessions(int64_t now) {
+  return sql::DeleteExpiredSessions(*db_, now);
 }
 
-Result<int64_t> SqliteStore::AddApiToken(const std::string& user_name, const std::string& label,
+Result<int64_t> SqlStore::AddApiToken(const std::string& user_name, const std::string& label,
                                          const std::string& token_hash, int64_t now,
                                          const Actor& actor) {
-  Db& db = *db_;
+  Connection& db = *db_;
   return InTransaction([&]() -> Result<int64_t> {
-    auto user = sqlite::GetUser(*db_, user_name);
+    auto user = sql::GetUser(*db_, user_name);
     if (!user) return Fail(user.error());
     if (user->disabled)
       return Fail(Error::Conflict(fmt::format("user '{}' is disabled", user_name)));
@@ -475,38 +475,38 @@ Result<int64_t> SqliteStore::AddApiToken(const std::string& user_name, const std
   });
 }
 
-Result<std::optional<ApiTokenRecord>> SqliteStore::FindApiToken(const std::string& h) {
-  return sqlite::FindApiToken(*db_, h);
+Result<std::optional<ApiTokenRecord>> SqlStore::FindApiToken(const std::string& h) {
+  return sql::FindApiToken(*db_, h);
 }
-Status SqliteStore::TouchApiToken(int64_t id, int64_t now) {
-  return sqlite::TouchApiToken(*db_, id, now);
+Status SqlStore::TouchApiToken(int64_t id, int64_t now) {
+  return sql::TouchApiToken(*db_, id, now);
 }
-Status SqliteStore::RecordLoginFailure(const std::string& key, int64_t at, int64_t forget) {
-  return InTransaction([&] { return sqlite::RecordLoginFailure(*db_, key, at, forget); });
+Status SqlStore::RecordLoginFailure(const std::string& key, int64_t at, int64_t forget) {
+  return InTransaction([&] { return sql::RecordLoginFailure(*db_, key, at, forget); });
 }
-Result<LoginFailures> SqliteStore::LoginFailuresSince(const std::string& key, int64_t since) {
-  return sqlite::LoginFailuresSince(*db_, key, since);
+Result<LoginFailures> SqlStore::LoginFailuresSince(const std::string& key, int64_t since) {
+  return sql::LoginFailuresSince(*db_, key, since);
 }
-Status SqliteStore::ClearLoginFailures(const std::string& key) {
-  return sqlite::ClearLoginFailures(*db_, key);
+Status SqlStore::ClearLoginFailures(const std::string& key) {
+  return sql::ClearLoginFailures(*db_, key);
 }
-Result<AssignmentRef> SqliteStore::GetAssignment(int64_t id) {
-  return sqlite::GetAssignment(*db_, id);
+Result<AssignmentRef> SqlStore::GetAssignment(int64_t id) {
+  return sql::GetAssignment(*db_, id);
 }
-Result<std::vector<AssignmentRef>> SqliteStore::AssignmentsOfOwner(int64_t owner_id, int limit) {
-  return sqlite::AssignmentsOfOwner(*db_, owner_id, limit);
+Result<std::vector<AssignmentRef>> SqlStore::AssignmentsOfOwner(int64_t owner_id, int limit) {
+  return sql::AssignmentsOfOwner(*db_, owner_id, limit);
 }
-Result<UpdateWithAssignment> SqliteStore::GetUpdate(int64_t id) {
-  return sqlite::GetUpdate(*db_, id);
+Result<UpdateWithAssignment> SqlStore::GetUpdate(int64_t id) {
+  return sql::GetUpdate(*db_, id);
 }
-Result<std::vector<UpdateWithAssignment>> SqliteStore::SubmittedUpdates() {
-  return sqlite::SubmittedUpdates(*db_);
+Result<std::vector<UpdateWithAssignment>> SqlStore::SubmittedUpdates() {
+  return sql::SubmittedUpdates(*db_);
 }
 
-Result<int64_t> SqliteStore::SubmitUpdate(int64_t assignment_id, const Update& in,
+Result<int64_t> SqlStore::SubmitUpdate(int64_t assignment_id, const Update& in,
                                           int64_t expected_version, const Actor& actor) {
   return InTransaction([&]() -> Result<int64_t> {
-    auto a = sqlite::GetAssignment(*db_, assignment_id);
+    auto a = sql::GetAssignment(*db_, assignment_id);
     if (!a) return Fail(a.error());
     if (a->version != expected_version)
       return Fail(Error::Precondition(fmt::format(
@@ -530,7 +530,7 @@ Result<int64_t> SqliteStore::SubmitUpdate(int64_t assignment_id, const Update& i
   });
 }
 
-Status SqliteStore::ValidateUpdate(int64_t update_id, const Actor& actor) {
+Status SqlStore::ValidateUpdate(int64_t update_id, const Actor& actor) {
   return InTransaction([&]() -> Status {
     auto u = SubmittedUpdate(*db_, update_id, "validated");
     if (!u) return Fail(u.error());
@@ -546,7 +546,7 @@ Status SqliteStore::ValidateUpdate(int64_t update_id, const Actor& actor) {
   });
 }
 
-Status SqliteStore::ReturnUpdate(int64_t update_id, const std::string& reason, const Actor& actor) {
+Status SqlStore::ReturnUpdate(int64_t update_id, const std::string& reason, const Actor& actor) {
   if (reason.find_first_not_of(" \t\r\n") == std::string::npos)
     return Fail(Error::Invalid("say why the update is returned (a reason is required)"));
   return InTransaction([&]() -> Status {
@@ -566,4 +566,4 @@ Status SqliteStore::ReturnUpdate(int64_t update_id, const std::string& reason, c
   });
 }
 
-}  // namespace rectrack::sqlite
+}  // namespace rectrack::sql

@@ -1,9 +1,11 @@
 #pragma once
-// The SQLite store's class, shared by its files: sqlite_store.cc (opening,
-// transactions, reads), sqlite_apply.cc (the projection: Apply, row reads, the
-// ledger append, derived checks), sqlite_writes.cc (each write as a change set
-// and its event), sqlite_auth.cc (accounts and the workflow), sqlite_baseline.cc
-// (upgrading a store made by an earlier build).
+// The SQL store: the Store written once over sql::Connection, for SQLite
+// (store/sqlite/) and PostgreSQL (store/postgres/), which override the few
+// things their engines do differently (opening and migrating, transactions,
+// the search index, bulk inserts). Its files: sql_store.cc (opening,
+// transactions, reads), sql_apply.cc (the projection: Apply, row reads, the
+// ledger append, derived checks), sql_writes.cc (each write as a change set
+// and its event), sql_auth.cc (accounts and the workflow).
 
 #include <memory>
 #include <optional>
@@ -14,10 +16,10 @@
 
 #include "core/changes.h"
 #include "nlohmann/json.hpp"
-#include "store/sqlite/sqlite_db.h"
+#include "store/sql/connection.h"
 #include "store/store.h"
 
-namespace rectrack::sqlite {
+namespace rectrack::sql {
 
 using json = nlohmann::json;
 
@@ -25,7 +27,7 @@ std::string NowUtc();
 std::string JsonList(const std::vector<std::string>& v);
 std::vector<std::string> ParseList(std::string_view s);
 
-class SqliteStore;
+class SqlStore;
 
 // Which insert of a change set failed (for an import's messages).
 struct ApplyFailure {
@@ -38,11 +40,11 @@ struct NextIds {
   int64_t owner = 1, source = 1, recommendation = 1, assignment = 1, update = 1, funding = 1;
 };
 
-class SqliteImportSession : public ImportSession {
+class SqlImportSession : public ImportSession {
  public:
-  SqliteImportSession(SqliteStore* store, Actor actor, std::string origin)
+  SqlImportSession(SqlStore* store, Actor actor, std::string origin)
       : store_(store), actor_(std::move(actor)), origin_(std::move(origin)) {}
-  ~SqliteImportSession() override;
+  ~SqlImportSession() override;
   Status Add(const ImportBatch& chunk) override;
   void SetOrigin(std::string origin) override { origin_ = std::move(origin); }
   Result<ImportSummary> Finish() override;
@@ -59,7 +61,7 @@ class SqliteImportSession : public ImportSession {
   Status Failed(Error e);
   void RestoreForeignKeys();
 
-  SqliteStore* store_;
+  SqlStore* store_;
   Actor actor_;
   std::string origin_;
   bool open_ = false;
@@ -77,10 +79,17 @@ class SqliteImportSession : public ImportSession {
   int64_t first_seq_ = 0;
 };
 
-class SqliteStore : public Store {
+// The names a dialect gives the search index: its table and the column that
+// holds the recommendation's id ("recommendation_fts", "rowid" in SQLite).
+struct SearchTable {
+  std::string table;
+  std::string id;
+};
+
+class SqlStore : public Store {
  public:
-  SqliteStore(std::unique_ptr<Db> db, std::string path, KeyOptions keys, bool scratch)
-      : db_(std::move(db)), path_(std::move(path)), keys_(std::move(keys)), scratch_(scratch) {}
+  SqlStore(std::unique_ptr<Connection> db, std::string location, KeyOptions keys, bool scratch)
+      : db_(std::move(db)), path_(std::move(location)), keys_(std::move(keys)), scratch_(scratch) {}
   // A new store stays empty: no key, no first event (a rebuild's target).
   void set_empty() { empty_ = true; }
 
@@ -112,7 +121,6 @@ class SqliteStore : public Store {
   Result<Publication> AddPublication(const Publication& pub, const Actor& actor) override;
   Result<Publication> GetPublication(int64_t id) override;
   Result<std::vector<Publication>> ListPublications(const std::string& source_slug) override;
-  Result<std::vector<SearchHit>> Search(const std::string& query, int limit) override;
   Result<LedgerHead> Head() override;
   Status ForEachEvent(const std::function<bool(const LedgerEvent&)>& fn) override;
   Status ForEachEventFrom(int64_t first_seq,
@@ -163,8 +171,8 @@ class SqliteStore : public Store {
   Result<UpdateWithAssignment> GetUpdate(int64_t id) override;
   Result<std::vector<UpdateWithAssignment>> SubmittedUpdates() override;
 
-  // ---- internals shared by the files of the SQLite store ----
-  Db* db() { return db_.get(); }
+  // ---- internals shared by the files of the SQL store ----
+  Connection* db() { return db_.get(); }
   // Apply, saying which insert failed.
   Status ApplyTracked(const ChangeSet& changes, bool maintain_search, ApplyFailure* failure);
   bool scratch() const { return scratch_; }
@@ -188,6 +196,44 @@ class SqliteStore : public Store {
   int depth() const { return depth_; }
 
   // Runs `fn` as one transaction (a savepoint when inside Begin()).
+  // ---- what the engines do differently ----
+  // The connection's settings (SQLite's pragmas, PostgreSQL's session).
+  virtual Status Configure() = 0;
+  // The number of migrations the store has had (0: a new database).
+  virtual Result<int64_t> ReadSchemaVersion() = 0;
+  virtual Status WriteSchemaVersion(int64_t version) = 0;
+  // Versioned migrations, applied in order; never edit a released one.
+  virtual std::vector<std::string_view> Migrations() const = 0;
+  // Starts the outermost transaction so that no other writer can interleave
+  // (BEGIN IMMEDIATE; BEGIN and an advisory lock).
+  virtual Status BeginOuter() = 0;
+  // The store of a schema older than the ledger that holds every change:
+  // upgraded with a baseline (SQLite only: PostgreSQL came after).
+  virtual Status Upgrade(int64_t from);
+  virtual void AfterUpgrade() {}
+  virtual SearchTable search_table() const = 0;
+  // Checks the search index's own structure (its rows are checked generically).
+  virtual Status CheckSearchStructure(std::vector<std::string>* problems) = 0;
+  // Inserts rows of `t` (a change set's inserts): one prepared insert per row
+  // unless the engine has a faster way (PostgreSQL's COPY).
+  virtual Status InsertRows(const TableDef& t, const std::vector<Row>& rows, ApplyFailure* failure);
+  // Foreign key checks off for a bulk import that is a transaction of its own
+  // (every reference it writes is one it made or looked up), on again after.
+  virtual Status ForeignKeysForImport(bool on) {
+    (void)on;
+    return {};
+  }
+  // Called with every event appended, in its transaction (PostgreSQL: NOTIFY).
+  virtual Status AfterAppend(const LedgerEvent& e) {
+    (void)e;
+    return {};
+  }
+  // Applies the migrations not yet applied, under the write lock; `from` gets
+  // the version the store had. In the same transaction a new store gets its
+  // key and first event, an old one its upgrade.
+  Status Migrate(int64_t* from);
+  Status AfterMigration(int64_t from);
+
   template <typename F>
   auto InTransaction(F&& fn) -> decltype(fn()) {
     auto b = Begin();
@@ -203,22 +249,17 @@ class SqliteStore : public Store {
   }
 
  private:
-  Status Migrate(int64_t* from_version);
-  Status CreateTracker();           // a new store: its key and first event
-  Status UpgradeFromVersion3();     // sqlite_baseline.cc
-  // After the upgrade committed: the key's copy in `meta` is gone; the file
-  // is compacted so that the seed does not linger in free pages.
-  void FinishUpgrade();
-  Result<Source> ReadSource(Stmt* s);
+ protected:
+  Status CreateTracker();  // a new store: its key and first event
+  Result<Source> ReadSource(Statement* s);
   Result<std::vector<Update>> UpdatesOf(int64_t assignment_id);
   Result<RecommendationView> ViewOf(int64_t rec_id);
-  Result<int64_t> DataVersion();
   Status CheckSearchIndex(std::vector<std::string>* problems);
   Status CheckSecrets(std::vector<std::string>* problems);
   // Records `head` in meta with its signature by `key`.
   Status WriteHead(const LedgerHead& head, const SigningKeyPair& key);
 
-  std::unique_ptr<Db> db_;
+  std::unique_ptr<Connection> db_;
   std::string path_;
   KeyOptions keys_;
   bool scratch_ = false;
@@ -226,16 +267,16 @@ class SqliteStore : public Store {
   std::optional<SigningKeyPair> key_;
   std::vector<std::string> notices_;
   int depth_ = 0;
-  int64_t data_version_ = -1;  // PRAGMA data_version when the owner cache was last valid
+  int64_t cache_seq_ = -1;  // the ledger head when the owner cache was last valid
   std::unordered_map<std::string, int64_t> owner_cache_;  // name/alias -> id
   bool owner_cache_loaded_ = false;
 
-  friend class SqliteImportSession;
+  friend class SqlImportSession;
 };
 
 // Columns 0..9 of an updates row: id, assignment_id, date, response,
 // response_text, response_status, implementation, narrative, evidence, author.
-Update ReadUpdate(const Stmt* s);
+Update ReadUpdate(const Statement* s);
 // An update as a row of the updates table (store/tables.h).
 Row UpdateRow(const Update& u);
 
@@ -244,4 +285,4 @@ Row UpdateRow(const Update& u);
 // event of its own).
 inline constexpr size_t kEventBytes = 4u << 20;
 
-}  // namespace rectrack::sqlite
+}  // namespace rectrack::sql

@@ -1,0 +1,869 @@
+// The SQL store (sql_store.h): opening a store, transactions, and the reads.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <map>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+#include "core/text.h"
+#include "fmt/format.h"
+#include "nlohmann/json.hpp"
+#include "store/keyfile.h"
+#include "store/sql/sql_auth.h"
+#include "store/sql/sql_store.h"
+#include "store/store.h"
+
+namespace rectrack {
+namespace sql {
+namespace {
+// Enum names <-> values without the normalising parsers (hot path on 1M rows).
+template <typename E, size_t N>
+class EnumNames {
+ public:
+  explicit EnumNames(const E (&all)[N]) {
+    for (size_t i = 0; i < N; ++i) names_[i] = {Name(all[i]), all[i]};
+  }
+  // A few short names: comparing them beats hashing (twice per assignment read).
+  std::optional<E> Get(std::string_view s) const {
+    for (const auto& [name, e] : names_)
+      if (name == s) return e;
+    return std::nullopt;
+  }
+
+ private:
+  std::array<std::pair<std::string_view, E>, N> names_;
+};
+
+const auto& ResponseNames() {
+  static const EnumNames<ResponseKind, 7> n(kAllResponseKinds);
+  return n;
+}
+const auto& StatusNames() {
+  static const EnumNames<ResponseStatus, 4> n(kAllResponseStatuses);
+  return n;
+}
+const auto& ImplNames() {
+  static const EnumNames<Implementation, 7> n(kAllImplementations);
+  return n;
+}
+
+}  // namespace
+
+std::string NowUtc() {
+  auto now = std::chrono::system_clock::now();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  time_t secs = static_cast<time_t>(ms / 1000);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms % 1000);
+}
+
+std::string JsonList(const std::vector<std::string>& v) {
+  if (v.empty()) return "[]";
+  return json(v).dump();
+}
+
+std::vector<std::string> ParseList(std::string_view s) {
+  if (s.empty() || s == "[]") return {};
+  auto j = json::parse(s, nullptr, false);
+  std::vector<std::string> out;
+  if (j.is_array())
+    for (const auto& x : j)
+      if (x.is_string()) out.push_back(x.get<std::string>());
+  return out;
+}
+
+Update ReadUpdate(const Statement* s) {
+  Update u;
+  u.id = s->Int(0);
+  u.assignment_id = s->Int(1);
+  if (auto d = s->OptDate(2)) u.date = *d;
+  if (!s->IsNull(3)) u.response = ResponseNames().Get(s->Text(3));
+  u.response_text = s->Str(4);
+  if (!s->IsNull(5)) u.response_status = StatusNames().Get(s->Text(5));
+  if (!s->IsNull(6)) u.implementation = ImplNames().Get(s->Text(6));
+  u.narrative = s->Str(7);
+  u.evidence = ParseList(s->Text(8));
+  u.author = s->Str(9);
+  return u;
+}
+
+// Columns 0..8 of a publications row: id, source_id, title, as_of, ledger_seq,
+// ledger_hash, created_at, snapshot, snapshot_sha256.
+static Publication ReadPublication(const Statement* s) {
+  Publication p;
+  p.id = s->Int(0);
+  p.source_id = s->Int(1);
+  p.title = s->Str(2);
+  if (auto d = s->OptDate(3)) p.as_of = *d;
+  p.ledger_seq = s->Int(4);
+  p.ledger_hash = s->Str(5);
+  p.created_at = s->Str(6);
+  p.snapshot_json = s->Str(7);
+  p.snapshot_sha256 = s->Str(8);
+  return p;
+}
+
+constexpr char kSourceCols[] =
+    "id, slug, kind, title, author, commissioned_by, date, url, response_days, recorded_on, "
+    "stated_total, notes, vocabulary";
+
+Result<Source> SqlStore::ReadSource(Statement* s) {
+  Source src;
+  src.id = s->Int(0);
+  src.slug = s->Str(1);
+  src.kind = s->Str(2);
+  src.title = s->Str(3);
+  src.author = s->Str(4);
+  src.commissioned_by = s->Str(5);
+  src.date = s->OptDate(6);
+  src.url = s->Str(7);
+  src.response_days = s->OptInt(8);
+  src.recorded_on = s->OptDate(9);
+  src.stated_total = s->OptInt(10);
+  src.notes = s->Str(11);
+  src.vocabulary = s->Str(12);
+  return src;
+}
+
+Result<int64_t> SqlStore::ResolveOwner(const std::string& name) {
+  if (!owner_cache_loaded_) {
+    owner_cache_.clear();
+    auto st = db_->Prepare("SELECT name, id FROM owners");
+    if (!st) return Fail(st.error());
+    while (true) {
+      auto r = (*st)->Step();
+      if (!r) return Fail(r.error());
+      if (!*r) break;
+      owner_cache_[(*st)->Str(0)] = (*st)->Int(1);
+    }
+    auto al = db_->Prepare("SELECT alias, owner_id FROM owner_aliases");
+    if (!al) return Fail(al.error());
+    while (true) {
+      auto r = (*al)->Step();
+      if (!r) return Fail(r.error());
+      if (!*r) break;
+      owner_cache_[(*al)->Str(0)] = (*al)->Int(1);
+    }
+    owner_cache_loaded_ = true;
+  }
+  auto it = owner_cache_.find(name);
+  return it == owner_cache_.end() ? 0 : it->second;
+}
+
+
+// ---- reads -----------------------------------------------------------------
+
+Result<std::vector<Source>> SqlStore::ListSources() {
+  auto st = db_->Prepare(fmt::format("SELECT {} FROM sources ORDER BY slug", kSourceCols));
+  if (!st) return Fail(st.error());
+  std::vector<Source> out;
+  while (true) {
+    auto r = (*st)->Step();
+    if (!r) return Fail(r.error());
+    if (!*r) break;
+    auto s = ReadSource(*st);
+    if (!s) return Fail(s.error());
+    out.push_back(std::move(*s));
+  }
+  return out;
+}
+
+Result<Source> SqlStore::GetSource(const std::string& slug) {
+  auto st = db_->Prepare(fmt::format("SELECT {} FROM sources WHERE slug = ?", kSourceCols));
+  if (!st) return Fail(st.error());
+  (*st)->Bind(1, slug);
+  auto r = (*st)->Step();
+  if (!r) return Fail(r.error());
+  if (!*r) return Fail(Error::NotFound(fmt::format("no source '{}'", slug)));
+  auto s = ReadSource(*st);
+  (*st)->Reset();
+  return s;
+}
+
+Result<std::vector<Owner>> SqlStore::ListOwners() {
+  auto st = db_->Prepare("SELECT id, name, tier FROM owners ORDER BY name");
+  if (!st) return Fail(st.error());
+  std::vector<Owner> out;
+  std::unordered_map<int64_t, size_t> index;
+  while (true) {
+    auto r = (*st)->Step();
+    if (!r) return Fail(r.error());
+    if (!*r) break;
+    Owner o;
+    o.id = (*st)->Int(0);
+    o.name = (*st)->Str(1);
+    o.tier = (*st)->Str(2);
+    index[o.id] = out.size();
+    out.push_back(std::move(o));
+  }
+  auto al = db_->Prepare("SELECT alias, owner_id FROM owner_aliases ORDER BY alias");
+  if (!al) return Fail(al.error());
+  while (true) {
+    auto r = (*al)->Step();
+    if (!r) return Fail(r.error());
+    if (!*r) break;
+    auto it = index.find((*al)->Int(1));
+    if (it != index.end()) out[it->second].aliases.push_back((*al)->Str(0));
+  }
+  return out;
+}
+
+// LoadFacts' assignment columns: the texts last, and only when asked for.
+static std::string AssignmentColumns(bool with_text) {
+  return fmt::format(
+      "a.id, a.recommendation_id, a.owner_id, a.due, a.response, a.response_date, a.status, "
+      "a.implementation{}",
+      with_text ? ", a.response_text, a.raw_status, a.raw_response" : "");
+}
+
+static void ReadAssignment(Statement* s, bool with_text, Assignment* a) {
+  a->id = s->Int(0);
+  a->recommendation_id = s->Int(1);
+  a->owner_id = s->Int(2);
+  a->due = s->OptDate(3);
+  a->initial.response = ResponseNames().Get(s->Text(4)).value_or(ResponseKind::kNone);
+  a->initial.response_date = s->OptDate(5);
+  a->initial.recorded_status = StatusNames().Get(s->Text(6)).value_or(ResponseStatus::kPending);
+  a->initial.implementation = ImplNames().Get(s->Text(7)).value_or(Implementation::kNotStarted);
+  if (with_text) {
+    a->initial.response_text = s->Text(8);
+    a->raw_status = s->Text(9);
+    a->raw_response = s->Text(10);
+  }
+}
+
+Result<Facts> SqlStore::LoadFacts(const FactsFilter& filter) {
+  Facts f;
+  std::string where = "1 = 1";
+  if (!filter.source_slug.empty()) where = "s.slug = ?1";
+  else if (!filter.source_kind.empty()) where = "s.kind = ?1";
+  const std::string key = !filter.source_slug.empty() ? filter.source_slug : filter.source_kind;
+  bool bind = !filter.source_slug.empty() || !filter.source_kind.empty();
+
+  auto src = db_->Prepare(fmt::format("SELECT {} FROM sources s WHERE {} ORDER BY s.id",
+                                      "s.id, s.slug, s.kind, s.title, s.author, "
+                                      "s.commissioned_by, s.date, s.url, s.response_days, "
+                                      "s.recorded_on, s.stated_total, s.notes, s.vocabulary",
+                                      where));
+  if (!src) return Fail(src.error());
+  if (bind) (*src)->Bind(1, key);
+  while (true) {
+    auto r = (*src)->Step();
+    if (!r) return Fail(r.error());
+    if (!*r) break;
+    auto s = ReadSource(*src);
+    if (!s) return Fail(s.error());
+    f.sources.push_back(std::move(*s));
+  }
+  if (bind && f.sources.empty()) {
+    if (!filter.source_slug.empty())
+      return Fail(Error::NotFound(fmt::format("no source '{}'", filter.source_slug)));
+    return f;
+  }
+
+  // Recommendations and assignments. The indexes find a small part of a big
+  // store quickly, but read most or all of it in index order (with a sort, and
+  // a lookup per row); then the tables are read in their own order instead,
+  // keeping the rows of the selected sources: the same rows, in the same order.
+  std::vector<int64_t> source_ids;
+  for (const auto& s : f.sources) source_ids.push_back(s.id);
+  std::sort(source_ids.begin(), source_ids.end());
+  auto scalar = [&](const std::string& sql, int64_t arg, bool bind_arg) -> Result<int64_t> {
+    auto st = db_->Prepare(sql);
+    if (!st) return Fail(st.error());
+    if (bind_arg) (*st)->Bind(1, arg);
+    auto row = (*st)->Step();
+    if (!row) return Fail(row.error());
+    int64_t v = *row ? (*st)->Int(0) : 0;
+    if (*row) (*st)->Reset();
+    return v;
+  };
+  int64_t selected = 0;  // recommendations of the selected sources
+  int64_t largest_rec = 0;
+  bool scan = true;
+  if (bind) {
+    for (int64_t id : source_ids) {
+      auto n = scalar("SELECT count(*) FROM recommendations WHERE source_id = ?", id, true);
+      if (!n) return Fail(n.error());
+      selected += *n;
+    }
+    auto largest = scalar("SELECT max(id) FROM recommendations", 0, false);
+    if (!largest) return Fail(largest.error());
+    largest_rec = *largest;
+    scan = selected * 4 >= largest_rec;
+  } else {
+    auto n = scalar("SELECT count(*) FROM recommendations", 0, false);
+    if (!n) return Fail(n.error());
+    selected = *n;
+  }
+  f.recommendations.reserve(static_cast<size_t>(selected));
+  const bool with_text = filter.with_text;
+  const std::string asg_cols = AssignmentColumns(with_text);
+
+  // A big read of (nearly) the whole store outside any transaction of this
+  // connection: all assignments are read on a second connection, on a second
+  // thread, while this one reads the recommendations (the two take about as
+  // long); those of recommendations not kept are dropped after. Inside a
+  // transaction only this connection sees its own writes, so it reads alone.
+  // (Either way, as before, each table is read in a snapshot of its own.)
+  constexpr int64_t kParallelFrom = 50000;
+  std::unique_ptr<Connection> sibling;
+  if (scan && depth_ == 0 && selected >= kParallelFrom &&
+      (!bind || selected * 10 >= largest_rec * 9)) {
+    auto other = db_->OpenSibling();
+    if (other) sibling = std::move(*other);
+  }
+  const bool parallel = sibling != nullptr;
+  std::vector<Assignment> assignments_elsewhere;
+  Status read_elsewhere;
+  std::thread reader;
+  if (parallel) {
+    reader = std::thread([&] {
+      read_elsewhere = [&]() -> Status {
+        auto st = sibling->PrepareScan(fmt::format("SELECT {} FROM assignments a ORDER BY a.id",
+                                                   asg_cols));
+        if (!st) return Fail(st.error());
+        assignments_elsewhere.reserve(static_cast<size_t>(selected));
+        while (true) {
+          auto r = (*st)->Step();
+          if (!r) return Fail(r.error());
+          if (!*r) break;
+          ReadAssignment(st->get(), with_text, &assignments_elsewhere.emplace_back());
+        }
+        return {};
+      }();
+    });
+  } else {
+    f.assignments.reserve(static_cast<size_t>(selected));  // usually one owner or few
+  }
+
+  // Columns the caller does not want are not even read.
+  const std::string rec_cols = fmt::format("r.id, r.source_id, r.ref, r.made, r.target{}",
+                                            with_text ? ", r.text, r.made_by, r.url, r.themes" : "");
+  // The second reader must be done before this returns, whatever happens.
+  struct Joiner {
+    std::thread& t;
+    ~Joiner() {
+      if (t.joinable()) t.join();
+    }
+  } joiner{reader};
+  auto rec = db_->PrepareScan(
+      scan ? fmt::format("SELECT {} FROM recommendations r ORDER BY r.id", rec_cols)
+           : fmt::format("SELECT {} FROM recommendations r JOIN sources s ON s.id = r.source_id "
+                         "WHERE {} ORDER BY r.id",
+                         rec_cols, where));
+  if (!rec) return Fail(rec.error());
+  if (bind && !scan) (*rec)->Bind(1, key);
+  while (true) {
+    auto r = (*rec)->Step();
+    if (!r) return Fail(r.error());
+    if (!*r) break;
+    Statement* s = rec->get();
+    const int64_t source_id = s->Int(1);
+    if (scan && !std::binary_search(source_ids.begin(), source_ids.end(), source_id)) continue;
+    Recommendation& x = f.recommendations.emplace_back();
+    x.id = s->Int(0);
+    x.source_id = source_id;
+    x.ref = s->Text(2);
+    x.made = s->OptDate(3);
+    x.target = s->OptDate(4);
+    if (with_text) {
+      x.text = s->Text(5);
+      x.made_by = s->Text(6);
+      x.url = s->Text(7);
+      x.themes = ParseList(s->Text(8));
+    }
+  }
+
+  // Which recommendations were kept: a bitmap over their (ascending) ids.
+  const int64_t first_rec = f.recommendations.empty() ? 0 : f.recommendations.front().id;
+  std::vector<bool> kept;
+  if (scan && !f.recommendations.empty()) {
+    kept.assign(static_cast<size_t>(f.recommendations.back().id - first_rec + 1), false);
+    for (const auto& r : f.recommendations) kept[static_cast<size_t>(r.id - first_rec)] = true;
+  }
+  auto is_kept = [&](int64_t rec_id) {
+    return rec_id >= first_rec && rec_id - first_rec < static_cast<int64_t>(kept.size()) &&
+           kept[static_cast<size_t>(rec_id - first_rec)];
+  };
+  if (parallel) {
+    reader.join();
+    if (!read_elsewhere) return Fail(read_elsewhere.error());
+    f.assignments = std::move(assignments_elsewhere);
+    std::erase_if(f.assignments, [&](const Assignment& a) { return !is_kept(a.recommendation_id); });
+  } else {
+    auto asg = db_->PrepareScan(
+        scan ? fmt::format("SELECT {} FROM assignments a ORDER BY a.id", asg_cols)
+             : fmt::format("SELECT {} FROM assignments a "
+                           "JOIN recommendations r ON r.id = a.recommendation_id "
+                           "JOIN sources s ON s.id = r.source_id WHERE {} ORDER BY a.id",
+                           asg_cols, where));
+    if (!asg) return Fail(asg.error());
+    if (bind && !scan) (*asg)->Bind(1, key);
+    while (true) {
+      auto r = (*asg)->Step();
+      if (!r) return Fail(r.error());
+      if (!*r) break;
+      if (scan && !is_kept((*asg)->Int(1))) continue;
+      ReadAssignment(asg->get(), with_text, &f.assignments.emplace_back());
+    }
+  }
+
+  auto upd = db_->PrepareScan(fmt::format(
+      "SELECT u.id, u.assignment_id, u.date, u.response, u.response_text, u.response_status, "
+      "u.implementation, u.narrative, u.evidence, u.author FROM updates u "
+      "JOIN assignments a ON a.id = u.assignment_id "
+      "JOIN recommendations r ON r.id = a.recommendation_id JOIN sources s ON s.id = r.source_id "
+      "WHERE {} AND u.state = 'validated' ORDER BY u.assignment_id, u.date, u.id",
+      where));
+  if (!upd) return Fail(upd.error());
+  if (bind) (*upd)->Bind(1, key);
+  while (true) {
+    auto r = (*upd)->Step();
+    if (!r) return Fail(r.error());
+    if (!*r) break;
+    Update u = ReadUpdate(upd->get());
+    u.state = UpdateState::kValidated;
+    f.updates.push_back(std::move(u));
+  }
+
+  auto owners = ListOwners();
+  if (!owners) return Fail(owners.error());
+  f.owners = std::move(*owners);
+
+  auto fund = db_->PrepareScan(fmt::format(
+      "SELECT f.id, f.source_id, f.owner_id, f.item, f.period, f.cost, f.funded, f.currency, "
+      "f.note FROM funding f JOIN sources s ON s.id = f.source_id WHERE {} ORDER BY f.id",
+      where));
+  if (!fund) return Fail(fund.error());
+  if (bind) (*fund)->Bind(1, key);
+  while (true) {
+    auto r = (*fund)->Step();
+    if (!r) return Fail(r.error());
+    if (!*r) break;
+    Statement* s = fund->get();
+    FundingLine l;
+    l.id = s->Int(0);
+    l.source_id = s->Int(1);
+    l.owner_id = s->Int(2);
+    l.item = s->Str(3);
+    l.period = s->Str(4);
+    l.cost = s->Int(5);
+    l.funded = s->Int(6);
+    l.currency = s->Str(7);
+    l.note = s->Str(8);
+    f.funding.push_back(std::move(l));
+  }
+
+  if (filter.with_publications) {
+    auto pub = db_->PrepareScan(fmt::format(
+        "SELECT p.id, p.source_id, p.title, p.as_of, p.ledger_seq, p.ledger_hash, p.created_at, "
+        "p.snapshot, p.snapshot_sha256 FROM publications p JOIN sources s ON s.id = p.source_id "
+        "WHERE {} ORDER BY p.id",
+        where));
+    if (!pub) return Fail(pub.error());
+    if (bind) (*pub)->Bind(1, key);
+    while (true) {
+      auto r = (*pub)->Step();
+      if (!r) return Fail(r.error());
+      if (!*r) break;
+      f.publications.push_back(ReadPublication(pub->get()));
+    }
+  }
+  return f;
+}
+
+Result<std::vector<Update>> SqlStore::UpdatesOf(int64_t assignment_id) {
+  auto st = db_->Prepare(
+      "SELECT id, assignment_id, date, response, response_text, response_status, implementation, "
+      "narrative, evidence, author, state, return_reason FROM updates WHERE assignment_id = ? "
+      "ORDER BY date, id");
+  if (!st) return Fail(st.error());
+  (*st)->Bind(1, assignment_id);
+  std::vector<Update> out;
+  while (true) {
+    auto r = (*st)->Step();
+    if (!r) return Fail(r.error());
+    if (!*r) break;
+    Statement* s = *st;
+    Update u = ReadUpdate(s);
+    if (auto us = ParseUpdateState(s->Text(10))) u.state = *us;
+    u.return_reason = s->Str(11);
+    out.push_back(std::move(u));
+  }
+  return out;
+}
+
+Result<RecommendationView> SqlStore::ViewOf(int64_t rec_id) {
+  auto st = db_->Prepare(
+      "SELECT id, source_id, ref, text, themes, made, target, made_by, url FROM recommendations "
+      "WHERE id = ?");
+  if (!st) return Fail(st.error());
+  (*st)->Bind(1, rec_id);
+  auto r = (*st)->Step();
+  if (!r) return Fail(r.error());
+  if (!*r) return Fail(Error::NotFound(fmt::format("no recommendation {}", rec_id)));
+  RecommendationView v;
+  Statement* s = *st;
+  v.recommendation.id = s->Int(0);
+  v.recommendation.source_id = s->Int(1);
+  v.recommendation.ref = s->Str(2);
+  v.recommendation.text = s->Str(3);
+  v.recommendation.themes = ParseList(s->Text(4));
+  v.recommendation.made = s->OptDate(5);
+  v.recommendation.target = s->OptDate(6);
+  v.recommendation.made_by = s->Str(7);
+  v.recommendation.url = s->Str(8);
+  s->Reset();
+
+  auto src = db_->Prepare(fmt::format("SELECT {} FROM sources WHERE id = ?", kSourceCols));
+  if (!src) return Fail(src.error());
+  (*src)->Bind(1, v.recommendation.source_id);
+  auto sr = (*src)->Step();
+  if (!sr) return Fail(sr.error());
+  if (!*sr) return Fail(Error::Corrupt("recommendation without source"));
+  auto source = ReadSource(*src);
+  (*src)->Reset();
+  if (!source) return Fail(source.error());
+  v.source = std::move(*source);
+
+  auto as = db_->Prepare(
+      "SELECT a.id, a.owner_id, a.due, a.response, a.response_text, a.response_date, a.status, "
+      "a.implementation, a.raw_status, a.raw_response, o.name, o.tier FROM assignments a "
+      "JOIN owners o ON o.id = a.owner_id WHERE a.recommendation_id = ? ORDER BY a.id");
+  if (!as) return Fail(as.error());
+  (*as)->Bind(1, rec_id);
+  while (true) {
+    auto row = (*as)->Step();
+    if (!row) return Fail(row.error());
+    if (!*row) break;
+    Statement* a = *as;
+    RecommendationView::AssignmentView av;
+    av.assignment.id = a->Int(0);
+    av.assignment.recommendation_id = rec_id;
+    av.assignment.owner_id = a->Int(1);
+    av.assignment.due = a->OptDate(2);
+    av.assignment.initial.response = ResponseNames().Get(a->Text(3)).value_or(ResponseKind::kNone);
+    av.assignment.initial.response_text = a->Str(4);
+    av.assignment.initial.response_date = a->OptDate(5);
+    av.assignment.initial.recorded_status =
+        StatusNames().Get(a->Text(6)).value_or(ResponseStatus::kPending);
+    av.assignment.initial.implementation =
+        ImplNames().Get(a->Text(7)).value_or(Implementation::kNotStarted);
+    av.assignment.raw_status = a->Str(8);
+    av.assignment.raw_response = a->Str(9);
+    av.owner.id = av.assignment.owner_id;
+    av.owner.name = a->Str(10);
+    av.owner.tier = a->Str(11);
+    v.assignments.push_back(std::move(av));
+  }
+  for (auto& av : v.assignments) {
+    auto u = UpdatesOf(av.assignment.id);
+    if (!u) return Fail(u.error());
+    av.updates = std::move(*u);
+  }
+  return v;
+}
+
+Result<RecommendationView> SqlStore::GetRecommendation(const std::string& source_slug,
+                                                          const std::string& ref) {
+  auto st = db_->Prepare(
+      "SELECT r.id FROM recommendations r JOIN sources s ON s.id = r.source_id "
+      "WHERE s.slug = ? AND r.ref = ?");
+  if (!st) return Fail(st.error());
+  (*st)->Bind(1, source_slug).Bind(2, ref);
+  auto r = (*st)->Step();
+  if (!r) return Fail(r.error());
+  if (!*r)
+    return Fail(Error::NotFound(
+        fmt::format("no recommendation '{}' in source '{}'", ref, source_slug)));
+  int64_t id = (*st)->Int(0);
+  (*st)->Reset();
+  return ViewOf(id);
+}
+
+Result<RecommendationView> SqlStore::GetRecommendationById(int64_t id) { return ViewOf(id); }
+
+Result<Publication> SqlStore::GetPublication(int64_t id) {
+  auto st = db_->Prepare(
+      "SELECT id, source_id, title, as_of, ledger_seq, ledger_hash, created_at, snapshot, "
+      "snapshot_sha256 FROM publications WHERE id = ?");
+  if (!st) return Fail(st.error());
+  (*st)->Bind(1, id);
+  auto r = (*st)->Step();
+  if (!r) return Fail(r.error());
+  if (!*r) return Fail(Error::NotFound(fmt::format("no publication {}", id)));
+  Publication p = ReadPublication(*st);
+  (*st)->Reset();
+  RT_TRY(sql::ReadPublicationExtras(*db_, &p));
+  return p;
+}
+
+Result<std::vector<Publication>> SqlStore::ListPublications(const std::string& source_slug) {
+  auto st = db_->Prepare(
+      "SELECT p.id FROM publications p JOIN sources s ON s.id = p.source_id "
+      "WHERE s.slug = ? ORDER BY p.as_of, p.id");
+  if (!st) return Fail(st.error());
+  (*st)->Bind(1, source_slug);
+  std::vector<int64_t> ids;
+  while (true) {
+    auto r = (*st)->Step();
+    if (!r) return Fail(r.error());
+    if (!*r) break;
+    ids.push_back((*st)->Int(0));
+  }
+  std::vector<Publication> out;
+  for (int64_t id : ids) {
+    auto p = GetPublication(id);
+    if (!p) return Fail(p.error());
+    out.push_back(std::move(*p));
+  }
+  return out;
+}
+
+// ---- export ----------------------------------------------------------------
+
+Result<ImportBatch> SqlStore::ExportAll() {
+  ImportBatch b;
+  auto owners = ListOwners();
+  if (!owners) return Fail(owners.error());
+  std::unordered_map<int64_t, std::string> owner_names;
+  for (auto& o : *owners) {
+    owner_names[o.id] = o.name;
+    b.owners.push_back(o);
+  }
+  for (auto& o : b.owners) o.id = 0;
+  auto facts = LoadFacts(FactsFilter{"", "", true, true});
+  if (!facts) return Fail(facts.error());
+  // All updates, not only validated ones: export loses nothing.
+  std::unordered_map<int64_t, std::vector<Update>> updates;
+  auto all = db_->Prepare("SELECT DISTINCT assignment_id FROM updates ORDER BY assignment_id");
+  if (!all) return Fail(all.error());
+  std::vector<int64_t> with_updates;
+  while (true) {
+    auto r = (*all)->Step();
+    if (!r) return Fail(r.error());
+    if (!*r) break;
+    with_updates.push_back((*all)->Int(0));
+  }
+  for (int64_t id : with_updates) {
+    auto u = UpdatesOf(id);
+    if (!u) return Fail(u.error());
+    updates[id] = std::move(*u);
+  }
+  std::unordered_map<int64_t, std::vector<const Assignment*>> by_rec;
+  for (const auto& a : facts->assignments) by_rec[a.recommendation_id].push_back(&a);
+  std::unordered_map<int64_t, std::vector<const Recommendation*>> by_source;
+  for (const auto& r : facts->recommendations) by_source[r.source_id].push_back(&r);
+
+  std::vector<const Source*> sources;
+  for (const auto& s : facts->sources) sources.push_back(&s);
+  std::sort(sources.begin(), sources.end(),
+            [](const Source* x, const Source* y) { return x->slug < y->slug; });
+  for (const Source* s : sources) {
+    ImportBatch::SourceIn sin;
+    sin.source = *s;
+    sin.source.id = 0;
+    for (const Recommendation* r : by_source[s->id]) {
+      ImportBatch::RecommendationIn rin;
+      rin.recommendation = *r;
+      rin.recommendation.id = 0;
+      rin.recommendation.source_id = 0;
+      for (const Assignment* a : by_rec[r->id]) {
+        ImportBatch::AssignmentIn ain;
+        ain.owner = owner_names[a->owner_id];
+        ain.assignment = *a;
+        ain.assignment.id = 0;
+        ain.assignment.recommendation_id = 0;
+        ain.assignment.owner_id = 0;
+        for (auto u : updates[a->id]) {
+          u.id = 0;
+          u.assignment_id = 0;
+          ain.updates.push_back(std::move(u));
+        }
+        rin.assignments.push_back(std::move(ain));
+      }
+      sin.recommendations.push_back(std::move(rin));
+    }
+    for (const auto& f : facts->funding) {
+      if (f.source_id != s->id) continue;
+      ImportBatch::FundingIn fin{owner_names[f.owner_id], f};
+      fin.line.id = fin.line.source_id = fin.line.owner_id = 0;
+      sin.funding.push_back(std::move(fin));
+    }
+    std::vector<const Publication*> pubs;
+    for (const auto& p : facts->publications)
+      if (p.source_id == s->id) pubs.push_back(&p);
+    std::stable_sort(pubs.begin(), pubs.end(), [](const Publication* x, const Publication* y) {
+      return x->id < y->id;
+    });
+    for (const Publication* p : pubs) sin.publications.push_back({p->title, p->as_of});
+    b.sources.push_back(std::move(sin));
+  }
+  return b;
+}
+
+
+// ---- opening, upgrading, transactions -----------------------------------------
+
+Status SqlStore::Begin() {
+  if (depth_ == 0) {
+    RT_TRY(BeginOuter());
+    // Another connection may have changed owners or aliases since the cache
+    // was filled: only events change them, so the ledger's head tells.
+    auto head = Head();
+    if (!head) {
+      (void)db_->Exec("ROLLBACK");
+      return Fail(head.error());
+    }
+    if (head->seq != cache_seq_) {
+      owner_cache_loaded_ = false;
+      cache_seq_ = head->seq;
+    }
+  } else {
+    RT_TRY(db_->Exec(fmt::format("SAVEPOINT sp{}", depth_)));
+  }
+  ++depth_;
+  return {};
+}
+
+Status SqlStore::Commit() {
+  if (depth_ == 0) return Fail(Error::Internal("commit without begin"));
+  --depth_;
+  if (depth_ == 0) {
+    auto s = db_->Exec("COMMIT");
+    if (!s) {
+      (void)db_->Exec("ROLLBACK");
+      owner_cache_loaded_ = false;
+      return s;
+    }
+    return {};
+  }
+  return db_->Exec(fmt::format("RELEASE sp{}", depth_));
+}
+
+void SqlStore::Rollback() {
+  if (depth_ == 0) return;
+  // Owners created in what is undone must not linger in the cache: their ids
+  // are given out again.
+  owner_cache_loaded_ = false;
+  --depth_;
+  if (depth_ == 0) {
+    (void)db_->Exec("ROLLBACK");
+  } else {
+    (void)db_->Exec(fmt::format("ROLLBACK TO sp{}", depth_));
+    (void)db_->Exec(fmt::format("RELEASE sp{}", depth_));
+  }
+}
+
+Result<ImportSummary> SqlStore::Import(const ImportBatch& batch, const Actor& actor,
+                                          const std::string& origin) {
+  auto session = StartImport(actor, origin);
+  if (!session) return Fail(session.error());
+  RT_TRY((*session)->Add(batch));
+  return (*session)->Finish();
+}
+
+Result<std::unique_ptr<ImportSession>> SqlStore::StartImport(const Actor& actor,
+                                                                const std::string& origin) {
+  auto s = std::make_unique<SqlImportSession>(this, actor, origin);
+  RT_TRY(s->Start());
+  return std::unique_ptr<ImportSession>(std::move(s));
+}
+
+Status SqlStore::Open() {
+  int64_t from = 0;
+  return Migrate(&from);
+}
+
+Status SqlStore::Migrate(int64_t* from_version) {
+  RT_TRY(Configure());
+  auto version = ReadSchemaVersion();
+  if (!version) return Fail(version.error());
+  *from_version = *version;
+  const int64_t latest = static_cast<int64_t>(Migrations().size());
+  if (*version > latest)
+    return Fail(Error::Corrupt(fmt::format(
+        "the database has schema version {}, newer than this rectrack knows ({}); upgrade "
+        "rectrack",
+        *version, latest)));
+  if (*version == latest) return {};
+  RT_TRY(BeginOuter());
+  auto fail = [&](Error e) -> Status {
+    (void)db_->Exec("ROLLBACK");
+    key_.reset();
+    owner_cache_loaded_ = false;
+    depth_ = 0;
+    return Fail(std::move(e));
+  };
+  // Another process may have migrated it while this one waited for the lock.
+  version = ReadSchemaVersion();
+  if (!version) return fail(version.error());
+  *from_version = *version;
+  const auto migrations = Migrations();
+  for (int64_t v = *version; v < latest; ++v) {
+    auto s = db_->Exec(std::string(migrations[static_cast<size_t>(v)]));
+    if (!s) return fail(Error::Io(fmt::format("migration {} failed: {}", v + 1, s.error().message)));
+  }
+  if (auto s = WriteSchemaVersion(latest); !s) return fail(s.error());
+  depth_ = 1;
+  Status after = AfterMigration(*version);
+  if (!after) return fail(after.error());
+  depth_ = 0;
+  if (auto c = db_->Exec("COMMIT"); !c) return fail(c.error());
+  if (*version > 0 && !scratch_) AfterUpgrade();
+  return {};
+}
+
+Status SqlStore::AfterMigration(int64_t from) {
+  // In the migrating transaction: a new store gets its key and first event; an
+  // old one its baseline. Never half of it.
+  if (scratch_ || (empty_ && from == 0)) return {};
+  return from == 0 ? CreateTracker() : Upgrade(from);
+}
+
+Status SqlStore::Upgrade(int64_t from) {
+  return Fail(Error::Corrupt(fmt::format("no upgrade from schema version {}", from)));
+}
+
+Status SqlStore::CreateTracker() {
+  {
+    // The key given, else a new one written to the key file (never over one).
+    auto key = LoadKey(path_, keys_);
+    if (!key && key.error().code == Error::Code::kNotFound && keys_.seed_hex.empty()) {
+      SigningKeyPair made = GenerateSigningKey();
+      std::string file = KeyFileFor(path_, keys_);
+      if (!file.empty()) {
+        auto w = WriteKeyFile(file, made, true);
+        if (!w && w.error().code == Error::Code::kConflict) {
+          key = ReadKeyFile(file);  // another process made it first
+        } else if (!w) {
+          return Fail(w.error());
+        } else {
+          key = made;
+        }
+      } else {
+        key = made;  // an in-memory store: the key lives as long as it does
+      }
+    }
+    if (!key) return Fail(key.error());
+    key_ = *key;
+    EventPayload p;
+    p.about = json{{"public_key", key->public_key_hex}};
+    p.changes.Insert("tracker_keys", {Value::Int(1), Value::Text(key->public_key_hex),
+                                      Value::Text(NowUtc()), Value::Int(1), Value::Text(""),
+                                      Value::Text("")});
+    auto e = Record(Actor{"rectrack"}, "tracker_key", p);
+    if (!e) return Fail(e.error());
+    return {};
+  }
+}
+
+}  // namespace sql
+}  // namespace rectrack
