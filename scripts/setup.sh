@@ -6,11 +6,12 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(
   build-essential cmake pkg-config git ca-certificates tzdata curl
-  libsqlite3-dev sqlite3 libsodium-dev nlohmann-json3-dev libcli11-dev libfmt-dev
+  libsqlite3-dev sqlite3 libpq-dev libsodium-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   libhowardhinnant-date-dev libexpected-dev libkainjow-mustache-dev
   zlib1g-dev libboost1.81-dev libxlsxwriter-dev libcurl4-openssl-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   chromium fonts-liberation  # browser tests (tests/browser), driven by npm playwright-core
+  postgresql-15 postgresql-client-15  # the PostgreSQL store's tests (a throw-away cluster)
 )
 
 missing=()

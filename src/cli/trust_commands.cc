@@ -122,53 +122,122 @@ int VerifyCommand(const StoreAccess& access, const std::vector<std::string>& fil
   return kOk;
 }
 
-void RemoveStoreFiles(const std::string& path) {
-  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) std::remove((path + suffix).c_str());
+// Removes what a failed rebuild or copy made: an SQLite store's files (a
+// PostgreSQL target's transaction was rolled back: nothing to remove).
+void RemoveStoreFiles(const std::string& location) {
+  if (IsPostgresUrl(location)) return;
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+    std::remove((location + suffix).c_str());
 }
 
-int RebuildCommand(const StoreAccess& access, const std::string& target_path) {
-  std::string source_path = access.db_path();
-  if (fs::exists(target_path) && fs::file_size(target_path) > 0)
-    return Report(Error::Conflict(fmt::format("'{}' exists already: give a new file", target_path)));
-  auto source = access.open();
+// A progress bar on standard error when it is a terminal; nothing otherwise.
+class ProgressBar {
+ public:
+  explicit ProgressBar(std::string what) : what_(std::move(what)), tty_(isatty(2) == 1) {}
+  ~ProgressBar() { Done(); }
+  void Update(int64_t done, int64_t total) {
+    if (!tty_ || total <= 0) return;
+    int percent = static_cast<int>(done * 100 / total);
+    if (percent == last_) return;
+    last_ = percent;
+    constexpr int kWidth = 30;
+    int filled = percent * kWidth / 100;
+    std::fprintf(stderr, "\r%s [%s%s] %3d%%  %lld/%lld events", what_.c_str(),
+                 std::string(static_cast<size_t>(filled), '#').c_str(),
+                 std::string(static_cast<size_t>(kWidth - filled), '-').c_str(), percent,
+                 static_cast<long long>(done), static_cast<long long>(total));
+    std::fflush(stderr);
+    shown_ = true;
+  }
+  void Done() {
+    if (shown_) std::fprintf(stderr, "\n");
+    shown_ = false;
+  }
+
+ private:
+  std::string what_;
+  bool tty_;
+  bool shown_ = false;
+  int last_ = -1;
+};
+
+std::string Shown(const std::string& location) { return DisplayLocation(location); }
+
+// rebuild (the ledger alone) and copy (the tracker whole: its secrets too) of
+// the store `source` into the new store `target`, which is then verified.
+int TransferCommand(const std::string& source_location, const KeyOptions& source_keys,
+                    const std::string& target_location, bool copy) {
+  const char* verb = copy ? "copy" : "rebuild";
+  if (!IsPostgresUrl(target_location) && fs::exists(target_location) &&
+      fs::file_size(target_location) > 0)
+    return Report(Error::Conflict(fmt::format("'{}' exists already: give a new file", target_location)));
+  auto source = OpenStore(source_location, source_keys);
   if (!source) return Report(source.error());
-  // The target signs its head with the source's key, wherever that is.
-  KeyOptions keys = access.keys();
-  std::string key_file = KeyFileFor(source_path, keys);
+  // The target signs its head with the source's key, wherever that is: it is
+  // the same tracker.
+  KeyOptions keys = source_keys;
+  std::string key_file = KeyFileFor(source_location, keys);
   if (keys.seed_hex.empty()) keys.key_file = key_file;
-  auto key = LoadKey(source_path, keys);
+  auto key = LoadKey(source_location, keys);
   if (!key) return Report(key.error());
-  auto target = CreateEmptySqliteStore(target_path, keys);
+  auto target = CreateEmptyStore(target_location, keys);
   if (!target) return Report(target.error());
-  auto sum = Rebuild(**source, **target);
+  RebuildOptions options;
+  options.copy_secrets = copy;
+  ProgressBar bar(copy ? "copying" : "rebuilding");
+  options.progress = [&](int64_t done, int64_t total) { bar.Update(done, total); };
+  auto sum = Rebuild(**source, **target, options);
+  bar.Done();
   if (!sum) {
     target->reset();
-    RemoveStoreFiles(target_path);
-    return Report(sum.error());
+    RemoveStoreFiles(target_location);
+    return Report(Error{sum.error().code, fmt::format("{}: {}", verb, sum.error().message)});
   }
-  // Its key beside it, as for any store, unless one is there already.
-  std::string target_key = DefaultKeyFile(target_path);
+  // An SQLite target gets its key beside it, as any SQLite store, unless one
+  // is there already; a PostgreSQL one is used with the same key file.
   bool copied = false;
-  if (!fs::exists(target_key) && fs::absolute(target_key) != fs::absolute(key_file)) {
-    auto w = WriteKeyFile(target_key, *key, true);
-    if (!w) return Report(w.error());
-    copied = true;
+  if (!IsPostgresUrl(target_location) && keys.seed_hex.empty()) {
+    std::string target_key = DefaultKeyFile(target_location);
+    if (!fs::exists(target_key) && fs::absolute(target_key) != fs::absolute(key_file)) {
+      auto w = WriteKeyFile(target_key, *key, true);
+      if (!w) return Report(w.error());
+      copied = true;
+    }
   }
   VerifyOptions o;
   o.operator_key = key->public_key_hex;
   auto rep = VerifyStore(**target, o);
   if (!rep) return Report(rep.error());
-  std::printf(
-      "rebuilt %s from the ledger of %s alone: %lld event(s), %lld replayed (%lld row changes)\n",
-      target_path.c_str(), source_path.c_str(), static_cast<long long>(sum->events),
-      static_cast<long long>(sum->replayed), static_cast<long long>(sum->rows));
-  if (copied) std::printf("its key: %s (a copy of %s, mode 0600)\n", target_key.c_str(), key_file.c_str());
-  std::printf(
-      "the ledger holds digests of secrets, not the secrets: users set new passwords (rectrack "
-      "user password NAME) and API tokens are made anew\n");
+  if (copy) {
+    std::printf("copied %s to %s: %lld event(s), %lld replayed (%lld row changes), %lld secret(s)\n",
+                Shown(source_location).c_str(), Shown(target_location).c_str(),
+                static_cast<long long>(sum->events), static_cast<long long>(sum->replayed),
+                static_cast<long long>(sum->rows), static_cast<long long>(sum->secrets));
+  } else {
+    std::printf(
+        "rebuilt %s from the ledger of %s alone: %lld event(s), %lld replayed (%lld row changes)\n",
+        Shown(target_location).c_str(), Shown(source_location).c_str(),
+        static_cast<long long>(sum->events), static_cast<long long>(sum->replayed),
+        static_cast<long long>(sum->rows));
+  }
+  if (copied) {
+    std::printf("its key: %s (a copy of %s, mode 0600)\n",
+                DefaultKeyFile(target_location).c_str(), key_file.c_str());
+  } else if (IsPostgresUrl(target_location) && keys.seed_hex.empty()) {
+    std::printf("its key: %s (give it with --key-file to every server that writes)\n",
+                key_file.c_str());
+  }
+  if (!copy)
+    std::printf(
+        "the ledger holds digests of secrets, not the secrets: users set new passwords (rectrack "
+        "user password NAME) and API tokens are made anew\n");
   if (!rep->ok) return PrintBroken(*rep);
   std::printf("%s\n", Summary(*rep, o).c_str());
   return kOk;
+}
+
+int RebuildCommand(const StoreAccess& access, const std::string& target) {
+  return TransferCommand(access.db_path(), access.keys(), target, false);
 }
 
 int KeyRotateCommand(const StoreAccess& access) {
@@ -384,8 +453,27 @@ void AddTrustCommands(CLI::App& app, StoreAccess access,
   auto* rebuild = app.add_subcommand(
       "rebuild", "Build a new store at TARGET from this store's ledger alone, and verify it");
   add_db(rebuild);
-  rebuild->add_option("TARGET", *target, "The new store's file (must not exist)")->required();
+  rebuild->add_option("TARGET", *target,
+                      "The new store: a file that does not exist, or an empty PostgreSQL "
+                      "database (postgresql://...)")
+      ->required();
   rebuild->callback([=]() { *rc = RebuildCommand(*a, *target); });
+
+  auto from = std::make_shared<std::string>();
+  auto to = std::make_shared<std::string>();
+  auto* copy = app.add_subcommand(
+      "copy",
+      "Copy a whole tracker to a new store (SQLite to PostgreSQL or back): its ledger, event for "
+      "event, the tables replayed from it, users' password and token hashes; then verify it");
+  copy->add_option("--from", *from, "The store to copy: a file or postgresql://... (default: --db)");
+  copy->add_option("--to", *to,
+                   "The new store: a file that does not exist, or a PostgreSQL database that "
+                   "holds no tracker")
+      ->required();
+  add_db(copy);
+  copy->callback([=]() {
+    *rc = TransferCommand(from->empty() ? a->db_path() : *from, a->keys(), *to, true);
+  });
 
   auto* keycmd = app.add_subcommand("key", "The tracker's signing key");
   keycmd->require_subcommand(1);

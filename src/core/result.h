@@ -16,6 +16,7 @@ struct Error {
     kPrecondition,  // the caller's view is stale (If-Match / expected version differs)
     kIo,            // file or database could not be read or written
     kCorrupt,       // the store or the ledger fails an integrity check
+    kUnavailable,   // the database is busy or unreachable for now: try again (HTTP 503)
     kInternal,      // a bug that was caught rather than crashed on
   };
   Code code = Code::kInternal;
@@ -27,6 +28,7 @@ struct Error {
   static Error Precondition(std::string m) { return {Code::kPrecondition, std::move(m)}; }
   static Error Io(std::string m) { return {Code::kIo, std::move(m)}; }
   static Error Corrupt(std::string m) { return {Code::kCorrupt, std::move(m)}; }
+  static Error Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
   static Error Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
 };
 

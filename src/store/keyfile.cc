@@ -19,7 +19,10 @@ std::string DefaultKeyFile(const std::string& store_path) { return store_path + 
 
 std::string KeyFileFor(const std::string& store_path, const KeyOptions& options) {
   if (!options.key_file.empty()) return options.key_file;
-  if (store_path.empty() || store_path == ":memory:" || store_path.rfind("file:", 0) == 0)
+  // No file of its own to put the key beside: an in-memory SQLite store, or a
+  // PostgreSQL database (whose key file must be named).
+  if (store_path.empty() || store_path == ":memory:" || store_path.rfind("file:", 0) == 0 ||
+      IsPostgresUrl(store_path))
     return "";
   return DefaultKeyFile(store_path);
 }
@@ -108,7 +111,9 @@ Result<SigningKeyPair> LoadKey(const std::string& store_path, const KeyOptions& 
   }
   std::string file = KeyFileFor(store_path, options);
   if (file.empty())
-    return Fail(Error::NotFound("no signing key: give --key-file or RECTRACK_SIGNING_KEY"));
+    return Fail(Error::NotFound(
+        "no signing key: give --key-file (or RECTRACK_KEY_FILE, or the seed in "
+        "RECTRACK_SIGNING_KEY)"));
   return ReadKeyFile(file);
 }
 

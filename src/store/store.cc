@@ -1,6 +1,7 @@
 #include "store/store.h"
 
 #include "fmt/format.h"
+#include "store/postgres/pg_store.h"
 
 namespace rectrack {
 
@@ -15,11 +16,23 @@ Status Store::ScanTable(const TableDef& table, const std::function<bool(Row&)>& 
   }
 }
 
+bool IsPostgresUrl(const std::string& location) {
+  return location.rfind("postgres://", 0) == 0 || location.rfind("postgresql://", 0) == 0;
+}
+
+std::string DisplayLocation(const std::string& location) {
+  return IsPostgresUrl(location) ? pg::RedactUrl(location) : location;
+}
+
 Result<std::unique_ptr<Store>> OpenStore(const std::string& location, const KeyOptions& keys) {
-  if (location.rfind("postgres://", 0) == 0 || location.rfind("postgresql://", 0) == 0)
-    return Fail(Error::Invalid(fmt::format(
-        "'{}': PostgreSQL storage is not built yet; use an SQLite file path", location)));
+  if (IsPostgresUrl(location)) return OpenPostgresStore(location, keys);
   return OpenSqliteStore(location, keys);
+}
+
+Result<std::unique_ptr<Store>> CreateEmptyStore(const std::string& location,
+                                                const KeyOptions& keys) {
+  if (IsPostgresUrl(location)) return CreateEmptyPostgresStore(location, keys);
+  return CreateEmptySqliteStore(location, keys);
 }
 
 }  // namespace rectrack

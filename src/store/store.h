@@ -221,9 +221,19 @@ class ImportSession {
   virtual Result<ImportSummary> Finish() = 0;
 };
 
+// Tells a reader that the ledger moved (Store::ListenForChanges).
+class ChangeListener {
+ public:
+  virtual ~ChangeListener() = default;
+  // Waits up to `timeout_ms`: true when an event was appended since the last
+  // call (by any process on the store), false on timeout. An error means the
+  // listener is broken (a lost connection): make a new one.
+  virtual Result<bool> Wait(int timeout_ms) = 0;
+};
+
 // The tracker's storage. Every write is one transaction that also appends its
 // ledger event; a failed write changes nothing. Implementations: SQLite (the
-// default, embedded) and later PostgreSQL, behind this interface only.
+// default, embedded) and PostgreSQL, behind this interface only.
 class Store {
  public:
   virtual ~Store() = default;
@@ -232,6 +242,15 @@ class Store {
   virtual Status Begin() = 0;
   virtual Status Commit() = 0;
   virtual void Rollback() = 0;
+  // Reads until EndRead see one state of the store, whatever other processes
+  // write meanwhile (a read-only transaction). No writes in between.
+  virtual Status BeginRead() = 0;
+  virtual void EndRead() = 0;
+  // Push notice of new events where the engine has it (PostgreSQL's
+  // LISTEN/NOTIFY); nullptr where readers must poll the head (SQLite).
+  virtual Result<std::unique_ptr<ChangeListener>> ListenForChanges() { return nullptr; }
+  // Where the store is, fit to print (a URL without its password).
+  virtual std::string DisplayName() const = 0;
 
   // Writes `batch` whole, or nothing. Owners resolve through the alias list;
   // unknown owners are created as written. Fails if a source slug exists.
@@ -380,6 +399,19 @@ class Store {
   // Every submitted update, oldest first: the coordinator's queue.
   virtual Result<std::vector<UpdateWithAssignment>> SubmittedUpdates() = 0;
 
+  // ---- secrets: password and API token hashes, which the ledger holds only
+  // as digests (a rebuilt store has none; a copied one keeps them) ----
+  struct Secret {
+    std::string table;  // "users" (password_hash) or "api_tokens" (token_hash)
+    int64_t id = 0;
+    std::string hash;
+  };
+  // Every secret that is set, by table and id.
+  virtual Result<std::vector<Secret>> ReadSecrets() = 0;
+  // Sets them, in the caller's transaction; `verify` checks each against the
+  // digest in the ledger.
+  virtual Status WriteSecrets(const std::vector<Secret>& secrets) = 0;
+
   // ---- signatures ----
   // The tracker's current public key (hex): the last of TrackerKeys().
   virtual Result<std::string> CurrentPublicKey() = 0;
@@ -403,7 +435,25 @@ Result<std::unique_ptr<Store>> CreateEmptySqliteStore(const std::string& path,
 // key, no ledger of its own, no search index; removed when closed.
 Result<std::unique_ptr<Store>> OpenScratchStore();
 
-// Opens a store by URL-ish name: a file path, or later "postgresql://...".
+// True for a PostgreSQL location ("postgresql://..." or "postgres://...").
+bool IsPostgresUrl(const std::string& location);
+// A location fit to print: a URL's password replaced by "***".
+std::string DisplayLocation(const std::string& location);
+
+// Opens a store by location: a PostgreSQL URL, else an SQLite file path. A new
+// PostgreSQL store needs its key file named (--key-file): it has no file of
+// its own to put one beside.
 Result<std::unique_ptr<Store>> OpenStore(const std::string& location, const KeyOptions& keys = {});
+
+// A new store with the schema and nothing else (a rebuild's or a copy's
+// target): CreateEmptySqliteStore, or a PostgreSQL database that holds no
+// tracker yet.
+Result<std::unique_ptr<Store>> CreateEmptyStore(const std::string& location,
+                                                const KeyOptions& keys = {});
+
+// The PostgreSQL store (store/postgres/pg_store.cc).
+Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url, const KeyOptions& keys);
+Result<std::unique_ptr<Store>> CreateEmptyPostgresStore(const std::string& url,
+                                                        const KeyOptions& keys);
 
 }  // namespace rectrack

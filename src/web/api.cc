@@ -171,6 +171,13 @@ Response ProblemFor(const Error& e) {
       return Response::Problem(412, "Precondition Failed", e.message);
     case Error::Code::kCorrupt:
       return Response::Problem(503, "Failed its integrity check", e.message);
+    case Error::Code::kUnavailable: {
+      Response r = Response::Problem(
+          503, "Service Unavailable",
+          "The database is busy or cannot be reached just now; nothing was changed. Try again.");
+      r.Set("Retry-After", std::to_string(kRetryAfterSeconds));
+      return r;
+    }
     default:
       return Response::Problem(500, "Internal error",
                                "The server could not answer; the problem was logged.");

@@ -75,6 +75,9 @@ struct Response {
   static Response Redirect(std::string location, int status = 303);
 };
 
+// Retry-After of a 503 for a database that is busy or unreachable for now.
+inline constexpr int kRetryAfterSeconds = 5;
+
 using Handler = std::function<Response(Request&)>;
 
 // Routes by method and path pattern. A pattern segment "{name}" matches one

@@ -66,6 +66,7 @@ struct Rendered {
   std::string content_type = std::string(kHtmlType);
   std::string csp;  // replaces the server's default when set
   std::string disposition;
+  int retry_after = 0;  // seconds, for a 503 that will pass (Retry-After)
 };
 
 using Query = std::vector<std::pair<std::string, std::string>>;
@@ -266,11 +267,14 @@ Result<Rendered> Finish(const PageCtx& pc, PageView page) {
   return r;
 }
 
-PageView ErrorView(int status, const std::string& detail) {
+PageView ErrorView(int status, const std::string& detail, bool unavailable = false) {
   PageView p;
   p.status = status;
   p.template_name = "error";
-  if (status == 404) {
+  if (unavailable) {
+    p.title = "Sorry, the service is busy";
+    p.view = {{"unavailable", true}, {"retry_after", kRetryAfterSeconds}};
+  } else if (status == 404) {
     p.title = "Page not found";
     p.view = {{"not_found", true}, {"detail", detail}};
   } else if (status == 400) {
@@ -294,6 +298,7 @@ int StatusFor(const Error& e) {
     case Error::Code::kNotFound:
       return 404;
     case Error::Code::kCorrupt:
+    case Error::Code::kUnavailable:
       return 503;
     default:
       return 500;
@@ -303,8 +308,12 @@ int StatusFor(const Error& e) {
 // The error page as a complete response, for failures before or while rendering.
 Rendered ErrorPage(const PageCtx& pc, const Error& e) {
   int status = StatusFor(e);
-  auto r = Finish(pc, ErrorView(status, status == 500 ? "" : e.message));
-  if (r) return *r;
+  const bool unavailable = e.code == Error::Code::kUnavailable;
+  auto r = Finish(pc, ErrorView(status, status == 500 ? "" : e.message, unavailable));
+  if (r) {
+    if (unavailable) r->retry_after = kRetryAfterSeconds;
+    return *r;
+  }
   Rendered plain;  // the templates themselves failed: say so plainly
   plain.status = 500;
   plain.body =
@@ -1190,6 +1199,7 @@ Response ToResponse(const Rendered& r, const std::string& etag, std::string_view
   resp.Set("Cache-Control", personal ? "private, no-cache" : std::string(cache_control));
   if (!r.csp.empty()) resp.Set("Content-Security-Policy", r.csp);
   if (!r.disposition.empty()) resp.Set("Content-Disposition", r.disposition);
+  if (r.retry_after > 0) resp.Set("Retry-After", std::to_string(r.retry_after));
   return resp;
 }
 
@@ -1256,7 +1266,7 @@ Build Page(std::function<Result<PageView>(Store&, const PageCtx&)> fn) {
     if (!view) {
       if (view.error().code == Error::Code::kInvalidInput ||
           view.error().code == Error::Code::kNotFound)
-        return Finish(pc, ErrorView(StatusFor(view.error()), view.error().message));
+        return ErrorPage(pc, view.error());
       return Fail(view.error());
     }
     return Finish(pc, std::move(*view));

@@ -38,6 +38,15 @@ Response ErrorPage(const Error& e, const std::optional<auth::Principal>& who) {
     case Error::Code::kPrecondition: return Message(412, "This changed meanwhile", e.message, who);
     case Error::Code::kCorrupt:
       return Message(503, "This tracker's data failed its integrity check", e.message, who);
+    case Error::Code::kUnavailable: {
+      Response r = Message(503, "Sorry, the service is busy",
+                           fmt::format("The database is busy or cannot be reached just now; "
+                                       "nothing was changed. Try again in {} seconds.",
+                                       kRetryAfterSeconds),
+                           who);
+      r.Set("Retry-After", std::to_string(kRetryAfterSeconds));
+      return r;
+    }
     default: return ServiceProblem(who);
   }
 }
@@ -56,7 +65,7 @@ PageGate Gate(WebAuth& auth, const Request& req) {
   const bool post = req.method == "POST";
   auto c = auth.Resolve(req);
   if (!c) {
-    g.refusal = ServiceProblem(std::nullopt);
+    g.refusal = ErrorPage(c.error(), std::nullopt);
     return g;
   }
   if (c->bad_credentials) {
@@ -204,7 +213,7 @@ void RegisterWorkflowPages(Router& router, WebAuth& auth) {
       const std::string current = FormValue(g.form, "current");
       const std::string next = FormValue(g.form, "new");
       auto store = ctx.stores->Get();
-      if (!store) return ServiceProblem(g.who);
+      if (!store) return ErrorPage(store.error(), g.who);
       if (current.empty()) {
         error = "Enter your current password", field = "current";
       } else if (next != FormValue(g.form, "confirm")) {
@@ -212,7 +221,7 @@ void RegisterWorkflowPages(Router& router, WebAuth& auth) {
       } else {
         auto r = auth.authenticator().ChangePassword(**store, *g.who, current, next,
                                                      req.remote_addr);
-        if (!r) return ServiceProblem(g.who);
+        if (!r) return ErrorPage(r.error(), g.who);
         using Outcome = auth::Authenticator::PasswordChange::Outcome;
         switch (r->outcome) {
           case Outcome::kOk: {
@@ -257,11 +266,11 @@ void RegisterWorkflowPages(Router& router, WebAuth& auth) {
     PageGate g = Gate(auth, req);
     if (g.refusal) return *g.refusal;
     auto store = ctx.stores->Get();
-    if (!store) return ServiceProblem(g.who);
+    if (!store) return ErrorPage(store.error(), g.who);
     json owners = json::array();
     for (size_t i = 0; i < g.who->owner_ids.size(); ++i) {
       auto list = (*store)->AssignmentsOfOwner(g.who->owner_ids[i], kMaxAssignmentsListed);
-      if (!list) return ServiceProblem(g.who);
+      if (!list) return ErrorPage(list.error(), g.who);
       json items = json::array();
       for (const auto& a : *list)
         items.push_back({{"source", a.source_slug},
@@ -287,7 +296,7 @@ void RegisterWorkflowPages(Router& router, WebAuth& auth) {
     auto id = PositiveId(req.Param("id"));
     if (!id) return Message(404, "Page not found", "No such assignment.", g.who);
     auto store = ctx.stores->Get();
-    if (!store) return ServiceProblem(g.who);
+    if (!store) return ErrorPage(store.error(), g.who);
     auto a = (*store)->GetAssignment(*id);
     if (!a) return ErrorPage(a.error(), g.who);
     if (!auth::CanSubmit(*g.who, a->owner_id))
@@ -336,9 +345,9 @@ void RegisterWorkflowPages(Router& router, WebAuth& auth) {
       return Message(403, "Only the tracking office reviews updates",
                      "Coordinators and admins validate or return submitted updates.", g.who);
     auto store = ctx.stores->Get();
-    if (!store) return ServiceProblem(g.who);
+    if (!store) return ErrorPage(store.error(), g.who);
     auto queue = (*store)->SubmittedUpdates();
-    if (!queue) return ServiceProblem(g.who);
+    if (!queue) return ErrorPage(queue.error(), g.who);
     std::string csrf = auth::MaskCsrf(g.who->csrf_token);
     json items = json::array();
     for (const auto& x : *queue) {
@@ -379,7 +388,7 @@ void RegisterWorkflowPages(Router& router, WebAuth& auth) {
     auto id = PositiveId(req.Param("id"));
     if (!id) return Message(404, "Page not found", "No such update.", g.who);
     auto store = ctx.stores->Get();
-    if (!store) return ServiceProblem(g.who);
+    if (!store) return ErrorPage(store.error(), g.who);
     if (validate) {
       auto u = (*store)->GetUpdate(*id);
       if (u && !auth::MayValidateUpdate(*g.who, u->update))
@@ -418,7 +427,7 @@ void RegisterWorkflowPages(Router& router, WebAuth& auth) {
       return Message(403, "Only the tracking office publishes",
                      "Coordinators and admins publish official updates.", g.who);
     auto store = ctx.stores->Get();
-    if (!store) return ServiceProblem(g.who);
+    if (!store) return ErrorPage(store.error(), g.who);
     std::string slug = req.Param("slug");
     auto source = (*store)->GetSource(slug);
     if (!source) return ErrorPage(source.error(), g.who);

@@ -298,27 +298,24 @@ Status SqlStore::ApplyTracked(const ChangeSet& cs, bool maintain_search, ApplyFa
             if (!u[static_cast<size_t>(c)].s.empty())
               later[rec->second].push_back({u[0].i, &u[static_cast<size_t>(c)].s});
         }
-      const SearchTable names = search_table();
-      auto ins = db_->Prepare(fmt::format("INSERT INTO {}({}, text, responses) VALUES(?,?,?)",
-                                          names.table, names.id));
-      if (!ins) return Fail(ins.error());
-      std::string text;
+      std::vector<SearchEntry> entries;
+      entries.reserve(recs->inserts.size());
       for (const auto& r : recs->inserts) {
-        int64_t id = r[0].i;
-        text.clear();
+        SearchEntry& entry = entries.emplace_back();
+        entry.id = r[0].i;
+        entry.text = r[3].s;
         auto add = [&](std::vector<std::pair<int64_t, const std::string*>>* v) {
           std::stable_sort(v->begin(), v->end(),
                            [](const auto& x, const auto& y) { return x.first < y.first; });
           for (const auto& [n, s] : *v) {
-            if (!text.empty()) text += "\n";
-            text += *s;
+            if (!entry.responses.empty()) entry.responses += "\n";
+            entry.responses += *s;
           }
         };
-        if (auto it = responses.find(id); it != responses.end()) add(&it->second);
-        if (auto it = later.find(id); it != later.end()) add(&it->second);
-        (*ins)->Bind(1, id).BindRef(2, r[3].s).BindRef(3, text);
-        RT_TRY((*ins)->Run());
+        if (auto it = responses.find(entry.id); it != responses.end()) add(&it->second);
+        if (auto it = later.find(entry.id); it != later.end()) add(&it->second);
       }
+      RT_TRY(InsertSearchEntries(entries));
     } else {
       for (const auto& r : recs->inserts) reindex.insert(r[0].i);
     }
@@ -334,6 +331,18 @@ Status SqlStore::ApplyTracked(const ChangeSet& cs, bool maintain_search, ApplyFa
     }
   for (int64_t id : reindex)
     if (id > 0 && !inserted.count(id)) RT_TRY(IndexRecommendationText(id));
+  return {};
+}
+
+Status SqlStore::InsertSearchEntries(const std::vector<SearchEntry>& entries) {
+  const SearchTable names = search_table();
+  auto ins = db_->Prepare(
+      fmt::format("INSERT INTO {}({}, text, responses) VALUES(?,?,?)", names.table, names.id));
+  if (!ins) return Fail(ins.error());
+  for (const auto& e : entries) {
+    (*ins)->Bind(1, e.id).BindRef(2, e.text).BindRef(3, e.responses);
+    RT_TRY((*ins)->Run());
+  }
   return {};
 }
 

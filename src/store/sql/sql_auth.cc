@@ -566,4 +566,44 @@ Status SqlStore::ReturnUpdate(int64_t update_id, const std::string& reason, cons
   });
 }
 
+// ---- secrets --------------------------------------------------------------------
+
+Result<std::vector<Store::Secret>> SqlStore::ReadSecrets() {
+  Connection& db = *db_;
+  std::vector<Secret> out;
+  RT_PREPARE(users, "SELECT id, password_hash FROM users WHERE password_hash <> '' ORDER BY id");
+  while (true) {
+    auto r = users->Step();
+    if (!r) return Fail(r.error());
+    if (!*r) break;
+    out.push_back({"users", users->Int(0), users->Str(1)});
+  }
+  RT_PREPARE(tokens, "SELECT id, token_hash FROM api_tokens ORDER BY id");
+  while (true) {
+    auto r = tokens->Step();
+    if (!r) return Fail(r.error());
+    if (!*r) break;
+    if (tokens->Text(1) == fmt::format("none:{}", tokens->Int(0))) continue;
+    out.push_back({"api_tokens", tokens->Int(0), tokens->Str(1)});
+  }
+  return out;
+}
+
+Status SqlStore::WriteSecrets(const std::vector<Secret>& secrets) {
+  Connection& db = *db_;
+  for (const Secret& s : secrets) {
+    if (s.table != "users" && s.table != "api_tokens")
+      return Fail(Error::Invalid(fmt::format("'{}' holds no secrets", s.table)));
+    const bool user = s.table == "users";
+    RT_PREPARE(st, user ? "UPDATE users SET password_hash = ? WHERE id = ?"
+                        : "UPDATE api_tokens SET token_hash = ? WHERE id = ?");
+    st->Bind(1, s.hash).Bind(2, s.id);
+    RT_TRY(st->Run());
+    if (db_->Changes() != 1)
+      return Fail(Error::NotFound(fmt::format("there is no {} {} to give its secret to",
+                                              user ? "user" : "API token", s.id)));
+  }
+  return {};
+}
+
 }  // namespace rectrack::sql

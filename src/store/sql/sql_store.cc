@@ -712,7 +712,21 @@ Result<ImportBatch> SqlStore::ExportAll() {
 
 // ---- opening, upgrading, transactions -----------------------------------------
 
+Status SqlStore::BeginRead() {
+  if (depth_ > 0 || reading_) return Fail(Error::Internal("a read inside a transaction"));
+  RT_TRY(db_->Exec(BeginReadSql()));
+  reading_ = true;
+  return {};
+}
+
+void SqlStore::EndRead() {
+  if (!reading_) return;
+  reading_ = false;
+  (void)db_->Exec("ROLLBACK");
+}
+
 Status SqlStore::Begin() {
+  if (reading_) return Fail(Error::Internal("a write inside a read-only transaction"));
   if (depth_ == 0) {
     RT_TRY(BeginOuter());
     // Another connection may have changed owners or aliases since the cache
@@ -848,6 +862,11 @@ Status SqlStore::CreateTracker() {
         } else {
           key = made;
         }
+      } else if (IsPostgresUrl(path_)) {
+        return Fail(Error::Invalid(
+            "a new PostgreSQL store needs a file for its signing key: give --key-file FILE (or "
+            "RECTRACK_KEY_FILE), where the new key is written; every server that writes needs "
+            "that file"));
       } else {
         key = made;  // an in-memory store: the key lives as long as it does
       }

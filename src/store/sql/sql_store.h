@@ -79,6 +79,14 @@ class SqlImportSession : public ImportSession {
   int64_t first_seq_ = 0;
 };
 
+// A recommendation's entry in the search index: its text and the responses
+// to it (IndexRecommendationText says which, in what order).
+struct SearchEntry {
+  int64_t id = 0;
+  std::string_view text;
+  std::string responses;
+};
+
 // The names a dialect gives the search index: its table and the column that
 // holds the recommendation's id ("recommendation_fts", "rowid" in SQLite).
 struct SearchTable {
@@ -99,6 +107,9 @@ class SqlStore : public Store {
   Status Begin() override;
   Status Commit() override;
   void Rollback() override;
+  Status BeginRead() override;
+  void EndRead() override;
+  std::string DisplayName() const override { return path_; }
 
   Result<ImportSummary> Import(const ImportBatch& batch, const Actor& actor,
                                const std::string& origin) override;
@@ -170,6 +181,8 @@ class SqlStore : public Store {
   Status ReturnUpdate(int64_t update_id, const std::string& reason, const Actor& a) override;
   Result<UpdateWithAssignment> GetUpdate(int64_t id) override;
   Result<std::vector<UpdateWithAssignment>> SubmittedUpdates() override;
+  Result<std::vector<Secret>> ReadSecrets() override;
+  Status WriteSecrets(const std::vector<Secret>& secrets) override;
 
   // ---- internals shared by the files of the SQL store ----
   Connection* db() { return db_.get(); }
@@ -214,6 +227,10 @@ class SqlStore : public Store {
   virtual SearchTable search_table() const = 0;
   // Checks the search index's own structure (its rows are checked generically).
   virtual Status CheckSearchStructure(std::vector<std::string>* problems) = 0;
+  // Starts a read-only transaction that sees one state throughout.
+  virtual std::string BeginReadSql() const { return "BEGIN"; }
+  // Adds entries to the search index (of recommendations that have none).
+  virtual Status InsertSearchEntries(const std::vector<SearchEntry>& entries);
   // Inserts rows of `t` (a change set's inserts): one prepared insert per row
   // unless the engine has a faster way (PostgreSQL's COPY).
   virtual Status InsertRows(const TableDef& t, const std::vector<Row>& rows, ApplyFailure* failure);
@@ -267,6 +284,7 @@ class SqlStore : public Store {
   std::optional<SigningKeyPair> key_;
   std::vector<std::string> notices_;
   int depth_ = 0;
+  bool reading_ = false;  // inside BeginRead
   int64_t cache_seq_ = -1;  // the ledger head when the owner cache was last valid
   std::unordered_map<std::string, int64_t> owner_cache_;  // name/alias -> id
   bool owner_cache_loaded_ = false;

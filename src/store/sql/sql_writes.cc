@@ -507,7 +507,7 @@ Status SqlStore::SetAlias(const std::string& alias, const std::string& canonical
       }
       // Editors scoped to the merged owner keep their scope.
       auto uo = db_->Prepare(
-          "SELECT user_id, EXISTS(SELECT 1 FROM user_owners x WHERE x.user_id = uo.user_id AND "
+          "SELECT user_id, (SELECT COUNT(*) FROM user_owners x WHERE x.user_id = uo.user_id AND "
           "x.owner_id = ?2) FROM user_owners uo WHERE owner_id = ?1 ORDER BY user_id");
       if (!uo) return Fail(uo.error());
       (*uo)->Bind(1, old_id).Bind(2, *target);

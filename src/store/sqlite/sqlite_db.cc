@@ -9,6 +9,8 @@ Error SqliteError(sqlite3* db, int rc, std::string_view what) {
   int primary = rc & 0xFF;
   if (primary == SQLITE_CONSTRAINT) return Error::Conflict(msg);
   if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) return Error::Corrupt(msg);
+  // Another process held the write lock for longer than the busy timeout.
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) return Error::Unavailable(msg);
   return Error::Io(msg);
 }
 
@@ -56,7 +58,9 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path) {
     return Fail(std::move(e));
   }
   sqlite3_extended_result_codes(raw, 1);
-  sqlite3_busy_timeout(raw, 10000);
+  // A writer waits at most this long for another's lock, then gives up with
+  // kUnavailable (HTTP 503 and Retry-After): a bounded wait, not a hung request.
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
   return std::unique_ptr<Db>(new Db(raw));
 }
 

@@ -15,6 +15,11 @@
 
 namespace rectrack::sqlite {
 
+// How long a statement waits for another connection's write lock (SQLite's
+// busy timeout) before failing with kUnavailable; PostgreSQL's lock_timeout is
+// the same (store/postgres/pg_db.cc).
+inline constexpr int kBusyTimeoutMs = 5000;
+
 // A prepared statement. Binding is 1-based, like SQLite's; every value is bound,
 // never spliced into SQL text.
 class Stmt : public sql::Statement {

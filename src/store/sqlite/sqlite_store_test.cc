@@ -20,6 +20,7 @@
 #include "ingest/json_format.h"
 #include "nlohmann/json.hpp"
 #include "store/sqlite/schema.h"
+#include "store/sqlite/sqlite_db.h"
 #include "store/sqlite/sqlite_test_util.h"
 #include "store/store.h"
 #include "store/verify.h"
@@ -276,7 +277,7 @@ TEST_F(SqliteStoreTest, ConnectionPragmas) {
   EXPECT_EQ(Pragma(conn, "journal_mode"), "wal");
   EXPECT_EQ(Pragma(conn, "foreign_keys"), "1");
   EXPECT_EQ(Pragma(conn, "synchronous"), "2");  // FULL
-  EXPECT_EQ(std::stoi(Pragma(conn, "busy_timeout")), 10000);
+  EXPECT_EQ(std::stoi(Pragma(conn, "busy_timeout")), sqlite::kBusyTimeoutMs);
 
   // The same on reopening an existing file (PRAGMAs are not stored in it).
   store.reset();

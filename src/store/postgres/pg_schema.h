@@ -1,0 +1,237 @@
+#pragma once
+
+#include <string_view>
+
+namespace rectrack::pg {
+
+// Versioned migrations of the PostgreSQL store, applied in order on open under
+// the store's advisory lock; the table rectrack_schema records how many have
+// run. Never edit a released migration: add the next one.
+//
+// The tables are SQLite's (store/sqlite/schema.h) at its migration 4, so that
+// the same change sets apply to both and rows read back identically:
+//  - every text column is COLLATE "C", so that ORDER BY is byte order as in
+//    SQLite whatever the database's locale;
+//  - integers are BIGINT; dates stay ISO text as in SQLite;
+//  - search is a table of its own, recommendation_search(id, text, responses),
+//    which the SQL store keeps up as it keeps SQLite's FTS5 table, with a
+//    generated tsvector over a text search configuration without stop words
+//    (so that every word can be searched for, as in SQLite) and a GIN index.
+inline constexpr std::string_view kMigrations[] = {
+    // 1: the domain, the ledger, accounts, keys and checkpoints; search.
+    R"sql(
+CREATE TABLE meta (
+  key   TEXT COLLATE "C" PRIMARY KEY,
+  value TEXT COLLATE "C" NOT NULL
+);
+
+CREATE TABLE owners (
+  id   BIGINT PRIMARY KEY,
+  name TEXT COLLATE "C" NOT NULL UNIQUE,
+  tier TEXT COLLATE "C" NOT NULL DEFAULT 'unclassified'
+);
+
+CREATE TABLE owner_aliases (
+  alias    TEXT COLLATE "C" PRIMARY KEY,
+  owner_id BIGINT NOT NULL REFERENCES owners(id)
+);
+
+CREATE TABLE sources (
+  id              BIGINT PRIMARY KEY,
+  slug            TEXT COLLATE "C" NOT NULL UNIQUE,
+  kind            TEXT COLLATE "C" NOT NULL,
+  title           TEXT COLLATE "C" NOT NULL,
+  author          TEXT COLLATE "C" NOT NULL DEFAULT '',
+  commissioned_by TEXT COLLATE "C" NOT NULL DEFAULT '',
+  date            TEXT COLLATE "C",
+  url             TEXT COLLATE "C" NOT NULL DEFAULT '',
+  response_days   BIGINT,
+  recorded_on     TEXT COLLATE "C",
+  stated_total    BIGINT,
+  notes           TEXT COLLATE "C" NOT NULL DEFAULT '',
+  vocabulary      TEXT COLLATE "C" NOT NULL DEFAULT 'canonical'
+);
+
+CREATE TABLE recommendations (
+  id        BIGINT PRIMARY KEY,
+  source_id BIGINT NOT NULL REFERENCES sources(id),
+  ref       TEXT COLLATE "C" NOT NULL,
+  text      TEXT COLLATE "C" NOT NULL,
+  themes    TEXT COLLATE "C" NOT NULL DEFAULT '[]',
+  made      TEXT COLLATE "C",
+  target    TEXT COLLATE "C",
+  made_by   TEXT COLLATE "C" NOT NULL DEFAULT '',
+  url       TEXT COLLATE "C" NOT NULL DEFAULT '',
+  UNIQUE (source_id, ref)
+);
+
+CREATE TABLE assignments (
+  id                BIGINT PRIMARY KEY,
+  recommendation_id BIGINT NOT NULL REFERENCES recommendations(id),
+  owner_id          BIGINT NOT NULL REFERENCES owners(id),
+  due               TEXT COLLATE "C",
+  response          TEXT COLLATE "C" NOT NULL DEFAULT 'none',
+  response_text     TEXT COLLATE "C" NOT NULL DEFAULT '',
+  response_date     TEXT COLLATE "C",
+  status            TEXT COLLATE "C" NOT NULL DEFAULT 'pending',
+  implementation    TEXT COLLATE "C" NOT NULL DEFAULT 'not_started',
+  raw_status        TEXT COLLATE "C" NOT NULL DEFAULT '',
+  raw_response      TEXT COLLATE "C" NOT NULL DEFAULT '',
+  version           BIGINT NOT NULL DEFAULT 1,
+  UNIQUE (recommendation_id, owner_id)
+);
+CREATE INDEX assignments_owner ON assignments(owner_id);
+
+CREATE TABLE updates (
+  id              BIGINT PRIMARY KEY,
+  assignment_id   BIGINT NOT NULL REFERENCES assignments(id),
+  date            TEXT COLLATE "C" NOT NULL,
+  response        TEXT COLLATE "C",
+  response_text   TEXT COLLATE "C" NOT NULL DEFAULT '',
+  response_status TEXT COLLATE "C",
+  implementation  TEXT COLLATE "C",
+  narrative       TEXT COLLATE "C" NOT NULL DEFAULT '',
+  evidence        TEXT COLLATE "C" NOT NULL DEFAULT '[]',
+  author          TEXT COLLATE "C" NOT NULL DEFAULT '',
+  state           TEXT COLLATE "C" NOT NULL DEFAULT 'validated',
+  return_reason   TEXT COLLATE "C" NOT NULL DEFAULT ''
+);
+CREATE INDEX updates_assignment ON updates(assignment_id, date);
+CREATE INDEX updates_state ON updates(state) WHERE state = 'submitted';
+
+CREATE TABLE funding (
+  id        BIGINT PRIMARY KEY,
+  source_id BIGINT NOT NULL REFERENCES sources(id),
+  owner_id  BIGINT NOT NULL REFERENCES owners(id),
+  item      TEXT COLLATE "C" NOT NULL,
+  period    TEXT COLLATE "C" NOT NULL DEFAULT '',
+  cost      BIGINT NOT NULL,
+  funded    BIGINT NOT NULL,
+  currency  TEXT COLLATE "C" NOT NULL DEFAULT 'GBP',
+  note      TEXT COLLATE "C" NOT NULL DEFAULT ''
+);
+
+CREATE TABLE publications (
+  id              BIGINT PRIMARY KEY,
+  source_id       BIGINT NOT NULL REFERENCES sources(id),
+  title           TEXT COLLATE "C" NOT NULL,
+  as_of           TEXT COLLATE "C" NOT NULL,
+  ledger_seq      BIGINT NOT NULL,
+  ledger_hash     TEXT COLLATE "C" NOT NULL,
+  created_at      TEXT COLLATE "C" NOT NULL,
+  snapshot        TEXT COLLATE "C" NOT NULL,
+  snapshot_sha256 TEXT COLLATE "C" NOT NULL,
+  signature       TEXT COLLATE "C" NOT NULL DEFAULT '',
+  signing_key     TEXT COLLATE "C" NOT NULL DEFAULT ''
+);
+
+-- Append-only: the triggers refuse edits made through SQL (by anyone but a
+-- superuser who drops them); `rectrack verify` catches the rest.
+CREATE TABLE ledger (
+  seq       BIGINT PRIMARY KEY,
+  ts        TEXT COLLATE "C" NOT NULL,
+  actor     TEXT COLLATE "C" NOT NULL,
+  kind      TEXT COLLATE "C" NOT NULL,
+  payload   TEXT COLLATE "C" NOT NULL,
+  prev_hash TEXT COLLATE "C" NOT NULL,
+  hash      TEXT COLLATE "C" NOT NULL,
+  scheme    BIGINT NOT NULL DEFAULT 2
+);
+CREATE INDEX ledger_kind ON ledger(kind);
+CREATE FUNCTION rectrack_ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'the ledger is append-only';
+END
+$$;
+CREATE TRIGGER ledger_no_change BEFORE UPDATE OR DELETE ON ledger
+  FOR EACH ROW EXECUTE FUNCTION rectrack_ledger_append_only();
+CREATE TRIGGER ledger_no_truncate BEFORE TRUNCATE ON ledger
+  FOR EACH STATEMENT EXECUTE FUNCTION rectrack_ledger_append_only();
+
+CREATE TABLE users (
+  id              BIGINT PRIMARY KEY,
+  name            TEXT COLLATE "C" NOT NULL UNIQUE,
+  password_hash   TEXT COLLATE "C" NOT NULL,
+  role            TEXT COLLATE "C" NOT NULL
+                  CHECK (role IN ('admin', 'coordinator', 'editor', 'viewer')),
+  disabled        BIGINT NOT NULL DEFAULT 0,
+  created_at      TEXT COLLATE "C" NOT NULL,
+  password_sha256 TEXT COLLATE "C" NOT NULL DEFAULT ''
+);
+
+CREATE TABLE user_owners (
+  user_id  BIGINT NOT NULL REFERENCES users(id),
+  owner_id BIGINT NOT NULL REFERENCES owners(id),
+  PRIMARY KEY (user_id, owner_id)
+);
+CREATE INDEX user_owners_owner ON user_owners(owner_id);
+
+CREATE TABLE sessions (
+  token_hash TEXT COLLATE "C" PRIMARY KEY,
+  user_id    BIGINT NOT NULL REFERENCES users(id),
+  csrf_token TEXT COLLATE "C" NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  last_seen  BIGINT NOT NULL
+);
+CREATE INDEX sessions_user ON sessions(user_id);
+CREATE INDEX sessions_expires ON sessions(expires_at);
+
+CREATE TABLE api_tokens (
+  id           BIGINT PRIMARY KEY,
+  token_hash   TEXT COLLATE "C" NOT NULL UNIQUE,
+  user_id      BIGINT NOT NULL REFERENCES users(id),
+  label        TEXT COLLATE "C" NOT NULL,
+  created_at   BIGINT NOT NULL,
+  last_used    BIGINT NOT NULL DEFAULT 0,
+  revoked      BIGINT NOT NULL DEFAULT 0,
+  token_sha256 TEXT COLLATE "C" NOT NULL DEFAULT ''
+);
+CREATE INDEX api_tokens_user ON api_tokens(user_id);
+
+CREATE TABLE login_failures (
+  key TEXT COLLATE "C" NOT NULL,
+  at  BIGINT NOT NULL
+);
+CREATE INDEX login_failures_key ON login_failures(key, at);
+CREATE INDEX login_failures_at ON login_failures(at);
+
+CREATE TABLE tracker_keys (
+  id           BIGINT PRIMARY KEY,
+  public_key   TEXT COLLATE "C" NOT NULL UNIQUE,
+  created_at   TEXT COLLATE "C" NOT NULL,
+  first_seq    BIGINT NOT NULL,
+  previous_key TEXT COLLATE "C" NOT NULL DEFAULT '',
+  endorsement  TEXT COLLATE "C" NOT NULL DEFAULT ''
+);
+
+CREATE TABLE checkpoints (
+  ledger_seq   BIGINT PRIMARY KEY,
+  ledger_hash  TEXT COLLATE "C" NOT NULL,
+  state_digest TEXT COLLATE "C" NOT NULL,
+  time         TEXT COLLATE "C" NOT NULL,
+  public_key   TEXT COLLATE "C" NOT NULL,
+  signature    TEXT COLLATE "C" NOT NULL
+);
+
+-- Search: English stemming (Snowball, as SQLite's porter tokenizer) with no
+-- stop words, so that "the" or "not" find what they find in SQLite.
+CREATE TEXT SEARCH DICTIONARY rectrack_english_stem (TEMPLATE = snowball, LANGUAGE = english);
+CREATE TEXT SEARCH CONFIGURATION rectrack_english (COPY = english);
+ALTER TEXT SEARCH CONFIGURATION rectrack_english
+  ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part
+  WITH rectrack_english_stem;
+
+CREATE TABLE recommendation_search (
+  id        BIGINT PRIMARY KEY,
+  text      TEXT COLLATE "C" NOT NULL,
+  responses TEXT COLLATE "C" NOT NULL,
+  document  tsvector GENERATED ALWAYS AS (
+    setweight(to_tsvector('rectrack_english', text), 'A') ||
+    setweight(to_tsvector('rectrack_english', responses), 'B')) STORED
+);
+CREATE INDEX recommendation_search_document ON recommendation_search USING GIN (document);
+)sql",
+};
+
+}  // namespace rectrack::pg
