@@ -94,16 +94,28 @@ Result<Checkpoint> MakeCheckpoint(Store& store, const Actor& actor, Verifier* gi
   std::unique_ptr<Verifier> own;
   auto v = VerifierFor(given, &own);
   if (!v) return Fail(v.error());
+  // One transaction: no other writer (another server) may move the ledger
+  // between the check and the checkpoint that signs its digest.
+  RT_TRY(store.Begin());
+  auto fail = [&](Error e) -> Result<Checkpoint> {
+    store.Rollback();
+    (*v)->Invalidate();
+    return Fail(std::move(e));
+  };
   auto rep = (*v)->Incremental(store, VerifyOptions{});
-  if (!rep) return Fail(rep.error());
-  if (!rep->ok) return Fail(Refusal("no checkpoint was made", rep->problems));
+  if (!rep) return fail(rep.error());
+  if (!rep->ok) return fail(Refusal("no checkpoint was made", rep->problems));
   auto digest = (*v)->ReplayedStateDigest();
-  if (!digest) return Fail(digest.error());
+  if (!digest) return fail(digest.error());
   auto c = store.AddCheckpoint(*digest, actor);
-  if (!c) return c;
+  if (!c) return fail(c.error());
   // The checkpoint's own event is checked too, so that the verifier stays in step.
   auto after = (*v)->Incremental(store, VerifyOptions{});
-  if (!after) return Fail(after.error());
+  if (!after) return fail(after.error());
+  if (auto done = store.Commit(); !done) {
+    (*v)->Invalidate();
+    return Fail(done.error());
+  }
   return c;
 }
 

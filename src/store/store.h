@@ -243,7 +243,8 @@ class Store {
   virtual Status Commit() = 0;
   virtual void Rollback() = 0;
   // Reads until EndRead see one state of the store, whatever other processes
-  // write meanwhile (a read-only transaction). No writes in between.
+  // write meanwhile (a read-only transaction). No writes in between. Inside a
+  // write transaction (or another read) it does nothing: that sees one state.
   virtual Status BeginRead() = 0;
   virtual void EndRead() = 0;
   // Push notice of new events where the engine has it (PostgreSQL's

@@ -448,7 +448,29 @@ void CheckHeadAndKeys(Store& live, const ChainVerifier& chain, const std::vector
 
 }  // namespace
 
+namespace {
+
+// Runs `fn` in a read snapshot of `live`: the ledger and the tables it is
+// checked against are read as of one moment, whatever is written meanwhile.
+template <typename F>
+Result<VerifyReport> InSnapshot(Store& live, F&& fn) {
+  RT_TRY(live.BeginRead());
+  auto r = fn();
+  live.EndRead();
+  return r;
+}
+
+}  // namespace
+
 Result<VerifyReport> Verifier::Full(Store& live, const VerifyOptions& options) {
+  return InSnapshot(live, [&] { return FullInSnapshot(live, options); });
+}
+
+Result<VerifyReport> Verifier::Incremental(Store& live, const VerifyOptions& options) {
+  return InSnapshot(live, [&] { return IncrementalInSnapshot(live, options); });
+}
+
+Result<VerifyReport> Verifier::FullInSnapshot(Store& live, const VerifyOptions& options) {
   ok_ = false;
   replay_ = std::make_unique<Replay>();
   auto scratch = OpenScratchStore();
@@ -536,8 +558,8 @@ Result<VerifyReport> Verifier::Full(Store& live, const VerifyOptions& options) {
   return rep;
 }
 
-Result<VerifyReport> Verifier::Incremental(Store& live, const VerifyOptions& options) {
-  if (!ok_ || !replay_) return Full(live, options);
+Result<VerifyReport> Verifier::IncrementalInSnapshot(Store& live, const VerifyOptions& options) {
+  if (!ok_ || !replay_) return FullInSnapshot(live, options);
   Replay& r = *replay_;
   VerifyReport rep;
   auto head = live.Head();

@@ -75,6 +75,9 @@ class Verifier {
   const std::string& checked_hash() const { return checked_hash_; }
 
  private:
+  // Full and Incremental inside the read snapshot the public ones open.
+  Result<VerifyReport> FullInSnapshot(Store& live, const VerifyOptions& options);
+  Result<VerifyReport> IncrementalInSnapshot(Store& live, const VerifyOptions& options);
   Verifier() = default;
   struct Replay;
   std::unique_ptr<Replay> replay_;

@@ -713,13 +713,21 @@ Result<ImportBatch> SqlStore::ExportAll() {
 // ---- opening, upgrading, transactions -----------------------------------------
 
 Status SqlStore::BeginRead() {
-  if (depth_ > 0 || reading_) return Fail(Error::Internal("a read inside a transaction"));
+  // Inside a write transaction, reads see one state already: its own.
+  if (depth_ > 0 || reading_) {
+    ++nested_reads_;
+    return {};
+  }
   RT_TRY(db_->Exec(BeginReadSql()));
   reading_ = true;
   return {};
 }
 
 void SqlStore::EndRead() {
+  if (nested_reads_ > 0) {
+    --nested_reads_;
+    return;
+  }
   if (!reading_) return;
   reading_ = false;
   (void)db_->Exec("ROLLBACK");

@@ -285,6 +285,7 @@ class SqlStore : public Store {
   std::vector<std::string> notices_;
   int depth_ = 0;
   bool reading_ = false;  // inside BeginRead
+  int nested_reads_ = 0;  // BeginRead calls inside a transaction or another read
   int64_t cache_seq_ = -1;  // the ledger head when the owner cache was last valid
   std::unordered_map<std::string, int64_t> owner_cache_;  // name/alias -> id
   bool owner_cache_loaded_ = false;
