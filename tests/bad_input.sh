@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Bad input gets a clear error naming file, line and column, a non-zero exit
 # code, and no write: after each failure the store's export and ledger are
-# byte-identical to before, and SQLite's integrity check passes.
+# byte-identical to before, and SQLite's integrity check passes. On SQLite, or
+# with RECTRACK_TEST_PG on PostgreSQL (tests/lib/store.sh).
 # Usage: bad_input.sh RECTRACK FIXTURES_DIR
 set -uo pipefail
 BIN="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 FIX="$(cd "$2" && pwd)"
+. "$FIX/../lib/store.sh"
 WORK="$(mktemp -d)"; trap 'rm -rf "$WORK"' EXIT
 cd "$WORK"
-export RECTRACK_DB="$WORK/store.db"
+RECTRACK_DB="$(store_at "$WORK/store.db")"
+export RECTRACK_DB RECTRACK_KEY_FILE="$WORK/store.db.key"
 pass=0; fail=0
 ok() { pass=$((pass + 1)); echo "ok   $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; }
@@ -20,10 +23,20 @@ cp "$FIX/inquiry.csv" inquiry.csv
   { echo "FAIL setup"; exit 1; }
 
 snapshot() {
-  "$BIN" export json -o "$WORK/$1.json" && sqlite3 "$RECTRACK_DB" \
+  "$BIN" export json -o "$WORK/$1.json" && store_sql "$WORK/store.db" \
     "SELECT seq || ' ' || hash FROM ledger ORDER BY seq" >"$WORK/$1.ledger"
 }
 snapshot before
+
+# The database's own check of its structure (SQLite's integrity_check; on
+# PostgreSQL, whose server keeps its own files, the store's verify).
+integrity_ok() {
+  if [ "$TEST_ENGINE" = sqlite ]; then
+    [ "$(sqlite3 "$RECTRACK_DB" 'PRAGMA integrity_check')" = ok ]
+  else
+    "$BIN" verify >/dev/null
+  fi
+}
 
 MAP=(--map ref=ref --map text=text --map owner=owner --map status=status --map due=due)
 
@@ -40,7 +53,7 @@ expect() {
   if ! cmp -s before.json after.json || ! cmp -s before.ledger after.ledger; then
     bad "$name: the store changed"; return
   fi
-  if [ "$(sqlite3 "$RECTRACK_DB" 'PRAGMA integrity_check')" != ok ]; then
+  if ! integrity_ok; then
     bad "$name: integrity check failed"; return
   fi
   ok "$name (exit $rc): $(head -c 160 "$WORK/err" | head -1)"
@@ -79,6 +92,13 @@ expect json-bad-value "implementation: unknown value 'done'" -- import json badv
 printf '\xff\xfe{}' >binary.json
 expect json-not-utf8 "binary.json:1:1: invalid UTF-8 byte 0xFF" -- import json binary.json
 
+# A NUL byte: in a file, named where it is; escaped in JSON, refused by the
+# store (PostgreSQL's text cannot hold one, and SQLite is not let to).
+printf 'ref,text,owner\n1,a\000b,X\n' >nul.csv
+expect nul-in-csv "nul.csv:2:4: a NUL byte (0x00)" -- import csv nul.csv --map ref=ref --map text=text --map owner=owner
+printf '{"format":"rectrack/1","sources":[{"slug":"x","kind":"review","title":"X","recommendations":[{"ref":"1","text":"a\\u0000b","assignments":[{"owner":"A"}]}]}]}\n' >nul.json
+expect nul-in-json "its text holds a NUL byte (0x00)" -- import json nul.json
+
 # A source that is already there: refused whole, even though the file is valid.
 expect duplicate-source "source 'base' is already in the store" -- \
   import csv inquiry.csv --map ref=No --map text=Recommendation --map owner=Owner \
@@ -108,7 +128,7 @@ snapshot after
 if ((status != 137)); then
   bad "killed mid-import: the import was not killed mid-write (exit $status)"
 elif cmp -s before.json after.json && cmp -s before.ledger after.ledger &&
-   "$BIN" verify >/dev/null && [ "$(sqlite3 "$RECTRACK_DB" 'PRAGMA integrity_check')" = ok ]; then
+   "$BIN" verify >/dev/null && integrity_ok; then
   ok "killed mid-import: store unchanged and verified"
 else
   bad "killed mid-import: store changed or broken"

@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
-# End-to-end checks of the executable on real SQLite files: lossless export,
-# publications reproduced byte for byte, aliases, and the ledger catching edits
-# made behind rectrack's back with the sqlite3 shell.
+# End-to-end checks of the executable on real stores (SQLite files, or with
+# RECTRACK_TEST_PG PostgreSQL schemas: tests/lib/store.sh): lossless export,
+# publications reproduced byte for byte, aliases, copies between stores, and
+# the ledger catching edits made behind rectrack's back (sqlite3, psql).
 # Usage: cli_e2e.sh RECTRACK REPO_ROOT
 set -uo pipefail
 BIN="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 ROOT="$(cd "$2" && pwd)"
+. "$ROOT/tests/lib/store.sh"
 WORK="$(mktemp -d)"; trap 'rm -rf "$WORK"' EXIT
 cd "$WORK"
 pass=0; fail=0
 ok() { pass=$((pass + 1)); echo "ok   $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; }
 check() { local name="$1"; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
-rt() { "$BIN" --db "$DB" "$@"; }
+rt() { "$BIN" --db "$(store_at "$DB")" --key-file "$DB.key" "$@"; }
+# The same, for a store named in the arguments: rtx FILE ARGS...
+rtx() { local f="$1"; shift; "$BIN" --db "$(store_at "$f")" --key-file "$f.key" "$@"; }
+echo "engine: $TEST_ENGINE"
 
 # --- Lossless export: export json -> import into an empty store -> export again.
 DB=a.db
@@ -50,15 +55,16 @@ check "publication JSON pins the ledger" grep -q '"ledger_hash": "[0-9a-f]\{64\}
 
 # --- The ledger catches edits behind the tool's back.
 DB=a.db
-check "a clean store verifies" bash -c "'$BIN' --db a.db verify >/dev/null"
+rt verify >/dev/null; rc=$?
+check "a clean store verifies" test "$rc" = 0
+store_copy a.db pristine.db
 tamper() {  # NAME SQL EXPECTED-MESSAGE
-  cp a.db t.db; rm -f t.db-wal t.db-shm
-  sqlite3 t.db "DROP TRIGGER ledger_no_update; DROP TRIGGER ledger_no_delete; $2" || { bad "$1: sqlite3 failed"; return; }
-  "$BIN" --db t.db verify >out 2>err; local rc=$?
+  store_copy pristine.db t.db
+  store_sql t.db "$(store_drop_triggers) $2" >/dev/null || { bad "$1: the SQL failed"; return; }
+  rtx t.db verify >out 2>err; local rc=$?
   if ((rc == 3)) && grep -qF -- "$3" err; then ok "verify names $1: $(grep -m1 -F -- "$3" err | head -c 140)"
   else bad "$1: exit $rc"; cat err; fi
 }
-sqlite3 a.db "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
 tamper "an edited event" "UPDATE ledger SET payload = replace(payload, 'Guidance', 'Nothing') WHERE kind = 'update'" "was altered"
 tamper "an edited actor" "UPDATE ledger SET actor = 'cli:someone-else' WHERE seq = 2" "event 2 "
 tamper "a deleted event" "DELETE FROM ledger WHERE seq = 3" "are missing"
@@ -66,56 +72,97 @@ tamper "an inserted event" "UPDATE ledger SET seq = seq + 100 WHERE seq >= 4; UP
 tamper "reordered events" "UPDATE ledger SET seq = -1 WHERE seq = 2; UPDATE ledger SET seq = 2 WHERE seq = 3; UPDATE ledger SET seq = 3 WHERE seq = -1" "event 2 "
 tamper "a truncated tail" "DELETE FROM ledger WHERE seq = (SELECT max(seq) FROM ledger)" "removed from the end"
 tamper "an edited publication" "UPDATE publications SET snapshot = replace(snapshot, '\"implemented\": 7', '\"implemented\": 9') WHERE id = 2" "publications, id 2, column snapshot: differs from byte"
-cp a.db t.db; rm -f t.db-wal t.db-shm
-check "the append-only trigger refuses an edit" bash -c "! sqlite3 t.db \"UPDATE ledger SET actor = 'x' WHERE seq = 1\" 2>/dev/null"
+store_copy pristine.db t.db
+if store_sql t.db "UPDATE ledger SET actor = 'x' WHERE seq = 1" >/dev/null 2>&1; then
+  bad "the append-only trigger refuses an edit"
+else
+  ok "the append-only trigger refuses an edit"
+fi
 
 # --- The signing key: rotated, the old publications still verify.
-cp a.db k.db; cp a.db.key k.db.key; rm -f k.db-wal k.db-shm
-old_key=$("$BIN" --db k.db key show | head -1 | cut -d' ' -f1)
-"$BIN" --db k.db key rotate >rotate.out 2>&1; rc=$?
+store_copy a.db k.db
+old_key=$(rtx k.db key show | head -1 | cut -d' ' -f1)
+rtx k.db key rotate >rotate.out 2>&1; rc=$?
 check "key rotate makes a new key endorsed by the old (exit $rc)" bash -c "[ $rc = 0 ] && grep -q 'endorsed by the previous key $old_key' rotate.out"
-check "key show lists both keys" bash -c "[ \"\$('$BIN' --db k.db key show | wc -l)\" = 2 ]"
+check "key show lists both keys" test "$(rtx k.db key show | wc -l)" = 2
 check "the key file now holds the new key" bash -c "! grep -q \"$old_key\" k.db.key"
-"$BIN" --db k.db report --publication 2 --format md -o k-pub2.md
+rtx k.db report --publication 2 --format md -o k-pub2.md
 check "an old publication still verifies and reproduces" cmp -s pub2.md k-pub2.md
-check "the store verifies after the rotation, pinned to the first key" bash -c "'$BIN' --db k.db verify --key $old_key >/dev/null"
+rtx k.db verify --key "$old_key" >/dev/null; rc=$?
+check "the store verifies after the rotation, pinned to the first key" test "$rc" = 0
 
 # --- Aliases merge only when asked.
 DB=c.db
 printf 'ref,text,owner\n1,Do a thing,DCLG\n2,Do another,Department for Communities and Local Government\n' >two-names.csv
 rt import csv two-names.csv --map ref=ref --map text=text --map owner=owner --source-title Names >/dev/null
-check "two spellings stay two owners" bash -c "[ \"\$('$BIN' --db c.db owners --format csv | wc -l)\" = 3 ]"
+check "two spellings stay two owners" test "$(rt owners --format csv | wc -l)" = 3
 rt owner alias DCLG "Department for Communities and Local Government" >/dev/null
-check "after an alias they are one owner with both" bash -c "'$BIN' --db c.db owners --format csv | grep -q '^Department for Communities and Local Government,unclassified,2,'"
+rt owners --format csv >owners.csv
+check "after an alias they are one owner with both" grep -q '^Department for Communities and Local Government,unclassified,2,' owners.csv
 printf 'alias,owner\nMHCLG,Department for Communities and Local Government\n' >aliases.csv
 printf 'ref,text,owner\n1,Third,MHCLG\n' >third.csv
 rt import csv third.csv --map ref=ref --map text=text --map owner=owner --source-title Third --aliases aliases.csv >/dev/null
-check "an aliases file given to an import resolves names" bash -c "'$BIN' --db c.db owners --format csv | grep -q '^Department for Communities and Local Government,unclassified,3,'"
-check "the ledger records each alias" bash -c "[ \"\$(sqlite3 c.db \"SELECT count(*) FROM ledger WHERE kind = 'alias'\")\" = 1 ]"
+rt owners --format csv >owners.csv
+check "an aliases file given to an import resolves names" grep -q '^Department for Communities and Local Government,unclassified,3,' owners.csv
+check "the ledger records each alias" test "$(store_sql c.db "SELECT count(*) FROM ledger WHERE kind = 'alias'")" = 1
 
 # --- The real datasets whole: all 4,926 PFD reports and all four UPR files.
 DB=full.db
 rt import pfd "$ROOT/examples/pfd/pfd-reports.csv" >/dev/null
 for y in 2008 2009 2010 2011; do rt import upr "$ROOT/tests/fixtures/upr/upr-$y.csv" >/dev/null; done
-check "all 4,926 PFD reports are sources" bash -c "[ \"\$(sqlite3 full.db \"SELECT count(*) FROM sources WHERE kind = 'pfd'\")\" = 4926 ]"
-check "all 19,891 UPR recommendations are in" bash -c "[ \"\$(sqlite3 full.db \"SELECT count(*) FROM recommendations r JOIN sources s ON s.id = r.source_id WHERE s.kind = 'upr'\")\" = 19891 ]"
+check "all 4,926 PFD reports are sources" test "$(store_sql full.db "SELECT count(*) FROM sources WHERE kind = 'pfd'")" = 4926
+check "all 19,891 UPR recommendations are in" test "$(store_sql full.db "SELECT count(*) FROM recommendations r JOIN sources s ON s.id = r.source_id WHERE s.kind = 'upr'")" = 19891
 COTE=$'C\xc3\xb4te d\xe2\x80\x99Ivoire'  # as decoded from Mac OS Roman 0x99 and 0xD5
-cote=$(sqlite3 full.db "SELECT count(*) FROM recommendations WHERE instr(text, '$COTE') > 0")
+cote=$(store_sql full.db "SELECT count(*) FROM recommendations WHERE text LIKE '%$COTE%'")
 check "Mac OS Roman is decoded ($cote texts name $COTE)" test "$cote" -ge 10
-check "the full store verifies" bash -c "'$BIN' --db full.db verify >/dev/null"
+rt verify >/dev/null; rc=$?
+check "the full store verifies" test "$rc" = 0
 rt export json -o full.json
-"$BIN" --db full.db rebuild rebuilt.db >rebuild.out 2>&1; rc=$?
+rt rebuild "$(store_at rebuilt.db)" >rebuild.out 2>&1; rc=$?
 check "rebuild makes a new store from the ledger alone (exit $rc)" bash -c "[ $rc = 0 ] && grep -q '^ledger OK' rebuild.out"
-"$BIN" --db rebuilt.db export json -o rebuilt.json
+[ -f rebuilt.db.key ] || cp full.db.key rebuilt.db.key
+rtx rebuilt.db export json -o rebuilt.json
 check "the rebuilt store exports the same bytes (PFD and UPR data)" cmp -s full.json rebuilt.json
-check "rebuild refuses a target that exists" bash -c "! '$BIN' --db full.db rebuild rebuilt.db 2>/dev/null"
+check "rebuild refuses a target that exists" bash -c "! '$BIN' --db '$(store_at full.db)' --key-file full.db.key rebuild '$(store_at rebuilt.db)' 2>/dev/null"
+
+# --- copy: the whole tracker to the other engine and back, the same bytes and
+# the same ledger; a copy is verified on arrival and a non-empty target refused.
+if [ "$TEST_ENGINE" = postgres ]; then
+  rt copy --to "$WORK/there.db" >copy1.out 2>&1; rc1=$?
+  "$BIN" --db "$WORK/there.db" copy --to "$(store_at back.db)" >copy2.out 2>&1; rc2=$?
+  other=SQLite
+else
+  other=PostgreSQL
+  # Only with a cluster to copy to: the PostgreSQL run does both directions.
+  rc1=skip
+fi
+if [ "$rc1" != skip ]; then
+  check "copy to $other verifies on arrival (exit $rc1)" bash -c "[ $rc1 = 0 ] && grep -q '^ledger OK' copy1.out"
+  check "copy back verifies on arrival (exit $rc2)" bash -c "[ $rc2 = 0 ] && grep -q '^ledger OK' copy2.out"
+  "$BIN" --db "$WORK/there.db" export json -o there.json
+  rtx back.db export json -o back.json
+  check "the copies export the same bytes" bash -c "cmp -s full.json there.json && cmp -s full.json back.json"
+  h1=$(store_sql full.db "SELECT hash FROM ledger ORDER BY seq DESC LIMIT 1")
+  h2=$(sqlite3 there.db "SELECT hash FROM ledger ORDER BY seq DESC LIMIT 1")
+  h3=$(store_sql back.db "SELECT hash FROM ledger ORDER BY seq DESC LIMIT 1")
+  check "the ledger's head is the same on both engines ($h1)" bash -c "[ -n '$h1' ] && [ '$h1' = '$h2' ] && [ '$h1' = '$h3' ]"
+  "$BIN" --db "$WORK/there.db" copy --to "$(store_at back.db)" >/dev/null 2>err.txt; rc=$?
+  check "copy refuses a target that holds a tracker (exit $rc)" bash -c "[ $rc -ne 0 ] && grep -q 'holds a tracker already' err.txt"
+fi
 
 # --- RECTRACK_DB and the SQLite settings.
-export RECTRACK_DB="$WORK/env.db"
-"$BIN" init >/dev/null
-check "RECTRACK_DB chooses the file" test -s "$WORK/env.db"
-check "the store is in WAL mode" bash -c "[ \"\$(sqlite3 '$WORK/env.db' 'PRAGMA journal_mode')\" = wal ]"
-unset RECTRACK_DB
+if [ "$TEST_ENGINE" = sqlite ]; then
+  export RECTRACK_DB="$WORK/env.db"
+  "$BIN" init >/dev/null
+  check "RECTRACK_DB chooses the file" test -s "$WORK/env.db"
+  check "the store is in WAL mode" bash -c "[ \"\$(sqlite3 '$WORK/env.db' 'PRAGMA journal_mode')\" = wal ]"
+  unset RECTRACK_DB
+else
+  export RECTRACK_DB="$(store_at env.db)" RECTRACK_KEY_FILE="$WORK/env.db.key"
+  "$BIN" init >/dev/null
+  check "RECTRACK_DB chooses the database" test "$(store_sql env.db "SELECT count(*) FROM ledger")" = 1
+  unset RECTRACK_DB RECTRACK_KEY_FILE
+fi
 
 # --- An alias clash between two imports: refused with the command that merges, nothing
 # written; the command given, the import goes through.
@@ -129,24 +176,29 @@ check "an alias naming another owner is refused (exit $rc)" bash -c "[ $rc -ne 0
 rt export json -o order-after.json
 check "the refused import wrote nothing" cmp -s order-before.json order-after.json
 rt owner alias 'Metropolitan Police' 'Metropolitan Police Service' >/dev/null
-check "after the merge it names, the import goes through" bash -c "'$BIN' --db order.db import json '$ROOT/examples/harris/harris-2016.json' >/dev/null"
-check "and the store verifies" bash -c "'$BIN' --db order.db verify >/dev/null"
+rt import json "$ROOT/examples/harris/harris-2016.json" >/dev/null; rc=$?
+check "after the merge it names, the import goes through" test "$rc" = 0
+rt verify >/dev/null; rc=$?
+check "and the store verifies" test "$rc" = 0
 
 # --- Accounts from the command line: a password reset.
 DB=users.db
 rt init >/dev/null
 printf 'first password 1\n' | rt user add pat --role viewer >/dev/null
-h1=$(sqlite3 users.db "SELECT password_hash FROM users WHERE name = 'pat'")
+h1=$(store_sql users.db "SELECT password_hash FROM users WHERE name = 'pat'")
 printf 'short\n' | rt user password pat >/dev/null 2>err.txt; rc=$?
 check "user password refuses a short password (exit $rc)" bash -c "[ $rc -ne 0 ] && grep -q 'at least 8 characters' err.txt"
 printf 'long enough pw\n' | rt user password nobody-here >/dev/null 2>err.txt; rc=$?
 check "user password names an unknown user (exit $rc)" bash -c "[ $rc -ne 0 ] && grep -q 'nobody-here' err.txt"
 printf 'second password 2\n' | rt user password pat >out.txt
-h2=$(sqlite3 users.db "SELECT password_hash FROM users WHERE name = 'pat'")
+h2=$(store_sql users.db "SELECT password_hash FROM users WHERE name = 'pat'")
 check "user password sets a new argon2id hash" bash -c "[ '$h1' != '$h2' ] && [[ '$h2' == '\$argon2id\$'* ]]"
-check "user password is a ledger event naming only the user" bash -c "[ \"\$(sqlite3 users.db \"SELECT json_extract(payload, '\$.about') FROM ledger WHERE kind = 'user_password'\")\" = '{\"user\":\"pat\"}' ]"
-check "and holding the new hash's digest, never the hash" bash -c "sqlite3 users.db \"SELECT payload FROM ledger\" | grep -q \"\$(printf '%s' '$h2' | sha256sum | cut -c1-64)\" && ! sqlite3 users.db \"SELECT payload FROM ledger\" | grep -q argon2"
-check "the store verifies after a password change" bash -c "'$BIN' --db users.db verify >/dev/null"
+store_sql users.db "SELECT payload FROM ledger WHERE kind = 'user_password'" >pw-event.txt
+check "user password is a ledger event naming only the user" grep -qF '"about":{"user":"pat"}' pw-event.txt
+store_sql users.db "SELECT payload FROM ledger" >payloads.txt
+check "and holding the new hash's digest, never the hash" bash -c "grep -q \"\$(printf '%s' '$h2' | sha256sum | cut -c1-64)\" payloads.txt && ! grep -q argon2 payloads.txt"
+rt verify >/dev/null; rc=$?
+check "the store verifies after a password change" test "$rc" = 0
 
 echo "$pass passed, $fail failed"
 ((fail == 0))

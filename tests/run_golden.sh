@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Golden-file tests, DuckDB style: each tests/golden/*.test file is a script a
-# reader can check by eye. Each test file gets a fresh SQLite store.
+# reader can check by eye. Each test file gets a fresh store: an SQLite file,
+# or with RECTRACK_TEST_PG a PostgreSQL schema (tests/lib/store.sh); the same
+# expected output for both.
 #
 #   # comment
 #   > rectrack ARGS...        run; stdout must equal the lines that follow
 #   >! rectrack ARGS...       must fail (non-zero exit); stderr must equal what follows
+#   >[sqlite] rectrack ARGS   (or >[postgres], >![sqlite]...) only on that store: for
+#                             what the two may answer differently (search ranking)
 #
 # In expected text, {{*}} matches anything within a line. $FIXTURES and
 # $EXAMPLES expand to tests/fixtures and examples/.
@@ -16,6 +20,7 @@ DIR="$(cd "$DIR" && pwd)"
 ROOT="$(cd "$DIR/../.." && pwd)"
 # Paths in commands (and so in messages) are relative to the repository root.
 cd "$ROOT"
+. "$ROOT/tests/lib/store.sh"
 export FIXTURES="tests/fixtures" EXAMPLES="examples"
 pass=0; fail=0
 WORK="$(mktemp -d)"; trap 'rm -rf "$WORK"' EXIT
@@ -42,12 +47,19 @@ compare() {  # expected-file actual-file -> 0 if they match
 
 for test in "$DIR"/*.test; do
   name="$(basename "$test" .test)"
-  export RECTRACK_DB="$WORK/$name.db"
-  rm -f "$RECTRACK_DB"*
+  store_drop "$WORK/$name.db"
+  rm -f "$WORK/$name.db.key"
+  RECTRACK_DB="$(store_at "$WORK/$name.db")"
+  export RECTRACK_DB RECTRACK_KEY_FILE="$WORK/$name.db.key"
   out="$WORK/$name.updated"; : >"$out"
-  cmd=""; expect_fail=0; expected="$WORK/expected"; : >"$expected"; ok=1; lineno=0; cmdline=0
+  cmd=""; only=""; expect_fail=0; expected="$WORK/expected"; : >"$expected"; ok=1; lineno=0; cmdline=0
   run_block() {
     [ -n "$cmd" ] || return 0
+    if [ -n "$only" ] && [ "$only" != "$TEST_ENGINE" ]; then
+      # Another store's answer: kept as it is.
+      [ "$UPDATE" = --update ] && cat "$expected" >>"$out"
+      return 0
+    fi
     local actual="$WORK/actual" rc
     local args; args="$(eval "printf '%s\n' $cmd")"
     mapfile -t argv <<<"$args"
@@ -70,7 +82,10 @@ for test in "$DIR"/*.test; do
     lineno=$((lineno + 1))
     if [[ "$line" == ">"* ]]; then
       run_block
-      if [[ "$line" == ">!"* ]]; then expect_fail=1; cmd="${line#>! }"; else expect_fail=0; cmd="${line#> }"; fi
+      if [[ "$line" == ">!"* ]]; then expect_fail=1; cmd="${line#>!}"; else expect_fail=0; cmd="${line#>}"; fi
+      only=""
+      if [[ "$cmd" =~ ^\[([a-z]+)\]\ (.*)$ ]]; then only="${BASH_REMATCH[1]}"; cmd="${BASH_REMATCH[2]}"; fi
+      cmd="${cmd# }"
       cmdline=$lineno; : >"$expected"
       [ "$UPDATE" = --update ] && echo "$line" >>"$out"
     elif [[ -z "$cmd" ]]; then

@@ -15,7 +15,7 @@
 
 #include "app/auth.h"
 #include "app/service.h"
-#include "store/sqlite/sqlite_test_util.h"
+#include "testing/test_store.h"
 #include "store/store.h"
 
 namespace rectrack::auth_testing {
@@ -72,7 +72,7 @@ inline std::string ReadAll(const std::string& path) {
 class Tracker {
  public:
   Tracker() : path_(dir_.File("tracker.db")) {
-    auto s = OpenStore(path_);
+    auto s = testing_util::OpenTestStore(path_);
     if (!s) throw std::runtime_error(s.error().message);
     store_ = std::move(*s);
     const Actor loader{"test:loader"};

@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "ingest/json_format.h"
 #include "nlohmann/json.hpp"
+#include "testing/test_store.h"
 
 namespace rectrack {
 namespace {
@@ -34,7 +35,7 @@ class ImportCsvFileTest : public ::testing::Test {
     return path;
   }
   std::unique_ptr<Store> OpenDb(const std::string& name) {
-    auto s = OpenSqliteStore(dir_ + "/" + name);
+    auto s = testing_util::OpenTestStore(dir_ + "/" + name);
     EXPECT_TRUE(s) << s.error().message;
     return s ? std::move(*s) : nullptr;
   }

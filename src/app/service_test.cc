@@ -13,7 +13,7 @@
 #include "ingest/json_format.h"
 #include "nlohmann/json.hpp"
 #include "report/report_render.h"
-#include "store/sqlite/sqlite_test_util.h"
+#include "testing/test_store.h"
 
 namespace rectrack {
 namespace {
@@ -127,7 +127,7 @@ class ServiceTest : public testing::Test {
   }
 
   std::unique_ptr<Store> OpenStore(const std::string& name) {
-    auto s = OpenSqliteStore(dir_.File(name));
+    auto s = testing_util::OpenTestStore(dir_.File(name));
     EXPECT_TRUE(s.has_value()) << s.error().message;
     return s ? std::move(*s) : nullptr;
   }
@@ -337,7 +337,7 @@ TEST_F(ServiceTest, PublishedReportErrors) {
     RawDb raw(dir_.File("rectrack.db"));
     ASSERT_EQ(raw.Exec("UPDATE publications SET snapshot = 'not json' WHERE id = " +
                        std::to_string(pub->id)),
-              SQLITE_OK);
+              testing_util::RawDb::kOk);
   }
   auto broken = PublishedReport(*store_, pub->id);
   ASSERT_FALSE(broken);

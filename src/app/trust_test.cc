@@ -15,7 +15,7 @@
 #include "ingest/presets.h"
 #include "store/keyfile.h"
 #include "store/rebuild.h"
-#include "store/sqlite/sqlite_test_util.h"
+#include "testing/test_store.h"
 #include "store/verify.h"
 
 namespace rectrack {
@@ -66,7 +66,7 @@ TEST(KeyFileTest, TheKeyIsBesideTheStoreForItsOwnerAloneAndInNoTable) {
   const std::string db = d.File("t.db");
   std::string public_key;
   {
-    auto store = OpenSqliteStore(db);
+    auto store = testing_util::OpenTestStore(db);
     ASSERT_TRUE(store) << store.error().message;
     Load(**store);
     public_key = *(*store)->CurrentPublicKey();
@@ -81,7 +81,7 @@ TEST(KeyFileTest, TheKeyIsBesideTheStoreForItsOwnerAloneAndInNoTable) {
   unsigned char seed[32];
   for (int i = 0; i < 32; ++i)
     seed[i] = static_cast<unsigned char>(std::stoi(key->seed_hex.substr(i * 2, 2), nullptr, 16));
-  for (const char* suffix : {"", "-wal"}) {
+  for (const char* suffix : {"", "-wal"}) {  // an SQLite store's files
     if (!fs::exists(db + suffix)) continue;
     std::string bytes = ReadAll(db + suffix);
     EXPECT_EQ(bytes.find(key->seed_hex), std::string::npos) << suffix;
@@ -94,9 +94,9 @@ TEST(KeyFileTest, TheKeyIsBesideTheStoreForItsOwnerAloneAndInNoTable) {
 TEST(KeyFileTest, AKeyFileOthersMayReadIsRefusedAndReadsNeedNoKey) {
   TempDir d;
   const std::string db = d.File("t.db");
-  ASSERT_TRUE(OpenSqliteStore(db));
+  ASSERT_TRUE(testing_util::OpenTestStore(db));
   ASSERT_EQ(chmod((db + ".key").c_str(), 0644), 0);
-  auto store = OpenSqliteStore(db);
+  auto store = testing_util::OpenTestStore(db);
   ASSERT_TRUE(store);  // reading needs no key
   EXPECT_TRUE((*store)->ListSources());
   auto v = (*store)->Verify();
@@ -113,13 +113,13 @@ TEST(KeyFileTest, AnotherKeyIsRefusedAndTheEnvironmentsKeyServes) {
   const std::string db = d.File("t.db");
   std::string seed;
   {
-    auto store = OpenSqliteStore(db);
+    auto store = testing_util::OpenTestStore(db);
     ASSERT_TRUE(store);
     seed = ReadKeyFile(db + ".key")->seed_hex;
   }
   SigningKeyPair other = GenerateSigningKey();
   ASSERT_TRUE(WriteKeyFile(d.File("other.key"), other, true));
-  auto wrong = OpenSqliteStore(db, KeyOptions{d.File("other.key"), ""});
+  auto wrong = testing_util::OpenTestStore(db, KeyOptions{d.File("other.key"), ""});
   ASSERT_TRUE(wrong);
   auto batch = ReadNativeJson(ReadAll(kRepo / "examples/harris/harris-2016.json"), "h");
   auto w = (*wrong)->Import(*batch, kCli, "h");
@@ -127,7 +127,7 @@ TEST(KeyFileTest, AnotherKeyIsRefusedAndTheEnvironmentsKeyServes) {
   EXPECT_NE(w.error().message.find("is not this store's key"), std::string::npos) << w.error().message;
   // The seed itself, as a container gives it, with no file at all.
   fs::remove(db + ".key");
-  auto env = OpenSqliteStore(db, KeyOptions{"", seed});
+  auto env = testing_util::OpenTestStore(db, KeyOptions{"", seed});
   ASSERT_TRUE(env);
   auto harris = ReadNativeJson(ReadAll(kRepo / "examples/harris/harris-2016.json"), "h");
   ASSERT_TRUE((*env)->Import(*harris, kCli, "h"));
@@ -137,7 +137,7 @@ TEST(KeyFileTest, AnotherKeyIsRefusedAndTheEnvironmentsKeyServes) {
 TEST(KeyRotationTest, ANewKeyEndorsedByTheOldAndOldPublicationsStillVerify) {
   TempDir d;
   const std::string db = d.File("t.db");
-  auto store = OpenSqliteStore(db);
+  auto store = testing_util::OpenTestStore(db);
   ASSERT_TRUE(store);
   Load(**store);
   const std::string old_key = *(*store)->CurrentPublicKey();
@@ -184,7 +184,7 @@ TEST(KeyRotationTest, ARotationCutShortBeforeItsKeyFileWasRenamedIsFinished) {
   SigningKeyPair fresh = GenerateSigningKey();
   std::string old_seed;
   {
-    auto store = OpenSqliteStore(db);
+    auto store = testing_util::OpenTestStore(db);
     ASSERT_TRUE(store);
     old_seed = ReadKeyFile(db + ".key")->seed_hex;
     ASSERT_TRUE((*store)->RotateKey(fresh, kCli));
@@ -192,7 +192,7 @@ TEST(KeyRotationTest, ARotationCutShortBeforeItsKeyFileWasRenamedIsFinished) {
   // As if the process had died after the commit and before the rename.
   ASSERT_TRUE(WriteKeyFile(db + ".key.new", fresh, false));
   ASSERT_TRUE(WriteKeyFile(db + ".key", *SigningKeyFromSeed(old_seed), false));
-  auto store = OpenSqliteStore(db);
+  auto store = testing_util::OpenTestStore(db);
   ASSERT_TRUE(store);
   auto harris = ReadNativeJson(ReadAll(kRepo / "examples/harris/harris-2016.json"), "h");
   ASSERT_TRUE((*store)->Import(*harris, kCli, "h"));
@@ -205,7 +205,7 @@ TEST(KeyRotationTest, ARotationCutShortBeforeItsKeyFileWasRenamedIsFinished) {
 
 // ---- a store made by the previous build ------------------------------------------
 
-TEST(UpgradeTest, AStoreOfTheEarlierBuildIsUpgradedWithABaselineAndItsKeyMovedOut) {
+TEST(SqliteUpgradeTest, AStoreOfTheEarlierBuildIsUpgradedWithABaselineAndItsKeyMovedOut) {
   TempDir d;
   const std::string db = d.File("v3.db");
   fs::copy_file(kRepo / "tests/fixtures/stores/v3.db", db);
@@ -266,7 +266,7 @@ TEST(UpgradeTest, AStoreOfTheEarlierBuildIsUpgradedWithABaselineAndItsKeyMovedOu
   ASSERT_TRUE(OpenSqliteStore(db));
   EXPECT_EQ(RawDb(db).Dump(), after);
   // And an edit of what the baseline holds is caught.
-  ASSERT_EQ(RawDb(db).Exec("UPDATE users SET role = 'admin' WHERE name = 'eddie'"), SQLITE_OK);
+  ASSERT_EQ(RawDb(db).Exec("UPDATE users SET role = 'admin' WHERE name = 'eddie'"), testing_util::RawDb::kOk);
   auto reopened = OpenSqliteStore(db);
   v = (*reopened)->Verify();
   ASSERT_TRUE(v);
@@ -277,8 +277,10 @@ TEST(UpgradeTest, AStoreOfTheEarlierBuildIsUpgradedWithABaselineAndItsKeyMovedOu
 
 // ---- rebuild ---------------------------------------------------------------------
 
-void ExpectRebuildIsTheSame(Store& live, const std::string& target) {
-  auto rebuilt = CreateEmptySqliteStore(target, KeyOptions{});
+// `same_engine`: both stores on one engine, whose search answers the same
+// (SQLite's FTS5 and PostgreSQL's tsvector rank differently: docs/postgres.md).
+void ExpectRebuildIsTheSame(Store& live, const std::string& target, bool same_engine = true) {
+  auto rebuilt = testing_util::CreateEmptyTestStore(target);
   ASSERT_TRUE(rebuilt) << rebuilt.error().message;
   // The target signs its head with the live store's key: give it the same key.
   auto sum = Rebuild(live, **rebuilt);
@@ -293,6 +295,7 @@ void ExpectRebuildIsTheSame(Store& live, const std::string& target) {
   EXPECT_TRUE(v->ok) << Joined(v->problems);
   // Search answers the same.
   for (const char* q : {"mental health", "police", "ambulance"}) {
+    if (!same_engine) break;
     auto x = live.Search(q, 50);
     auto y = (*rebuilt)->Search(q, 50);
     ASSERT_TRUE(x && y);
@@ -304,7 +307,7 @@ void ExpectRebuildIsTheSame(Store& live, const std::string& target) {
 TEST(RebuildTest, TheExamplesRebuiltFromTheLedgerAloneExportTheSameBytes) {
   TempDir d;
   const std::string db = d.File("live.db");
-  auto store = OpenSqliteStore(db);
+  auto store = testing_util::OpenTestStore(db);
   ASSERT_TRUE(store);
   Load(**store);
   auto a = (*store)->GetRecommendation("harris-2016", "G3");
@@ -322,7 +325,7 @@ TEST(RebuildTest, TheExamplesRebuiltFromTheLedgerAloneExportTheSameBytes) {
 TEST(RebuildTest, TheUprDataRebuiltFromTheLedgerAloneExportsTheSameBytes) {
   TempDir d;
   const std::string db = d.File("upr.db");
-  auto store = OpenSqliteStore(db);
+  auto store = testing_util::OpenTestStore(db);
   ASSERT_TRUE(store);
   for (int year = 2008; year <= 2011; ++year) {
     std::string raw = ReadAll(kRepo / "tests/fixtures/upr" / ("upr-" + std::to_string(year) + ".csv"));
@@ -349,10 +352,11 @@ TEST(RebuildTest, AStoreOfTheEarlierBuildRebuildsFromItsBaseline) {
   TempDir d;
   const std::string db = d.File("v3.db");
   fs::copy_file(kRepo / "tests/fixtures/stores/v3.db", db);
+  // The fixture is an SQLite file; the rebuilt store is on the engine under test.
   auto store = OpenSqliteStore(db);
   ASSERT_TRUE(store);
   fs::copy_file(db + ".key", d.File("rebuilt.db.key"));
-  ExpectRebuildIsTheSame(**store, d.File("rebuilt.db"));
+  ExpectRebuildIsTheSame(**store, d.File("rebuilt.db"), !testing_util::UsingPostgres());
   // Secrets are not in the ledger: the rebuilt users have no password yet.
   RawDb raw(d.File("rebuilt.db"));
   EXPECT_EQ(raw.Int("SELECT COUNT(*) FROM users WHERE password_hash <> ''"), 0);
@@ -363,20 +367,23 @@ TEST(RebuildTest, ABrokenLedgerIsNotRebuilt) {
   TempDir d;
   const std::string db = d.File("live.db");
   {
-    auto store = OpenSqliteStore(db);
+    auto store = testing_util::OpenTestStore(db);
     Load(**store);
   }
-  ASSERT_EQ(RawDb(db).Exec("DROP TRIGGER ledger_no_update; UPDATE ledger SET actor = 'x' WHERE seq = 2"),
-            SQLITE_OK);
-  auto store = OpenSqliteStore(db);
-  auto target = CreateEmptySqliteStore(d.File("r.db"));
+  {
+    RawDb raw(db);
+    ASSERT_EQ(raw.DropLedgerTriggers(), RawDb::kOk) << raw.error();
+    ASSERT_EQ(raw.Exec("UPDATE ledger SET actor = 'x' WHERE seq = 2"), RawDb::kOk) << raw.error();
+  }
+  auto store = testing_util::OpenTestStore(db);
+  auto target = testing_util::CreateEmptyTestStore(d.File("r.db"));
   ASSERT_TRUE(target);
   auto sum = Rebuild(**store, **target);
   ASSERT_FALSE(sum);
   EXPECT_NE(sum.error().message.find("the ledger is broken"), std::string::npos);
   EXPECT_EQ((*target)->Head()->seq, 0);
   // A target that is not new is refused.
-  EXPECT_FALSE(CreateEmptySqliteStore(db));
+  EXPECT_FALSE(testing_util::CreateEmptyTestStore(db));
 }
 
 // ---- checkpoints and the incremental check -------------------------------------------
@@ -391,7 +398,7 @@ Checkpoint Resigned(Checkpoint c, const std::string& seed) {
 TEST(CheckpointTest, KeptCheckpointsCatchARollbackAndAFork) {
   TempDir d;
   const std::string db = d.File("t.db");
-  auto store = OpenSqliteStore(db);
+  auto store = testing_util::OpenTestStore(db);
   ASSERT_TRUE(store);
   Load(**store);
   auto cps = (*store)->Checkpoints();
@@ -442,10 +449,10 @@ TEST(CheckpointTest, KeptCheckpointsCatchARollbackAndAFork) {
 TEST(VerifierTest, TheIncrementalCheckSeesNewRowsARewriteAndARollback) {
   TempDir d;
   const std::string db = d.File("t.db");
-  auto store = OpenSqliteStore(db);
+  auto store = testing_util::OpenTestStore(db);
   ASSERT_TRUE(store);
   Load(**store);
-  fs::copy_file(db, d.File("older.db"));
+  testing_util::CopyTestStore(db, d.File("older.db"));
   auto verifier = Verifier::Create();
   ASSERT_TRUE(verifier);
   auto first = (*verifier)->Full(**store, VerifyOptions{});
@@ -464,7 +471,7 @@ TEST(VerifierTest, TheIncrementalCheckSeesNewRowsARewriteAndARollback) {
   EXPECT_EQ(compared, 2);  // the update and its assignment's version
   // A row a new event changes, forged after the event: caught.
   ASSERT_TRUE((*store)->SetOwnerTier("Home Office", "city", kCli));
-  ASSERT_EQ(RawDb(db).Exec("UPDATE owners SET tier = 'private' WHERE name = 'Home Office'"), SQLITE_OK);
+  ASSERT_EQ(RawDb(db).Exec("UPDATE owners SET tier = 'private' WHERE name = 'Home Office'"), testing_util::RawDb::kOk);
   inc = (*verifier)->Incremental(**store, VerifyOptions{});
   ASSERT_TRUE(inc);
   EXPECT_FALSE(inc->ok);
@@ -472,16 +479,14 @@ TEST(VerifierTest, TheIncrementalCheckSeesNewRowsARewriteAndARollback) {
             std::string::npos)
       << Joined(inc->problems);
   // After a failure the next check is a full one; put right, it passes.
-  ASSERT_EQ(RawDb(db).Exec("UPDATE owners SET tier = 'city' WHERE name = 'Home Office'"), SQLITE_OK);
+  ASSERT_EQ(RawDb(db).Exec("UPDATE owners SET tier = 'city' WHERE name = 'Home Office'"), testing_util::RawDb::kOk);
   inc = (*verifier)->Incremental(**store, VerifyOptions{});
   ASSERT_TRUE(inc);
   EXPECT_TRUE(inc->ok) << Joined(inc->problems);
-  // The file swapped for an older copy: the events checked are gone.
+  // The store swapped for an older copy: the events checked are gone.
   store->reset();
-  fs::copy_file(d.File("older.db"), db, fs::copy_options::overwrite_existing);
-  fs::remove(db + "-wal");
-  fs::remove(db + "-shm");
-  auto older = OpenSqliteStore(db);
+  testing_util::CopyTestStore(d.File("older.db"), db);
+  auto older = testing_util::OpenTestStore(db);
   ASSERT_TRUE(older);
   inc = (*verifier)->Incremental(**older, VerifyOptions{});
   ASSERT_TRUE(inc);
@@ -492,7 +497,7 @@ TEST(VerifierTest, TheIncrementalCheckSeesNewRowsARewriteAndARollback) {
 TEST(VerifierTest, CompareSourceSeesARowMovedToAnotherSource) {
   TempDir d;
   const std::string db = d.File("t.db");
-  auto store = OpenSqliteStore(db);
+  auto store = testing_util::OpenTestStore(db);
   ASSERT_TRUE(store);
   Load(**store);
   auto verifier = Verifier::Create();
@@ -501,7 +506,7 @@ TEST(VerifierTest, CompareSourceSeesARowMovedToAnotherSource) {
   std::vector<std::string> problems;
   ASSERT_TRUE((*verifier)->CompareSource(**store, harris->id, &problems));
   EXPECT_TRUE(problems.empty()) << Joined(problems);
-  ASSERT_EQ(RawDb(db).Exec("UPDATE recommendations SET source_id = 2 WHERE id = 1"), SQLITE_OK);
+  ASSERT_EQ(RawDb(db).Exec("UPDATE recommendations SET source_id = 2 WHERE id = 1"), testing_util::RawDb::kOk);
   ASSERT_TRUE((*verifier)->CompareSource(**store, harris->id, &problems));
   ASSERT_FALSE(problems.empty());
   EXPECT_NE(problems[0].find("recommendations, id 1, column source_id"), std::string::npos) << problems[0];

@@ -159,8 +159,24 @@ std::string_view EncodingName(Encoding e) {
   return "utf-8";
 }
 
+namespace {
+
+// A NUL byte is no character of any text (a binary file, or UTF-16): named by
+// line and column, as a bad byte is.
+Status RefuseNul(std::string_view in, std::string_view file_label, bool utf8) {
+  size_t at = in.find('\0');
+  if (at == std::string_view::npos) return {};
+  auto [line, column] = LineAndColumn(in, at, utf8);
+  return Fail(Error::Invalid(fmt::format(
+      "{}:{}:{}: a NUL byte (0x00), which no text may hold (is the file binary, or UTF-16?)",
+      file_label, line, column)));
+}
+
+}  // namespace
+
 Result<std::string_view> CheckUtf8(std::string_view in, std::string_view file_label) {
   if (in.size() >= 3 && in.substr(0, 3) == "\xEF\xBB\xBF") in.remove_prefix(3);
+  RT_TRY(RefuseNul(in, file_label, true));
   size_t bad = FindInvalidUtf8(in);
   if (bad != std::string_view::npos) {
     auto [line, column] = LineAndColumn(in, bad, /*utf8=*/true);
@@ -179,6 +195,7 @@ Result<std::string> ToUtf8(std::string_view in, Encoding encoding, std::string_v
     return std::string(*checked);
   }
 
+  RT_TRY(RefuseNul(in, file_label, false));
   std::string out;
   out.reserve(in.size() + in.size() / 16);
   const auto* p = reinterpret_cast<const unsigned char*>(in.data());

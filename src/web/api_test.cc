@@ -13,6 +13,7 @@
 #include "nlohmann/json.hpp"
 #include "web/serve.h"
 #include "web/server.h"
+#include "testing/test_store.h"
 #include "web/test_client.h"
 
 namespace rectrack::web {
@@ -35,7 +36,7 @@ class ApiTest : public ::testing::Test {
                         ("rectrack-api-test-" + std::to_string(::getpid())));
     fs::create_directories(*dir_);
     db_ = new std::string((*dir_ / "store.db").string());
-    auto store = OpenSqliteStore(*db_);
+    auto store = testing_util::OpenTestStore(*db_);
     ASSERT_TRUE(store) << store.error().message;
     auto harris = ReadNativeJson(ReadAll("examples/harris/harris-2016.json"), "harris");
     ASSERT_TRUE(harris) << harris.error().message;
@@ -60,7 +61,8 @@ class ApiTest : public ::testing::Test {
     ASSERT_TRUE((*store)->Import(evil, Actor{"test"}, "evil"));
 
     ServeOptions o;
-    o.db = *db_;
+    o.db = testing_util::StoreLocation(*db_);
+    o.keys = testing_util::StoreKeys(*db_);
     auto app = WebApp::Create(o);
     ASSERT_TRUE(app) << app.error().message;
     app_ = app->release();

@@ -145,7 +145,8 @@ class AuthServerTest : public ::testing::Test {
   void TearDown() override { StopServer(); }
 
   void Start(bool trust_forwarded_proto) {
-    stores_ = std::make_unique<StoreProvider>(t_.path());
+    stores_ = std::make_unique<StoreProvider>(testing_util::StoreLocation(t_.path()),
+                                              testing_util::StoreKeys(t_.path()));
     cache_ = std::make_unique<DocumentCache>(8u << 20);
     ctx_.stores = stores_.get();
     ctx_.cache = cache_.get();

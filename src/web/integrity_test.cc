@@ -15,7 +15,7 @@
 #include "app/service.h"
 #include "ingest/json_format.h"
 #include "nlohmann/json.hpp"
-#include "store/sqlite/sqlite_test_util.h"
+#include "testing/test_store.h"
 #include "web/serve.h"
 #include "web/server.h"
 #include "web/test_client.h"
@@ -39,7 +39,7 @@ class IntegrityTest : public ::testing::Test {
  protected:
   void SetUp() override {
     db_ = dir_.File("store.db");
-    auto store = OpenSqliteStore(db_);
+    auto store = ::rectrack::testing_util::OpenTestStore(db_);
     ASSERT_TRUE(store) << store.error().message;
     auto harris = ReadNativeJson(ReadAll("examples/harris/harris-2016.json"), "harris");
     ASSERT_TRUE(harris) << harris.error().message;
@@ -49,7 +49,8 @@ class IntegrityTest : public ::testing::Test {
 
   void Start() {
     ServeOptions o;
-    o.db = db_;
+    o.db = ::rectrack::testing_util::StoreLocation(db_);
+    o.keys = ::rectrack::testing_util::StoreKeys(db_);
     o.integrity.incremental_every = std::chrono::milliseconds(50);
     o.integrity.full_every = std::chrono::seconds(1);
     auto app = WebApp::Create(o);
@@ -87,11 +88,11 @@ class IntegrityTest : public ::testing::Test {
     return false;
   }
   void Tamper(const std::string& sql) {
-    testing_util::RawDb raw(db_);
-    ASSERT_EQ(raw.Exec(sql), SQLITE_OK) << raw.error();
+    ::rectrack::testing_util::RawDb raw(db_);
+    ASSERT_EQ(raw.Exec(sql), ::rectrack::testing_util::RawDb::kOk) << raw.error();
   }
 
-  testing_util::TempDir dir_;
+  ::rectrack::testing_util::TempDir dir_;
   std::string db_;
   std::unique_ptr<WebApp> app_;
   std::unique_ptr<Server> server_;
@@ -212,7 +213,7 @@ TEST_F(IntegrityTest, WritesByAnotherProcessAreCheckedAsTheyCome) {
   Start();
   auto before = json::parse(Get("/healthz").body)["integrity"]["checked_seq"].get<int64_t>();
   {
-    auto other = OpenSqliteStore(db_);
+    auto other = ::rectrack::testing_util::OpenTestStore(db_);
     ASSERT_TRUE(other);
     ASSERT_TRUE((*other)->SetOwnerTier("Port of London Authority", "regulator", Actor{"cli:x"}));
   }
@@ -230,7 +231,7 @@ TEST_F(IntegrityTest, WritesByAnotherProcessAreCheckedAsTheyCome) {
 TEST_F(IntegrityTest, PublishingRefusesAForgedStore) {
   // Signing the forged figure is what the insider was after.
   Tamper("UPDATE assignments SET implementation = 'implemented' WHERE id = 14");
-  auto store = OpenSqliteStore(db_);
+  auto store = ::rectrack::testing_util::OpenTestStore(db_);
   ASSERT_TRUE(store);
   auto pub = PublishSource(**store, "harris-2016", *Date::ParseIso("2018-10-25"), "Two years on",
                            Actor{"cli:x"});

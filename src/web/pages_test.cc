@@ -562,7 +562,7 @@ struct SmallStore {
   std::unique_ptr<Store> store;
   int added = 0;
   SmallStore() {
-    auto s = OpenStore(dir.File("small.db"));
+    auto s = ::rectrack::testing_util::OpenTestStore(dir.File("small.db"));
     if (!s) throw std::runtime_error(s.error().message);
     store = std::move(*s);
     Add(*store);
@@ -577,7 +577,7 @@ struct SmallStore {
 
 TEST(HeadWatchTest, ReadsTheStoreAgainOnlyAfterInvalidateOrTheRecheckInterval) {
   SmallStore t;
-  auto other = OpenStore(t.dir.File("small.db"));  // a second writer, as another process
+  auto other = ::rectrack::testing_util::OpenTestStore(t.dir.File("small.db"));  // a second writer, as another process
   ASSERT_TRUE(other);
   const int64_t start = t.store->Head()->seq;
 
@@ -614,7 +614,7 @@ TEST(HeadWatchTest, ThreadsNeverSeeTheHeadGoBack) {
   std::vector<std::thread> readers;
   for (int i = 0; i < 2; ++i) {
     readers.emplace_back([&] {
-      auto store = OpenStore(t.dir.File("small.db"));
+      auto store = ::rectrack::testing_util::OpenTestStore(t.dir.File("small.db"));
       if (!store) return;
       int64_t last = 0;
       while (!stop) {

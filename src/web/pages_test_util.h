@@ -18,7 +18,7 @@
 #include "app/service.h"
 #include "ingest/json_format.h"
 #include "ingest/presets.h"
-#include "store/sqlite/sqlite_test_util.h"
+#include "testing/test_store.h"
 #include "web/api.h"
 #include "web/context.h"
 #include "web/http.h"
@@ -100,7 +100,7 @@ class SiteStore {
  private:
   SiteStore() {
     path_ = dir_.File("site.db");
-    auto s = OpenStore(path_);
+    auto s = rectrack::testing_util::OpenTestStore(path_);
     if (!s) throw std::runtime_error(s.error().message);
     store_ = std::move(*s);
     const Actor actor{"test:loader"};
@@ -126,7 +126,10 @@ class SiteStore {
 // The pages and the read API over the site store, as the server mounts them.
 class Site {
  public:
-  explicit Site(PagesOptions options = {}) : provider_(SiteStore::Get().path()), cache_(64 << 20) {
+  explicit Site(PagesOptions options = {})
+      : provider_(rectrack::testing_util::StoreLocation(SiteStore::Get().path()),
+                  rectrack::testing_util::StoreKeys(SiteStore::Get().path())),
+        cache_(64 << 20) {
     ctx_.stores = &provider_;
     ctx_.cache = &cache_;
     ctx_.today = [] { return kToday; };

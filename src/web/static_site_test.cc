@@ -91,7 +91,7 @@ class ExportSiteTest : public testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new rectrack::testing_util::TempDir();
-    auto summary = ExportSite(SiteStore::Get().path(), (dir_->path() / "site").string(), kToday);
+    auto summary = ExportSite(::rectrack::testing_util::StoreLocation(SiteStore::Get().path()), (dir_->path() / "site").string(), kToday);
     ASSERT_TRUE(summary) << summary.error().message;
     summary_ = *summary;
   }

@@ -48,8 +48,12 @@ let base;         // http://127.0.0.1:PORT
 let browser;
 const ids = {};   // found through the JSON API: recommendation and owner ids, publications
 
+// The store: an SQLite file in tmp, or the PostgreSQL schema run.sh names in
+// RECTRACK_BROWSER_DB (the tests' PostgreSQL run); its key file in tmp.
+const storeArgs = () => ['--db', db, '--key-file', path.join(tmp, 'browser.db.key')];
+
 function rectrack(args, input) {
-  const r = spawnSync(BIN, ['--db', db, ...args], {
+  const r = spawnSync(BIN, [...storeArgs(), ...args], {
     input, encoding: 'utf8', cwd: SRC, timeout: 300_000,
     env: { ...process.env, TZ: 'Europe/London' },
   });
@@ -66,7 +70,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function startServer() {
   const logFile = path.join(tmp, 'serve.log');
   const err = fs.openSync(logFile, 'w');
-  const proc = spawn(BIN, ['--db', db, 'serve', '--listen', '127.0.0.1:0'], {
+  const proc = spawn(BIN, [...storeArgs(), 'serve', '--listen', '127.0.0.1:0'], {
     cwd: SRC, stdio: ['ignore', 'pipe', err], env: { ...process.env, TZ: 'Europe/London' },
   });
   fs.closeSync(err);
@@ -223,7 +227,7 @@ before(async () => {
   assert.ok(fs.existsSync(BIN), `no rectrack at ${BIN}`);
   assert.ok(fs.existsSync(CHROMIUM), `no Chromium at ${CHROMIUM} (apt-get install chromium)`);
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rectrack-browser-'));
-  db = path.join(tmp, 'browser.db');
+  db = process.env.RECTRACK_BROWSER_DB || path.join(tmp, 'browser.db');
   rectrack(['init']);
   rectrack(['import', 'json', path.join(SRC, 'examples/harris/harris-2016.json')]);
   rectrack(['import', 'pfd', path.join(SRC, 'tests/fixtures/pfd-sample.csv')]);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Browser tests: Debian's Chromium driven by playwright-core, pages checked by
-# axe-core. Usage: run.sh PATH/TO/rectrack
+# axe-core, on SQLite or (RECTRACK_TEST_PG set) PostgreSQL. Usage: run.sh PATH/TO/rectrack
 # Installs the pinned npm packages (package-lock.json) when node_modules is
 # missing or older than the lock, then runs node's test runner on run.mjs.
 set -euo pipefail
@@ -26,6 +26,13 @@ if [ ! -d node_modules ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" 
   echo "browser: npm ci (package-lock.json changed or node_modules missing)"
   npm ci --no-audit --no-fund --loglevel=error
   echo "$want" > "$stamp"
+fi
+
+# The tests' PostgreSQL run (RECTRACK_TEST_PG): a schema of its own.
+if [ -n "${RECTRACK_TEST_PG:-}" ]; then
+  . "$here/../lib/store.sh"
+  RECTRACK_BROWSER_DB="$(store_at "$(mktemp -u /tmp/rectrack-browser-pg-XXXXXX).db")"
+  export RECTRACK_BROWSER_DB
 fi
 
 export RECTRACK_BIN="$bin"

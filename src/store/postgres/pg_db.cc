@@ -67,6 +67,8 @@ Error PgError(PGconn* conn, const PGresult* res, std::string_view what) {
       (conn && PQstatus(conn) != CONNECTION_OK))
     return Error::Unavailable(full);
   if (s == "XX001" || s == "XX002") return Error::Corrupt(full);
+  // Text PostgreSQL cannot hold: not UTF-8, or a NUL byte (SQLite takes both).
+  if (s == "22021" || s == "22P05") return Error::Invalid(full);
   return Error::Io(full);
 }
 
@@ -91,6 +93,8 @@ PgStatement& PgStatement::Bind(int i, double v) {
 }
 PgStatement& PgStatement::Bind(int i, std::string_view v) {
   if (static_cast<size_t>(i) > params_.size()) params_.resize(static_cast<size_t>(i));
+  // Values travel as C strings: a NUL byte would cut the text short, silently.
+  if (v.find('\0') != std::string_view::npos) nul_param_ = i;
   params_[static_cast<size_t>(i - 1)] = std::string(v);
   return *this;
 }
@@ -110,6 +114,10 @@ Result<PGresult*> PgStatement::Exec(PGconn* conn, const std::string& text) {
 
 Status PgStatement::Execute() {
   executed_ = true;
+  if (nul_param_)
+    return Fail(Error::Invalid(fmt::format(
+        "a text holds a NUL byte, which PostgreSQL cannot store (value {} of the statement)",
+        nul_param_)));
   if (!scan_) {
     RT_TRY(conn_->EnsureConnected());
     // A read outside a transaction that finds the connection gone (a
@@ -246,6 +254,7 @@ void PgStatement::Reset() {
   rows_ = 0;
   executed_ = false;
   exhausted_ = false;
+  nul_param_ = 0;
   params_.clear();
 }
 
@@ -438,11 +447,11 @@ Status PgConnection::CopyIn(const std::string& copy_sql, std::string_view data) 
   return out;
 }
 
-Result<bool> PgConnection::WaitForNotification(int timeout_ms) {
+Result<bool> PgConnection::WaitForNotification(int timeout_ms, std::string_view prefix) {
   auto drain = [&]() {
     bool any = false;
     while (PGnotify* n = PQnotifies(conn_)) {
-      any = true;
+      if (std::string_view(n->extra ? n->extra : "").substr(0, prefix.size()) == prefix) any = true;
       PQfreemem(n);
     }
     return any;

@@ -78,6 +78,7 @@ class PgStatement : public sql::Statement {
   int rows_ = 0;
   bool executed_ = false;
   bool exhausted_ = false;  // a scan has fetched its last batch
+  int nul_param_ = 0;       // a bound text with a NUL byte: refused when run
   // A scan's cursor, and the connection it lives on (this statement's
   // connection, or a second one borrowed from it outside a transaction).
   std::string cursor_;
@@ -100,9 +101,9 @@ class PgConnection : public sql::Connection {
 
   // Runs COPY table(columns) FROM STDIN with `data` in COPY's text format.
   Status CopyIn(const std::string& copy_sql, std::string_view data);
-  // Waits up to `timeout_ms` for a notification on a channel LISTENed to;
-  // true when one came (their payloads are dropped), false on timeout.
-  Result<bool> WaitForNotification(int timeout_ms);
+  // Waits up to `timeout_ms` for a notification on a channel LISTENed to
+  // whose payload starts with `prefix`: true when one came, false on timeout.
+  Result<bool> WaitForNotification(int timeout_ms, std::string_view prefix);
 
   PGconn* raw() { return conn_; }
   const std::string& url() const { return url_; }

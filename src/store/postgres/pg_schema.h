@@ -214,21 +214,35 @@ CREATE TABLE checkpoints (
   signature    TEXT COLLATE "C" NOT NULL
 );
 
--- Search: English stemming (Snowball, as SQLite's porter tokenizer) with no
--- stop words, so that "the" or "not" find what they find in SQLite.
+-- Search, answering what SQLite's FTS5 table answers (porter stemming,
+-- unicode61 with diacritics removed): English Snowball stemming with no stop
+-- words (so that "the" or "not" find what they find in SQLite), unaccent
+-- before it, and the characters that make PostgreSQL's parser read a tag, an
+-- e-mail address, a URL, a host or a path (< > @ / . : &) replaced by control
+-- characters it reads as blanks, so that words are words wherever they stand,
+-- as in SQLite. pg_store.cc's search does the same to the query and the
+-- snippets (and puts the characters back in what it shows).
+-- The extension lives in a schema of its own, made once per database (under
+-- a database-wide lock: trackers in other schemas may be migrating too).
+SELECT pg_advisory_xact_lock(1919247220, 0);
+CREATE SCHEMA IF NOT EXISTS rectrack_ext;
+CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA rectrack_ext;
 CREATE TEXT SEARCH DICTIONARY rectrack_english_stem (TEMPLATE = snowball, LANGUAGE = english);
 CREATE TEXT SEARCH CONFIGURATION rectrack_english (COPY = english);
 ALTER TEXT SEARCH CONFIGURATION rectrack_english
   ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part
-  WITH rectrack_english_stem;
+  WITH rectrack_ext.unaccent, rectrack_english_stem;
 
 CREATE TABLE recommendation_search (
   id        BIGINT PRIMARY KEY,
   text      TEXT COLLATE "C" NOT NULL,
   responses TEXT COLLATE "C" NOT NULL,
   document  tsvector GENERATED ALWAYS AS (
-    setweight(to_tsvector('rectrack_english', text), 'A') ||
-    setweight(to_tsvector('rectrack_english', responses), 'B')) STORED
+    setweight(to_tsvector('rectrack_english',
+                          translate(text, '<>@/.:&', E'\x0e\x0f\x10\x11\x12\x13\x14')), 'A') ||
+    setweight(to_tsvector('rectrack_english',
+                          translate(responses, '<>@/.:&', E'\x0e\x0f\x10\x11\x12\x13\x14')), 'B'))
+    STORED
 );
 CREATE INDEX recommendation_search_document ON recommendation_search USING GIN (document);
 )sql",

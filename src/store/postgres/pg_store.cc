@@ -15,8 +15,10 @@ namespace rectrack {
 namespace pg {
 namespace {
 
-// The advisory lock every writer takes: "rectrak" in ASCII.
-constexpr int64_t kWriteLock = 0x72656374726b;
+// The advisory lock every writer takes, with the store's schema as its
+// second key (trackers in different schemas of one database do not wait for
+// each other): "rect" in ASCII.
+constexpr int32_t kWriteLock = 0x72656374;
 
 // Fewer rows than this go in with prepared inserts (no savepoint, no COPY).
 constexpr size_t kCopyFrom = 64;
@@ -130,7 +132,8 @@ Status PostgresStore::BeginOuter() {
   RT_TRY(db_->Exec("BEGIN"));
   // One writer at a time, on every server: the ledger's next seq and hash are
   // read under this lock. A wait beyond lock_timeout is kUnavailable (503).
-  auto s = db_->Exec(fmt::format("SELECT pg_advisory_xact_lock({})", kWriteLock));
+  auto s = db_->Exec(
+      fmt::format("SELECT pg_advisory_xact_lock({}, hashtext(current_schema()))", kWriteLock));
   if (!s) {
     (void)db_->Exec("ROLLBACK");
     return Fail(s.error());
@@ -185,20 +188,26 @@ Status PostgresStore::InsertSearchEntries(const std::vector<sql::SearchEntry>& e
 }
 
 Status PostgresStore::AfterAppend(const LedgerEvent& e) {
-  // Delivered when the transaction commits, to every server listening.
-  auto st = db_->Prepare(fmt::format("SELECT pg_notify('{}', ?)", kLedgerChannel));
+  // Delivered when the transaction commits, to every server listening: "schema seq".
+  auto st = db_->Prepare(
+      fmt::format("SELECT pg_notify('{}', current_schema() || ' ' || ?)", kLedgerChannel));
   if (!st) return Fail(st.error());
   (*st)->Bind(1, std::to_string(e.seq));
   return (*st)->Run();
 }
+
+// The search vector of a text, as the schema makes it (pg_schema.h): the
+// characters that would make words into tags, addresses or paths blanked.
+#define RT_SEARCH_VECTOR(col) \
+  "to_tsvector('rectrack_english', translate(" col ", '<>@/.:&', E'\\x0e\\x0f\\x10\\x11\\x12\\x13\\x14'))"
 
 Status PostgresStore::CheckSearchStructure(std::vector<std::string>* problems) {
   // The stored vectors against what the texts give now: a vector altered
   // behind the generated column's back (by a superuser) is caught here.
   auto st = db_->PrepareScan(
       "SELECT id FROM recommendation_search WHERE document IS DISTINCT FROM "
-      "(setweight(to_tsvector('rectrack_english', text), 'A') || "
-      "setweight(to_tsvector('rectrack_english', responses), 'B')) ORDER BY id");
+      "(setweight(" RT_SEARCH_VECTOR("text") ", 'A') || "
+      "setweight(" RT_SEARCH_VECTOR("responses") ", 'B')) ORDER BY id");
   if (!st) return Fail(st.error());
   int n = 0;
   while (true) {
@@ -217,31 +226,74 @@ Status PostgresStore::CheckSearchStructure(std::vector<std::string>* problems) {
   return {};
 }
 
+namespace {
+
+// The characters the search vector blanks, and the control characters that
+// stand in for them (pg_schema.h).
+constexpr std::string_view kBlanked = "<>@/.:&";
+constexpr std::string_view kStandIns = "\x0e\x0f\x10\x11\x12\x13\x14";
+
+// ts_headline over the blanked text; the markers \x01 and \x02 around matches.
+// A text of 16 words or fewer is shown whole, as SQLite's snippet() shows it.
+#define RT_BLANKED(col) "translate(" col ", '<>@/.:&', E'\\x0e\\x0f\\x10\\x11\\x12\\x13\\x14')"
+#define RT_HEADLINE(col)                                                                      \
+  "CASE WHEN array_length(regexp_split_to_array(btrim(" col "), '\\s+'), 1) <= 16 "            \
+  "THEN ts_headline('rectrack_english', " RT_BLANKED(col) ", h.q, "                           \
+  "  'StartSel=\x01, StopSel=\x02, HighlightAll=true') "                                     \
+  "ELSE ts_headline('rectrack_english', " RT_BLANKED(col) ", h.q, "                           \
+  "  'StartSel=\x01, StopSel=\x02, MaxWords=16, MinWords=8, ShortWord=1, MaxFragments=0') END"
+
+// A snippet as SQLite's snippet() makes one: "…" where the text goes on
+// before or after it, the blanked characters put back.
+std::string Snippet(std::string headline, std::string_view text) {
+  for (char& c : headline) {
+    size_t k = kStandIns.find(c);
+    if (k != std::string_view::npos) c = kBlanked[k];
+  }
+  std::string plain;
+  for (char c : headline)
+    if (c != '\x01' && c != '\x02') plain.push_back(c);
+  size_t at = text.find(plain);
+  if (plain.empty() || at == std::string_view::npos) return headline;
+  // ts_headline starts and ends at words: the marks that cling to them (a
+  // bracket, a quote, a full stop) come back, as SQLite's snippet keeps them.
+  auto clings = [](char c) { return c != ' ' && c != '\n' && c != '\t' && c != '\r'; };
+  size_t from = at, to = at + plain.size();
+  while (from > 0 && clings(text[from - 1])) --from;
+  while (to < text.size() && clings(text[to])) ++to;
+  std::string out;
+  if (from > 0) out += "…";
+  out.append(text.substr(from, at - from));
+  out += headline;
+  out.append(text.substr(at + plain.size(), to - at - plain.size()));
+  if (to < text.size()) out += "…";
+  return out;
+}
+
+}  // namespace
+
 Result<std::vector<SearchHit>> PostgresStore::Search(const std::string& query, int limit) {
   // Terms as SQLite's store takes them: split on spaces, quotes and control
-  // characters; every term must match (plainto_tsquery ANDs them, stemmed).
+  // characters (and what the search vector blanks); every term must match
+  // (plainto_tsquery ANDs them, stemmed).
   std::string terms;
   for (unsigned char c : query) {
-    bool sep = c == '"' || c == ' ' || c < 0x20 || c == 0x7f;
+    bool sep = c == '"' || c == ' ' || c < 0x20 || c == 0x7f ||
+               kBlanked.find(static_cast<char>(c)) != std::string_view::npos;
     terms.push_back(sep ? ' ' : static_cast<char>(c));
   }
   if (terms.find_first_not_of(' ') == std::string::npos) return Fail(Error::Invalid("empty search"));
   // Best first by ts_rank_cd (cover density), negated so that lower is better
   // as with SQLite's bm25; snippets of about 16 words from the matching field.
   auto st = db_->Prepare(
-      "SELECT h.id, s.slug, r.ref, -h.rank, "
-      "ts_headline('rectrack_english', h.text, h.q, "
-      "  'StartSel=\x01, StopSel=\x02, MaxWords=16, MinWords=8, ShortWord=1, "
-      "   MaxFragments=1, FragmentDelimiter=…'), "
-      "ts_headline('rectrack_english', h.responses, h.q, "
-      "  'StartSel=\x01, StopSel=\x02, MaxWords=16, MinWords=8, ShortWord=1, "
-      "   MaxFragments=1, FragmentDelimiter=…') "
-      "FROM (SELECT f.id, f.text, f.responses, q.q, ts_rank_cd(f.document, q.q) AS rank "
-      "      FROM recommendation_search f, "
-      "           (SELECT plainto_tsquery('rectrack_english', ?) AS q) q "
-      "      WHERE f.document @@ q.q ORDER BY rank DESC, f.id LIMIT ?) h "
-      "JOIN recommendations r ON r.id = h.id JOIN sources s ON s.id = r.source_id "
-      "ORDER BY h.rank DESC, h.id");
+      "SELECT h.id, s.slug, r.ref, -h.rank, " RT_HEADLINE("h.text") ", " RT_HEADLINE(
+          "h.responses") ", h.text, h.responses "
+                         "FROM (SELECT f.id, f.text, f.responses, q.q, ts_rank_cd(f.document, q.q) AS rank "
+                         "      FROM recommendation_search f, "
+                         "           (SELECT plainto_tsquery('rectrack_english', ?) AS q) q "
+                         "      WHERE f.document @@ q.q ORDER BY rank DESC, f.id LIMIT ?) h "
+                         "JOIN recommendations r ON r.id = h.id JOIN sources s ON s.id = r.source_id "
+                         "ORDER BY h.rank DESC, h.id");
   if (!st) return Fail(st.error());
   (*st)->Bind(1, terms).Bind(2, limit);
   std::vector<SearchHit> out;
@@ -258,7 +310,7 @@ Result<std::vector<SearchHit>> PostgresStore::Search(const std::string& query, i
     std::string text = s->Str(4), resp = s->Str(5);
     bool in_text = text.find('\x01') != std::string::npos;
     h.field = in_text || resp.find('\x01') == std::string::npos ? "text" : "response";
-    h.snippet = h.field == "text" ? text : resp;
+    h.snippet = h.field == "text" ? Snippet(text, s->Text(6)) : Snippet(resp, s->Text(7));
     for (char& c : h.snippet) {
       if (c == '\x01') c = '[';
       else if (c == '\x02') c = ']';
@@ -272,11 +324,15 @@ namespace {
 
 class PgListener : public ChangeListener {
  public:
-  explicit PgListener(std::unique_ptr<PgConnection> conn) : conn_(std::move(conn)) {}
-  Result<bool> Wait(int timeout_ms) override { return conn_->WaitForNotification(timeout_ms); }
+  PgListener(std::unique_ptr<PgConnection> conn, std::string schema)
+      : conn_(std::move(conn)), prefix_(std::move(schema) + " ") {}
+  Result<bool> Wait(int timeout_ms) override {
+    return conn_->WaitForNotification(timeout_ms, prefix_);
+  }
 
  private:
   std::unique_ptr<PgConnection> conn_;
+  std::string prefix_;  // events of this store's schema only
 };
 
 }  // namespace
@@ -285,7 +341,13 @@ Result<std::unique_ptr<ChangeListener>> PostgresStore::ListenForChanges() {
   auto conn = PgConnection::Open(path_);
   if (!conn) return Fail(conn.error());
   RT_TRY((*conn)->Exec(fmt::format("LISTEN {}", kLedgerChannel)));
-  return std::unique_ptr<ChangeListener>(new PgListener(std::move(*conn)));
+  auto st = (*conn)->Prepare("SELECT current_schema()");
+  if (!st) return Fail(st.error());
+  auto r = (*st)->Step();
+  if (!r) return Fail(r.error());
+  std::string schema = (*st)->Str(0);
+  (*st)->Reset();
+  return std::unique_ptr<ChangeListener>(new PgListener(std::move(*conn), std::move(schema)));
 }
 
 }  // namespace pg

@@ -24,9 +24,11 @@ std::string_view ExtraInsertColumn(std::string_view table) {
   if (table == "api_tokens") return "token_hash";
   return "";
 }
-std::string_view ExtraInsertValue(std::string_view table) {
+// The extra column's value: "" for users; "none:ID" for API tokens, bound as
+// one more parameter (PostgreSQL types each parameter once: ?1 is the id).
+std::string ExtraInsertValue(std::string_view table, size_t params) {
   if (table == "users") return "''";
-  if (table == "api_tokens") return "'none:' || ?1";
+  if (table == "api_tokens") return fmt::format("?{}", params + 1);
   return "";
 }
 
@@ -42,7 +44,7 @@ std::string InsertSql(const TableDef& t) {
   }
   if (!ExtraInsertColumn(t.name).empty()) {
     cols += fmt::format(", {}", ExtraInsertColumn(t.name));
-    vals += fmt::format(", {}", ExtraInsertValue(t.name));
+    vals += fmt::format(", {}", ExtraInsertValue(t.name, t.columns.size()));
   }
   return fmt::format("INSERT INTO {}({}) VALUES({})", t.name, cols, vals);
 }
@@ -112,8 +114,14 @@ const TableChanges* Changes(const ChangeSet& cs, std::string_view table) {
 Status SqlStore::InsertRows(const TableDef& t, const std::vector<Row>& rows, ApplyFailure* failure) {
   auto st = db_->Prepare(InsertSql(t));
   if (!st) return Fail(st.error());
+  const bool token = t.name == "api_tokens";
+  std::string none;
   for (const Row& row : rows) {
     for (size_t i = 0; i < row.size(); ++i) BindValue(*st, static_cast<int>(i) + 1, row[i]);
+    if (token) {
+      none = fmt::format("none:{}", row[0].i);  // no token until one is made
+      (*st)->Bind(static_cast<int>(row.size()) + 1, none);
+    }
     if (auto r = (*st)->Run(); !r) {
       Error e = r.error();
       e.message = fmt::format("{} (inserting {} {})", e.message, t.row_name,
@@ -545,8 +553,32 @@ Status SqlStore::WriteHead(const LedgerHead& head, const SigningKeyPair& key) {
   return (*meta)->Run();
 }
 
+Status RefuseNul(const ChangeSet& cs) {
+  auto has_nul = [](const Value& v) {
+    return v.type == Value::Type::kText && v.s.find('\0') != std::string::npos;
+  };
+  for (const auto& [name, tc] : cs.tables) {
+    const TableDef* t = FindProjectedTable(name);
+    if (!t) continue;  // CheckChangeSet names it
+    auto refuse = [&](const Row& key, std::string_view column) {
+      return Fail(Error::Invalid(fmt::format(
+          "{} {}: its {} holds a NUL byte (0x00), which no text in rectrack may hold (is the "
+          "input binary, or UTF-16?)",
+          t->row_name, t->DescribeKey(key), column)));
+    };
+    for (const Row& row : tc.inserts)
+      for (size_t i = 0; i < row.size() && i < t->columns.size(); ++i)
+        if (has_nul(row[i])) return refuse(t->KeyOf(row), t->columns[i].name);
+    for (const auto& [key, cols] : tc.updates)
+      for (const auto& [col, v] : cols)
+        if (has_nul(v)) return refuse(key, col);
+  }
+  return {};
+}
+
 Result<LedgerEvent> SqlStore::Record(const Actor& actor, std::string_view kind,
                                         const EventPayload& payload) {
+  RT_TRY(RefuseNul(payload.changes));
   auto text = SerializePayload(payload);
   if (!text) return Fail(text.error());
   RT_TRY(Apply(payload.changes, true));

@@ -293,6 +293,11 @@ class SqlStore : public Store {
   friend class SqlImportSession;
 };
 
+// A new write's texts may not hold a NUL byte (PostgreSQL's text cannot, and
+// no input means one): kInvalidInput naming the row and column. Not applied
+// to replays: what a ledger holds is replayed as it is.
+Status RefuseNul(const ChangeSet& changes);
+
 // Columns 0..9 of an updates row: id, assignment_id, date, response,
 // response_text, response_status, implementation, narrative, evidence, author.
 Update ReadUpdate(const Statement* s);

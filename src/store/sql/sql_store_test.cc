@@ -1,8 +1,9 @@
-// Tests of the SQLite Store against real database files in a temporary
-// directory. Where a test needs to see or change what the Store hides (the
-// PRAGMAs of its connection, the raw ledger rows), it uses SQLite's own C API:
-// an auto-extension to reach the Store's connection, and a second connection to
-// edit the file as an attacker with write access would.
+// Tests of the SQL store against real databases: SQLite files in a temporary
+// directory, and (run again as NAME/pg) schemas of a throw-away PostgreSQL
+// cluster (src/testing/test_store.h). Where a test needs to see or change what
+// the Store hides (the raw ledger rows), it uses a second connection to edit
+// the database as an attacker with write access would; SqliteStoreTest reaches
+// SQLite's own connection (its PRAGMAs) through an auto-extension.
 #include <sys/stat.h>
 
 #include <gtest/gtest.h>
@@ -21,7 +22,7 @@
 #include "nlohmann/json.hpp"
 #include "store/sqlite/schema.h"
 #include "store/sqlite/sqlite_db.h"
-#include "store/sqlite/sqlite_test_util.h"
+#include "testing/test_store.h"
 #include "store/store.h"
 #include "store/verify.h"
 
@@ -159,10 +160,22 @@ ImportBatch SimpleBatch(const std::string& slug, const std::vector<std::string>&
 
 // ---- fixture ---------------------------------------------------------------
 
-class SqliteStoreTest : public testing::Test {
+// No row names a row that is not there. SQLite's checks are off during a bulk
+// import (ForeignKeysForImport), so they are run here; PostgreSQL checks every
+// reference as it is written, always.
+void ExpectNoDanglingReferences(const std::string& path) {
+  if (testing_util::UsingPostgres()) return;
+  RawDb raw(path);
+  EXPECT_TRUE(raw.Rows("PRAGMA foreign_key_check").empty());
+}
+
+// The store under test: an SQLite file, or a PostgreSQL schema when the
+// tests run on PostgreSQL (src/testing/test_store.h).
+class StoreTest : public testing::Test {
  protected:
-  std::unique_ptr<Store> Open(const std::string& name = "rectrack.db") {
-    auto s = OpenSqliteStore(dir_.File(name));
+  std::unique_ptr<Store> Open() { return Open(path_name_); }
+  std::unique_ptr<Store> Open(const std::string& name) {
+    auto s = testing_util::OpenTestStore(dir_.File(name));
     EXPECT_TRUE(s.has_value()) << s.error().message;
     if (!s) return nullptr;
     return std::move(*s);
@@ -194,10 +207,14 @@ class SqliteStoreTest : public testing::Test {
     return raw.Dump();
   }
 
-  std::string path() const { return dir_.File("rectrack.db"); }
+  std::string path() const { return dir_.File(path_name_); }
 
   TempDir dir_;
+  std::string path_name_ = "rectrack.db";
 };
+
+// What only SQLite has: its file, its pragmas, its schema version.
+class SqliteStoreTest : public StoreTest {};
 
 // ---- opening ---------------------------------------------------------------
 
@@ -289,7 +306,7 @@ TEST_F(SqliteStoreTest, ConnectionPragmas) {
   EXPECT_EQ(Pragma(spy.opened()[0], "synchronous"), "2");
 }
 
-TEST_F(SqliteStoreTest, ForeignKeysAreEnforced) {
+TEST_F(StoreTest, ForeignKeysAreEnforced) {
   auto store = Open();
   ASSERT_TRUE(store);
   ASSERT_TRUE(store->Import(HarrisBatch(), kAlice, "harris.json"));
@@ -317,7 +334,7 @@ TEST_F(SqliteStoreTest, ForeignKeysAreEnforced) {
   EXPECT_EQ(Dump(), before);
 }
 
-TEST_F(SqliteStoreTest, ReopeningIsIdempotent) {
+TEST_F(StoreTest, ReopeningIsIdempotent) {
   {
     auto store = Open();
     ASSERT_TRUE(store);
@@ -398,7 +415,7 @@ TEST_F(SqliteStoreTest, NewerSchemaVersionIsRefused) {
   const int64_t newer = static_cast<int64_t>(std::size(sqlite::kMigrations)) + 1;
   {
     RawDb raw(path());
-    ASSERT_EQ(raw.Exec("PRAGMA user_version = " + std::to_string(newer)), SQLITE_OK);
+    ASSERT_EQ(raw.Exec("PRAGMA user_version = " + std::to_string(newer)), RawDb::kOk);
   }
   const std::string before = Dump();
   auto s = OpenSqliteStore(path());
@@ -411,7 +428,7 @@ TEST_F(SqliteStoreTest, NewerSchemaVersionIsRefused) {
 
 // ---- import ----------------------------------------------------------------
 
-TEST_F(SqliteStoreTest, ImportWritesEverything) {
+TEST_F(StoreTest, ImportWritesEverything) {
   auto store = Open();
   ASSERT_TRUE(store);
   auto sum = store->Import(HarrisBatch(), kAlice, "harris.json sha256:abc");
@@ -531,11 +548,11 @@ TEST_F(SqliteStoreTest, ImportWritesEverything) {
 
   RawDb raw(path());
   EXPECT_EQ(raw.Int("SELECT COUNT(*) FROM owner_aliases"), 3);
-  EXPECT_EQ(raw.Int("SELECT COUNT(*) FROM recommendation_fts"), 2);
+  EXPECT_EQ(raw.Int("SELECT COUNT(*) FROM " + raw.SearchTable()), 2);
   EXPECT_EQ(raw.Text("SELECT value FROM meta WHERE key = 'ledger_head'"), "2 " + events[1].hash);
 }
 
-TEST_F(SqliteStoreTest, OwnersResolveThroughAliasesAcrossImports) {
+TEST_F(StoreTest, OwnersResolveThroughAliasesAcrossImports) {
   auto store = Open();
   ASSERT_TRUE(store);
   ASSERT_TRUE(store->Import(HarrisBatch(), kAlice, "a"));
@@ -562,7 +579,7 @@ TEST_F(SqliteStoreTest, OwnersResolveThroughAliasesAcrossImports) {
   EXPECT_EQ(owners->size(), 5u);
 }
 
-TEST_F(SqliteStoreTest, DeclaredTierFillsInButNeverOverrides) {
+TEST_F(StoreTest, DeclaredTierFillsInButNeverOverrides) {
   auto store = Open();
   ASSERT_TRUE(store);
   ASSERT_TRUE(store->Import(SimpleBatch("a", {"1"}, "Acme Ltd"), kAlice, "a"));
@@ -585,7 +602,7 @@ TEST_F(SqliteStoreTest, DeclaredTierFillsInButNeverOverrides) {
   EXPECT_EQ((*owners)[0].tier, "private");  // a choice is never overridden by an import
 }
 
-TEST_F(SqliteStoreTest, ImportingAnExistingSlugConflictsAndChangesNothing) {
+TEST_F(StoreTest, ImportingAnExistingSlugConflictsAndChangesNothing) {
   auto store = Open();
   ASSERT_TRUE(store);
   ASSERT_TRUE(store->Import(HarrisBatch(), kAlice, "first"));
@@ -619,7 +636,7 @@ TEST_F(SqliteStoreTest, ImportingAnExistingSlugConflictsAndChangesNothing) {
 
 // A batch that fails part way leaves the store exactly as it was, and the store
 // keeps working (owners made by the failed batch are not remembered).
-TEST_F(SqliteStoreTest, BatchFailingMidwayLeavesTheStoreUnchanged) {
+TEST_F(StoreTest, BatchFailingMidwayLeavesTheStoreUnchanged) {
   auto store = Open();
   ASSERT_TRUE(store);
   ASSERT_TRUE(store->Import(HarrisBatch(), kAlice, "first"));
@@ -686,7 +703,7 @@ TEST_F(SqliteStoreTest, BatchFailingMidwayLeavesTheStoreUnchanged) {
   EXPECT_EQ(v->events, 3);
 }
 
-TEST_F(SqliteStoreTest, ImportSessionDestroyedWithoutFinishRollsBack) {
+TEST_F(StoreTest, ImportSessionDestroyedWithoutFinishRollsBack) {
   auto store = Open();
   ASSERT_TRUE(store);
   ASSERT_TRUE(store->Import(HarrisBatch(), kAlice, "first"));
@@ -716,7 +733,7 @@ TEST_F(SqliteStoreTest, ImportSessionDestroyedWithoutFinishRollsBack) {
   EXPECT_EQ(r->assignments[0].owner.name, "Abandoned Owner");
 }
 
-TEST_F(SqliteStoreTest, ChunkedImportAppendsToASourceCreatedInTheSession) {
+TEST_F(StoreTest, ChunkedImportAppendsToASourceCreatedInTheSession) {
   auto store = Open();
   ASSERT_TRUE(store);
   auto session = store->StartImport(kAlice, "big.csv sha256:123");
@@ -760,7 +777,7 @@ TEST_F(SqliteStoreTest, ChunkedImportAppendsToASourceCreatedInTheSession) {
   EXPECT_EQ(facts->recommendations.size(), 3u);
 }
 
-TEST_F(SqliteStoreTest, ChunkedImportFailureRollsBackEveryChunk) {
+TEST_F(StoreTest, ChunkedImportFailureRollsBackEveryChunk) {
   auto store = Open();
   ASSERT_TRUE(store);
   ASSERT_TRUE(store->Import(SimpleBatch("existing", {"1"}), kAlice, "first"));
@@ -799,7 +816,7 @@ TEST_F(SqliteStoreTest, ChunkedImportFailureRollsBackEveryChunk) {
 
 // ---- transactions ------------------------------------------------------------
 
-TEST_F(SqliteStoreTest, BeginCommitNestWithSavepoints) {
+TEST_F(StoreTest, BeginCommitNestWithSavepoints) {
   auto store = Open();
   ASSERT_TRUE(store);
   ASSERT_TRUE(store->Import(HarrisBatch(), kAlice, "first"));
@@ -834,7 +851,7 @@ TEST_F(SqliteStoreTest, BeginCommitNestWithSavepoints) {
 // Owners created inside a transaction the caller rolls back must be forgotten:
 // SQLite reuses the rolled-back row ids, so a stale name -> id cache would
 // silently give a later assignment to the wrong owner.
-TEST_F(SqliteStoreTest, CallerRollbackForgetsOwnersItCreated) {
+TEST_F(StoreTest, CallerRollbackForgetsOwnersItCreated) {
   auto store = Open();
   ASSERT_TRUE(store);
   ASSERT_TRUE(store->Import(SimpleBatch("first", {"1"}, "Home Office"), kAlice, "first"));
@@ -857,7 +874,7 @@ TEST_F(SqliteStoreTest, CallerRollbackForgetsOwnersItCreated) {
   EXPECT_EQ(r2->assignments[0].owner.name, "Ministry of Truth");
 }
 
-TEST_F(SqliteStoreTest, ReadsOfMissingThingsAreNotFound) {
+TEST_F(StoreTest, ReadsOfMissingThingsAreNotFound) {
   auto store = Open();
   ASSERT_TRUE(store);
   ASSERT_TRUE(store->Import(HarrisBatch(), kAlice, "harris"));
@@ -872,7 +889,7 @@ TEST_F(SqliteStoreTest, ReadsOfMissingThingsAreNotFound) {
   EXPECT_TRUE(pubs->empty());
 }
 
-TEST_F(SqliteStoreTest, LoadFactsFilters) {
+TEST_F(StoreTest, LoadFactsFilters) {
   auto store = Open();
   ASSERT_TRUE(store);
   ASSERT_TRUE(store->Import(HarrisBatch(), kAlice, "harris"));
@@ -906,7 +923,7 @@ TEST_F(SqliteStoreTest, LoadFactsFilters) {
 
 // ---- export ----------------------------------------------------------------
 
-TEST_F(SqliteStoreTest, ExportImportExportRoundTrips) {
+TEST_F(StoreTest, ExportImportExportRoundTrips) {
   auto store = Open();
   ASSERT_TRUE(store);
   ASSERT_TRUE(store->Import(HarrisBatch(), kAlice, "harris"));
@@ -962,7 +979,7 @@ TEST_F(SqliteStoreTest, ExportImportExportRoundTrips) {
   EXPECT_EQ(WriteNativeJson(*third_export), first);
 }
 
-TEST_F(SqliteStoreTest, ExportOfAnEmptyStore) {
+TEST_F(StoreTest, ExportOfAnEmptyStore) {
   auto store = Open();
   ASSERT_TRUE(store);
   auto b = store->ExportAll();
@@ -973,7 +990,7 @@ TEST_F(SqliteStoreTest, ExportOfAnEmptyStore) {
 
 // ---- updates ---------------------------------------------------------------
 
-TEST_F(SqliteStoreTest, AddUpdateIsStoredLedgeredAndSearchable) {
+TEST_F(StoreTest, AddUpdateIsStoredLedgeredAndSearchable) {
   auto store = Open();
   ASSERT_TRUE(store);
   ASSERT_TRUE(store->Import(HarrisBatch(), kAlice, "harris"));
@@ -1059,7 +1076,7 @@ TEST_F(SqliteStoreTest, AddUpdateIsStoredLedgeredAndSearchable) {
   EXPECT_EQ((*hits)[0].field, "response");
 }
 
-TEST_F(SqliteStoreTest, SubmittedUpdatesAreNotSearchedNorCounted) {
+TEST_F(StoreTest, SubmittedUpdatesAreNotSearchedNorCounted) {
   auto store = Open();
   ASSERT_TRUE(store);
   ASSERT_TRUE(store->Import(HarrisBatch(), kAlice, "harris"));
@@ -1082,7 +1099,7 @@ TEST_F(SqliteStoreTest, SubmittedUpdatesAreNotSearchedNorCounted) {
   EXPECT_EQ(r->assignments[1].updates[0].state, UpdateState::kSubmitted);
 }
 
-TEST_F(SqliteStoreTest, AddUpdateToAnUnknownAssignmentChangesNothing) {
+TEST_F(StoreTest, AddUpdateToAnUnknownAssignmentChangesNothing) {
   auto store = Open();
   ASSERT_TRUE(store);
   ASSERT_TRUE(store->Import(HarrisBatch(), kAlice, "harris"));
@@ -1100,7 +1117,7 @@ TEST_F(SqliteStoreTest, AddUpdateToAnUnknownAssignmentChangesNothing) {
 
 // ---- owners ------------------------------------------------------------------
 
-TEST_F(SqliteStoreTest, SetAliasAddsAPlainAlias) {
+TEST_F(StoreTest, SetAliasAddsAPlainAlias) {
   auto store = Open();
   ASSERT_TRUE(store);
   ASSERT_TRUE(store->Import(HarrisBatch(), kAlice, "harris"));
@@ -1129,7 +1146,7 @@ TEST_F(SqliteStoreTest, SetAliasAddsAPlainAlias) {
   EXPECT_EQ(Dump(), before);
 }
 
-TEST_F(SqliteStoreTest, SetAliasMergesAnExistingOwner) {
+TEST_F(StoreTest, SetAliasMergesAnExistingOwner) {
   auto store = Open();
   ASSERT_TRUE(store);
   ASSERT_TRUE(store->Import(HarrisBatch(), kAlice, "harris"));
@@ -1177,14 +1194,13 @@ TEST_F(SqliteStoreTest, SetAliasMergesAnExistingOwner) {
   EXPECT_EQ(p["changes"]["update"]["assignments"].size(), 2u);
   EXPECT_EQ(p["changes"]["update"]["funding"].size(), 1u);
   EXPECT_EQ(p["changes"]["delete"]["owners"], json::array({json::array({home_dept})}));
-  RawDb raw(path());
-  EXPECT_TRUE(raw.Rows("PRAGMA foreign_key_check").empty());
+  ExpectNoDanglingReferences(path());
   auto v = store->Verify();
   ASSERT_TRUE(v);
   EXPECT_TRUE(v->ok) << Joined(v->problems);
 }
 
-TEST_F(SqliteStoreTest, MergingOwnersThatShareARecommendationIsRefused) {
+TEST_F(StoreTest, MergingOwnersThatShareARecommendationIsRefused) {
   auto store = Open();
   ASSERT_TRUE(store);
   ASSERT_TRUE(store->Import(HarrisBatch(), kAlice, "harris"));
@@ -1203,7 +1219,7 @@ TEST_F(SqliteStoreTest, MergingOwnersThatShareARecommendationIsRefused) {
   EXPECT_EQ(rec->assignments[0].owner.name, "London Fire Brigade");
 }
 
-TEST_F(SqliteStoreTest, SetAliasToANameNoOwnerHasRenamesTheOwner) {
+TEST_F(StoreTest, SetAliasToANameNoOwnerHasRenamesTheOwner) {
   auto store = Open();
   ASSERT_TRUE(store);
   ImportBatch b = SimpleBatch("met-review", {"1", "2"}, "Metropolitan Police");
@@ -1224,14 +1240,13 @@ TEST_F(SqliteStoreTest, SetAliasToANameNoOwnerHasRenamesTheOwner) {
     ASSERT_TRUE(r);
     EXPECT_EQ(r->assignments[0].owner.name, "Metropolitan Police Service");
   }
-  RawDb raw(path());
-  EXPECT_TRUE(raw.Rows("PRAGMA foreign_key_check").empty());
+  ExpectNoDanglingReferences(path());
   auto v = store->Verify();
   ASSERT_TRUE(v);
   EXPECT_TRUE(v->ok) << Joined(v->problems);
 }
 
-TEST_F(SqliteStoreTest, BadAliasesAreRefused) {
+TEST_F(StoreTest, BadAliasesAreRefused) {
   auto store = Open();
   ASSERT_TRUE(store);
   ASSERT_TRUE(store->Import(HarrisBatch(), kAlice, "harris"));
@@ -1251,7 +1266,7 @@ TEST_F(SqliteStoreTest, BadAliasesAreRefused) {
   EXPECT_EQ(Dump(), before);
 }
 
-TEST_F(SqliteStoreTest, SetOwnerTier) {
+TEST_F(StoreTest, SetOwnerTier) {
   auto store = Open();
   ASSERT_TRUE(store);
   ASSERT_TRUE(store->Import(HarrisBatch(), kAlice, "harris"));
@@ -1303,7 +1318,7 @@ ImportBatch SearchBatch() {
   return b;
 }
 
-TEST_F(SqliteStoreTest, SearchRanksAndMarksTerms) {
+TEST_F(StoreTest, SearchRanksAndMarksTerms) {
   auto store = Open();
   ASSERT_TRUE(store);
   ASSERT_TRUE(store->Import(SearchBatch(), kAlice, "floods"));
@@ -1332,7 +1347,7 @@ TEST_F(SqliteStoreTest, SearchRanksAndMarksTerms) {
   EXPECT_EQ(one->size(), 1u);
 }
 
-TEST_F(SqliteStoreTest, SearchNamesTheFieldEvenWhenTheTextHasBrackets) {
+TEST_F(StoreTest, SearchNamesTheFieldEvenWhenTheTextHasBrackets) {
   auto store = Open();
   ASSERT_TRUE(store);
   ASSERT_TRUE(store->Import(SearchBatch(), kAlice, "floods"));
@@ -1350,7 +1365,7 @@ TEST_F(SqliteStoreTest, SearchNamesTheFieldEvenWhenTheTextHasBrackets) {
   EXPECT_TRUE(Mentions((*hits)[0].snippet, "[[annex] 3]"));
 }
 
-TEST_F(SqliteStoreTest, HostileSearchInputIsHarmless) {
+TEST_F(StoreTest, HostileSearchInputIsHarmless) {
   auto store = Open();
   ASSERT_TRUE(store);
   ASSERT_TRUE(store->Import(SearchBatch(), kAlice, "floods"));
@@ -1413,9 +1428,15 @@ TEST_F(SqliteStoreTest, HostileSearchInputIsHarmless) {
 
 // A store with a known history: import, update, tier, publication, update.
 // Built once and copied for each test (every commit is an fsync).
-class LedgerTest : public SqliteStoreTest {
+class LedgerTest : public StoreTest {
  protected:
   void SetUp() override {
+    if (testing_util::UsingPostgres()) {
+      // A schema is not a file to copy: the history is made for each test.
+      events_.clear();
+      Build(path(), &events_);
+      return;
+    }
     if (!Template().built) BuildTemplate();
     ASSERT_TRUE(Template().built);
     std::filesystem::copy_file(Template().dir.File("template.db"), path());
@@ -1435,8 +1456,15 @@ class LedgerTest : public SqliteStoreTest {
 
   void BuildTemplate() {
     const std::string file = Template().dir.File("template.db");
+    Build(file, &Template().events);
+    // Closing the last connection checkpointed the WAL into the file.
+    ASSERT_FALSE(std::filesystem::exists(file + "-wal"));
+    Template().built = true;
+  }
+
+  void Build(const std::string& file, std::vector<LedgerEvent>* events) {
     {
-      auto opened = OpenSqliteStore(file);  // 1: its key
+      auto opened = testing_util::OpenTestStore(file);  // 1: its key
       ASSERT_TRUE(opened) << opened.error().message;
       Store& store = **opened;
       ASSERT_TRUE(store.Import(HarrisBatch(), kAlice, "harris"));  // 2
@@ -1461,22 +1489,16 @@ class LedgerTest : public SqliteStoreTest {
       u.implementation = Implementation::kImplemented;
       u.narrative = "Done";
       ASSERT_TRUE(store.AddUpdate(lfb, u, kBob));  // 6
-      Template().events = Events(store);
-      ASSERT_EQ(Template().events.size(), 6u);
+      *events = Events(store);
+      ASSERT_EQ(events->size(), 6u);
     }
-    // Closing the last connection checkpointed the WAL into the file.
-    ASSERT_FALSE(std::filesystem::exists(file + "-wal"));
-    Template().built = true;
   }
 
   // Edits the file as an attacker would: triggers dropped first.
   void Tamper(const std::string& sql) {
     RawDb raw(path());
-    ASSERT_EQ(raw.Exec("DROP TRIGGER IF EXISTS ledger_no_update; "
-                       "DROP TRIGGER IF EXISTS ledger_no_delete;"),
-              SQLITE_OK)
-        << raw.error();
-    ASSERT_EQ(raw.Exec(sql), SQLITE_OK) << raw.error() << "\n" << sql;
+    ASSERT_EQ(raw.DropLedgerTriggers(), RawDb::kOk) << raw.error();
+    ASSERT_EQ(raw.Exec(sql), RawDb::kOk) << raw.error() << "\n" << sql;
   }
 
   VerifyReport VerifyNow() {
@@ -1508,9 +1530,16 @@ class LedgerTest : public SqliteStoreTest {
            e.payload + "', '" + e.prev_hash + "', '" + e.hash + "', 2)";
   }
 
-  // Replaces the store with a fresh copy of the template.
+  // Replaces the store with a fresh copy of the template (on PostgreSQL, a
+  // fresh history in a schema of its own).
   void Fresh() {
-    for (const char* suffix : {"", "-wal", "-shm", ".key"}) std::filesystem::remove(path() + suffix);
+    if (testing_util::UsingPostgres()) {
+      static int fresh = 0;
+      path_name_ = "rectrack-" + std::to_string(++fresh) + ".db";
+    } else {
+      for (const char* suffix : {"", "-wal", "-shm", ".key"})
+        std::filesystem::remove(path() + suffix);
+    }
     SetUp();
   }
 
@@ -1557,11 +1586,11 @@ TEST_F(LedgerTest, CleanStoreVerifies) {
 TEST_F(LedgerTest, TriggersRefuseEditsThroughSql) {
   {
     RawDb raw(path());
-    EXPECT_EQ(raw.Exec("UPDATE ledger SET payload = '{}' WHERE seq = 2"), SQLITE_CONSTRAINT);
+    EXPECT_EQ(raw.Exec("UPDATE ledger SET payload = '{}' WHERE seq = 2"), RawDb::kConstraint);
     EXPECT_TRUE(Mentions(raw.error(), "append-only"));
-    EXPECT_EQ(raw.Exec("DELETE FROM ledger WHERE seq = 5"), SQLITE_CONSTRAINT);
+    EXPECT_EQ(raw.Exec("DELETE FROM ledger WHERE seq = 5"), RawDb::kConstraint);
     EXPECT_TRUE(Mentions(raw.error(), "append-only"));
-    EXPECT_EQ(raw.Exec("DELETE FROM ledger"), SQLITE_CONSTRAINT);
+    EXPECT_EQ(raw.Exec("DELETE FROM ledger"), RawDb::kConstraint);
     EXPECT_EQ(raw.Int("SELECT COUNT(*) FROM ledger"), 6);
   }
   EXPECT_TRUE(VerifyNow().ok);
@@ -1791,29 +1820,21 @@ TEST_F(LedgerTest, RewrittenChainWithOddPayloadsDoesNotCrash) {
   for (const auto& payload : odd) {
     Fresh();
     RawDb raw(path());
-    ASSERT_EQ(raw.Exec("DROP TRIGGER ledger_no_update; DROP TRIGGER ledger_no_delete;"), SQLITE_OK);
+    ASSERT_EQ(raw.DropLedgerTriggers(), RawDb::kOk) << raw.error();
     auto rows = raw.Rows("SELECT seq, ts, actor, kind, payload FROM ledger ORDER BY seq");
     std::string prev = kGenesisHash;
     for (auto& r : rows) {
       LedgerEvent e{std::stoll(r[0]), r[1], r[2], r[3], r[4], prev, "", 2};
       if (e.seq == 3) e.payload = payload;
       e.hash = EventHash(e);
-      sqlite3_stmt* st = nullptr;
-      ASSERT_EQ(sqlite3_prepare_v2(raw.raw(),
-                                   "UPDATE ledger SET payload = ?, prev_hash = ?, hash = ? "
-                                   "WHERE seq = ?",
-                                   -1, &st, nullptr),
-                SQLITE_OK);
-      sqlite3_bind_text(st, 1, e.payload.c_str(), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text(st, 2, prev.c_str(), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text(st, 3, e.hash.c_str(), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_int64(st, 4, e.seq);
-      EXPECT_EQ(sqlite3_step(st), SQLITE_DONE);
-      sqlite3_finalize(st);
+      EXPECT_EQ(raw.Exec("UPDATE ledger SET payload = ?, prev_hash = ?, hash = ? WHERE seq = ?",
+                         {e.payload, prev, e.hash, std::to_string(e.seq)}),
+                RawDb::kOk)
+          << raw.error();
       prev = e.hash;
     }
     ASSERT_EQ(raw.Exec("UPDATE meta SET value = '6 " + prev + "' WHERE key = 'ledger_head'"),
-              SQLITE_OK);
+              RawDb::kOk);
     auto v = VerifyNow();
     EXPECT_FALSE(v.ok) << payload;
     EXPECT_TRUE(Mentions(Joined(v.problems), "event 3 (")) << payload << "\n" << Joined(v.problems);
@@ -1822,7 +1843,7 @@ TEST_F(LedgerTest, RewrittenChainWithOddPayloadsDoesNotCrash) {
 
 // ---- publications in the store ----------------------------------------------
 
-TEST_F(SqliteStoreTest, AddPublicationPinsTheHeadBeforeItsOwnEvent) {
+TEST_F(StoreTest, AddPublicationPinsTheHeadBeforeItsOwnEvent) {
   auto store = Open();
   ASSERT_TRUE(store);
   ASSERT_TRUE(store->Import(HarrisBatch(), kAlice, "harris"));
@@ -1880,7 +1901,7 @@ TEST_F(SqliteStoreTest, AddPublicationPinsTheHeadBeforeItsOwnEvent) {
 
 // ---- two stores on one file --------------------------------------------------
 
-TEST_F(SqliteStoreTest, TwoStoresOnOneFileSeeConsistentData) {
+TEST_F(StoreTest, TwoStoresOnOneFileSeeConsistentData) {
   auto a = Open();
   auto b = Open();
   ASSERT_TRUE(a);
@@ -1924,7 +1945,7 @@ TEST_F(SqliteStoreTest, TwoStoresOnOneFileSeeConsistentData) {
 
 // An owner renamed or merged through one Store must resolve correctly in
 // another Store open on the same file.
-TEST_F(SqliteStoreTest, OwnerChangesThroughAnotherStoreAreSeen) {
+TEST_F(StoreTest, OwnerChangesThroughAnotherStoreAreSeen) {
   auto a = Open();
   auto b = Open();
   ASSERT_TRUE(a);
@@ -1945,8 +1966,7 @@ TEST_F(SqliteStoreTest, OwnerChangesThroughAnotherStoreAreSeen) {
     ASSERT_TRUE(r);
     EXPECT_EQ(r->assignments[0].owner.name, "Metropolitan Police Service") << ref;
   }
-  RawDb raw(path());
-  EXPECT_TRUE(raw.Rows("PRAGMA foreign_key_check").empty());
+  ExpectNoDanglingReferences(path());
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "fmt/format.h"
 #include "gtest/gtest.h"
 #include "store/store.h"
+#include "testing/test_store.h"
 
 namespace rectrack {
 namespace {
@@ -87,7 +88,7 @@ void ExpectFacts(const Facts& f, const std::vector<std::pair<std::string, int>>&
 }
 
 TEST_F(LoadFactsTest, BigAndSmallSelectionsAlike) {
-  auto store = OpenSqliteStore(dir_ + "/facts.db");
+  auto store = testing_util::OpenTestStore(dir_ + "/facts.db");
   ASSERT_TRUE(store) << store.error().message;
   ImportBatch batch;
   // Big enough to be read in table order on two connections (50,000 and more).

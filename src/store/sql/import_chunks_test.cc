@@ -1,6 +1,5 @@
 // Import sessions written in chunks: continued recommendations, the origin set
-// at the end, and the FTS settings a bulk import relies on.
-#include <sqlite3.h>
+// at the end, and (SQLite) the FTS settings a bulk import relies on.
 #include <stdlib.h>
 
 #include <filesystem>
@@ -11,6 +10,7 @@
 #include "nlohmann/json.hpp"
 #include "store/sqlite/schema.h"
 #include "store/store.h"
+#include "testing/test_store.h"
 
 namespace rectrack {
 namespace {
@@ -31,22 +31,14 @@ class TempDb {
   std::string dir_;
 };
 
-// One value from the file, on a connection of its own.
+// One value from the store, on a connection of its own.
 std::string Query(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
-  sqlite3_stmt* st = nullptr;
-  std::string out = "<error>";
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK) {
-    out = "<no row>";
-    if (sqlite3_step(st) == SQLITE_ROW) {
-      const auto* p = sqlite3_column_text(st, 0);
-      out = p ? reinterpret_cast<const char*>(p) : "<null>";
-    }
+  testing_util::RawDb raw(path);
+  try {
+    return raw.Text(sql);
+  } catch (const std::exception& e) {
+    return std::string("<error> ") + e.what();
   }
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return out;
 }
 
 ImportBatch::AssignmentIn To(const std::string& owner, const std::string& response_text = "") {
@@ -77,9 +69,9 @@ ImportBatch Chunk(std::vector<ImportBatch::RecommendationIn> recs) {
   return b;
 }
 
-TEST(SqliteImportChunksTest, ContinuedRecommendationGetsTheLaterRows) {
+TEST(ImportChunksTest, ContinuedRecommendationGetsTheLaterRows) {
   TempDb tmp;
-  auto store = OpenSqliteStore(tmp.path());
+  auto store = testing_util::OpenTestStore(tmp.path());
   ASSERT_TRUE(store) << store.error().message;
   auto session = (*store)->StartImport(Actor{"cli:test"}, "big.csv");
   ASSERT_TRUE(session);
@@ -111,7 +103,9 @@ TEST(SqliteImportChunksTest, ContinuedRecommendationGetsTheLaterRows) {
   for (const auto& a : view->assignments) owners.push_back(a.owner.name);
   EXPECT_EQ(owners, (std::vector<std::string>{"Fire Service", "City Hall", "Met Police"}));
   // The responses of every chunk are searchable, in order, as one document.
-  EXPECT_EQ(Query(tmp.path(), "SELECT responses FROM recommendation_fts WHERE rowid = " +
+  const bool pg = testing_util::UsingPostgres();
+  EXPECT_EQ(Query(tmp.path(), std::string("SELECT responses FROM ") +
+                                  (pg ? "recommendation_search WHERE id = " : "recommendation_fts WHERE rowid = ") +
                                   std::to_string(view->recommendation.id)),
             "Agreed\nFunding found");
   auto hits = (*store)->Search("funding", 10);
@@ -134,9 +128,9 @@ TEST(SqliteImportChunksTest, ContinuedRecommendationGetsTheLaterRows) {
   EXPECT_EQ(changes["update"]["recommendations"][0][1]["themes"], "[\"safety\",\"housing\"]");
 }
 
-TEST(SqliteImportChunksTest, ContinuationKeepsWhatIsThere) {
+TEST(ImportChunksTest, ContinuationKeepsWhatIsThere) {
   TempDb tmp;
-  auto store = OpenSqliteStore(tmp.path());
+  auto store = testing_util::OpenTestStore(tmp.path());
   ASSERT_TRUE(store);
   auto session = (*store)->StartImport(Actor{"cli:test"}, "x");
   ASSERT_TRUE(session);
@@ -157,9 +151,9 @@ TEST(SqliteImportChunksTest, ContinuationKeepsWhatIsThere) {
   EXPECT_EQ(view->assignments.size(), 2u);
 }
 
-TEST(SqliteImportChunksTest, BadContinuationRollsBackEverything) {
+TEST(ImportChunksTest, BadContinuationRollsBackEverything) {
   TempDb tmp;
-  auto store = OpenSqliteStore(tmp.path());
+  auto store = testing_util::OpenTestStore(tmp.path());
   ASSERT_TRUE(store);
   struct Case {
     ImportBatch::RecommendationIn rec;
@@ -192,9 +186,9 @@ TEST(SqliteImportChunksTest, BadContinuationRollsBackEverything) {
   }
 }
 
-TEST(SqliteImportChunksTest, ForeignKeysAreCheckedAgainAfterAnImport) {
+TEST(ImportChunksTest, ForeignKeysAreCheckedAgainAfterAnImport) {
   TempDb tmp;
-  auto store = OpenSqliteStore(tmp.path());
+  auto store = testing_util::OpenTestStore(tmp.path());
   ASSERT_TRUE(store);
   // A funding line of a source that does not exist: SQLite must refuse it.
   auto orphan = [&]() -> Status {
@@ -224,16 +218,16 @@ TEST(SqliteImportChunksTest, ForeignKeysAreCheckedAgainAfterAnImport) {
   EXPECT_EQ(r.error().code, Error::Code::kConflict) << r.error().message;
 }
 
-TEST(SqliteImportChunksTest, OwnersMergedByAnotherConnectionAreSeen) {
+TEST(ImportChunksTest, OwnersMergedByAnotherConnectionAreSeen) {
   TempDb tmp;
-  auto store = OpenSqliteStore(tmp.path());
+  auto store = testing_util::OpenTestStore(tmp.path());
   ASSERT_TRUE(store);
   ImportBatch first = Chunk({Rec("1", "Text", {To("DCLG")}), Rec("2", "Text", {To("Communities")})});
   ASSERT_TRUE((*store)->Import(first, Actor{"cli:test"}, "x"));
   // Another connection makes DCLG another name of Communities (DCLG's own
   // owner row goes); this connection still knows DCLG's old id.
   {
-    auto other = OpenSqliteStore(tmp.path());
+    auto other = testing_util::OpenTestStore(tmp.path());
     ASSERT_TRUE(other);
     auto s = (*other)->SetAlias("DCLG", "Communities", Actor{"cli:other"});
     ASSERT_TRUE(s) << s.error().message;
@@ -251,7 +245,7 @@ TEST(SqliteImportChunksTest, OwnersMergedByAnotherConnectionAreSeen) {
 
 TEST(SqliteImportChunksTest, FtsFlushesPendingTermsAtSixteenMegabytes) {
   TempDb tmp;
-  ASSERT_TRUE(OpenSqliteStore(tmp.path()));
+  ASSERT_TRUE(testing_util::OpenTestStore(tmp.path()));
   EXPECT_EQ(Query(tmp.path(), "SELECT v FROM recommendation_fts_config WHERE k = 'hashsize'"),
             "16777216");
   EXPECT_EQ(Query(tmp.path(), "PRAGMA user_version"),
