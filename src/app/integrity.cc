@@ -95,7 +95,8 @@ void IntegrityWatch::Run() {
     if (!full && head && head->seq == seen_seq) continue;
     if (!ok()) full = true;
     Check(full);
-    if (head) seen_seq = head->seq;
+    // Checked again next round while the database was out of reach.
+    seen_seq = head && status().unavailable.empty() ? head->seq : -1;
   }
 }
 
@@ -158,6 +159,14 @@ void IntegrityWatch::Record(const Result<VerifyReport>& rep, bool full, double s
     ++s.incremental_checks;
     s.last_incremental_seconds = seconds;
   }
+  if (!rep && rep.error().code == Error::Code::kUnavailable) {
+    // The database is out of reach: nothing was learnt about the data, so the
+    // last verdict stands (requests that need the database get 503 anyway),
+    // and the next round checks again.
+    s.unavailable = rep.error().message;
+    return;
+  }
+  s.unavailable.clear();
   if (!rep) {
     s.ok = false;
     s.problem = fmt::format("the store could not be checked: {}", rep.error().message);

@@ -43,6 +43,7 @@ struct IntegrityStatus {
   double last_incremental_seconds = 0;
   int64_t full_checks = 0, incremental_checks = 0, failed_checks = 0;
   int64_t checkpoints_made = 0;
+  std::string unavailable;  // why the last check could not run (database out of reach)
   std::string checkpoint_error;  // why the last automatic checkpoint failed, if it did
 };
 
