@@ -5,6 +5,8 @@
 #
 #   scripts/pg-cluster.sh start DIR   # prints the admin URL; DIR/url holds it
 #   scripts/pg-cluster.sh restart DIR [MODE]  # pg_ctl restart (-m MODE: fast, immediate)
+#   scripts/pg-cluster.sh stop-keep DIR       # stops it, keeping its data
+#   scripts/pg-cluster.sh start-again DIR     # starts it again on the same port
 #   scripts/pg-cluster.sh stop DIR    # stops it and removes DIR
 #
 # Run as root it runs the server as the "postgres" system user (initdb refuses
@@ -15,7 +17,7 @@ BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 cmd="${1:-}"
 dir="${2:-}"
 if [ -z "$cmd" ] || [ -z "$dir" ]; then
-  echo "usage: $0 start|restart|stop DIR" >&2
+  echo "usage: $0 start|restart|stop-keep|start-again|stop DIR" >&2
   exit 2
 fi
 
@@ -81,6 +83,13 @@ EOF
     mode="${3:-fast}"
     as_owner "$BIN/pg_ctl" -D "$dir/data" -m "$mode" -w -t 60 restart -o "-p $(cat "$dir/port")" \
       -l "$dir/server.log" >/dev/null
+    ;;
+  stop-keep)
+    as_owner "$BIN/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null
+    ;;
+  start-again)
+    as_owner "$BIN/pg_ctl" -D "$dir/data" -o "-p $(cat "$dir/port")" -l "$dir/server.log" -w -t 60 \
+      start >/dev/null
     ;;
   stop)
     if [ -d "$dir/data" ]; then

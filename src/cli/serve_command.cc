@@ -107,7 +107,7 @@ void AddServeCommand(CLI::App& app, std::function<std::string()> db,
     o.trust_forwarded_for = args->trust_forwarded_for;
     o.on_listening = [&o](uint16_t port) {
       // The bound port, so scripts (and tests with port 0) know where to go.
-      std::printf("rectrack: serving %s on http://%s:%u/\n", o.db.c_str(), o.host.c_str(),
+      std::printf("rectrack: serving %s on http://%s:%u/\n", DisplayLocation(o.db).c_str(), o.host.c_str(),
                   static_cast<unsigned>(port));
       std::fflush(stdout);
     };

@@ -46,6 +46,7 @@ void AdminExec(const std::string& url, const std::string& sql) {
     PQfinish(c);
     throw std::runtime_error("test cluster: " + m);
   }
+  PQclear(PQexec(c, "SET client_min_messages = warning"));
   PGresult* r = PQexec(c, sql.c_str());
   bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
   std::string m = PQresultErrorMessage(r);
@@ -117,6 +118,28 @@ void CopyTestStore(const std::string& from, const std::string& to) {
   o.copy_secrets = true;
   auto sum = Rebuild(**source, **target, o);
   if (!sum) throw std::runtime_error(sum.error().message);
+}
+
+namespace {
+
+class HeldLock : public WriteLock {
+ public:
+  explicit HeldLock(const std::string& path) : raw_(path) {}
+  RawDb raw_;
+};
+
+}  // namespace
+
+std::unique_ptr<WriteLock> HoldWriteLock(const std::string& path) {
+  auto lock = std::make_unique<HeldLock>(path);
+  if (!lock->raw_.ok()) return nullptr;
+  // The same lock the store's writers take (pg_store.cc's BeginOuter), held
+  // by this session until it ends.
+  int rc = lock->raw_.postgres()
+               ? lock->raw_.Exec("SELECT pg_advisory_lock(1919247220, hashtext(current_schema()))")
+               : lock->raw_.Exec("BEGIN IMMEDIATE");
+  if (rc != RawDb::kOk) return nullptr;
+  return lock;
 }
 
 bool TestStoreExists(const std::string& path) {

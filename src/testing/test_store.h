@@ -63,6 +63,15 @@ Result<std::unique_ptr<Store>> CreateEmptyTestStore(const std::string& path, Key
 // into it (rectrack copy), signed with `from`'s key.
 void CopyTestStore(const std::string& from, const std::string& to);
 
+// The store's write lock, held by another connection (another process as far
+// as the store can tell) until this is destroyed: SQLite's BEGIN IMMEDIATE,
+// PostgreSQL's advisory lock of the store's schema.
+class WriteLock {
+ public:
+  virtual ~WriteLock() = default;
+};
+std::unique_ptr<WriteLock> HoldWriteLock(const std::string& path);
+
 // Whether the store at `path` exists (an SQLite file; a schema with tables).
 bool TestStoreExists(const std::string& path);
 

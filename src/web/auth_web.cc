@@ -72,6 +72,21 @@ Response ProblemPage(int status, const std::string& title, const std::string& de
                    who);
 }
 
+// The page for a store that failed: 503 with Retry-After when the database
+// is busy or unreachable for now, else 500.
+Response StoreProblemPage(const Error& e, const std::optional<auth::Principal>& who) {
+  if (e.code == Error::Code::kUnavailable) {
+    Response r = ProblemPage(503, "Sorry, the service is busy",
+                             fmt::format("The database is busy or cannot be reached just now; "
+                                         "nothing was changed. Try again in {} seconds.",
+                                         kRetryAfterSeconds),
+                             who);
+    r.Set("Retry-After", std::to_string(kRetryAfterSeconds));
+    return r;
+  }
+  return ProblemPage(500, "Sorry, there is a problem with the service", "Try again later.", who);
+}
+
 }  // namespace
 
 std::string FormValue(const FormFields& f, std::string_view name) {
@@ -214,12 +229,9 @@ void WebAuth::Register(Router& router) {
       return r;
     }
     auto store = ctx_.stores->Get();
-    if (!store) return ProblemPage(500, "Sorry, there is a problem with the service",
-                                   "Try again later.", std::nullopt);
+    if (!store) return StoreProblemPage(store.error(), std::nullopt);
     auto result = authn_.Login(**store, name, FormValue(form, "password"), req.remote_addr);
-    if (!result)
-      return ProblemPage(500, "Sorry, there is a problem with the service", "Try again later.",
-                         std::nullopt);
+    if (!result) return StoreProblemPage(result.error(), std::nullopt);
     using Outcome = auth::LoginResult::Outcome;
     if (result->outcome == Outcome::kRateLimited) {
       int64_t minutes = (result->retry_after + 59) / 60;
@@ -244,17 +256,16 @@ void WebAuth::Register(Router& router) {
     FormFields form;
     ParseForm(req, &form);
     auto c = Resolve(req);
-    if (!c) return ProblemPage(500, "Sorry, there is a problem with the service",
-                               "Try again later.", std::nullopt);
+    if (!c) return StoreProblemPage(c.error(), std::nullopt);
     if (c->principal && !c->principal->via_api_token) {
       if (!CsrfOk(*c->principal, req, &form))
         return ProblemPage(403, "Sign out",
                            "The form had expired. Go back, reload the page and sign out again.",
                            c->principal);
       auto store = ctx_.stores->Get();
-      if (!store || !authn_.Logout(**store, req.Cookie(kSessionCookie)))
-        return ProblemPage(500, "Sorry, there is a problem with the service",
-                           "Try again later.", c->principal);
+      if (!store) return StoreProblemPage(store.error(), c->principal);
+      if (auto out = authn_.Logout(**store, req.Cookie(kSessionCookie)); !out)
+        return StoreProblemPage(out.error(), c->principal);
     }
     Response r = Response::Redirect("/");
     r.Add("Set-Cookie", ExpiredCookie(kSessionCookie, req.secure));

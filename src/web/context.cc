@@ -95,10 +95,9 @@ Result<int64_t> HeadWatch::Seq(Store& store) {
   const uint64_t generation = generation_.load(std::memory_order_acquire);
   const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
                           Clock::now().time_since_epoch()).count();
-  if (recheck_.count() > 0 &&
-      fresh_generation_.load(std::memory_order_acquire) == generation + 1 &&
-      now - read_at_ns_.load(std::memory_order_relaxed) <
-          std::chrono::duration_cast<std::chrono::nanoseconds>(recheck_).count()) {
+  const int64_t recheck_ms = recheck_ms_.load(std::memory_order_relaxed);
+  if (recheck_ms > 0 && fresh_generation_.load(std::memory_order_acquire) == generation + 1 &&
+      now - read_at_ns_.load(std::memory_order_relaxed) < recheck_ms * 1000000) {
     return seq_.load(std::memory_order_acquire);
   }
   auto head = store.Head();

@@ -77,15 +77,20 @@ class DocumentCache {
 // the store every time.
 class HeadWatch {
  public:
-  explicit HeadWatch(std::chrono::milliseconds recheck) : recheck_(recheck) {}
+  explicit HeadWatch(std::chrono::milliseconds recheck) : recheck_ms_(recheck.count()) {}
   // The head's seq, from memory when fresh, else from `store`.
   Result<int64_t> Seq(Store& store);
   // Forget what was read: the next Seq() asks the store.
   void Invalidate() { generation_.fetch_add(1, std::memory_order_acq_rel); }
+  // A new recheck interval: longer while another process's writes are pushed
+  // (Invalidate on each: PostgreSQL's NOTIFY), back when they are not.
+  void SetRecheck(std::chrono::milliseconds recheck) {
+    recheck_ms_.store(recheck.count(), std::memory_order_relaxed);
+  }
 
  private:
   using Clock = std::chrono::steady_clock;
-  std::chrono::milliseconds recheck_;
+  std::atomic<int64_t> recheck_ms_;
   std::atomic<uint64_t> generation_{0};
   // The generation seq_ was read in (+1, so 0 means "never read").
   std::atomic<uint64_t> fresh_generation_{0};

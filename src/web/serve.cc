@@ -1,9 +1,11 @@
 #include "web/serve.h"
 
+#include <atomic>
 #include <cstdio>
 #include <memory>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include "app/service.h"
 #include "store/keyfile.h"
@@ -71,13 +73,88 @@ std::string Iso(int64_t unix_ms) {
                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
+// Writes by other processes (another server on the same PostgreSQL database)
+// pushed as they commit: each NOTIFY invalidates the cached head and wakes
+// the integrity watch, so that a write through one server shows on the
+// others at once. While the push is up the head is re-read only every 30 s
+// (a safety net); while it is down (a store without push, as SQLite, or a
+// lost connection) the server polls as configured.
+class ChangeFeed {
+ public:
+  ChangeFeed(std::string location, KeyOptions keys, HeadWatch* heads, IntegrityWatch* integrity,
+             std::chrono::milliseconds poll)
+      : location_(std::move(location)),
+        keys_(std::move(keys)),
+        heads_(heads),
+        integrity_(integrity),
+        poll_(poll) {}
+  ~ChangeFeed() { Stop(); }
+
+  void Start() {
+    if (!IsPostgresUrl(location_)) return;  // SQLite: nothing to listen to; polling
+    thread_ = std::thread([this] { Run(); });
+  }
+  void Stop() {
+    stop_.store(true);
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void Run() {
+    std::unique_ptr<Store> store;
+    std::unique_ptr<ChangeListener> listener;
+    while (!stop_.load()) {
+      if (!listener) {
+        auto s = store ? Result<std::unique_ptr<Store>>(std::move(store)) : OpenStore(location_, keys_);
+        if (s) store = std::move(*s);
+        auto l = store ? store->ListenForChanges() : Result<std::unique_ptr<ChangeListener>>(nullptr);
+        if (!l || !*l) {
+          heads_->SetRecheck(poll_);
+          SleepUnlessStopped(std::chrono::seconds(1));
+          continue;
+        }
+        listener = std::move(*l);
+        heads_->SetRecheck(std::chrono::seconds(30));
+        // Whatever happened while nobody listened.
+        heads_->Invalidate();
+        integrity_->Poke();
+      }
+      auto moved = listener->Wait(200);
+      if (!moved) {
+        listener.reset();
+        heads_->SetRecheck(poll_);
+        heads_->Invalidate();
+        continue;
+      }
+      if (*moved) {
+        heads_->Invalidate();
+        integrity_->Poke();
+      }
+    }
+  }
+  void SleepUnlessStopped(std::chrono::milliseconds d) {
+    for (auto waited = std::chrono::milliseconds(0); waited < d && !stop_.load();
+         waited += std::chrono::milliseconds(50))
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+
+  std::string location_;
+  KeyOptions keys_;
+  HeadWatch* heads_;
+  IntegrityWatch* integrity_;
+  std::chrono::milliseconds poll_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
 class WebAppImpl : public WebApp {
  public:
   explicit WebAppImpl(const ServeOptions& o)
       : stores_(o.db, o.keys),
         cache_(o.cache_bytes),
         heads_(std::chrono::milliseconds(o.head_recheck_ms)),
-        integrity_(o.db, o.keys, o.integrity) {
+        integrity_(o.db, o.keys, o.integrity),
+        feed_(o.db, o.keys, &heads_, &integrity_, std::chrono::milliseconds(o.head_recheck_ms)) {
     ctx_.stores = &stores_;
     ctx_.cache = &cache_;
     ctx_.heads = &heads_;
@@ -195,7 +272,11 @@ class WebAppImpl : public WebApp {
   const Router& router() const override { return router_; }
   void SetServerMetrics(const ServerMetrics* m) override { metrics_ = m; }
   void SetToday(std::function<Date()> today) override { ctx_.today = std::move(today); }
-  Status StartChecks() { return integrity_.Start(); }
+  Status StartChecks() {
+    RT_TRY(integrity_.Start());
+    feed_.Start();
+    return {};
+  }
   const IntegrityWatch& integrity() const override { return integrity_; }
 
  private:
@@ -203,6 +284,7 @@ class WebAppImpl : public WebApp {
   DocumentCache cache_;
   HeadWatch heads_;
   IntegrityWatch integrity_;
+  ChangeFeed feed_;  // after what it tells: stopped before they go
   PagesOptions pages_;
   AppContext ctx_;
   WebAuth auth_{ctx_, auth::Authenticator()};
