@@ -1,17 +1,23 @@
 // rectrack's benchmarks (Google Benchmark). Not part of the test suite: run them
-// with scripts/bench.sh, which builds Release in build-bench/ and prints the ratios.
+// with scripts/bench.sh, which builds Release in build-bench/, starts a
+// throw-away PostgreSQL cluster for the *_Pg cases and prints the summary.
 //
-// What is measured, in one process run so that the ratios compare like with like
-// on a noisy shared machine:
-//   BM_ImportUpr                           the four real UPR files (19,891 rows), as
+// What is measured, in one process run so that the stores and the yardsticks
+// compare like with like on a noisy shared machine. Every store case runs on
+// SQLite (no suffix) and on PostgreSQL (suffix _Pg), one after the other:
+//   BM_ImportUpr[_Pg]                      the four real UPR files (19,891 rows), as
 //                                          `rectrack import upr` does it
 //   BM_SqliteShellImport1M_Bare            `sqlite3` .import of the generated CSV into
 //                                          one flat table: the floor
 //   BM_SqliteShellImport1M_WithIndexesFts  the same plus the indexes that matter in our
 //                                          schema and an FTS5 index over the text
-//   BM_ImportCsv1M                         `rectrack import csv` of the same CSV
-//   BM_OwnersTable1M                       LoadFacts + OwnersTable over the 1M store
-//   BM_Report1M                            LiveReport + RenderReport(md) of its source
+//   BM_ImportCsv1M[_Pg]                    `rectrack import csv` of the same CSV (on
+//                                          PostgreSQL: COPY, through the same code)
+//   BM_OwnersTable1M[_Pg]                  RunOwners: `rectrack owners --as-of`
+//   BM_Report1M[_Pg]                       RunReport: `rectrack report SLUG --format md`
+//   BM_Search1M[_Pg]                       Store::Search, 100 fixed queries, p50/p99
+//   BM_Verify1M[_Pg]                       `rectrack verify`
+//   BM_VerifyIncrementalAfterOneUpdate1M[_Pg]  a server's check after one write
 //
 // Environment:
 //   RECTRACK_DATA        folder of upr-20{08..11}.csv (default ../shared/data, then
@@ -21,25 +27,44 @@
 //   RECTRACK_BENCH_DIR   scratch folder (default $TMPDIR/rectrack-bench-PID); needs
 //                        about 2 GB for 1M rows
 //   RECTRACK_BENCH_KEEP  set to keep the scratch folder
+//   RECTRACK_BENCH_PG_URL  a PostgreSQL URL whose role may create and drop
+//                        databases (scripts/bench.sh starts a cluster and sets it);
+//                        unset, the *_Pg cases are skipped. The bench makes the
+//                        databases rectrack_bench_1m and rectrack_bench_upr in it.
+//   RECTRACK_BENCH_PG_PID  the postmaster's pid, to measure the server's memory
+//                        (optional)
+//   RECTRACK_BENCH_WRITE_CSV=PATH  only write the generated CSV (ROWS rows) to
+//                        PATH and exit (scripts/bench_servers.sh uses it)
 //
 // Each case reports peak_rss_mb: the peak resident set of this process while the
 // case ran (VmHWM, reset before each case), or of the sqlite3 child for the shell
-// cases.
+// cases. The *_Pg cases also report pg_server_mb: the PostgreSQL server's memory,
+// sampled every 50 ms while the case runs (the private memory, RssAnon, of the
+// postmaster and all its children added up, plus the largest shared-memory
+// residence, RssShmem, of any one of them, counted once): a sample, not a kernel
+// peak, so a spike shorter than 50 ms can be missed.
 #include <benchmark/benchmark.h>
+#include <dirent.h>
 #include <malloc.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <atomic>
+#include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "app/import.h"
@@ -50,6 +75,7 @@
 #include "ingest/presets.h"
 #include "report/owners_render.h"
 #include "report/report_render.h"
+#include "store/postgres/pg_db.h"
 #include "store/store.h"
 #include "store/verify.h"
 
@@ -320,18 +346,182 @@ CsvMapping GeneratedMapping() {
 
 const char kSlug[] = "universal-periodic-review-generated";
 
-// The store BM_ImportCsv1M leaves behind, for the owners and report cases.
-fs::path StorePath() { return ScratchDir() / "store-1m.db"; }
-bool& StoreReady() {
-  static bool ready = false;
-  return ready;
+// ---- the two stores ------------------------------------------------------------
+
+enum class Kind { kSqlite, kPg };
+
+std::string PgAdminUrl() { return Env("RECTRACK_BENCH_PG_URL"); }
+
+// The admin URL with its database replaced by `db`:
+// postgresql://user@host:port/postgres?x=y -> postgresql://user@host:port/DB?x=y.
+std::string PgUrlFor(const std::string& db) {
+  std::string url = PgAdminUrl();
+  size_t scheme = url.find("://");
+  size_t from = scheme == std::string::npos ? 0 : scheme + 3;
+  size_t q = url.find('?', from);
+  size_t slash = url.find('/', from);
+  std::string rest = q == std::string::npos ? "" : url.substr(q);
+  std::string base = url.substr(0, slash != std::string::npos && (q == std::string::npos || slash < q)
+                                       ? slash
+                                       : (q == std::string::npos ? url.size() : q));
+  return base + "/" + db + rest;
 }
 
-Status ImportGenerated(const fs::path& db) {
-  RemoveDb(db);
-  auto store = OpenStore(db.string());
+// Runs `sql` on the admin database; the first column of the first row, if any.
+Result<std::string> PgAdmin(const std::string& sql, const std::string& url = PgAdminUrl()) {
+  auto conn = pg::PgConnection::Open(url);
+  if (!conn) return Fail(conn.error());
+  PGresult* r = PQexec((*conn)->raw(), sql.c_str());
+  pg::PgResult res(r);
+  auto status = PQresultStatus(r);
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+    return Fail((*conn)->ErrorOf(r, sql));
+  if (status == PGRES_TUPLES_OK && PQntuples(r) > 0 && PQnfields(r) > 0)
+    return std::string(PQgetvalue(r, 0, 0));
+  return std::string();
+}
+
+// Where a store of `name` ("1m", "upr") is, and its key.
+struct StoreLoc {
+  std::string location;  // SQLite file or PostgreSQL URL
+  KeyOptions keys;
+};
+
+StoreLoc LocFor(Kind kind, const std::string& name) {
+  if (kind == Kind::kSqlite)
+    return {(ScratchDir() / (name == "1m" ? std::string("store-1m.db") : name + ".db")).string(), {}};
+  StoreLoc loc{PgUrlFor("rectrack_bench_" + name), {}};
+  loc.keys.key_file = (ScratchDir() / ("pg-" + name + ".key")).string();
+  return loc;
+}
+
+// Makes the store of `name` empty (no database at all): SQLite's file removed,
+// PostgreSQL's database dropped and made anew, the key file removed; then every
+// dirty page written back (sync; CHECKPOINT on PostgreSQL), so that no case
+// pays for the previous one's writes.
+Status ResetStore(Kind kind, const std::string& name) {
+  StoreLoc loc = LocFor(kind, name);
+  if (kind == Kind::kSqlite) {
+    RemoveDb(loc.location);
+    return {};
+  }
+  std::error_code ec;
+  fs::remove(loc.keys.key_file, ec);
+  const std::string db = "rectrack_bench_" + name;
+  RT_TRY(PgAdmin(fmt::format("DROP DATABASE IF EXISTS {} WITH (FORCE)", db)));
+  RT_TRY(PgAdmin(fmt::format("CREATE DATABASE {}", db)));
+  RT_TRY(PgAdmin("CHECKPOINT"));
+  sync();
+  return {};
+}
+
+Result<std::unique_ptr<Store>> OpenAt(Kind kind, const std::string& name) {
+  StoreLoc loc = LocFor(kind, name);
+  return OpenStore(loc.location, loc.keys);
+}
+
+// ---- the PostgreSQL server's memory ------------------------------------------------
+
+// Samples the memory of the postmaster (RECTRACK_BENCH_PG_PID) and its children
+// every 50 ms while it lives: the sum of their RssAnon plus the largest RssShmem.
+class PgServerMemory {
+ public:
+  // Samples only for a PostgreSQL case (no thread beside an SQLite one).
+  explicit PgServerMemory(Kind kind) {
+    if (kind != Kind::kPg) return;
+    pid_ = std::atoi(Env("RECTRACK_BENCH_PG_PID", "0").c_str());
+    if (pid_ <= 0) return;
+    thread_ = std::thread([this] {
+      while (!stop_.load()) {
+        double mb = SampleMb();
+        double peak = peak_.load();
+        while (mb > peak && !peak_.compare_exchange_weak(peak, mb)) {
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    });
+  }
+  ~PgServerMemory() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  bool measured() const { return pid_ > 0; }
+  double PeakMb() const { return peak_.load(); }
+
+ private:
+  static int64_t StatusKb(const std::string& status, const char* key) {
+    size_t p = status.find(key);
+    return p == std::string::npos ? 0 : std::strtoll(status.c_str() + p + std::strlen(key), nullptr, 10);
+  }
+  double SampleMb() const {
+    int64_t anon = 0, shmem = 0;
+    DIR* d = opendir("/proc");
+    if (!d) return 0;
+    while (dirent* e = readdir(d)) {
+      if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+      int pid = std::atoi(e->d_name);
+      std::ifstream stat(fmt::format("/proc/{}/stat", pid));
+      std::string s((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+      size_t rp = s.rfind(')');
+      if (rp == std::string::npos) continue;
+      int ppid = 0;
+      char state = 0;
+      if (std::sscanf(s.c_str() + rp + 1, " %c %d", &state, &ppid) != 2) continue;
+      if (pid != pid_ && ppid != pid_) continue;
+      std::ifstream st(fmt::format("/proc/{}/status", pid));
+      std::string t((std::istreambuf_iterator<char>(st)), std::istreambuf_iterator<char>());
+      anon += StatusKb(t, "RssAnon:");
+      shmem = std::max(shmem, StatusKb(t, "RssShmem:"));
+    }
+    closedir(d);
+    return static_cast<double>(anon + shmem) / 1024.0;
+  }
+
+  int pid_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<double> peak_{0};
+  std::thread thread_;
+};
+
+// What every case reports of memory: this process's peak since ResetPeakRss,
+// and for PostgreSQL the server's (sampled while `mem` lived).
+void SetMemory(benchmark::State& state, Kind kind, const PgServerMemory* mem) {
+  state.counters["peak_rss_mb"] = PeakRssMb();
+  if (kind == Kind::kPg && mem && mem->measured()) state.counters["pg_server_mb"] = mem->PeakMb();
+}
+
+void SetRows(benchmark::State& state, double rows) {
+  state.counters["rows"] = rows;
+  state.counters["rows_per_s"] = benchmark::Counter(rows, benchmark::Counter::kIsRate);
+}
+
+// Skips a PostgreSQL case when no server was given; true if skipped.
+bool SkipWithoutPg(benchmark::State& state, Kind kind) {
+  if (kind == Kind::kPg && PgAdminUrl().empty()) {
+    state.SkipWithError("no PostgreSQL: set RECTRACK_BENCH_PG_URL (scripts/bench.sh does)");
+    return true;
+  }
+  return false;
+}
+
+// ---- the generated store (BM_ImportCsv1M leaves it for the cases after) ---------
+
+bool& StoreReady(Kind kind) {
+  static bool ready[2] = {false, false};
+  return ready[kind == Kind::kPg];
+}
+
+// The mark of a finished import, for a store left by an earlier run in
+// RECTRACK_BENCH_DIR (when the read cases are run alone, while iterating).
+fs::path StoreDoneMark(Kind kind) {
+  return ScratchDir() / fmt::format("store-1m.{}.{}.done", kind == Kind::kPg ? "pg" : "sqlite",
+                                    GeneratedRows());
+}
+
+// As `rectrack import csv FILE --map ...` does, into an empty store.
+Status ImportGenerated(Kind kind) {
+  auto store = OpenAt(kind, "1m");
   if (!store) return Fail(store.error());
-  // As `rectrack import csv FILE --map ...` does.
   const std::string path = GeneratedCsv().string();
   auto file = MappedFile::Open(path);
   if (!file) return Fail(file.error());
@@ -343,44 +533,118 @@ Status ImportGenerated(const fs::path& db) {
   return {};
 }
 
-// A store left by an earlier run in RECTRACK_BENCH_DIR is reused (when the
-// owners and report cases are run alone, while iterating on them).
-fs::path StoreDoneMark() { return StorePath().string() + fmt::format(".{}.done", GeneratedRows()); }
+// After a PostgreSQL import, outside the timing: VACUUM ANALYZE (what autovacuum
+// would do within a minute or so), so that the read cases neither pay for
+// setting hint bits on a million fresh rows nor run beside autovacuum.
+// Returns its seconds.
+Result<double> SettlePg() {
+  auto t0 = std::chrono::steady_clock::now();
+  RT_TRY(PgAdmin("VACUUM (ANALYZE)", LocFor(Kind::kPg, "1m").location));
+  RT_TRY(PgAdmin("CHECKPOINT"));
+  sync();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
 
-Status EnsureStore() {
-  if (StoreReady()) return {};
-  if (!OwnScratchDir() && fs::exists(StoreDoneMark()) && fs::exists(StorePath())) {
-    StoreReady() = true;
+Status EnsureStore(Kind kind) {
+  if (StoreReady(kind)) return {};
+  if (!OwnScratchDir() && fs::exists(StoreDoneMark(kind))) {
+    StoreReady(kind) = true;
     return {};
   }
-  RT_TRY(ImportGenerated(StorePath()));
-  std::ofstream(StoreDoneMark()) << "ok\n";
-  StoreReady() = true;
+  RT_TRY(ResetStore(kind, "1m"));
+  RT_TRY(ImportGenerated(kind));
+  if (kind == Kind::kPg) RT_TRY(SettlePg());
+  std::ofstream(StoreDoneMark(kind)) << "ok\n";
+  StoreReady(kind) = true;
   return {};
 }
 
-void SetRows(benchmark::State& state, double rows, double peak_mb) {
-  state.counters["rows"] = rows;
-  state.counters["rows_per_s"] = benchmark::Counter(rows, benchmark::Counter::kIsRate);
-  state.counters["peak_rss_mb"] = peak_mb;
+// The generated store, made first if need be; null (the benchmark marked
+// skipped, with the reason) when it cannot be.
+std::unique_ptr<Store> OpenGeneratedStore(benchmark::State& state, Kind kind) {
+  if (SkipWithoutPg(state, kind)) return nullptr;
+  if (auto s = EnsureStore(kind); !s) {
+    state.SkipWithError(s.error().message.c_str());
+    return nullptr;
+  }
+  auto store = OpenAt(kind, "1m");
+  if (!store) {
+    state.SkipWithError(store.error().message.c_str());
+    return nullptr;
+  }
+  return std::move(*store);
 }
+
+// ---- the work of the read cases ---------------------------------------------------
+// The owners and report cases call these and nothing else, so that a new way of
+// producing the output (a streamed report) changes only their bodies.
+
+// `rectrack owners --as-of AS_OF`: the owners table as text. Returns the bytes
+// of output.
+Result<size_t> RunOwners(Store& store, Date as_of) {
+  auto facts = store.LoadFacts(FactsFilter{});
+  if (!facts) return Fail(facts.error());
+  auto rows = OwnersTable(*facts, as_of);
+  std::string out = RenderOwners(rows, TableFormat::kTable);
+  benchmark::DoNotOptimize(out.data());
+  return out.size();
+}
+
+// `rectrack report SLUG --as-of AS_OF --format md`. Returns the bytes of output.
+Result<size_t> RunReport(Store& store, const char* slug, Date as_of) {
+  auto data = LiveReport(store, slug, as_of);
+  if (!data) return Fail(data.error());
+  std::string out = RenderReport(*data, ReportFormat::kMarkdown);
+  benchmark::DoNotOptimize(out.data());
+  return out.size();
+}
+
+// The 100 search queries: the same every run, from the generator's word list.
+// 94 of one to three words (about a third each) and 6 phrases in quotes. Both
+// stores split a query on spaces and quotes and ask for every term (SQLite's
+// FTS5 each as a quoted term, PostgreSQL's plainto_tsquery), so a "phrase" is
+// its words ANDed on both, not an exact phrase.
+std::vector<std::string> SearchQueries() {
+  std::vector<std::string> out;
+  Rng rng(100);
+  while (out.size() < 94) {
+    size_t n = 1 + rng.Below(3);
+    std::string q;
+    for (size_t i = 0; i < n; ++i) {
+      if (i) q += ' ';
+      q += kWords[rng.Below(std::size(kWords))];
+    }
+    out.push_back(q);
+  }
+  for (const char* p : {"\"national human rights institution\"", "\"Paris Principles\"",
+                        "\"death penalty\"", "\"freedom of expression\"",
+                        "\"birth registration\"", "\"domestic violence\""})
+    out.emplace_back(p);
+  return out;
+}
+
+constexpr int kSearchLimit = 20;  // what GET /api/v1/search gives by default
 
 // ---- cases -------------------------------------------------------------------
 
-void BM_ImportUpr(benchmark::State& state) {
+void BM_ImportUpr(benchmark::State& state, Kind kind) {
+  if (SkipWithoutPg(state, kind)) return;
   fs::path data = DataDir();
   if (data.empty()) {
     state.SkipWithError("no upr-20{08..11}.csv: set RECTRACK_DATA");
     return;
   }
-  fs::path db = ScratchDir() / "upr.db";
   int recs = 0;
   ResetPeakRss();
+  PgServerMemory mem(kind);
   for (auto _ : state) {
     state.PauseTiming();
-    RemoveDb(db);
+    if (auto s = ResetStore(kind, "upr"); !s) {
+      state.SkipWithError(s.error().message.c_str());
+      return;
+    }
     state.ResumeTiming();
-    auto store = OpenStore(db.string());
+    auto store = OpenAt(kind, "upr");
     if (!store) {
       state.SkipWithError(store.error().message.c_str());
       return;
@@ -405,7 +669,8 @@ void BM_ImportUpr(benchmark::State& state) {
       recs += summary->recommendations;
     }
   }
-  SetRows(state, recs, PeakRssMb());
+  SetRows(state, recs);
+  SetMemory(state, kind, &mem);
 }
 
 // Runs the sqlite3 shell on `script` (fed on stdin) against a fresh database.
@@ -429,7 +694,8 @@ void RunShell(benchmark::State& state, const std::string& script) {
   }
   struct rusage ru;
   getrusage(RUSAGE_CHILDREN, &ru);  // the largest child so far
-  SetRows(state, static_cast<double>(GeneratedRows()), ru.ru_maxrss / 1024.0);
+  SetRows(state, static_cast<double>(GeneratedRows()));
+  state.counters["peak_rss_mb"] = ru.ru_maxrss / 1024.0;
   RemoveDb(db);
 }
 
@@ -456,94 +722,134 @@ void BM_SqliteShellImport1M_WithIndexesFts(benchmark::State& state) {
                       "INSERT INTO t_fts(rowid, text) SELECT rowid, text FROM t;\n");
 }
 
-void BM_ImportCsv1M(benchmark::State& state) {
+void BM_ImportCsv1M(benchmark::State& state, Kind kind) {
+  if (SkipWithoutPg(state, kind)) return;
   GeneratedCsv();
   ResetPeakRss();
+  PgServerMemory mem(kind);
   for (auto _ : state) {
-    StoreReady() = false;
+    StoreReady(kind) = false;
     state.PauseTiming();
     std::error_code ec;
-    fs::remove(StoreDoneMark(), ec);
-    RemoveDb(StorePath());
+    fs::remove(StoreDoneMark(kind), ec);
+    if (auto s = ResetStore(kind, "1m"); !s) {
+      state.SkipWithError(s.error().message.c_str());
+      return;
+    }
     state.ResumeTiming();
-    if (auto s = ImportGenerated(StorePath()); !s) {
+    if (auto s = ImportGenerated(kind); !s) {
       state.SkipWithError(s.error().message.c_str());
       return;
     }
     state.PauseTiming();
-    std::ofstream(StoreDoneMark()) << "ok\n";
+    std::ofstream(StoreDoneMark(kind)) << "ok\n";
     state.ResumeTiming();
-    StoreReady() = true;
+    StoreReady(kind) = true;
   }
-  SetRows(state, static_cast<double>(GeneratedRows()), PeakRssMb());
+  SetRows(state, static_cast<double>(GeneratedRows()));
+  SetMemory(state, kind, &mem);
+  if (kind == Kind::kPg) {
+    // Not timed: see SettlePg.
+    auto settle = SettlePg();
+    if (settle) state.counters["vacuum_analyze_s"] = *settle;
+    auto size = PgAdmin("SELECT pg_database_size(current_database())", LocFor(kind, "1m").location);
+    if (size) state.counters["store_mb"] = std::strtod(size->c_str(), nullptr) / 1e6;
+  } else {
+    std::error_code ec;
+    state.counters["store_mb"] = static_cast<double>(fs::file_size(LocFor(kind, "1m").location, ec)) / 1e6;
+  }
 }
 
-// The generated store, made first if need be; null (the benchmark marked
-// skipped, with the reason) when it cannot be.
-std::unique_ptr<Store> OpenGeneratedStore(benchmark::State& state) {
-  if (auto s = EnsureStore(); !s) {
-    state.SkipWithError(s.error().message.c_str());
-    return nullptr;
-  }
-  auto store = OpenStore(StorePath().string());
-  if (!store) {
-    state.SkipWithError(store.error().message.c_str());
-    return nullptr;
-  }
-  return std::move(*store);
-}
-
-void BM_OwnersTable1M(benchmark::State& state) {
-  auto store = OpenGeneratedStore(state);
+void BM_OwnersTable1M(benchmark::State& state, Kind kind) {
+  auto store = OpenGeneratedStore(state, kind);
   if (!store) return;
   const Date as_of = *Date::ParseIso("2012-01-01");
   size_t bytes = 0;
   ResetPeakRss();
+  PgServerMemory mem(kind);
   for (auto _ : state) {
-    // As `rectrack owners --as-of 2012-01-01` does.
-    auto facts = store->LoadFacts(FactsFilter{});
-    if (!facts) {
-      state.SkipWithError(facts.error().message.c_str());
+    auto out = RunOwners(*store, as_of);
+    if (!out) {
+      state.SkipWithError(out.error().message.c_str());
       return;
     }
-    auto rows = OwnersTable(*facts, as_of);
-    std::string out = RenderOwners(rows, TableFormat::kTable);
-    bytes = out.size();
-    benchmark::DoNotOptimize(out.data());
+    bytes = *out;
   }
   state.counters["output_bytes"] = static_cast<double>(bytes);
-  SetRows(state, static_cast<double>(GeneratedRows()), PeakRssMb());
+  SetRows(state, static_cast<double>(GeneratedRows()));
+  SetMemory(state, kind, &mem);
 }
 
-void BM_Report1M(benchmark::State& state) {
-  auto store = OpenGeneratedStore(state);
+void BM_Report1M(benchmark::State& state, Kind kind) {
+  auto store = OpenGeneratedStore(state, kind);
   if (!store) return;
   const Date as_of = *Date::ParseIso("2012-01-01");
   size_t bytes = 0;
   ResetPeakRss();
+  PgServerMemory mem(kind);
   for (auto _ : state) {
-    // As `rectrack report SLUG --as-of 2012-01-01 --format md` does.
-    auto data = LiveReport(*store, kSlug, as_of);
-    if (!data) {
-      state.SkipWithError(data.error().message.c_str());
+    auto out = RunReport(*store, kSlug, as_of);
+    if (!out) {
+      state.SkipWithError(out.error().message.c_str());
       return;
     }
-    std::string out = RenderReport(*data, ReportFormat::kMarkdown);
-    bytes = out.size();
-    benchmark::DoNotOptimize(out.data());
+    bytes = *out;
   }
   state.counters["output_bytes"] = static_cast<double>(bytes);
-  SetRows(state, static_cast<double>(GeneratedRows()), PeakRssMb());
+  SetRows(state, static_cast<double>(GeneratedRows()));
+  SetMemory(state, kind, &mem);
+}
+
+// Store::Search over the generated store: the 100 queries of SearchQueries,
+// each timed alone; p50 and p99 (nearest rank) in ms as counters. The time of
+// the case is the 100 queries together.
+void BM_Search1M(benchmark::State& state, Kind kind) {
+  auto store = OpenGeneratedStore(state, kind);
+  if (!store) return;
+  const auto queries = SearchQueries();
+  std::vector<double> ms;
+  int64_t hits = 0, empty = 0;
+  ResetPeakRss();
+  PgServerMemory mem(kind);
+  for (auto _ : state) {
+    ms.clear();
+    hits = empty = 0;
+    for (const auto& q : queries) {
+      auto t0 = std::chrono::steady_clock::now();
+      auto r = store->Search(q, kSearchLimit);
+      auto t1 = std::chrono::steady_clock::now();
+      if (!r) {
+        state.SkipWithError(fmt::format("search '{}': {}", q, r.error().message).c_str());
+        return;
+      }
+      hits += static_cast<int64_t>(r->size());
+      if (r->empty()) ++empty;
+      ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+    }
+  }
+  std::sort(ms.begin(), ms.end());
+  auto rank = [&](double p) {  // nearest rank
+    size_t i = static_cast<size_t>(std::ceil(p * ms.size()));
+    return ms[std::min(ms.size(), std::max<size_t>(i, 1)) - 1];
+  };
+  state.counters["queries"] = static_cast<double>(ms.size());
+  state.counters["p50_ms"] = rank(0.50);
+  state.counters["p99_ms"] = rank(0.99);
+  state.counters["max_ms"] = ms.back();
+  state.counters["hits"] = static_cast<double>(hits);
+  state.counters["no_hit_queries"] = static_cast<double>(empty);
+  SetMemory(state, kind, &mem);
 }
 
 // `rectrack verify` over the generated store: the chain, the replay of every
 // event into a scratch store, every table compared row by row, the search
 // index and its integrity check. Also reports the store's size and how much of
 // it the ledger's contents are.
-void BM_Verify1M(benchmark::State& state) {
-  auto store = OpenGeneratedStore(state);
+void BM_Verify1M(benchmark::State& state, Kind kind) {
+  auto store = OpenGeneratedStore(state, kind);
   if (!store) return;
   ResetPeakRss();
+  PgServerMemory mem(kind);
   int64_t rows = 0;
   for (auto _ : state) {
     auto rep = VerifyStore(*store, VerifyOptions{});
@@ -554,9 +860,16 @@ void BM_Verify1M(benchmark::State& state) {
     rows = 0;
     for (const auto& [t, n] : rep->rows_checked) rows += n;
   }
-  SetRows(state, static_cast<double>(rows), PeakRssMb());
-  std::error_code ec;
-  state.counters["store_mb"] = static_cast<double>(fs::file_size(StorePath(), ec)) / 1e6;
+  SetRows(state, static_cast<double>(rows));
+  SetMemory(state, kind, &mem);
+  if (kind == Kind::kPg) {
+    auto size = PgAdmin("SELECT pg_database_size(current_database())", LocFor(kind, "1m").location);
+    if (size) state.counters["store_mb"] = std::strtod(size->c_str(), nullptr) / 1e6;
+  } else {
+    std::error_code ec;
+    state.counters["store_mb"] =
+        static_cast<double>(fs::file_size(LocFor(kind, "1m").location, ec)) / 1e6;
+  }
   int64_t payload = 0;
   (void)store->ForEachEvent([&](const LedgerEvent& e) {
     payload += static_cast<int64_t>(e.payload.size());
@@ -568,8 +881,8 @@ void BM_Verify1M(benchmark::State& state) {
 // The check a server makes after one write: replay what is new, compare the
 // rows it changed, the head and its signature. Each iteration is one update
 // (not timed) and the check after it (timed).
-void BM_VerifyIncrementalAfterOneUpdate1M(benchmark::State& state) {
-  auto store = OpenGeneratedStore(state);
+void BM_VerifyIncrementalAfterOneUpdate1M(benchmark::State& state, Kind kind) {
+  auto store = OpenGeneratedStore(state, kind);
   if (!store) return;
   auto verifier = Verifier::Create();
   if (!verifier) {
@@ -602,34 +915,57 @@ void BM_VerifyIncrementalAfterOneUpdate1M(benchmark::State& state) {
   }
 }
 
-// Long cases: few iterations, wall-clock time (sqlite3 runs in a child process).
-BENCHMARK(BM_ImportUpr)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
-BENCHMARK(BM_SqliteShellImport1M_Bare)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
-BENCHMARK(BM_SqliteShellImport1M_WithIndexesFts)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->Iterations(1);
-BENCHMARK(BM_ImportCsv1M)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
-BENCHMARK(BM_OwnersTable1M)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
-BENCHMARK(BM_Report1M)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
-BENCHMARK(BM_Verify1M)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
-BENCHMARK(BM_VerifyIncrementalAfterOneUpdate1M)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->Iterations(20);
+// Every case, in the order they run: each store case on SQLite, then at once
+// on PostgreSQL, so that the two see about the same machine. Long cases: few
+// iterations, wall-clock time (sqlite3 and PostgreSQL run in other processes).
+void RegisterAll() {
+  using Fn = void (*)(benchmark::State&, Kind);
+  auto both = [](const char* name, Fn fn, int iterations) {
+    for (Kind k : {Kind::kSqlite, Kind::kPg}) {
+      std::string n = std::string(name) + (k == Kind::kPg ? "_Pg" : "");
+      benchmark::RegisterBenchmark(n.c_str(), fn, k)
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime()
+          ->Iterations(iterations);
+    }
+  };
+  both("BM_ImportUpr", BM_ImportUpr, 3);
+  benchmark::RegisterBenchmark("BM_SqliteShellImport1M_Bare", BM_SqliteShellImport1M_Bare)
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime()
+      ->Iterations(1);
+  benchmark::RegisterBenchmark("BM_SqliteShellImport1M_WithIndexesFts",
+                               BM_SqliteShellImport1M_WithIndexesFts)
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime()
+      ->Iterations(1);
+  both("BM_ImportCsv1M", BM_ImportCsv1M, 1);
+  both("BM_OwnersTable1M", BM_OwnersTable1M, 3);
+  both("BM_Report1M", BM_Report1M, 3);
+  both("BM_Search1M", BM_Search1M, 1);
+  both("BM_Verify1M", BM_Verify1M, 1);
+  both("BM_VerifyIncrementalAfterOneUpdate1M", BM_VerifyIncrementalAfterOneUpdate1M, 20);
+}
 
 }  // namespace
 }  // namespace rectrack::bench
 
 int main(int argc, char** argv) {
+  using namespace rectrack::bench;
+  if (auto path = Env("RECTRACK_BENCH_WRITE_CSV"); !path.empty()) {
+    GenerateCsv(path, GeneratedRows());
+    return 0;
+  }
+  RegisterAll();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::AddCustomContext("rows", std::to_string(rectrack::bench::GeneratedRows()));
+  benchmark::AddCustomContext("rows", std::to_string(GeneratedRows()));
+  benchmark::AddCustomContext("postgresql", PgAdminUrl().empty() ? "none" : PgAdminUrl());
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
-  if (rectrack::bench::OwnScratchDir() && rectrack::bench::Env("RECTRACK_BENCH_KEEP").empty()) {
+  if (OwnScratchDir() && Env("RECTRACK_BENCH_KEEP").empty()) {
     std::error_code ec;
-    fs::remove_all(rectrack::bench::ScratchDir(), ec);
+    fs::remove_all(ScratchDir(), ec);
   }
   return 0;
 }
