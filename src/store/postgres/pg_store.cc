@@ -202,6 +202,45 @@ Status PostgresStore::AfterAppend(const LedgerEvent& e) {
   "to_tsvector('rectrack_english', translate(" col ", '<>@/.:&', E'\\x0e\\x0f\\x10\\x11\\x12\\x13\\x14'))"
 
 Status PostgresStore::CheckSearchStructure(std::vector<std::string>* problems) {
+  // The text search configuration and its dictionaries as migration 1 made
+  // them. The check of the vectors below recomputes them with the
+  // configuration as it is now: a table owner who altered it (a token type
+  // unmapped, stop words added) and then made every vector again
+  // (UPDATE ... SET text = text) would pass that check while search no longer
+  // finds what the texts say (tests/tamper.sh).
+  auto cfg = db_->Prepare(
+      "SELECT 'token type ' || t.alias FROM pg_catalog.ts_token_type('default') t "
+      "WHERE (SELECT array_agg(m.mapdict ORDER BY m.mapseqno) FROM pg_catalog.pg_ts_config_map m "
+      "       WHERE m.mapcfg = 'rectrack_english'::regconfig AND m.maptokentype = t.tokid) "
+      "  IS DISTINCT FROM CASE WHEN t.alias IN ('asciiword', 'asciihword', 'hword_asciipart', "
+      "                                         'word', 'hword', 'hword_part') "
+      "  THEN ARRAY['rectrack_ext.unaccent'::regdictionary::oid, "
+      "             'rectrack_english_stem'::regdictionary::oid] "
+      "  ELSE (SELECT array_agg(m.mapdict ORDER BY m.mapseqno) FROM pg_catalog.pg_ts_config_map m "
+      "        WHERE m.mapcfg = 'pg_catalog.english'::regconfig AND m.maptokentype = t.tokid) END "
+      "UNION ALL SELECT 'parser' FROM pg_catalog.pg_ts_config c "
+      "  WHERE c.oid = 'rectrack_english'::regconfig AND c.cfgparser <> "
+      "  (SELECT p.oid FROM pg_catalog.pg_ts_parser p WHERE p.prsname = 'default' "
+      "   AND p.prsnamespace = 'pg_catalog'::regnamespace) "
+      "UNION ALL SELECT 'dictionary ' || d.dictname FROM pg_catalog.pg_ts_dict d "
+      "  JOIN pg_catalog.pg_ts_template tp ON tp.oid = d.dicttemplate "
+      "  WHERE (d.oid = 'rectrack_english_stem'::regdictionary AND (tp.tmplname <> 'snowball' OR "
+      "         d.dictinitoption IS DISTINCT FROM 'language = ''english''')) "
+      "     OR (d.oid = 'rectrack_ext.unaccent'::regdictionary AND (tp.tmplname <> 'unaccent' OR "
+      "         d.dictinitoption IS DISTINCT FROM 'rules = ''unaccent'''))");
+  if (!cfg) return Fail(cfg.error());
+  std::string changed;
+  while (true) {
+    auto r = (*cfg)->Step();
+    if (!r) return Fail(r.error());
+    if (!*r) break;
+    changed += (changed.empty() ? "" : ", ") + (*cfg)->Str(0);
+  }
+  if (!changed.empty())
+    problems->push_back(fmt::format(
+        "recommendation_search: the text search configuration rectrack_english is not the one "
+        "rectrack made (changed: {}): search would not find what the texts say",
+        changed));
   // The stored vectors against what the texts give now: a vector altered
   // behind the generated column's back (by a superuser) is caught here.
   auto st = db_->PrepareScan(

@@ -828,6 +828,10 @@ Status SqlStore::Migrate(int64_t* from_version) {
   version = ReadSchemaVersion();
   if (!version) return fail(version.error());
   *from_version = *version;
+  if (*version == latest) {  // it did: nothing to do (its AfterMigration ran, not Upgrade)
+    (void)db_->Exec("ROLLBACK");
+    return {};
+  }
   const auto migrations = Migrations();
   for (int64_t v = *version; v < latest; ++v) {
     auto s = db_->Exec(std::string(migrations[static_cast<size_t>(v)]));
