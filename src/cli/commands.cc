@@ -15,6 +15,7 @@
 #include "app/import.h"
 #include "app/service.h"
 #include "cli/auth_commands.h"
+#include "cli/backup_commands.h"
 #include "cli/common.h"
 #include "cli/serve_command.h"
 #include "cli/trust_commands.h"
@@ -961,6 +962,10 @@ int Run(int argc, char** argv) {
   AddTrustCommands(app, StoreAccess{[&g] { return DbPath(g); }, [&g] { return Keys(g); },
                                     [&g] { return Open(g); }},
                    add_db, &rc);
+  // backup, restore (cli/backup_commands.cc)
+  AddBackupCommands(app, StoreAccess{[&g] { return DbPath(g); }, [&g] { return Keys(g); },
+                                     [&g] { return Open(g); }},
+                    add_db, &rc);
 
   try {
     app.parse(argc, argv);
