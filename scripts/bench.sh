@@ -144,7 +144,7 @@ line("search, 100 queries", "BM_Search1M")
 line("verify (full)", "BM_Verify1M")
 for n in ("BM_SqliteShellImport1M_Bare", "BM_SqliteShellImport1M_WithIndexesFts"):
     t = secs(n)
-    print("%-34s | %9s %9s %9s | (yardstick, SQLite only)" % (n.replace("BM_SqliteShellImport1M_", "sqlite3 shell .import, "),
+    print("%-34s | %9s %9s %9s | (yardstick, SQLite only)" % ({"BM_SqliteShellImport1M_Bare": "sqlite3 .import, bare", "BM_SqliteShellImport1M_WithIndexesFts": "sqlite3 .import + indexes + FTS5"}[n],
           f(t, "%.3f"), f(rows / t if t else None, "%.0f"), f(cell(n, "peak_rss_mb"), "%.0f")))
 
 print()

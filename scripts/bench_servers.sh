@@ -9,7 +9,7 @@
 # Env:   ROWS=100000   generated UPR-like rows imported besides the examples
 #                      (the bench's generator: RECTRACK_BENCH_WRITE_CSV)
 #        CONNS=64      wrk connections (two servers: half on each)
-#        REQS=1000     requests per page for the statement count
+#        REQS=200      requests per page for the statement count
 #        RECTRACK=build-bench/rectrack (built with rectrack_bench if missing)
 #
 # How two servers are loaded: no balancer in between (a proxy would take a
@@ -27,7 +27,7 @@ cd "$(dirname "$0")/.."
 DUR="${1:-10s}"
 ROWS="${ROWS:-100000}"
 CONNS="${CONNS:-64}"
-REQS="${REQS:-1000}"
+REQS="${REQS:-200}"
 RECTRACK="${RECTRACK:-build-bench/rectrack}"
 BENCHBIN="build-bench/rectrack_bench"
 for t in wrk curl psql python3; do
@@ -40,6 +40,7 @@ fi
 ulimit -n 20000 2>/dev/null || true
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/bench_servers.XXXXXX")"
+chmod 711 "$tmp"   # the PostgreSQL server runs as another user (pg-cluster.sh)
 pids=()
 pgdir="$tmp/pg"
 cleanup() {
@@ -65,8 +66,7 @@ wait_port() {  # up to ~20 s
 
 # ---- the database --------------------------------------------------------------
 admin="$(scripts/pg-cluster.sh start "$pgdir")"
-for kv in "fsync=on" "full_page_writes=on" "shared_preload_libraries=pg_stat_statements" \
-  "pg_stat_statements.track=all"; do
+for kv in "fsync=on" "full_page_writes=on" "shared_preload_libraries=pg_stat_statements"; do
   psql "$admin" -v ON_ERROR_STOP=1 -qc "ALTER SYSTEM SET ${kv%%=*} = '${kv#*=}'" >/dev/null
 done
 scripts/pg-cluster.sh restart "$pgdir"
@@ -93,7 +93,9 @@ echo "bench_servers: store of $nrecs recommendations (examples + $ROWS generated
   "$(psql "$admin" -Atc 'SHOW server_version' | cut -d' ' -f1), made in $(( $(date +%s) - t0 )) s"
 
 start_server() {  # start_server PORT -> pid in $spid
-  rt serve --listen "127.0.0.1:$1" --access-log '' >"$tmp/serve-$1.out" 2>"$tmp/serve-$1.err" &
+  # Not through rt(): $! must be the server itself, for the cleanup.
+  "$RECTRACK" --db "$DB" --key-file "$KEY" serve --listen "127.0.0.1:$1" --access-log '' \
+    >"$tmp/serve-$1.out" 2>"$tmp/serve-$1.err" &
   spid=$!
   pids+=("$spid")
   wait_port "$1"
@@ -164,33 +166,40 @@ stmt_count() {
 }
 statements() {
   local fn="$1" port="$2"
-  python3 - "$tmp/pages.lua" "$fn" "$REQS" "$port" >"$tmp/curl.cfg" <<'PY_END'
-import re, sys
-lua, fn, reqs, port = open(sys.argv[1]).read(), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+  # The requests, one after another on one keep-alive connection; prints the seconds.
+  cat >"$tmp/get.py" <<'PY_END'
+import http.client, re, sys, time
+lua, fn, reqs, port = open(sys.argv[1]).read(), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+tag = sys.argv[5]  # in n=, so that no two runs share an address
 maxid = int(re.search(r"maxid = (\d+)", lua).group(1))
 words = re.findall(r'"([a-z ]+)"', lua.split("words = {")[1].split("}")[0])
+conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+t0 = time.monotonic()
 for n in range(1, reqs + 1):
     if fn == "search_path":
-        p = "/api/v1/search?q=%s&n=c-%d" % (words[n % len(words)].replace(" ", "+"), n)
+        p = "/api/v1/search?q=%s&n=%s-%d" % (words[n % len(words)].replace(" ", "+"), tag, n)
     elif fn == "rec_path":
-        p = "/recommendations/%d?n=c-%d" % ((n * 2654435761) % maxid + 1, n)
+        p = "/recommendations/%d?n=%s-%d" % ((n * 2654435761) % maxid + 1, tag, n)
     else:
-        p = "/owners?kind=pfd&n=c-%d" % n
-    print('url = "http://127.0.0.1:%s%s"\noutput = /dev/null' % (port, p))
+        p = "/owners?kind=pfd&n=%s-%d" % (tag, n)
+    conn.request("GET", p)
+    r = conn.getresponse()
+    r.read()
+    if r.status != 200:
+        sys.exit("GET %s: %d" % (p, r.status))
+print("%.2f" % (time.monotonic() - t0))
 PY_END
   psql "$admin" -qAtc "SELECT pg_stat_statements_reset()" >/dev/null
-  local s0 busy idle t
-  s0=$(date +%s.%N)
-  curl -s -f -K "$tmp/curl.cfg" || { echo "bench_servers: a request of $fn failed" >&2; exit 1; }
-  t=$(python3 -c "print(round($(date +%s.%N) - $s0, 2))")
+  local busy idle t
+  t="$(python3 "$tmp/get.py" "$tmp/pages.lua" "$fn" "$REQS" "$port" count)" ||
+    { echo "bench_servers: a request of $fn failed" >&2; exit 1; }
   busy=$(stmt_count)
   psql "$admin" -qAtc "SELECT pg_stat_statements_reset()" >/dev/null
   sleep "$t"
   idle=$(stmt_count)
   # The statements that page runs most, for 20 requests (for the log).
-  head -40 "$tmp/curl.cfg" >"$tmp/curl20.cfg"
   psql "$admin" -qAtc "SELECT pg_stat_statements_reset()" >/dev/null
-  curl -s -f -K "$tmp/curl20.cfg" || true
+  python3 "$tmp/get.py" "$tmp/pages.lua" "$fn" 20 "$port" top >/dev/null || true
   psql "$admin" -Atc "SELECT calls, left(regexp_replace(query, '\s+', ' ', 'g'), 110) FROM pg_stat_statements WHERE dbid = $dboid ORDER BY calls DESC LIMIT 8" \
     >"$tmp/top-$fn.txt"
   python3 -c "print('%.2f %d %d %s' % (($busy - $idle) / $REQS, $busy, $idle, '$t'))"
@@ -226,7 +235,7 @@ for pg in "${pages[@]}"; do
   [ "$e1" != 0 ] && notes+=" (one server: $e1 errors/non-2xx)"
   [ "$e2" != 0 ] && notes+=" (two servers: $e2 errors/non-2xx)"
   printf '%-20s | %9s %6sms %6sms | %9s %6sms %6sms | %5.2fx | %s (%s in %s requests, %s s; %s by the idle server in as long)%s\n' \
-    "$name" "$r1" "$a1" "$b1" "$r2" "$a2" "$b2" "$(python3 -c "print($r2/$r1)")" \
+    "$name" "$r1" "$a1" "$b1" "$r2" "$a2" "$b2" "$(python3 -c "print($r2/$r1 if $r1 else 0)")" \
     "$per" "$busy" "$REQS" "$secs" "$idle" "$notes"
 done
 echo
