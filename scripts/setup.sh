@@ -12,6 +12,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   chromium fonts-liberation  # browser tests (tests/browser), driven by npm playwright-core
   postgresql-15 postgresql-client-15  # the PostgreSQL store's tests (a throw-away cluster)
+  nginx openssl  # the deployment tests (tests/deploy_*.sh): nginx in front, with TLS
 )
 
 missing=()
