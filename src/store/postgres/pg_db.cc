@@ -1,5 +1,7 @@
 #include "store/postgres/pg_db.h"
 
+#include <chrono>
+#include <cerrno>
 #include <poll.h>
 
 #include <charconv>
@@ -460,11 +462,20 @@ Result<bool> PgConnection::WaitForNotification(int timeout_ms, std::string_view 
     return Fail(Error::Unavailable("the listening connection to the database was lost"));
   if (!PQconsumeInput(conn_)) return Fail(PgError(conn_, nullptr, "listening"));
   if (drain()) return true;
-  pollfd p{PQsocket(conn_), POLLIN, 0};
-  int ready = poll(&p, 1, timeout_ms);
-  if (ready <= 0) return false;
-  if (!PQconsumeInput(conn_)) return Fail(PgError(conn_, nullptr, "listening"));
-  return drain();
+  // Notifications for other trackers (other schemas) do not end the wait.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (true) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
+    if (left <= 0) return false;
+    pollfd p{PQsocket(conn_), POLLIN, 0};
+    int ready = poll(&p, 1, static_cast<int>(left));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) return false;
+    if (!PQconsumeInput(conn_)) return Fail(PgError(conn_, nullptr, "listening"));
+    if (drain()) return true;
+  }
 }
 
 }  // namespace rectrack::pg
