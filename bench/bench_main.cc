@@ -582,16 +582,35 @@ std::unique_ptr<Store> OpenGeneratedStore(benchmark::State& state, Kind kind) {
 // `rectrack owners --as-of AS_OF`: the owners table as text. Returns the bytes
 // of output.
 Result<size_t> RunOwners(Store& store, Date as_of) {
-  auto facts = store.LoadFacts(FactsFilter{});
-  if (!facts) return Fail(facts.error());
-  auto rows = OwnersTable(*facts, as_of);
-  std::string out = RenderOwners(rows, TableFormat::kTable);
+  // As the command does: the recommendations a part at a time.
+  auto rows = LiveOwnersTable(store, FactsFilter{}, as_of);
+  if (!rows) return Fail(rows.error());
+  std::string out = RenderOwners(*rows, TableFormat::kTable);
   benchmark::DoNotOptimize(out.data());
   return out.size();
 }
 
-// `rectrack report SLUG --as-of AS_OF --format md`. Returns the bytes of output.
+// Written to /dev/null, as the command writes to its standard output.
 Result<size_t> RunReport(Store& store, const char* slug, Date as_of) {
+  std::FILE* sink = std::fopen("/dev/null", "w");
+  if (!sink) return Fail(Error::Io("cannot open /dev/null"));
+  Status s = WriteLiveReport(store, slug, as_of, ReportFormat::kMarkdown, sink);
+  long bytes = std::ftell(sink);
+  std::fclose(sink);
+  if (!s) return Fail(s.error());
+  return static_cast<size_t>(bytes < 0 ? 0 : bytes);
+}
+
+// The same two the way they were made before (the whole facts, then the whole
+// report data and document in memory), for the comparison in the same run.
+Result<size_t> RunOwnersWhole(Store& store, Date as_of) {
+  auto facts = store.LoadFacts(FactsFilter{});
+  if (!facts) return Fail(facts.error());
+  std::string out = RenderOwners(OwnersTable(*facts, as_of), TableFormat::kTable);
+  benchmark::DoNotOptimize(out.data());
+  return out.size();
+}
+Result<size_t> RunReportWhole(Store& store, const char* slug, Date as_of) {
   auto data = LiveReport(store, slug, as_of);
   if (!data) return Fail(data.error());
   std::string out = RenderReport(*data, ReportFormat::kMarkdown);
@@ -760,7 +779,22 @@ void BM_ImportCsv1M(benchmark::State& state, Kind kind) {
   }
 }
 
-void BM_OwnersTable1M(benchmark::State& state, Kind kind) {
+using OwnersRunner = Result<size_t> (*)(Store&, Date);
+using ReportRunner = Result<size_t> (*)(Store&, const char*, Date);
+
+void OwnersCase(benchmark::State& state, Kind kind, OwnersRunner run);
+void ReportCase(benchmark::State& state, Kind kind, ReportRunner run);
+void BM_OwnersTable1M(benchmark::State& state, Kind kind) { OwnersCase(state, kind, RunOwners); }
+void BM_Report1M(benchmark::State& state, Kind kind) { ReportCase(state, kind, RunReport); }
+// The whole-facts path of before, on SQLite, for the comparison in the same run.
+void BM_OwnersTable1M_Whole(benchmark::State& state) {
+  OwnersCase(state, Kind::kSqlite, RunOwnersWhole);
+}
+void BM_Report1M_Whole(benchmark::State& state) {
+  ReportCase(state, Kind::kSqlite, RunReportWhole);
+}
+
+void OwnersCase(benchmark::State& state, Kind kind, OwnersRunner run) {
   auto store = OpenGeneratedStore(state, kind);
   if (!store) return;
   const Date as_of = *Date::ParseIso("2012-01-01");
@@ -768,7 +802,7 @@ void BM_OwnersTable1M(benchmark::State& state, Kind kind) {
   ResetPeakRss();
   PgServerMemory mem(kind);
   for (auto _ : state) {
-    auto out = RunOwners(*store, as_of);
+    auto out = run(*store, as_of);
     if (!out) {
       state.SkipWithError(out.error().message.c_str());
       return;
@@ -780,7 +814,7 @@ void BM_OwnersTable1M(benchmark::State& state, Kind kind) {
   SetMemory(state, kind, &mem);
 }
 
-void BM_Report1M(benchmark::State& state, Kind kind) {
+void ReportCase(benchmark::State& state, Kind kind, ReportRunner run) {
   auto store = OpenGeneratedStore(state, kind);
   if (!store) return;
   const Date as_of = *Date::ParseIso("2012-01-01");
@@ -788,7 +822,7 @@ void BM_Report1M(benchmark::State& state, Kind kind) {
   ResetPeakRss();
   PgServerMemory mem(kind);
   for (auto _ : state) {
-    auto out = RunReport(*store, kSlug, as_of);
+    auto out = run(*store, kSlug, as_of);
     if (!out) {
       state.SkipWithError(out.error().message.c_str());
       return;
@@ -942,6 +976,13 @@ void RegisterAll() {
   both("BM_ImportCsv1M", BM_ImportCsv1M, 1);
   both("BM_OwnersTable1M", BM_OwnersTable1M, 3);
   both("BM_Report1M", BM_Report1M, 3);
+  using Case = void (*)(benchmark::State&);
+  for (auto [name, fn] : {std::pair<const char*, Case>{"BM_OwnersTable1M_Whole", BM_OwnersTable1M_Whole},
+                          std::pair<const char*, Case>{"BM_Report1M_Whole", BM_Report1M_Whole}})
+    benchmark::RegisterBenchmark(name, fn)
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime()
+        ->Iterations(1);
   both("BM_Search1M", BM_Search1M, 1);
   both("BM_Verify1M", BM_Verify1M, 1);
   both("BM_VerifyIncrementalAfterOneUpdate1M", BM_VerifyIncrementalAfterOneUpdate1M, 20);

@@ -142,6 +142,11 @@ line("owners table", "BM_OwnersTable1M")
 line("report (md)", "BM_Report1M")
 line("search, 100 queries", "BM_Search1M")
 line("verify (full)", "BM_Verify1M")
+for n, what in (("BM_OwnersTable1M_Whole", "owners, whole facts (before)"),
+                ("BM_Report1M_Whole", "report, whole data (before)")):
+    t = secs(n)
+    print("%-34s | %9s %9s %9s | (comparison, SQLite only)" % (what, f(t, "%.3f"), "",
+          f(cell(n, "peak_rss_mb"), "%.0f")))
 for n in ("BM_SqliteShellImport1M_Bare", "BM_SqliteShellImport1M_WithIndexesFts"):
     t = secs(n)
     print("%-34s | %9s %9s %9s | (yardstick, SQLite only)" % ({"BM_SqliteShellImport1M_Bare": "sqlite3 .import, bare", "BM_SqliteShellImport1M_WithIndexesFts": "sqlite3 .import + indexes + FTS5"}[n],

@@ -1,6 +1,10 @@
 #include "app/service.h"
 
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 
 #include "app/publication_signature.h"
 #include "core/text.h"
@@ -39,6 +43,97 @@ Result<std::optional<Publication>> PreviousPublication(Store& store, const std::
   return prev;
 }
 
+// What the previous update (if any) held: for "what changed since".
+struct Previous {
+  std::optional<ReportData::PreviousPublication> publication;
+  std::vector<ReportData::StateRow> states;
+};
+Result<Previous> LoadPrevious(Store& store, const std::string& slug, Date as_of, int64_t exclude) {
+  auto prev = PreviousPublication(store, slug, as_of, exclude);
+  if (!prev) return Fail(prev.error());
+  Previous out;
+  if (*prev) {
+    auto snap = ReportFromJson((*prev)->snapshot_json);
+    if (!snap)
+      return Fail(Error::Corrupt(fmt::format("publication {} has an unreadable snapshot: {}",
+                                             (*prev)->id, snap.error().message)));
+    out.publication = ReportData::PreviousPublication{(*prev)->id, (*prev)->title, (*prev)->as_of};
+    out.states = std::move(snap->states);
+  }
+  return out;
+}
+
+// The recommendations and assignments read this many at a time.
+constexpr size_t kPartSize = 8192;
+
+// Store::ScanRecommendations on a thread of its own, `fn` on this one: the
+// store reads the next part while the last is being counted and rendered (the
+// two take about as long). The store is used by that thread alone until the
+// scan ends.
+Status ScanPipelined(Store& store, const FactsFilter& filter,
+                     const std::function<void(std::vector<Recommendation>&,
+                                              std::vector<Assignment>&)>& fn) {
+  struct Part {
+    std::vector<Recommendation> recs;
+    std::vector<Assignment> assignments;
+  };
+  std::mutex mu;
+  std::condition_variable changed;
+  std::deque<Part> queue;
+  // Emptied parts come back to be filled again: their memory is reused rather
+  // than given back to the system and faulted in anew for every part.
+  std::vector<Part> spare;
+  bool done = false, stop = false;
+  Status scanned;
+  std::thread reader([&] {
+    Status s = store.ScanRecommendations(
+        filter, kPartSize,
+        [&](std::vector<Recommendation>& recs, std::vector<Assignment>& assignments) -> Status {
+          std::unique_lock<std::mutex> lock(mu);
+          changed.wait(lock, [&] { return queue.size() < 2 || stop; });
+          if (stop) return Fail(Error::Internal("stopped"));
+          Part part;
+          if (!spare.empty()) {
+            part = std::move(spare.back());
+            spare.pop_back();
+          }
+          std::swap(part.recs, recs);
+          std::swap(part.assignments, assignments);
+          queue.push_back(std::move(part));
+          changed.notify_all();
+          return {};
+        });
+    std::lock_guard<std::mutex> lock(mu);
+    scanned = std::move(s);
+    done = true;
+    changed.notify_all();
+  });
+  while (true) {
+    Part part;
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      changed.wait(lock, [&] { return !queue.empty() || done; });
+      if (queue.empty()) break;
+      part = std::move(queue.front());
+      queue.pop_front();
+      changed.notify_all();
+    }
+    fn(part.recs, part.assignments);
+    part.recs.clear();
+    part.assignments.clear();
+    std::lock_guard<std::mutex> lock(mu);
+    spare.push_back(std::move(part));
+  }
+  reader.join();
+  return scanned;
+}
+
+// Ends a read transaction however the scope is left.
+struct ReadScope {
+  Store& store;
+  ~ReadScope() { store.EndRead(); }
+};
+
 Result<ReportData> Build(Store& store, const std::string& slug, Date as_of, int64_t exclude) {
   FactsFilter filter;
   filter.source_slug = slug;
@@ -46,20 +141,11 @@ Result<ReportData> Build(Store& store, const std::string& slug, Date as_of, int6
   auto facts = store.LoadFacts(filter);
   if (!facts) return Fail(facts.error());
   if (facts->sources.empty()) return Fail(Error::NotFound(fmt::format("no source '{}'", slug)));
-  auto prev = PreviousPublication(store, slug, as_of, exclude);
+  auto prev = LoadPrevious(store, slug, as_of, exclude);
   if (!prev) return Fail(prev.error());
-  std::optional<ReportData::PreviousPublication> previous;
-  std::vector<ReportData::StateRow> states;
-  if (*prev) {
-    auto snap = ReportFromJson((*prev)->snapshot_json);
-    if (!snap)
-      return Fail(Error::Corrupt(fmt::format("publication {} has an unreadable snapshot: {}",
-                                             (*prev)->id, snap.error().message)));
-    previous = ReportData::PreviousPublication{(*prev)->id, (*prev)->title, (*prev)->as_of};
-    states = std::move(snap->states);
-  }
-  return BuildReport(*facts, facts->sources.front().id, as_of, previous ? &*previous : nullptr,
-                     previous ? &states : nullptr);
+  return BuildReport(*facts, facts->sources.front().id, as_of,
+                     prev->publication ? &*prev->publication : nullptr,
+                     prev->publication ? &prev->states : nullptr);
 }
 
 }  // namespace
@@ -67,6 +153,57 @@ Result<ReportData> Build(Store& store, const std::string& slug, Date as_of, int6
 Result<ReportData> LiveReport(Store& store, const std::string& slug, Date as_of,
                               int64_t exclude_publication) {
   return Build(store, slug, as_of, exclude_publication);
+}
+
+Status WriteLiveReport(Store& store, const std::string& slug, Date as_of, ReportFormat format,
+                       std::FILE* file) {
+  if (format == ReportFormat::kJson) {
+    auto data = LiveReport(store, slug, as_of);
+    if (!data) return Fail(data.error());
+    std::string json = ReportToJson(*data);
+    if (std::fwrite(json.data(), 1, json.size(), file) != json.size() || std::fflush(file) != 0)
+      return Fail(Error::Io("writing the report failed"));
+    return {};
+  }
+  RT_TRY(store.BeginRead());
+  ReadScope scope{store};
+  FactsFilter filter;
+  filter.source_slug = slug;
+  filter.with_text = true;
+  filter.recommendations = false;
+  auto context = store.LoadFacts(filter);
+  if (!context) return Fail(context.error());
+  if (context->sources.empty()) return Fail(Error::NotFound(fmt::format("no source '{}'", slug)));
+  auto prev = LoadPrevious(store, slug, as_of, 0);
+  if (!prev) return Fail(prev.error());
+  auto streamed = StreamedReport::Create(format);
+  if (!streamed) return Fail(streamed.error());
+  ReportBuilder builder(*context, context->sources.front().id, as_of,
+                        prev->publication ? &*prev->publication : nullptr,
+                        prev->publication ? &prev->states : nullptr, streamed->get());
+  RT_TRY(ScanPipelined(store, filter,
+                       [&](std::vector<Recommendation>& recs, std::vector<Assignment>& assignments) {
+                         builder.Add(recs, assignments);
+                       }));
+  ReportData data = builder.Finish();
+  return (*streamed)->WriteTo(data, builder.CentralOrder(), builder.OtherOrder(), file);
+}
+
+Result<std::vector<OwnerRow>> LiveOwnersTable(Store& store, const FactsFilter& filter, Date as_of) {
+  RT_TRY(store.BeginRead());
+  ReadScope scope{store};
+  FactsFilter context_filter = filter;
+  context_filter.recommendations = false;
+  auto context = store.LoadFacts(context_filter);
+  if (!context) return Fail(context.error());
+  OwnersTally tally(*context, as_of);
+  FactsFilter scan = filter;
+  scan.with_text = false;
+  RT_TRY(ScanPipelined(store, scan,
+                       [&](std::vector<Recommendation>& recs, std::vector<Assignment>& assignments) {
+                         tally.Add(recs, assignments);
+                       }));
+  return tally.Finish();
 }
 
 namespace {

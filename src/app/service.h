@@ -6,6 +6,7 @@
 #include "core/batch.h"
 #include "core/metrics.h"
 #include "core/result.h"
+#include "report/report_render.h"
 #include "store/store.h"
 #include "store/verify.h"
 
@@ -22,6 +23,17 @@ Date TodayInLondon();
 // of the source dated before `as_of` (excluding `exclude_publication`).
 Result<ReportData> LiveReport(Store& store, const std::string& slug, Date as_of,
                               int64_t exclude_publication = 0);
+
+// LiveReport rendered (md or html) straight to `file`, the recommendations
+// read a part at a time, so that neither the facts nor the report data of a
+// big source are whole in memory: the bytes of RenderReport(LiveReport(...)).
+// Read in one snapshot of the store.
+Status WriteLiveReport(Store& store, const std::string& slug, Date as_of, ReportFormat format,
+                       std::FILE* file);
+
+// OwnersTable(LoadFacts(filter), as_of), the recommendations read a part at a
+// time (the same rows, in less memory), in one snapshot of the store.
+Result<std::vector<OwnerRow>> LiveOwnersTable(Store& store, const FactsFilter& filter, Date as_of);
 
 // Freezes the update of `slug` as of `as_of` as a publication pinned to the
 // ledger head, signed with the tracker's key, and then a checkpoint of the

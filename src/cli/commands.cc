@@ -1,5 +1,6 @@
 #include "cli/commands.h"
 
+#include <functional>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -67,6 +68,24 @@ Status WriteOutput(const std::string& path, const std::string& data) {
     out.write(data.data(), static_cast<std::streamsize>(data.size()));
     out.flush();
     if (!out) return Fail(Error::Io(fmt::format("{}: write failed", path)));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    return Fail(Error::Io(fmt::format("{}: cannot be replaced", path)));
+  return {};
+}
+
+// Like WriteOutput, for output written a piece at a time by `write`: to
+// stdout, or to PATH through a temporary file that replaces it only when whole.
+Status WriteStreamed(const std::string& path, const std::function<Status(std::FILE*)>& write) {
+  if (path.empty() || path == "-") return write(stdout);
+  std::string tmp = path + ".tmp";
+  std::FILE* file = std::fopen(tmp.c_str(), "wb");
+  if (!file) return Fail(Error::Io(fmt::format("{}: cannot be written", path)));
+  Status s = write(file);
+  if (std::fclose(file) != 0 && s) s = Fail(Error::Io(fmt::format("{}: write failed", path)));
+  if (!s) {
+    std::remove(tmp.c_str());
+    return s;
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0)
     return Fail(Error::Io(fmt::format("{}: cannot be replaced", path)));
@@ -591,10 +610,9 @@ int OwnersCommand(const Globals& g, const std::string& source, const std::string
   FactsFilter filter;
   filter.source_slug = source;
   filter.source_kind = kind;
-  auto facts = (*store)->LoadFacts(filter);
-  if (!facts) return Report(facts.error());
-  auto rows = OwnersTable(*facts, *as_of);
-  auto w = WriteOutput("", RenderOwners(rows, *f));
+  auto rows = LiveOwnersTable(**store, filter, *as_of);
+  if (!rows) return Report(rows.error());
+  auto w = WriteOutput("", RenderOwners(*rows, *f));
   return w ? kOk : Report(w.error());
 }
 
@@ -614,7 +632,12 @@ int ReportCommand(const Globals& g, const std::string& source, const std::string
     if (source.empty()) return Report(Error::Invalid("give a SOURCE or --publication ID"));
     auto as_of = AsOf(as_of_s);
     if (!as_of) return Report(as_of.error());
-    data = LiveReport(**store, source, *as_of);
+    // Rendered as it is read: a source of a million recommendations is never
+    // whole in memory.
+    auto w = WriteStreamed(out, [&](std::FILE* file) {
+      return WriteLiveReport(**store, source, *as_of, *f, file);
+    });
+    return w ? kOk : ReportCheck(w.error());
   }
   if (!data) return ReportCheck(data.error());
   auto w = WriteOutput(out, RenderReport(*data, *f));

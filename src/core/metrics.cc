@@ -97,50 +97,69 @@ int TierOrder(const std::string& tier) {
 
 }  // namespace
 
-std::vector<OwnerRow> OwnersTable(const Facts& facts, Date as_of) {
-  IdIndex<Source> sources(facts.sources);
-  IdIndex<Recommendation> recs(facts.recommendations);
-  IdIndex<Owner> owners(facts.owners);
-  UpdateIndex updates(facts.updates);
+// ---------------------------------------------------------------------------
+// The owners table.
+
+struct OwnersTally::Impl {
+  Impl(const Facts& context, Date as_of)
+      : as_of(as_of), sources(context.sources), owners(context.owners), updates(context.updates) {
+    any_pfd = std::any_of(context.sources.begin(), context.sources.end(),
+                          [](const Source& s) { return s.kind == "pfd"; });
+  }
+  struct Tally {
+    OwnerRow row;
+    std::vector<int> days;
+  };
+  Date as_of;
+  IdIndex<Source> sources;
+  IdIndex<Owner> owners;
+  UpdateIndex updates;
+  bool any_pfd = false;
+  std::map<int64_t, Tally> rows;
+};
+
+OwnersTally::OwnersTally(const Facts& context, Date as_of)
+    : impl_(std::make_unique<Impl>(context, as_of)) {}
+OwnersTally::~OwnersTally() = default;
+
+void OwnersTally::Add(const std::vector<Recommendation>& recommendations,
+                      const std::vector<Assignment>& assignments) {
+  Impl& m = *impl_;
+  const Date as_of = m.as_of;
+  IdIndex<Recommendation> recs(recommendations);
 
   // Roll-ups per recommendation, needed where a source counts by report (PFD):
   // a first pass over PFD assignments only, so that the counting pass needs no
   // per-assignment storage.
   std::unordered_map<int64_t, ResponseStatus> rollup;
-  if (std::any_of(facts.sources.begin(), facts.sources.end(),
-                  [](const Source& s) { return s.kind == "pfd"; })) {
+  if (m.any_pfd) {
     std::unordered_map<int64_t, std::vector<ResponseStatus>> by_rec;
-    for (const auto& a : facts.assignments) {
+    for (const auto& a : assignments) {
       const Recommendation* rec = recs.Find(a.recommendation_id);
       if (!rec) continue;
-      const Source* src = sources.Find(rec->source_id);
+      const Source* src = m.sources.Find(rec->source_id);
       if (!src || src->kind != "pfd") continue;
       by_rec[a.recommendation_id].push_back(
-          StateAt(a, DueDate(*src, a), updates.For(a.id), as_of, src->recorded_on)
+          StateAt(a, DueDate(*src, a), m.updates.For(a.id), as_of, src->recorded_on)
               .response_status);
     }
     rollup.reserve(by_rec.size());
     for (auto& [id, list] : by_rec) rollup[id] = RollUpResponse(list);
   }
 
-  struct Tally {
-    OwnerRow row;
-    std::vector<int> days;
-  };
-  std::map<int64_t, Tally> rows;
-  Tally* last = nullptr;  // assignments of one owner often come together
-  for (const auto& a : facts.assignments) {
+  Impl::Tally* last = nullptr;  // assignments of one owner often come together
+  for (const auto& a : assignments) {
     const Recommendation* rec = recs.Find(a.recommendation_id);
     if (!rec) continue;
-    const Source* src = sources.Find(rec->source_id);
+    const Source* src = m.sources.Find(rec->source_id);
     if (!src) continue;
-    const auto st = StateAt(a, DueDate(*src, a), updates.For(a.id), as_of, src->recorded_on);
-    if (!last || last->row.owner_id != a.owner_id) last = &rows[a.owner_id];
+    const auto st = StateAt(a, DueDate(*src, a), m.updates.For(a.id), as_of, src->recorded_on);
+    if (!last || last->row.owner_id != a.owner_id) last = &m.rows[a.owner_id];
     OwnerRow& row = last->row;
     if (row.total == 0) {
       row.owner_id = a.owner_id;
       row.tier = "unclassified";
-      if (const Owner* o = owners.Find(a.owner_id)) {
+      if (const Owner* o = m.owners.Find(a.owner_id)) {
         row.owner = o->name;
         row.tier = o->tier;
       }
@@ -154,43 +173,148 @@ std::vector<OwnerRow> OwnersTable(const Facts& facts, Date as_of) {
     if (!since) since = rec->made ? rec->made : src->date;
     if (since && *since <= as_of) last->days.push_back(as_of - *since);
   }
+}
+
+std::vector<OwnerRow> OwnersTally::Finish() {
   std::vector<OwnerRow> out;
-  out.reserve(rows.size());
-  for (auto& [id, tally] : rows) {
+  out.reserve(impl_->rows.size());
+  for (auto& [id, tally] : impl_->rows) {
     tally.row.median_days_since_progress = Median(&tally.days);
     out.push_back(std::move(tally.row));
   }
+  impl_->rows.clear();
   std::sort(out.begin(), out.end(), [](const OwnerRow& x, const OwnerRow& y) {
     return x.owner != y.owner ? x.owner < y.owner : x.owner_id < y.owner_id;
   });
   return out;
 }
 
-ReportData BuildReport(const Facts& facts, int64_t source_id, Date as_of,
-                       const ReportData::PreviousPublication* previous,
-                       const std::vector<ReportData::StateRow>* previous_states) {
-  ReportData d;
-  d.as_of = as_of;
-  const Source* src = nullptr;
-  for (const auto& s : facts.sources)
-    if (s.id == source_id) src = &s;
-  if (!src) return d;
-  d.slug = src->slug;
-  d.title = src->title;
-  d.kind = src->kind;
-  d.author = src->author;
-  d.commissioned_by = src->commissioned_by;
-  d.url = src->url;
-  d.notes = src->notes;
-  d.date = src->date;
-  d.stated_total = src->stated_total;
-  d.response_days = src->response_days;
+std::vector<OwnerRow> OwnersTable(const Facts& facts, Date as_of) {
+  OwnersTally tally(facts, as_of);
+  tally.Add(facts.recommendations, facts.assignments);
+  return tally.Finish();
+}
 
-  IdIndex<Owner> owners(facts.owners);
-  UpdateIndex updates(facts.updates);
+// ---------------------------------------------------------------------------
+// The official update.
+
+struct ReportBuilder::Impl {
+  Impl(const Facts& context, int64_t source_id, Date as_of,
+       const ReportData::PreviousPublication* previous,
+       const std::vector<ReportData::StateRow>* previous_states, ReportItemSink* sink)
+      : context(context),
+        source_id(source_id),
+        as_of(as_of),
+        previous(previous),
+        previous_states(previous_states),
+        sink(sink),
+        owners(context.owners),
+        updates(context.updates) {
+    d.as_of = as_of;
+    for (const auto& s : context.sources)
+      if (s.id == source_id) src = &s;
+    if (!src) return;
+    d.slug = src->slug;
+    d.title = src->title;
+    d.kind = src->kind;
+    d.author = src->author;
+    d.commissioned_by = src->commissioned_by;
+    d.url = src->url;
+    d.notes = src->notes;
+    d.date = src->date;
+    d.stated_total = src->stated_total;
+    d.response_days = src->response_days;
+    if (previous_states)
+      for (const auto& s : *previous_states) prev[{s.ref, s.owner}] = &s;
+    if (src->date && *src->date <= as_of) dates.insert(*src->date);
+  }
+
+  // What each owner's assignments go to, found once per owner.
+  struct OwnerSlot {
+    std::string name, tier;
+    ReportData::TierRow* tier_row = nullptr;
+    size_t group = SIZE_MAX;  // made when it first has an outstanding item
+  };
+  struct Group {
+    ReportData::OwnerGroup group;
+    size_t count = 0;
+  };
+
+  OwnerSlot& SlotOf(int64_t owner_id) {
+    auto [it, added] = slots.try_emplace(owner_id);
+    OwnerSlot& slot = it->second;
+    if (added) {
+      const Owner* o = owners.Find(owner_id);
+      slot.name = o ? o->name : std::string();
+      slot.tier = o ? o->tier : std::string("unclassified");
+      slot.tier_row = &tiers[slot.tier];
+      slot.tier_row->tier = slot.tier;
+    }
+    return slot;
+  }
+
+  size_t GroupOf(OwnerSlot& slot) {
+    if (slot.group != SIZE_MAX) return slot.group;
+    auto& by_name = slot.tier == "central_government" ? central : other;
+    auto [it, added] = by_name.try_emplace(slot.name, groups.size());
+    if (added) groups.emplace_back().group.owner = slot.name;
+    groups[it->second].group.tier = slot.tier;  // as a later owner of the same name has it
+    slot.group = it->second;
+    return slot.group;
+  }
+
+  void Outstanding(size_t group, const ReportItemView& item) {
+    ++groups[group].count;
+    if (sink) sink->Outstanding(group, item);
+    else groups[group].group.items.push_back(ItemOf(item));
+  }
+  static ReportData::Item ItemOf(const ReportItemView& v) {
+    return {std::string(v.ref), std::string(v.text), std::string(v.owner), std::string(v.tier),
+            v.response, v.response_status, v.implementation, v.due, std::string(v.note)};
+  }
+
+  const Facts& context;
+  int64_t source_id;
+  Date as_of;
+  const ReportData::PreviousPublication* previous;
+  const std::vector<ReportData::StateRow>* previous_states;
+  ReportItemSink* sink;
+  const Source* src = nullptr;
+  IdIndex<Owner> owners;
+  UpdateIndex updates;
+  ReportData d;
+
+  std::unordered_map<int64_t, OwnerSlot> slots;
+  std::vector<Group> groups;
+  std::map<std::string, size_t> central, other;  // by owner name
+  std::map<std::string, ReportData::TierRow> tiers;
+  std::map<std::pair<std::string, std::string>, const ReportData::StateRow*> prev;
+  std::vector<size_t> central_order, other_order;
+
+  // For the timeline: the days something changed, the recommendations that
+  // count the same on every day, and the assignments of those that do not.
+  std::set<Date> dates;
+  int constant = 0;
+  std::vector<std::vector<Assignment>> changing;
+};
+
+ReportBuilder::ReportBuilder(const Facts& context, int64_t source_id, Date as_of,
+                             const ReportData::PreviousPublication* previous,
+                             const std::vector<ReportData::StateRow>* previous_states,
+                             ReportItemSink* sink)
+    : impl_(std::make_unique<Impl>(context, source_id, as_of, previous, previous_states, sink)) {}
+ReportBuilder::~ReportBuilder() = default;
+
+void ReportBuilder::Add(const std::vector<Recommendation>& recommendations,
+                        const std::vector<Assignment>& assignments) {
+  Impl& m = *impl_;
+  if (!m.src) return;
+  const Source& src = *m.src;
+  const Date as_of = m.as_of;
+  ReportData& d = m.d;
   std::vector<const Recommendation*> recs;
-  for (const auto& r : facts.recommendations)
-    if (r.source_id == source_id) recs.push_back(&r);
+  for (const auto& r : recommendations)
+    if (r.source_id == m.source_id) recs.push_back(&r);
   std::sort(recs.begin(), recs.end(),
             [](const Recommendation* x, const Recommendation* y) { return x->id < y->id; });
 
@@ -201,9 +325,9 @@ ReportData BuildReport(const Facts& facts, int64_t source_id, Date as_of,
   for (size_t i = 0; i < recs.size(); ++i)
     position.emplace(recs[i]->id, static_cast<uint32_t>(i));
   std::vector<uint32_t> begin(recs.size() + 1, 0);
-  std::vector<uint32_t> assignment_rec(facts.assignments.size(), UINT32_MAX);
-  for (size_t k = 0; k < facts.assignments.size(); ++k) {
-    auto it = position.find(facts.assignments[k].recommendation_id);
+  std::vector<uint32_t> assignment_rec(assignments.size(), UINT32_MAX);
+  for (size_t k = 0; k < assignments.size(); ++k) {
+    auto it = position.find(assignments[k].recommendation_id);
     if (it == position.end()) continue;
     assignment_rec[k] = it->second;
     ++begin[it->second + 1];
@@ -212,8 +336,8 @@ ReportData BuildReport(const Facts& facts, int64_t source_id, Date as_of,
   std::vector<const Assignment*> by_rec(begin.back());
   {
     std::vector<uint32_t> next(begin.begin(), begin.end() - 1);
-    for (size_t k = 0; k < facts.assignments.size(); ++k)
-      if (assignment_rec[k] != UINT32_MAX) by_rec[next[assignment_rec[k]]++] = &facts.assignments[k];
+    for (size_t k = 0; k < assignments.size(); ++k)
+      if (assignment_rec[k] != UINT32_MAX) by_rec[next[assignment_rec[k]]++] = &assignments[k];
   }
   auto assignments_of = [&](size_t i) {
     return std::span<const Assignment* const>(by_rec.data() + begin[i], begin[i + 1] - begin[i]);
@@ -221,40 +345,6 @@ ReportData BuildReport(const Facts& facts, int64_t source_id, Date as_of,
   for (size_t i = 0; i < recs.size(); ++i)
     std::sort(by_rec.begin() + begin[i], by_rec.begin() + begin[i + 1],
               [](const Assignment* x, const Assignment* y) { return x->id < y->id; });
-
-  auto owner_name = [&](int64_t id) -> std::string {
-    const Owner* o = owners.Find(id);
-    return o ? o->name : std::string();
-  };
-  auto owner_tier = [&](int64_t id) -> std::string {
-    const Owner* o = owners.Find(id);
-    return o ? o->tier : std::string("unclassified");
-  };
-
-  std::map<std::string, ReportData::OwnerGroup> central, other;
-  std::map<std::string, ReportData::TierRow> tiers;
-  std::map<std::pair<std::string, std::string>, const ReportData::StateRow*> prev;
-  if (previous_states)
-    for (const auto& s : *previous_states) prev[{s.ref, s.owner}] = &s;
-
-  // What each owner's assignments go to, found once per owner.
-  struct OwnerSlot {
-    std::string name, tier;
-    ReportData::TierRow* tier_row = nullptr;
-    ReportData::OwnerGroup* group = nullptr;  // made when it first has an outstanding item
-  };
-  std::unordered_map<int64_t, OwnerSlot> slots;
-  auto slot_of = [&](int64_t owner_id) -> OwnerSlot& {
-    auto [it, added] = slots.try_emplace(owner_id);
-    OwnerSlot& slot = it->second;
-    if (added) {
-      slot.name = owner_name(owner_id);
-      slot.tier = owner_tier(owner_id);
-      slot.tier_row = &tiers[slot.tier];
-      slot.tier_row->tier = slot.tier;
-    }
-    return slot;
-  };
 
   std::vector<ResponseStatus> rs;
   std::vector<Implementation> impl;
@@ -266,11 +356,11 @@ ReportData BuildReport(const Facts& facts, int64_t source_id, Date as_of,
     impl.clear();
     names.clear();
     for (const Assignment* a : assignments_of(i)) {
-      auto due = DueDate(*src, *a);
-      auto st = StateAt(*a, due, updates.For(a->id), as_of, src->recorded_on);
+      auto due = DueDate(src, *a);
+      auto st = StateAt(*a, due, m.updates.For(a->id), as_of, src.recorded_on);
       rs.push_back(st.response_status);
       impl.push_back(st.implementation);
-      OwnerSlot& slot = slot_of(a->owner_id);
+      Impl::OwnerSlot& slot = m.SlotOf(a->owner_id);
       const std::string& owner = slot.name;
       const std::string& tier = slot.tier;
       names.push_back(&owner);
@@ -282,27 +372,23 @@ ReportData BuildReport(const Facts& facts, int64_t source_id, Date as_of,
 
       if (st.implementation == Implementation::kUnknown) {
         ++t.not_reported;
-        d.not_reported.push_back({r->ref, r->text, owner, tier, st.response, st.response_status,
-                                  st.implementation, due, st.latest_narrative});
+        ReportItemView item{r->ref, r->text, owner, tier, st.response, st.response_status,
+                            st.implementation, due, st.latest_narrative};
+        if (m.sink) m.sink->NotReported(item);
+        else d.not_reported.push_back(Impl::ItemOf(item));
       } else if (IsOutstanding(st.implementation)) {
         ++t.outstanding;
-        if (!slot.group) {
-          auto& groups = tier == "central_government" ? central : other;
-          slot.group = &groups[owner];
-          slot.group->owner = owner;
-          slot.group->tier = tier;
-        }
-        slot.group->items.push_back({r->ref, r->text, owner, tier, st.response,
-                                     st.response_status, st.implementation, due,
-                                     st.latest_narrative});
+        m.Outstanding(m.GroupOf(slot),
+                      ReportItemView{r->ref, r->text, owner, tier, st.response, st.response_status,
+                                     st.implementation, due, st.latest_narrative});
       }
       if (st.response_status == ResponseStatus::kOverdue && due)
         d.overdue.push_back({r->ref, owner, *due, as_of - *due});
 
       ReportData::StateRow row{r->ref, owner, st.response_status, st.implementation};
-      if (previous_states) {
-        auto it = prev.find({r->ref, owner});
-        if (it == prev.end()) {
+      if (m.previous_states) {
+        auto it = m.prev.find({r->ref, owner});
+        if (it == m.prev.end()) {
           d.changes.push_back({r->ref, owner, "assignment", "", "added"});
         } else {
           if (it->second->implementation != row.implementation)
@@ -315,55 +401,84 @@ ReportData BuildReport(const Facts& facts, int64_t source_id, Date as_of,
                                  std::string(Name(row.response_status))});
         }
       }
-      d.states.push_back(std::move(row));
+      if (!m.sink) d.states.push_back(std::move(row));
     }
     auto rolled_impl = RollUpImplementation(impl);
-    if (previous_states)
-      for (const std::string* name : names) prev.erase({r->ref, *name});
+    if (m.previous_states)
+      for (const std::string* name : names) m.prev.erase({r->ref, *name});
     auto rolled_rs = RollUpResponse(rs);
     ++d.by_implementation[static_cast<int>(rolled_impl)];
     ++d.by_response_status[static_cast<int>(rolled_rs)];
     if (rolled_impl == Implementation::kImplemented) {
       ++d.implemented;
-      ReportData::Item item;
+      std::string joined;
+      for (size_t k = 0; k < names.size(); ++k) {
+        if (k) joined += ", ";
+        joined += *names[k];
+      }
+      ReportItemView item;
       item.ref = r->ref;
       item.text = r->text;
-      for (size_t k = 0; k < names.size(); ++k) {
-        if (k) item.owner += ", ";
-        item.owner += *names[k];
-      }
+      item.owner = joined;
       item.response_status = rolled_rs;
       item.implementation = rolled_impl;
-      d.done.push_back(std::move(item));
+      if (m.sink) m.sink->Done(item);
+      else d.done.push_back(Impl::ItemOf(item));
     }
+
+    // For the timeline. Only recommendations with updates change over time;
+    // the rest count the same on every day.
+    bool has_updates = false;
+    for (const Assignment* a : assignments_of(i)) {
+      for (const Update* u : m.updates.For(a->id)) {
+        has_updates = true;
+        if (u->implementation && u->date <= as_of) m.dates.insert(u->date);
+      }
+    }
+    if (has_updates) {
+      auto& kept = m.changing.emplace_back();
+      for (const Assignment* a : assignments_of(i)) kept.push_back(*a);
+      continue;
+    }
+    impl.clear();
+    for (const Assignment* a : assignments_of(i)) impl.push_back(a->initial.implementation);
+    if (!impl.empty() && RollUpImplementation(impl) == Implementation::kImplemented) ++m.constant;
   }
+}
+
+ReportData ReportBuilder::Finish() {
+  Impl& m = *impl_;
+  ReportData& d = m.d;
+  if (!m.src) return std::move(d);
+  const Source& src = *m.src;
 
   // What the previous publication held that is gone now (merged owners, say).
-  for (const auto& [key, row] : prev)
+  for (const auto& [key, row] : m.prev)
     d.changes.push_back({key.first, key.second, "assignment", "", "removed"});
 
   // Who holds the most outstanding items comes first.
-  auto ordered = [](std::map<std::string, ReportData::OwnerGroup>& m) {
-    std::vector<ReportData::OwnerGroup> v;
-    for (auto& [name, g] : m) v.push_back(std::move(g));
-    std::stable_sort(v.begin(), v.end(), [](const auto& x, const auto& y) {
-      return x.items.size() > y.items.size();
+  auto ordered = [&](const std::map<std::string, size_t>& by_name,
+                     std::vector<ReportData::OwnerGroup>* out, std::vector<size_t>* order) {
+    for (const auto& [name, index] : by_name) order->push_back(index);
+    std::stable_sort(order->begin(), order->end(), [&](size_t x, size_t y) {
+      return m.groups[x].count > m.groups[y].count;
     });
-    return v;
+    for (size_t index : *order) out->push_back(std::move(m.groups[index].group));
   };
-  d.central_government = ordered(central);
-  d.outstanding_other = ordered(other);
-  for (auto& [name, t] : tiers) d.tiers.push_back(t);
+  ordered(m.central, &d.central_government, &m.central_order);
+  ordered(m.other, &d.outstanding_other, &m.other_order);
+  for (auto& [name, t] : m.tiers) d.tiers.push_back(t);
   std::sort(d.tiers.begin(), d.tiers.end(),
             [](const auto& x, const auto& y) { return TierOrder(x.tier) < TierOrder(y.tier); });
   std::stable_sort(d.overdue.begin(), d.overdue.end(), [](const auto& x, const auto& y) {
     return x.days_overdue > y.days_overdue;
   });
-  if (previous) d.previous = *previous;
+  if (m.previous) d.previous = *m.previous;
 
-  for (const auto& f : facts.funding) {
-    if (f.source_id != source_id) continue;
-    d.funding.push_back({owner_name(f.owner_id), f.item, f.period, f.cost, f.funded, f.gap(),
+  for (const auto& f : m.context.funding) {
+    if (f.source_id != m.source_id) continue;
+    const Owner* o = m.owners.Find(f.owner_id);
+    d.funding.push_back({o ? o->name : std::string(), f.item, f.period, f.cost, f.funded, f.gap(),
                          f.currency});
     d.funding_cost += f.cost;
     d.funding_funded += f.funded;
@@ -371,12 +486,8 @@ ReportData BuildReport(const Facts& facts, int64_t source_id, Date as_of,
   }
 
   // Implemented over time: the roll-up count on each day something changed.
-  std::set<Date> dates;
-  if (src->date && *src->date <= as_of) dates.insert(*src->date);
-  for (const Assignment* a : by_rec)
-    for (const Update* u : updates.For(a->id))
-      if (u->implementation && u->date <= as_of) dates.insert(u->date);
-  dates.insert(as_of);
+  std::set<Date> dates = m.dates;
+  dates.insert(m.as_of);
   std::vector<Date> points(dates.begin(), dates.end());
   constexpr size_t kMaxPoints = 60;
   if (points.size() > kMaxPoints) {
@@ -385,34 +496,30 @@ ReportData BuildReport(const Facts& facts, int64_t source_id, Date as_of,
       sampled.push_back(points[i * (points.size() - 1) / (kMaxPoints - 1)]);
     points = sampled;
   }
-  // Only recommendations with updates change over time; the rest count the same
-  // on every day.
-  int constant = 0;
-  std::vector<size_t> changing;
-  for (size_t i = 0; i < recs.size(); ++i) {
-    bool has_updates = false;
-    for (const Assignment* a : assignments_of(i)) has_updates |= !updates.For(a->id).empty();
-    if (has_updates) {
-      changing.push_back(i);
-      continue;
-    }
-    impl.clear();
-    for (const Assignment* a : assignments_of(i)) impl.push_back(a->initial.implementation);
-    if (!impl.empty() && RollUpImplementation(impl) == Implementation::kImplemented) ++constant;
-  }
+  std::vector<Implementation> impl;
   for (Date day : points) {
-    int count = constant;
-    for (size_t i : changing) {
+    int count = m.constant;
+    for (const auto& kept : m.changing) {
       impl.clear();
-      for (const Assignment* a : assignments_of(i))
+      for (const Assignment& a : kept)
         impl.push_back(
-            StateAt(*a, DueDate(*src, *a), updates.For(a->id), day, src->recorded_on)
-                .implementation);
+            StateAt(a, DueDate(src, a), m.updates.For(a.id), day, src.recorded_on).implementation);
       if (!impl.empty() && RollUpImplementation(impl) == Implementation::kImplemented) ++count;
     }
     d.timeline.push_back({day, count});
   }
-  return d;
+  return std::move(d);
+}
+
+const std::vector<size_t>& ReportBuilder::CentralOrder() const { return impl_->central_order; }
+const std::vector<size_t>& ReportBuilder::OtherOrder() const { return impl_->other_order; }
+
+ReportData BuildReport(const Facts& facts, int64_t source_id, Date as_of,
+                       const ReportData::PreviousPublication* previous,
+                       const std::vector<ReportData::StateRow>* previous_states) {
+  ReportBuilder builder(facts, source_id, as_of, previous, previous_states);
+  builder.Add(facts.recommendations, facts.assignments);
+  return builder.Finish();
 }
 
 }  // namespace rectrack

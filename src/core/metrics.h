@@ -1,9 +1,11 @@
 #pragma once
 
 #include <array>
+#include <memory>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -42,6 +44,27 @@ struct OwnerRow {
 // sorted by owner name. Assignments of PFD sources count under their
 // recommendation's roll-up response status.
 std::vector<OwnerRow> OwnersTable(const Facts& facts, Date as_of);
+
+// The same table built a part of the recommendations at a time, so that a
+// million of them need not be in memory at once. `context` holds the sources,
+// owners and validated updates (its recommendations and assignments are not
+// read); each Add gives recommendations with all of their assignments (a
+// recommendation's assignments never split across two parts). The result is
+// OwnersTable's over the union of the parts.
+class OwnersTally {
+ public:
+  OwnersTally(const Facts& context, Date as_of);
+  ~OwnersTally();
+  OwnersTally(const OwnersTally&) = delete;
+  OwnersTally& operator=(const OwnersTally&) = delete;
+  void Add(const std::vector<Recommendation>& recommendations,
+           const std::vector<Assignment>& assignments);
+  std::vector<OwnerRow> Finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // The data of an official progress update. Rendering it (report/) is a pure
 // function, so a stored snapshot reproduces a publication byte for byte.
@@ -139,6 +162,54 @@ struct ReportData {
   int64_t funding_cost = 0, funding_funded = 0, funding_gap = 0;
   std::vector<TimelinePoint> timeline;
   std::vector<StateRow> states;
+};
+
+// Where ReportBuilder hands the report's three long lists, item by item, when
+// they are not to be kept in the ReportData (a streamed rendering): in each
+// list's order. `group` numbers owner groups in the order they first appear;
+// ReportBuilder::GroupOrder says in which order the report lists them.
+// The items come as views of the builder's data, valid during the call.
+struct ReportItemView {
+  std::string_view ref, text, owner, tier;
+  ResponseKind response = ResponseKind::kNone;
+  ResponseStatus response_status = ResponseStatus::kPending;
+  Implementation implementation = Implementation::kNotStarted;
+  std::optional<Date> due;
+  std::string_view note;
+};
+class ReportItemSink {
+ public:
+  virtual ~ReportItemSink() = default;
+  virtual void Done(const ReportItemView& item) = 0;
+  virtual void Outstanding(size_t group, const ReportItemView& item) = 0;
+  virtual void NotReported(const ReportItemView& item) = 0;
+};
+
+// BuildReport a part of the recommendations at a time (in ascending id order,
+// each with all of its assignments; `context` as for OwnersTally, plus the
+// funding). With a sink, the finished ReportData has the long lists empty (its
+// owner groups without items) and no `states`; without one it is exactly
+// BuildReport's.
+class ReportBuilder {
+ public:
+  ReportBuilder(const Facts& context, int64_t source_id, Date as_of,
+                const ReportData::PreviousPublication* previous,
+                const std::vector<ReportData::StateRow>* previous_states,
+                ReportItemSink* sink = nullptr);
+  ~ReportBuilder();
+  ReportBuilder(const ReportBuilder&) = delete;
+  ReportBuilder& operator=(const ReportBuilder&) = delete;
+  void Add(const std::vector<Recommendation>& recommendations,
+           const std::vector<Assignment>& assignments);
+  ReportData Finish();
+  // After Finish: the sink's group numbers of ReportData::central_government and
+  // ReportData::outstanding_other, in the report's order.
+  const std::vector<size_t>& CentralOrder() const;
+  const std::vector<size_t>& OtherOrder() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 // Builds the update of `source_id` as of `as_of`. `facts` must hold the source's

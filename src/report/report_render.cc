@@ -51,6 +51,78 @@ class Cell {
   std::variant<std::string, std::string_view> text_;
 };
 
+// Where a document is written: a string, or a file through a buffer.
+class Out {
+ public:
+  explicit Out(std::FILE* file = nullptr) : file_(file) {}
+  std::string& buf() { return buf_; }
+  // At a block's start: hands what is written so far to the file, if any.
+  void Drain() {
+    if (file_ && buf_.size() >= (1u << 20)) Flush();
+  }
+  void Flush() {
+    if (!file_ || buf_.empty()) return;
+    if (std::fwrite(buf_.data(), 1, buf_.size(), file_) != buf_.size() && status_)
+      status_ = Fail(Error::Io("writing the report failed"));
+    buf_.clear();
+  }
+  Status status() const { return status_; }
+  bool to_file() const { return file_ != nullptr; }
+  void SetError(Error e) {
+    if (status_) status_ = Fail(std::move(e));
+  }
+
+ private:
+  std::FILE* file_;
+  std::string buf_;
+  Status status_;
+};
+
+// Rows rendered ahead of their table (a streamed report's long lists, whose
+// order in the document is only known at the end): kept in a buffer, and in a
+// temporary file beyond it, so that memory holds no more than a buffer per list.
+class Spill {
+ public:
+  explicit Spill(std::FILE* file) : file_(file) {}
+  std::string& buf() { return buf_; }
+  size_t rows = 0;
+  Status Settle() {
+    if (buf_.size() < kBuffer) return {};
+    return Move();
+  }
+  // Appends everything to `out`.
+  void WriteTo(Out& out) {
+    std::string chunk;
+    for (const auto& [offset, size] : extents_) {
+      chunk.resize(size);
+      if (fseeko(file_, offset, SEEK_SET) != 0 ||
+          std::fread(chunk.data(), 1, size, file_) != size) {
+        out.SetError(Error::Io("reading back the report's rows failed"));
+        return;
+      }
+      out.buf() += chunk;
+      out.Drain();
+    }
+    out.buf() += buf_;
+  }
+
+ private:
+  static constexpr size_t kBuffer = 256 * 1024;
+  Status Move() {
+    if (fseeko(file_, 0, SEEK_END) != 0)
+      return Fail(Error::Io("writing the report's rows to a temporary file failed"));
+    off_t at = ftello(file_);
+    if (at < 0 || std::fwrite(buf_.data(), 1, buf_.size(), file_) != buf_.size())
+      return Fail(Error::Io("writing the report's rows to a temporary file failed"));
+    extents_.push_back({at, buf_.size()});
+    buf_.clear();
+    return {};
+  }
+  std::FILE* file_;
+  std::string buf_;
+  std::vector<std::pair<off_t, size_t>> extents_;
+};
+
 struct Table {
   std::string caption;
   bool caption_in_markdown = false;  // Markdown has headings instead, usually
@@ -58,6 +130,8 @@ struct Table {
   std::vector<bool> numeric;  // per column: right-aligned
   std::vector<std::vector<Cell>> rows;
   bool total_row = false;  // the last row sums the others
+  Spill* spilled = nullptr;  // rows rendered already, after `rows`
+  size_t row_count() const { return rows.size() + (spilled ? spilled->rows : 0); }
 };
 
 struct Block {
@@ -100,7 +174,7 @@ class Doc {
   }
   // Empty tables say so rather than vanish, so readers know the section was checked.
   void TableOrNone(Table t) {
-    if (t.rows.empty()) {
+    if (t.row_count() == 0) {
       Para("None.");
       return;
     }
@@ -212,11 +286,34 @@ size_t MarkdownSizeHint(const Doc& doc) {
   return n + n / 64;
 }
 
-std::string RenderMarkdown(const Doc& doc) {
-  std::string out;
-  out.reserve(MarkdownSizeHint(doc));
+// One table row in Markdown; `bold` for a total row.
+void MdRow(const std::vector<Cell>& row, bool bold, std::string* out) {
+  *out += "|";
+  for (const auto& cell : row) {
+    *out += ' ';
+    if (bold && !cell.empty()) {
+      *out += "**";
+      AppendMdEscaped(cell.view(), true, out);
+      *out += "**";
+    } else {
+      AppendMdEscaped(cell.view(), true, out);
+    }
+    *out += " |";
+  }
+  *out += "\n";
+}
+
+void RenderMarkdown(const Doc& doc, Out& o) {
+  std::string& out = o.buf();
+  if (!o.status()) return;
+  if (!doc.blocks().empty() && out.capacity() < out.size() + (1u << 20))
+    out.reserve(o.to_file() ? std::min<size_t>(MarkdownSizeHint(doc), 4u << 20)
+                            : MarkdownSizeHint(doc));
+  bool first = true;
   for (const Block& b : doc.blocks()) {
-    if (!out.empty()) out += "\n";
+    o.Drain();
+    if (!first) out += "\n";
+    first = false;
     switch (b.kind) {
       case Block::kHeading:
         out += std::string(b.level, '#') + " " + MdEscape(b.text, false) + "\n";
@@ -241,21 +338,10 @@ std::string RenderMarkdown(const Doc& doc) {
           out += c < t.numeric.size() && t.numeric[c] ? " ---: |" : " --- |";
         out += "\n";
         for (size_t r = 0; r < t.rows.size(); ++r) {
-          bool bold = t.total_row && r + 1 == t.rows.size();
-          out += "|";
-          for (const auto& cell : t.rows[r]) {
-            out += ' ';
-            if (bold && !cell.empty()) {
-              out += "**";
-              AppendMdEscaped(cell.view(), true, &out);
-              out += "**";
-            } else {
-              AppendMdEscaped(cell.view(), true, &out);
-            }
-            out += " |";
-          }
-          out += "\n";
+          MdRow(t.rows[r], t.total_row && r + 1 == t.rows.size(), &out);
+          if ((r & 1023) == 1023) o.Drain();
         }
+        if (t.spilled) t.spilled->WriteTo(o);
         break;
       }
       case Block::kChart:
@@ -264,7 +350,6 @@ std::string RenderMarkdown(const Doc& doc) {
         break;
     }
   }
-  return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -351,14 +436,16 @@ std::string HtmlRow(const Table& t, const std::vector<Cell>& row) {
   return out + "</tr>\n";
 }
 
-std::string RenderHtml(const Doc& doc, std::string_view title) {
-  std::string out =
+void RenderHtml(const Doc& doc, std::string_view title, Out& o) {
+  std::string& out = o.buf();
+  out +=
       "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
       "<title>" +
       HtmlEscape(title) + "</title>\n<style>" + std::string(kCss) +
       "</style>\n</head>\n<body>\n<main>\n";
   for (const Block& b : doc.blocks()) {
+    o.Drain();
     switch (b.kind) {
       case Block::kHeading: {
         std::string h = "h" + std::to_string(b.level);
@@ -384,7 +471,11 @@ std::string RenderHtml(const Doc& doc, std::string_view title) {
           out += "<th scope=\"col\"" + HtmlCellAttrs(t, c) + ">" + HtmlText(t.headers[c]) + "</th>";
         out += "</tr>\n</thead>\n<tbody>\n";
         size_t body_rows = t.total_row ? t.rows.size() - 1 : t.rows.size();
-        for (size_t r = 0; r < body_rows; ++r) out += HtmlRow(t, t.rows[r]);
+        for (size_t r = 0; r < body_rows; ++r) {
+          out += HtmlRow(t, t.rows[r]);
+          if ((r & 1023) == 1023) o.Drain();
+        }
+        if (t.spilled) t.spilled->WriteTo(o);
         out += "</tbody>\n";
         if (t.total_row) out += "<tfoot>\n" + HtmlRow(t, t.rows.back()) + "</tfoot>\n";
         out += "</table>\n";
@@ -396,7 +487,6 @@ std::string RenderHtml(const Doc& doc, std::string_view title) {
     }
   }
   out += "</main>\n</body>\n</html>\n";
-  return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -415,7 +505,8 @@ std::string SourceNoun(std::string_view kind) {
   return "source";
 }
 
-std::string ResponseCell(const ReportData::Item& item) {
+template <typename Item>
+std::string ResponseCell(const Item& item) {
   return std::string(item.response != ResponseKind::kNone ? Label(item.response)
                                                           : Label(item.response_status));
 }
@@ -434,29 +525,66 @@ std::string Money(int64_t amount, const std::string& currency) {
   return FormatMoney(amount, currency.empty() ? "GBP" : currency);
 }
 
+// The three long lists' tables and rows, one definition for a report built
+// whole and for one streamed.
+Table GroupTable(const std::string& owner) {
+  Table t;
+  t.caption = "Outstanding recommendations: " + owner;
+  t.headers = {"Ref", "Recommendation", "Implementation", "Response", "Note"};
+  return t;
+}
+template <typename Item>  // ReportData::Item or ReportItemView
+std::vector<Cell> GroupCells(const Item& item) {
+  return {Cell::Ref(item.ref), Cell::Ref(item.text), Cell::Ref(Label(item.implementation)),
+          ResponseCell(item), Cell::Ref(item.note)};
+}
+Table DoneTable() {
+  Table t;
+  t.caption = "Implemented recommendations";
+  t.headers = {"Ref", "Recommendation", "Owner"};
+  return t;
+}
+template <typename Item>  // ReportData::Item or ReportItemView
+std::vector<Cell> DoneCells(const Item& item) {
+  return {Cell::Ref(item.ref), Cell::Ref(item.text), Cell::Ref(item.owner)};
+}
+Table NotReportedTable() {
+  Table t;
+  t.caption = "Implementation not reported";
+  t.headers = {"Ref", "Recommendation", "Owner", "Note"};
+  return t;
+}
+template <typename Item>  // ReportData::Item or ReportItemView
+std::vector<Cell> NotReportedCells(const Item& item) {
+  return {Cell::Ref(item.ref), Cell::Ref(item.text), Cell::Ref(item.owner), Cell::Ref(item.note)};
+}
+
+// The rows of a streamed report's long lists, rendered as they came.
+struct Streamed {
+  Spill* done = nullptr;
+  Spill* not_reported = nullptr;
+  std::vector<Spill*> central, other;  // in the groups' order
+};
+
 void OwnerGroups(const std::vector<ReportData::OwnerGroup>& groups, bool tier_in_heading,
-                 Doc* doc) {
+                 const std::vector<Spill*>* spilled, Doc* doc) {
   if (groups.empty()) {
     doc->Para("None.");
     return;
   }
-  for (const auto& g : groups) {
+  for (size_t k = 0; k < groups.size(); ++k) {
+    const auto& g = groups[k];
     std::string heading = g.owner;
     if (tier_in_heading && !g.tier.empty()) heading += " (" + std::string(TierLabel(g.tier)) + ")";
     doc->Heading(3, heading);
-    Table t;
-    t.caption = "Outstanding recommendations: " + g.owner;
-    t.headers = {"Ref", "Recommendation", "Implementation", "Response", "Note"};
-    for (const auto& item : g.items) {
-      t.rows.push_back({Cell::Ref(item.ref), Cell::Ref(item.text),
-                        Cell::Ref(Label(item.implementation)), ResponseCell(item),
-                        Cell::Ref(item.note)});
-    }
+    Table t = GroupTable(g.owner);
+    for (const auto& item : g.items) t.rows.push_back(GroupCells(item));
+    if (spilled) t.spilled = (*spilled)[k];
     doc->TableOrNone(std::move(t));
   }
 }
 
-Doc BuildDoc(const ReportData& d, bool with_charts) {
+Doc BuildDoc(const ReportData& d, bool with_charts, const Streamed* streamed = nullptr) {
   Doc doc;
   doc.Heading(1, Title(d));
   doc.Para(Runs{{Run::kPlain, "As of " + d.as_of.ToLong()}});
@@ -541,27 +669,24 @@ Doc BuildDoc(const ReportData& d, bool with_charts) {
 
   // Done.
   doc.Heading(2, "Done");
-  Table done;
-  done.caption = "Implemented recommendations";
-  done.headers = {"Ref", "Recommendation", "Owner"};
-  for (const auto& item : d.done)
-    done.rows.push_back({Cell::Ref(item.ref), Cell::Ref(item.text), Cell::Ref(item.owner)});
+  Table done = DoneTable();
+  for (const auto& item : d.done) done.rows.push_back(DoneCells(item));
+  if (streamed) done.spilled = streamed->done;
   doc.TableOrNone(std::move(done));
 
   doc.Heading(2, "Outstanding with central government");
-  OwnerGroups(d.central_government, /*tier_in_heading=*/false, &doc);
+  OwnerGroups(d.central_government, /*tier_in_heading=*/false,
+              streamed ? &streamed->central : nullptr, &doc);
   doc.Heading(2, "Outstanding with other owners");
-  OwnerGroups(d.outstanding_other, /*tier_in_heading=*/true, &doc);
+  OwnerGroups(d.outstanding_other, /*tier_in_heading=*/true,
+              streamed ? &streamed->other : nullptr, &doc);
 
   doc.Heading(2, "Not reported");
   doc.Para("Recommendations on whose implementation the record says nothing. They are "
            "neither counted as done nor assumed outstanding.");
-  Table unreported;
-  unreported.caption = "Implementation not reported";
-  unreported.headers = {"Ref", "Recommendation", "Owner", "Note"};
-  for (const auto& item : d.not_reported)
-    unreported.rows.push_back(
-        {Cell::Ref(item.ref), Cell::Ref(item.text), Cell::Ref(item.owner), Cell::Ref(item.note)});
+  Table unreported = NotReportedTable();
+  for (const auto& item : d.not_reported) unreported.rows.push_back(NotReportedCells(item));
+  if (streamed) unreported.spilled = streamed->not_reported;
   doc.TableOrNone(std::move(unreported));
 
   // Tiers.
@@ -1053,15 +1178,93 @@ Result<ReportFormat> ParseReportFormat(std::string_view name) {
 }
 
 std::string RenderReport(const ReportData& data, ReportFormat format) {
+  Out out;
   switch (format) {
     case ReportFormat::kMarkdown:
-      return RenderMarkdown(BuildDoc(data, /*with_charts=*/false));
+      RenderMarkdown(BuildDoc(data, /*with_charts=*/false), out);
+      break;
     case ReportFormat::kHtml:
-      return RenderHtml(BuildDoc(data, /*with_charts=*/true), Title(data));
+      RenderHtml(BuildDoc(data, /*with_charts=*/true), Title(data), out);
+      break;
     case ReportFormat::kJson:
       return ReportToJson(data);
   }
-  return std::string();
+  return std::move(out.buf());
+}
+
+// ---------------------------------------------------------------------------
+// The streamed report.
+
+struct StreamedReport::Impl {
+  ReportFormat format;
+  std::FILE* tmp = nullptr;
+  std::unique_ptr<Spill> done, not_reported;
+  std::vector<std::unique_ptr<Spill>> groups;
+  Table done_table = DoneTable(), not_reported_table = NotReportedTable();
+  Table group_table = GroupTable("");
+  Status status;
+  ~Impl() {
+    if (tmp) std::fclose(tmp);
+  }
+  void Row(Spill& spill, const Table& t, const std::vector<Cell>& cells) {
+    if (format == ReportFormat::kMarkdown) MdRow(cells, false, &spill.buf());
+    else spill.buf() += HtmlRow(t, cells);
+    ++spill.rows;
+    if (auto s = spill.Settle(); !s && status) status = s;
+  }
+};
+
+Result<std::unique_ptr<StreamedReport>> StreamedReport::Create(ReportFormat format) {
+  if (format == ReportFormat::kJson)
+    return Fail(Error::Invalid("the json report is the snapshot's data: it is not streamed"));
+  auto impl = std::make_unique<Impl>();
+  impl->format = format;
+  impl->tmp = std::tmpfile();
+  if (!impl->tmp) return Fail(Error::Io("cannot make a temporary file for the report's rows"));
+  impl->done = std::make_unique<Spill>(impl->tmp);
+  impl->not_reported = std::make_unique<Spill>(impl->tmp);
+  return std::unique_ptr<StreamedReport>(new StreamedReport(std::move(impl)));
+}
+
+StreamedReport::StreamedReport(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+StreamedReport::~StreamedReport() = default;
+
+void StreamedReport::Done(const ReportItemView& item) {
+  impl_->Row(*impl_->done, impl_->done_table, DoneCells(item));
+}
+void StreamedReport::NotReported(const ReportItemView& item) {
+  impl_->Row(*impl_->not_reported, impl_->not_reported_table, NotReportedCells(item));
+}
+void StreamedReport::Outstanding(size_t group, const ReportItemView& item) {
+  while (impl_->groups.size() <= group)
+    impl_->groups.push_back(std::make_unique<Spill>(impl_->tmp));
+  impl_->Row(*impl_->groups[group], impl_->group_table, GroupCells(item));
+}
+
+Status StreamedReport::WriteTo(const ReportData& data, const std::vector<size_t>& central_order,
+                               const std::vector<size_t>& other_order, std::FILE* file) {
+  RT_TRY(impl_->status);
+  Streamed streamed;
+  streamed.done = impl_->done.get();
+  streamed.not_reported = impl_->not_reported.get();
+  auto spills = [&](const std::vector<size_t>& order, std::vector<Spill*>* out) -> Status {
+    for (size_t index : order) {
+      if (index >= impl_->groups.size())
+        return Fail(Error::Internal("a group of the report has no rows"));
+      out->push_back(impl_->groups[index].get());
+    }
+    return {};
+  };
+  RT_TRY(spills(central_order, &streamed.central));
+  RT_TRY(spills(other_order, &streamed.other));
+  Out out(file);
+  if (impl_->format == ReportFormat::kMarkdown)
+    RenderMarkdown(BuildDoc(data, /*with_charts=*/false, &streamed), out);
+  else
+    RenderHtml(BuildDoc(data, /*with_charts=*/true, &streamed), Title(data), out);
+  out.Flush();
+  if (std::fflush(file) != 0) out.SetError(Error::Io("writing the report failed"));
+  return out.status();
 }
 
 std::string ReportToJson(const ReportData& data) {

@@ -40,7 +40,15 @@ struct FactsFilter {
   std::string source_kind;
   bool with_text = false;          // recommendation and response texts
   bool with_publications = false;  // publication snapshots
+  // Recommendations and assignments too; without them, what ScanRecommendations'
+  // parts need around them (sources, owners, updates, funding).
+  bool recommendations = true;
 };
+
+// A part of ScanRecommendations: recommendations in ascending id order, each
+// with all of its assignments. The callee may take (move) the vectors' contents.
+using RecommendationPart =
+    std::function<Status(std::vector<Recommendation>&, std::vector<Assignment>&)>;
 
 // A recommendation with everything about it, for `show` and the web.
 struct RecommendationView {
@@ -264,6 +272,11 @@ class Store {
   virtual Result<ImportBatch> ExportAll() = 0;
 
   virtual Result<Facts> LoadFacts(const FactsFilter& filter) = 0;
+  // The recommendations LoadFacts(filter) would give, with their assignments,
+  // `part_size` recommendations at a time, so that a million need not be in
+  // memory at once. Call inside BeginRead for one state of the store.
+  virtual Status ScanRecommendations(const FactsFilter& filter, size_t part_size,
+                                     const RecommendationPart& fn) = 0;
   virtual Result<std::vector<Source>> ListSources() = 0;
   virtual Result<Source> GetSource(const std::string& slug) = 0;
   virtual Result<std::vector<Owner>> ListOwners() = 0;

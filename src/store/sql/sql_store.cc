@@ -267,151 +267,158 @@ Result<Facts> SqlStore::LoadFacts(const FactsFilter& filter) {
     return f;
   }
 
-  // Recommendations and assignments. The indexes find a small part of a big
-  // store quickly, but read most or all of it in index order (with a sort, and
-  // a lookup per row); then the tables are read in their own order instead,
-  // keeping the rows of the selected sources: the same rows, in the same order.
-  std::vector<int64_t> source_ids;
-  for (const auto& s : f.sources) source_ids.push_back(s.id);
-  std::sort(source_ids.begin(), source_ids.end());
-  auto scalar = [&](const std::string& sql, int64_t arg, bool bind_arg) -> Result<int64_t> {
-    auto st = db_->Prepare(sql);
-    if (!st) return Fail(st.error());
-    if (bind_arg) (*st)->Bind(1, arg);
-    auto row = (*st)->Step();
-    if (!row) return Fail(row.error());
-    int64_t v = *row ? (*st)->Int(0) : 0;
-    if (*row) (*st)->Reset();
-    return v;
-  };
-  int64_t selected = 0;  // recommendations of the selected sources
-  int64_t largest_rec = 0;
-  bool scan = true;
-  if (bind) {
-    for (int64_t id : source_ids) {
-      auto n = scalar("SELECT count(*) FROM recommendations WHERE source_id = ?", id, true);
+  if (filter.recommendations) {
+    // Recommendations and assignments. The indexes find a small part of a big
+    // store quickly, but read most or all of it in index order (with a sort, and
+    // a lookup per row); then the tables are read in their own order instead,
+    // keeping the rows of the selected sources: the same rows, in the same order.
+    std::vector<int64_t> source_ids;
+    for (const auto& s : f.sources) source_ids.push_back(s.id);
+    std::sort(source_ids.begin(), source_ids.end());
+    auto scalar = [&](const std::string& sql, int64_t arg, bool bind_arg) -> Result<int64_t> {
+      auto st = db_->Prepare(sql);
+      if (!st) return Fail(st.error());
+      if (bind_arg) (*st)->Bind(1, arg);
+      auto row = (*st)->Step();
+      if (!row) return Fail(row.error());
+      int64_t v = *row ? (*st)->Int(0) : 0;
+      if (*row) (*st)->Reset();
+      return v;
+    };
+    int64_t selected = 0;  // recommendations of the selected sources
+    int64_t largest_rec = 0;
+    bool scan = true;
+    if (bind) {
+      // One query for all the selected sources (a kind may have thousands).
+      auto st = db_->Prepare(fmt::format(
+          "SELECT count(*) FROM recommendations r JOIN sources s ON s.id = r.source_id WHERE {}",
+          where));
+      if (!st) return Fail(st.error());
+      (*st)->Bind(1, key);
+      auto row = (*st)->Step();
+      if (!row) return Fail(row.error());
+      selected = *row ? (*st)->Int(0) : 0;
+      (*st)->Reset();
+      auto largest = scalar("SELECT max(id) FROM recommendations", 0, false);
+      if (!largest) return Fail(largest.error());
+      largest_rec = *largest;
+      scan = selected * 4 >= largest_rec;
+    } else {
+      auto n = scalar("SELECT count(*) FROM recommendations", 0, false);
       if (!n) return Fail(n.error());
-      selected += *n;
+      selected = *n;
     }
-    auto largest = scalar("SELECT max(id) FROM recommendations", 0, false);
-    if (!largest) return Fail(largest.error());
-    largest_rec = *largest;
-    scan = selected * 4 >= largest_rec;
-  } else {
-    auto n = scalar("SELECT count(*) FROM recommendations", 0, false);
-    if (!n) return Fail(n.error());
-    selected = *n;
-  }
-  f.recommendations.reserve(static_cast<size_t>(selected));
-  const bool with_text = filter.with_text;
-  const std::string asg_cols = AssignmentColumns(with_text);
+    f.recommendations.reserve(static_cast<size_t>(selected));
+    const bool with_text = filter.with_text;
+    const std::string asg_cols = AssignmentColumns(with_text);
 
-  // A big read of (nearly) the whole store outside any transaction of this
-  // connection: all assignments are read on a second connection, on a second
-  // thread, while this one reads the recommendations (the two take about as
-  // long); those of recommendations not kept are dropped after. Inside a
-  // transaction only this connection sees its own writes, so it reads alone.
-  // (Either way, as before, each table is read in a snapshot of its own.)
-  constexpr int64_t kParallelFrom = 50000;
-  std::unique_ptr<Connection> sibling;
-  if (scan && depth_ == 0 && selected >= kParallelFrom &&
-      (!bind || selected * 10 >= largest_rec * 9)) {
-    auto other = db_->OpenSibling();
-    if (other) sibling = std::move(*other);
-  }
-  const bool parallel = sibling != nullptr;
-  std::vector<Assignment> assignments_elsewhere;
-  Status read_elsewhere;
-  std::thread reader;
-  if (parallel) {
-    reader = std::thread([&] {
-      read_elsewhere = [&]() -> Status {
-        auto st = sibling->PrepareScan(fmt::format("SELECT {} FROM assignments a ORDER BY a.id",
-                                                   asg_cols));
-        if (!st) return Fail(st.error());
-        assignments_elsewhere.reserve(static_cast<size_t>(selected));
-        while (true) {
-          auto r = (*st)->Step();
-          if (!r) return Fail(r.error());
-          if (!*r) break;
-          ReadAssignment(st->get(), with_text, &assignments_elsewhere.emplace_back());
-        }
-        return {};
-      }();
-    });
-  } else {
-    f.assignments.reserve(static_cast<size_t>(selected));  // usually one owner or few
-  }
-
-  // Columns the caller does not want are not even read.
-  const std::string rec_cols = fmt::format("r.id, r.source_id, r.ref, r.made, r.target{}",
-                                            with_text ? ", r.text, r.made_by, r.url, r.themes" : "");
-  // The second reader must be done before this returns, whatever happens.
-  struct Joiner {
-    std::thread& t;
-    ~Joiner() {
-      if (t.joinable()) t.join();
+    // A big read of (nearly) the whole store outside any transaction of this
+    // connection: all assignments are read on a second connection, on a second
+    // thread, while this one reads the recommendations (the two take about as
+    // long); those of recommendations not kept are dropped after. Inside a
+    // transaction only this connection sees its own writes, so it reads alone.
+    // (Either way, as before, each table is read in a snapshot of its own.)
+    constexpr int64_t kParallelFrom = 50000;
+    std::unique_ptr<Connection> sibling;
+    if (scan && depth_ == 0 && selected >= kParallelFrom &&
+        (!bind || selected * 10 >= largest_rec * 9)) {
+      auto other = db_->OpenSibling();
+      if (other) sibling = std::move(*other);
     }
-  } joiner{reader};
-  auto rec = db_->PrepareScan(
-      scan ? fmt::format("SELECT {} FROM recommendations r ORDER BY r.id", rec_cols)
-           : fmt::format("SELECT {} FROM recommendations r JOIN sources s ON s.id = r.source_id "
-                         "WHERE {} ORDER BY r.id",
-                         rec_cols, where));
-  if (!rec) return Fail(rec.error());
-  if (bind && !scan) (*rec)->Bind(1, key);
-  while (true) {
-    auto r = (*rec)->Step();
-    if (!r) return Fail(r.error());
-    if (!*r) break;
-    Statement* s = rec->get();
-    const int64_t source_id = s->Int(1);
-    if (scan && !std::binary_search(source_ids.begin(), source_ids.end(), source_id)) continue;
-    Recommendation& x = f.recommendations.emplace_back();
-    x.id = s->Int(0);
-    x.source_id = source_id;
-    x.ref = s->Text(2);
-    x.made = s->OptDate(3);
-    x.target = s->OptDate(4);
-    if (with_text) {
-      x.text = s->Text(5);
-      x.made_by = s->Text(6);
-      x.url = s->Text(7);
-      x.themes = ParseList(s->Text(8));
+    const bool parallel = sibling != nullptr;
+    std::vector<Assignment> assignments_elsewhere;
+    Status read_elsewhere;
+    std::thread reader;
+    if (parallel) {
+      reader = std::thread([&] {
+        read_elsewhere = [&]() -> Status {
+          auto st = sibling->PrepareScan(fmt::format("SELECT {} FROM assignments a ORDER BY a.id",
+                                                     asg_cols));
+          if (!st) return Fail(st.error());
+          assignments_elsewhere.reserve(static_cast<size_t>(selected));
+          while (true) {
+            auto r = (*st)->Step();
+            if (!r) return Fail(r.error());
+            if (!*r) break;
+            ReadAssignment(st->get(), with_text, &assignments_elsewhere.emplace_back());
+          }
+          return {};
+        }();
+      });
+    } else {
+      f.assignments.reserve(static_cast<size_t>(selected));  // usually one owner or few
     }
-  }
 
-  // Which recommendations were kept: a bitmap over their (ascending) ids.
-  const int64_t first_rec = f.recommendations.empty() ? 0 : f.recommendations.front().id;
-  std::vector<bool> kept;
-  if (scan && !f.recommendations.empty()) {
-    kept.assign(static_cast<size_t>(f.recommendations.back().id - first_rec + 1), false);
-    for (const auto& r : f.recommendations) kept[static_cast<size_t>(r.id - first_rec)] = true;
-  }
-  auto is_kept = [&](int64_t rec_id) {
-    return rec_id >= first_rec && rec_id - first_rec < static_cast<int64_t>(kept.size()) &&
-           kept[static_cast<size_t>(rec_id - first_rec)];
-  };
-  if (parallel) {
-    reader.join();
-    if (!read_elsewhere) return Fail(read_elsewhere.error());
-    f.assignments = std::move(assignments_elsewhere);
-    std::erase_if(f.assignments, [&](const Assignment& a) { return !is_kept(a.recommendation_id); });
-  } else {
-    auto asg = db_->PrepareScan(
-        scan ? fmt::format("SELECT {} FROM assignments a ORDER BY a.id", asg_cols)
-             : fmt::format("SELECT {} FROM assignments a "
-                           "JOIN recommendations r ON r.id = a.recommendation_id "
-                           "JOIN sources s ON s.id = r.source_id WHERE {} ORDER BY a.id",
-                           asg_cols, where));
-    if (!asg) return Fail(asg.error());
-    if (bind && !scan) (*asg)->Bind(1, key);
+    // Columns the caller does not want are not even read.
+    const std::string rec_cols = fmt::format("r.id, r.source_id, r.ref, r.made, r.target{}",
+                                              with_text ? ", r.text, r.made_by, r.url, r.themes" : "");
+    // The second reader must be done before this returns, whatever happens.
+    struct Joiner {
+      std::thread& t;
+      ~Joiner() {
+        if (t.joinable()) t.join();
+      }
+    } joiner{reader};
+    auto rec = db_->PrepareScan(
+        scan ? fmt::format("SELECT {} FROM recommendations r ORDER BY r.id", rec_cols)
+             : fmt::format("SELECT {} FROM recommendations r JOIN sources s ON s.id = r.source_id "
+                           "WHERE {} ORDER BY r.id",
+                           rec_cols, where));
+    if (!rec) return Fail(rec.error());
+    if (bind && !scan) (*rec)->Bind(1, key);
     while (true) {
-      auto r = (*asg)->Step();
+      auto r = (*rec)->Step();
       if (!r) return Fail(r.error());
       if (!*r) break;
-      if (scan && !is_kept((*asg)->Int(1))) continue;
-      ReadAssignment(asg->get(), with_text, &f.assignments.emplace_back());
+      Statement* s = rec->get();
+      const int64_t source_id = s->Int(1);
+      if (scan && !std::binary_search(source_ids.begin(), source_ids.end(), source_id)) continue;
+      Recommendation& x = f.recommendations.emplace_back();
+      x.id = s->Int(0);
+      x.source_id = source_id;
+      x.ref = s->Text(2);
+      x.made = s->OptDate(3);
+      x.target = s->OptDate(4);
+      if (with_text) {
+        x.text = s->Text(5);
+        x.made_by = s->Text(6);
+        x.url = s->Text(7);
+        x.themes = ParseList(s->Text(8));
+      }
+    }
+
+    // Which recommendations were kept: a bitmap over their (ascending) ids.
+    const int64_t first_rec = f.recommendations.empty() ? 0 : f.recommendations.front().id;
+    std::vector<bool> kept;
+    if (scan && !f.recommendations.empty()) {
+      kept.assign(static_cast<size_t>(f.recommendations.back().id - first_rec + 1), false);
+      for (const auto& r : f.recommendations) kept[static_cast<size_t>(r.id - first_rec)] = true;
+    }
+    auto is_kept = [&](int64_t rec_id) {
+      return rec_id >= first_rec && rec_id - first_rec < static_cast<int64_t>(kept.size()) &&
+             kept[static_cast<size_t>(rec_id - first_rec)];
+    };
+    if (parallel) {
+      reader.join();
+      if (!read_elsewhere) return Fail(read_elsewhere.error());
+      f.assignments = std::move(assignments_elsewhere);
+      std::erase_if(f.assignments, [&](const Assignment& a) { return !is_kept(a.recommendation_id); });
+    } else {
+      auto asg = db_->PrepareScan(
+          scan ? fmt::format("SELECT {} FROM assignments a ORDER BY a.id", asg_cols)
+               : fmt::format("SELECT {} FROM assignments a "
+                             "JOIN recommendations r ON r.id = a.recommendation_id "
+                             "JOIN sources s ON s.id = r.source_id WHERE {} ORDER BY a.id",
+                             asg_cols, where));
+      if (!asg) return Fail(asg.error());
+      if (bind && !scan) (*asg)->Bind(1, key);
+      while (true) {
+        auto r = (*asg)->Step();
+        if (!r) return Fail(r.error());
+        if (!*r) break;
+        if (scan && !is_kept((*asg)->Int(1))) continue;
+        ReadAssignment(asg->get(), with_text, &f.assignments.emplace_back());
+      }
     }
   }
 
@@ -628,6 +635,178 @@ Result<std::vector<Publication>> SqlStore::ListPublications(const std::string& s
 }
 
 // ---- export ----------------------------------------------------------------
+
+// Keyset parts in id order: each part one query for the recommendations and
+// one for their assignments (the index on assignments' recommendation_id), so
+// that any part is read in about the same time and nothing sorts the whole.
+Status SqlStore::ScanRecommendations(const FactsFilter& filter, size_t part_size,
+                                     const RecommendationPart& fn) {
+  if (part_size == 0) part_size = 1;
+  // The selected sources.
+  std::string where = "1 = 1";
+  if (!filter.source_slug.empty()) where = "s.slug = ?1";
+  else if (!filter.source_kind.empty()) where = "s.kind = ?1";
+  const bool bind = !filter.source_slug.empty() || !filter.source_kind.empty();
+  const std::string key = !filter.source_slug.empty() ? filter.source_slug : filter.source_kind;
+  std::vector<int64_t> source_ids;
+  {
+    auto st = db_->Prepare(fmt::format("SELECT s.id FROM sources s WHERE {} ORDER BY s.id", where));
+    if (!st) return Fail(st.error());
+    if (bind) (*st)->Bind(1, key);
+    while (true) {
+      auto r = (*st)->Step();
+      if (!r) return Fail(r.error());
+      if (!*r) break;
+      source_ids.push_back((*st)->Int(0));
+    }
+  }
+  if (!filter.source_slug.empty() && source_ids.empty())
+    return Fail(Error::NotFound(fmt::format("no source '{}'", filter.source_slug)));
+  if (source_ids.empty()) return {};
+
+  // A source that is a small part of the store is found by its index: first
+  // the ids of its recommendations, and the parts are ranges of those; else
+  // the table is read in id order, keeping the selected sources' rows.
+  std::vector<int64_t> ids;
+  bool by_index = false;
+  if (bind) {
+    int64_t selected = 0, largest = 0;
+    auto count = db_->Prepare(fmt::format(
+        "SELECT count(*) FROM recommendations r JOIN sources s ON s.id = r.source_id WHERE {}",
+        where));
+    if (!count) return Fail(count.error());
+    (*count)->Bind(1, key);
+    {
+      auto r = (*count)->Step();
+      if (!r) return Fail(r.error());
+      if (*r) selected = (*count)->Int(0);
+    }
+    (*count)->Reset();
+    auto max = db_->Prepare("SELECT coalesce(max(id), 0) FROM recommendations");
+    if (!max) return Fail(max.error());
+    auto r = (*max)->Step();
+    if (!r) return Fail(r.error());
+    if (*r) largest = (*max)->Int(0);
+    (*max)->Reset();
+    by_index = selected * 4 < largest;
+    if (by_index) {
+      auto st = db_->Prepare(fmt::format(
+          "SELECT r.id FROM recommendations r JOIN sources s ON s.id = r.source_id WHERE {}",
+          where));
+      if (!st) return Fail(st.error());
+      (*st)->Bind(1, key);
+      while (true) {
+        auto row = (*st)->Step();
+        if (!row) return Fail(row.error());
+        if (!*row) break;
+        ids.push_back((*st)->Int(0));
+      }
+      (*st)->Reset();
+      std::sort(ids.begin(), ids.end());
+      if (ids.empty()) return {};
+    }
+  }
+
+  const bool with_text = filter.with_text;
+  const std::string rec_cols =
+      fmt::format("r.id, r.source_id, r.ref, r.made, r.target{}",
+                  with_text ? ", r.text, r.made_by, r.url, r.themes" : "");
+  // Parts by position in `ids`, or by keyset over the table ("+": not by the
+  // index on source_id, which would sort).
+  auto recs_by_range = db_->Prepare(fmt::format(
+      "SELECT {} FROM recommendations r WHERE r.id BETWEEN ?1 AND ?2 ORDER BY r.id", rec_cols));
+  if (!recs_by_range) return Fail(recs_by_range.error());
+  auto recs_next = db_->Prepare(fmt::format(
+      "SELECT {} FROM recommendations r WHERE r.id > ?1 ORDER BY r.id LIMIT ?2", rec_cols));
+  if (!recs_next) return Fail(recs_next.error());
+  auto asgs = db_->Prepare(fmt::format(
+      "SELECT {} FROM assignments a WHERE a.recommendation_id BETWEEN ?1 AND ?2",
+      AssignmentColumns(with_text)));
+  if (!asgs) return Fail(asgs.error());
+
+  std::vector<Recommendation> recs;
+  std::vector<Assignment> assignments;
+  int64_t last_scanned = 0;  // the last id read, kept or not
+  auto read_recs = [&](Statement* st) -> Result<int64_t> {  // rows read
+    int64_t n = 0;
+    while (true) {
+      auto r = st->Step();
+      if (!r) return Fail(r.error());
+      if (!*r) break;
+      ++n;
+      const int64_t source_id = st->Int(1);
+      last_scanned = st->Int(0);
+      if (!std::binary_search(source_ids.begin(), source_ids.end(), source_id)) continue;
+      Recommendation& x = recs.emplace_back();
+      x.id = st->Int(0);
+      x.source_id = source_id;
+      x.ref = st->Text(2);
+      x.made = st->OptDate(3);
+      x.target = st->OptDate(4);
+      if (with_text) {
+        x.text = st->Text(5);
+        x.made_by = st->Text(6);
+        x.url = st->Text(7);
+        x.themes = ParseList(st->Text(8));
+      }
+    }
+    st->Reset();
+    return n;
+  };
+  auto emit = [&]() -> Status {
+    if (recs.empty()) return {};
+    (*asgs)->Reset();
+    (*asgs)->Bind(1, recs.front().id);
+    (*asgs)->Bind(2, recs.back().id);
+    while (true) {
+      auto r = (*asgs)->Step();
+      if (!r) return Fail(r.error());
+      if (!*r) break;
+      const int64_t rec_id = (*asgs)->Int(1);
+      // Those of recommendations of other sources in the same range are not kept.
+      if (!std::binary_search(recs.begin(), recs.end(), rec_id,
+                              [](const auto& x, const auto& y) {
+                                if constexpr (std::is_same_v<std::decay_t<decltype(x)>, int64_t>)
+                                  return x < y.id;
+                                else
+                                  return x.id < y;
+                              }))
+        continue;
+      ReadAssignment(*asgs, with_text, &assignments.emplace_back());
+    }
+    (*asgs)->Reset();
+    std::sort(assignments.begin(), assignments.end(),
+              [](const Assignment& x, const Assignment& y) { return x.id < y.id; });
+    RT_TRY(fn(recs, assignments));
+    recs.clear();
+    assignments.clear();
+    return {};
+  };
+
+  if (by_index) {
+    for (size_t at = 0; at < ids.size(); at += part_size) {
+      size_t end = std::min(ids.size(), at + part_size) - 1;
+      (*recs_by_range)->Bind(1, ids[at]);
+      (*recs_by_range)->Bind(2, ids[end]);
+      auto n = read_recs(*recs_by_range);
+      if (!n) return Fail(n.error());
+      RT_TRY(emit());
+    }
+    return {};
+  }
+    int64_t after = std::numeric_limits<int64_t>::min();
+  while (true) {
+    (*recs_next)->Bind(1, after);
+    (*recs_next)->Bind(2, static_cast<int64_t>(part_size));
+    auto n = read_recs(*recs_next);
+    if (!n) return Fail(n.error());
+    if (*n == 0) break;
+    after = last_scanned;
+    RT_TRY(emit());
+    if (*n < static_cast<int64_t>(part_size)) break;
+  }
+  return {};
+}
 
 Result<ImportBatch> SqlStore::ExportAll() {
   ImportBatch b;

@@ -117,6 +117,8 @@ class SqlStore : public Store {
                                                      const std::string& origin) override;
   Result<ImportBatch> ExportAll() override;
   Result<Facts> LoadFacts(const FactsFilter& filter) override;
+  Status ScanRecommendations(const FactsFilter& filter, size_t part_size,
+                             const RecommendationPart& fn) override;
   Result<std::vector<Source>> ListSources() override;
   Result<Source> GetSource(const std::string& slug) override;
   Result<std::vector<Owner>> ListOwners() override;
