@@ -313,15 +313,23 @@ std::string Snippet(std::string headline, std::string_view text) {
 
 Result<std::vector<SearchHit>> PostgresStore::Search(const std::string& query, int limit) {
   // Terms as SQLite's store takes them: split on spaces, quotes and control
-  // characters (and what the search vector blanks); every term must match
-  // (plainto_tsquery ANDs them, stemmed).
+  // characters; every term must match, and a term that is several words
+  // ("and/or", "A&E", "child's") matches them next to each other, as FTS5's
+  // quoted terms do (phraseto_tsquery per term, ANDed; stemmed). Terms go to
+  // the server one per line, with what the search vector blanks as spaces.
   std::string terms;
+  bool any = false;
   for (unsigned char c : query) {
-    bool sep = c == '"' || c == ' ' || c < 0x20 || c == 0x7f ||
-               kBlanked.find(static_cast<char>(c)) != std::string_view::npos;
-    terms.push_back(sep ? ' ' : static_cast<char>(c));
+    bool sep = c == '"' || c == ' ' || c < 0x20 || c == 0x7f;
+    if (sep) {
+      if (!terms.empty() && terms.back() != '\n') terms.push_back('\n');
+      continue;
+    }
+    bool blank = kBlanked.find(static_cast<char>(c)) != std::string_view::npos;
+    any |= !blank;
+    terms.push_back(blank ? ' ' : static_cast<char>(c));
   }
-  if (terms.find_first_not_of(' ') == std::string::npos) return Fail(Error::Invalid("empty search"));
+  if (!any) return Fail(Error::Invalid("empty search"));
   // Best first by ts_rank_cd (cover density), negated so that lower is better
   // as with SQLite's bm25; snippets of about 16 words from the matching field.
   auto st = db_->Prepare(
@@ -329,7 +337,11 @@ Result<std::vector<SearchHit>> PostgresStore::Search(const std::string& query, i
           "h.responses") ", h.text, h.responses "
                          "FROM (SELECT f.id, f.text, f.responses, q.q, ts_rank_cd(f.document, q.q) AS rank "
                          "      FROM recommendation_search f, "
-                         "           (SELECT plainto_tsquery('rectrack_english', ?) AS q) q "
+                         "           (SELECT coalesce(string_agg('(' || t.q::text || ')', ' & ')::tsquery, "
+                         "                            ''::tsquery) AS q "
+                         "            FROM (SELECT phraseto_tsquery('rectrack_english', term) AS q "
+                         "                  FROM regexp_split_to_table(?, E'\\n') AS term) t "
+                         "            WHERE numnode(t.q) > 0) q "
                          "      WHERE f.document @@ q.q ORDER BY rank DESC, f.id LIMIT ?) h "
                          "JOIN recommendations r ON r.id = h.id JOIN sources s ON s.id = r.source_id "
                          "ORDER BY h.rank DESC, h.id");

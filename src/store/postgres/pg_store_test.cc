@@ -566,18 +566,13 @@ TEST_F(PostgresSearchTest, AnswersTheSameHitSetsAsSqliteOnTheExamples) {
   // The comparison means something only if most queries find things.
   EXPECT_GE(with_hits, 28);
 
-  // Known differences, kept visible so that a fix shows here. A term with
-  // punctuation inside is a phrase to SQLite's FTS5 ("and/or" is "and" next
-  // to "or") but plainto_tsquery ANDs its words anywhere in the text, so
-  // PostgreSQL finds a superset. (Not fixed in this change: the search
-  // builds its tsquery in pg_store.cc's Search.)
+  // A term with punctuation inside is a phrase on both ("and/or" is "and" next
+  // to "or"), not its words anywhere in the text.
   for (const std::string q : {"and/or", "A&E", "child's"}) {
     SCOPED_TRACE("query with a phrase inside: " + q);
     std::set<int64_t> l = HitIds(**lite, q), p = HitIds(*pg_store, q);
     EXPECT_FALSE(l.empty());
-    EXPECT_TRUE(std::includes(p.begin(), p.end(), l.begin(), l.end()))
-        << "PostgreSQL misses hits SQLite finds";
-    EXPECT_GT(p.size(), l.size()) << "the phrase difference is gone: move the query up";
+    EXPECT_EQ(p, l);
   }
 }
 
