@@ -23,7 +23,8 @@ fi
 
 as_owner() {
   if [ "$(id -u)" = 0 ]; then
-    runuser -u postgres -- "$@"
+    # From /: the caller's directory (root's home, say) may be closed to postgres.
+    (cd / && runuser -u postgres -- "$@")
   else
     "$@"
   fi

@@ -351,7 +351,9 @@ class PostgresServersTest : public ServersTest {
     ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
     ASSERT_EQ(chmod(tmpl.c_str(), 0755), 0);
     cluster_ = tmpl;
+    // The URL is the last line (anything the server said before it is not).
     url_ = PgCluster("start");
+    if (auto nl = url_.rfind('\n'); nl != std::string::npos) url_ = url_.substr(nl + 1);
     ASSERT_FALSE(url_.empty());
     // The store: the private cluster's database; its key file in the test's directory.
     path_ = dir_.File("own.db");
