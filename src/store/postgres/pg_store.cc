@@ -359,13 +359,9 @@ Result<std::vector<SearchHit>> PostgresStore::Search(const std::string& query, i
     h.ref = s->Str(2);
     h.rank = s->Double(3);
     std::string text = s->Str(4), resp = s->Str(5);
-    bool in_text = text.find('\x01') != std::string::npos;
-    h.field = in_text || resp.find('\x01') == std::string::npos ? "text" : "response";
+    h.field = sql::MatchedField(text, resp);
     h.snippet = h.field == "text" ? Snippet(text, s->Text(6)) : Snippet(resp, s->Text(7));
-    for (char& c : h.snippet) {
-      if (c == '\x01') c = '[';
-      else if (c == '\x02') c = ']';
-    }
+    sql::BracketMarks(&h.snippet);
     out.push_back(std::move(h));
   }
   return out;

@@ -78,6 +78,19 @@ std::vector<std::string> ParseList(std::string_view s) {
   return out;
 }
 
+std::string_view MatchedField(const std::string& text_snippet,
+                              const std::string& responses_snippet) {
+  bool in_text = text_snippet.find('\x01') != std::string::npos;
+  return in_text || responses_snippet.find('\x01') == std::string::npos ? "text" : "response";
+}
+
+void BracketMarks(std::string* snippet) {
+  for (char& c : *snippet) {
+    if (c == '\x01') c = '[';
+    else if (c == '\x02') c = ']';
+  }
+}
+
 Update ReadUpdate(const Statement* s) {
   Update u;
   u.id = s->Int(0);
@@ -222,6 +235,26 @@ static std::string AssignmentColumns(bool with_text) {
       with_text ? ", a.response_text, a.raw_status, a.raw_response" : "");
 }
 
+// A row of RecommendationColumns(with_text).
+static std::string RecommendationColumns(bool with_text) {
+  return fmt::format("r.id, r.source_id, r.ref, r.made, r.target{}",
+                     with_text ? ", r.text, r.made_by, r.url, r.themes" : "");
+}
+
+static void ReadRecommendation(Statement* s, bool with_text, Recommendation* x) {
+  x->id = s->Int(0);
+  x->source_id = s->Int(1);
+  x->ref = s->Text(2);
+  x->made = s->OptDate(3);
+  x->target = s->OptDate(4);
+  if (with_text) {
+    x->text = s->Text(5);
+    x->made_by = s->Text(6);
+    x->url = s->Text(7);
+    x->themes = ParseList(s->Text(8));
+  }
+}
+
 static void ReadAssignment(Statement* s, bool with_text, Assignment* a) {
   a->id = s->Int(0);
   a->recommendation_id = s->Int(1);
@@ -350,8 +383,7 @@ Result<Facts> SqlStore::LoadFacts(const FactsFilter& filter) {
     }
 
     // Columns the caller does not want are not even read.
-    const std::string rec_cols = fmt::format("r.id, r.source_id, r.ref, r.made, r.target{}",
-                                              with_text ? ", r.text, r.made_by, r.url, r.themes" : "");
+    const std::string rec_cols = RecommendationColumns(with_text);
     // The second reader must be done before this returns, whatever happens.
     struct Joiner {
       std::thread& t;
@@ -373,18 +405,7 @@ Result<Facts> SqlStore::LoadFacts(const FactsFilter& filter) {
       Statement* s = rec->get();
       const int64_t source_id = s->Int(1);
       if (scan && !std::binary_search(source_ids.begin(), source_ids.end(), source_id)) continue;
-      Recommendation& x = f.recommendations.emplace_back();
-      x.id = s->Int(0);
-      x.source_id = source_id;
-      x.ref = s->Text(2);
-      x.made = s->OptDate(3);
-      x.target = s->OptDate(4);
-      if (with_text) {
-        x.text = s->Text(5);
-        x.made_by = s->Text(6);
-        x.url = s->Text(7);
-        x.themes = ParseList(s->Text(8));
-      }
+      ReadRecommendation(s, with_text, &f.recommendations.emplace_back());
     }
 
     // Which recommendations were kept: a bitmap over their (ascending) ids.
@@ -708,9 +729,7 @@ Status SqlStore::ScanRecommendations(const FactsFilter& filter, size_t part_size
   }
 
   const bool with_text = filter.with_text;
-  const std::string rec_cols =
-      fmt::format("r.id, r.source_id, r.ref, r.made, r.target{}",
-                  with_text ? ", r.text, r.made_by, r.url, r.themes" : "");
+  const std::string rec_cols = RecommendationColumns(with_text);
   // Parts by position in `ids`, or by keyset over the table ("+": not by the
   // index on source_id, which would sort).
   auto recs_by_range = db_->Prepare(fmt::format(
@@ -737,18 +756,7 @@ Status SqlStore::ScanRecommendations(const FactsFilter& filter, size_t part_size
       const int64_t source_id = st->Int(1);
       last_scanned = st->Int(0);
       if (!std::binary_search(source_ids.begin(), source_ids.end(), source_id)) continue;
-      Recommendation& x = recs.emplace_back();
-      x.id = st->Int(0);
-      x.source_id = source_id;
-      x.ref = st->Text(2);
-      x.made = st->OptDate(3);
-      x.target = st->OptDate(4);
-      if (with_text) {
-        x.text = st->Text(5);
-        x.made_by = st->Text(6);
-        x.url = st->Text(7);
-        x.themes = ParseList(st->Text(8));
-      }
+      ReadRecommendation(st, with_text, &recs.emplace_back());
     }
     st->Reset();
     return n;

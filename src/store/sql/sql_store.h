@@ -303,6 +303,13 @@ Status RefuseNul(const ChangeSet& changes);
 // Columns 0..9 of an updates row: id, assignment_id, date, response,
 // response_text, response_status, implementation, narrative, evidence, author.
 Update ReadUpdate(const Statement* s);
+
+// Search snippets carry private marks (\x01 ... \x02) around matches, so that
+// brackets in the text itself do not look like one. Which field matched:
+// "text" unless only the responses' snippet has a mark.
+std::string_view MatchedField(const std::string& text_snippet, const std::string& responses_snippet);
+// The marks as the brackets a hit shows.
+void BracketMarks(std::string* snippet);
 // An update as a row of the updates table (store/tables.h).
 Row UpdateRow(const Update& u);
 

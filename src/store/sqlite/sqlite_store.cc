@@ -115,15 +115,10 @@ Result<std::vector<SearchHit>> SqliteStore::Search(const std::string& query, int
     h.source_slug = s->Str(1);
     h.ref = s->Str(2);
     h.rank = s->Double(3);
-    // Private markers, so that brackets in the text itself do not look like a match.
     std::string text = s->Str(4), resp = s->Str(5);
-    bool in_text = text.find('\x01') != std::string::npos;
-    h.field = in_text || resp.find('\x01') == std::string::npos ? "text" : "response";
+    h.field = sql::MatchedField(text, resp);
     h.snippet = h.field == "text" ? text : resp;
-    for (char& c : h.snippet) {
-      if (c == '\x01') c = '[';
-      else if (c == '\x02') c = ']';
-    }
+    sql::BracketMarks(&h.snippet);
     out.push_back(std::move(h));
   }
   return out;
