@@ -83,15 +83,14 @@ Status ScanPipelined(Store& store, const FactsFilter& filter,
   // Emptied parts come back to be filled again: their memory is reused rather
   // than given back to the system and faulted in anew for every part.
   std::vector<Part> spare;
-  bool done = false, stop = false;
+  bool done = false;
   Status scanned;
   std::thread reader([&] {
     Status s = store.ScanRecommendations(
         filter, kPartSize,
         [&](std::vector<Recommendation>& recs, std::vector<Assignment>& assignments) -> Status {
           std::unique_lock<std::mutex> lock(mu);
-          changed.wait(lock, [&] { return queue.size() < 2 || stop; });
-          if (stop) return Fail(Error::Internal("stopped"));
+          changed.wait(lock, [&] { return queue.size() < 2; });
           Part part;
           if (!spare.empty()) {
             part = std::move(spare.back());
