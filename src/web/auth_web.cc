@@ -76,11 +76,7 @@ Response ProblemPage(int status, const std::string& title, const std::string& de
 // is busy or unreachable for now, else 500.
 Response StoreProblemPage(const Error& e, const std::optional<auth::Principal>& who) {
   if (e.code == Error::Code::kUnavailable) {
-    Response r = ProblemPage(503, "Sorry, the service is busy",
-                             fmt::format("The database is busy or cannot be reached just now; "
-                                         "nothing was changed. Try again in {} seconds.",
-                                         kRetryAfterSeconds),
-                             who);
+    Response r = ProblemPage(503, "Sorry, the service is busy", BusyDetail(), who);
     r.Set("Retry-After", std::to_string(kRetryAfterSeconds));
     return r;
   }

@@ -77,6 +77,11 @@ struct Response {
 
 // Retry-After of a 503 for a database that is busy or unreachable for now.
 inline constexpr int kRetryAfterSeconds = 5;
+// What a page says with that 503.
+inline std::string BusyDetail() {
+  return "The database is busy or cannot be reached just now; nothing was changed. Try again in " +
+         std::to_string(kRetryAfterSeconds) + " seconds.";
+}
 
 using Handler = std::function<Response(Request&)>;
 

@@ -39,11 +39,7 @@ Response ErrorPage(const Error& e, const std::optional<auth::Principal>& who) {
     case Error::Code::kCorrupt:
       return Message(503, "This tracker's data failed its integrity check", e.message, who);
     case Error::Code::kUnavailable: {
-      Response r = Message(503, "Sorry, the service is busy",
-                           fmt::format("The database is busy or cannot be reached just now; "
-                                       "nothing was changed. Try again in {} seconds.",
-                                       kRetryAfterSeconds),
-                           who);
+      Response r = Message(503, "Sorry, the service is busy", BusyDetail(), who);
       r.Set("Retry-After", std::to_string(kRetryAfterSeconds));
       return r;
     }
