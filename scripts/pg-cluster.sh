@@ -31,9 +31,16 @@ as_owner() {
 }
 
 free_port() {
-  local p
+  # Below the kernel's ephemeral range (ip_local_port_range: 32768-60999 by
+  # default), where port-0 listeners and outgoing connections of the tests
+  # running beside this one take theirs: a port found free there can be gone
+  # before the server binds it.
+  local p lo=10000 hi=32767 first
+  if read -r first _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null && [ "$first" -gt 11000 ]; then
+    hi=$((first - 1))
+  fi
   for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 30000))
+    p=$((lo + RANDOM % (hi - lo + 1)))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       echo "$p"
       return 0

@@ -60,9 +60,8 @@ printf 'correct horse battery staple\n' >pw.txt
 rt user add clerk --role coordinator --password-file pw.txt >/dev/null
 TOKEN="$(rt user token clerk --name backup-test 2>/dev/null)"
 check "an API token was made" test -n "$TOKEN"
-PORT="$(free_port)"
-bg server.log "$BIN" serve --db "$(store_at "$DB")" --key-file "$DB.key" --listen "127.0.0.1:$PORT"
-URL="http://127.0.0.1:$PORT"
+serve_bg server.log "$BIN" --db "$(store_at "$DB")" --key-file "$DB.key" || { bad "the server listens"; summary; exit 1; }
+URL="http://127.0.0.1:$SERVED_PORT"
 wait_http "$URL/" 30 || { cat server.log; bad "the server answers"; summary; exit 1; }
 ASG=1
 

@@ -20,9 +20,9 @@ DB="$WORK/t.db"
 printf 'correct horse battery staple\n' >pw.txt
 "$BIN" --db "$DB" user add clerk --role coordinator --password-file pw.txt >/dev/null
 TOKEN="$("$BIN" --db "$DB" user token clerk --name nginx-test 2>/dev/null)"
-APP="$(free_port)"
-bg rectrack.log "$BIN" serve --db "$DB" --listen "127.0.0.1:$APP" --trust-forwarded-proto --trust-forwarded-for \
-  --access-log "$WORK/access.log"
+serve_bg rectrack.log "$BIN" --db "$DB" --trust-forwarded-proto --trust-forwarded-for \
+  --access-log "$WORK/access.log" || exit 1
+APP="$SERVED_PORT"
 wait_http "http://127.0.0.1:$APP/" 30 || { cat rectrack.log; exit 1; }
 
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=localhost" \

@@ -5,6 +5,10 @@
 #   bg LOG CMD...                                      runs CMD in the background
 #                                                      (killed on exit); pid in $BG_PID
 #   wait_http URL [SECONDS]                            until URL answers at all
+#   serve_bg LOG RECTRACK [ARGS...]                    `RECTRACK serve ARGS` on a
+#                                                      port the kernel picks (port 0),
+#                                                      in the background; its port in
+#                                                      $SERVED_PORT once it listens
 pass=0; fail=0
 ok() { pass=$((pass + 1)); echo "ok   $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; }
@@ -29,9 +33,16 @@ stop_bg() {
 }
 
 free_port() {
-  local p
+  # Below the kernel's ephemeral range (ip_local_port_range: 32768-60999 by
+  # default), where port-0 listeners and outgoing connections of the tests
+  # running beside this one take theirs: a port found free there can be gone
+  # before the server binds it.
+  local p lo=10000 hi=32767 first
+  if read -r first _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null && [ "$first" -gt 11000 ]; then
+    hi=$((first - 1))
+  fi
   for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 30000))
+    p=$((lo + RANDOM % (hi - lo + 1)))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       echo "$p"
       return 0
@@ -48,5 +59,22 @@ wait_http() {
     sleep 0.2
   done
   echo "no answer from $url within ${seconds}s" >&2
+  return 1
+}
+
+# A rectrack server on 127.0.0.1:0: no port to pick and lose to a neighbour
+# between the check and the bind. It prints where it listens.
+serve_bg() {
+  local log="$1" bin="$2"; shift 2
+  bg "$log" "$bin" serve "$@" --listen 127.0.0.1:0
+  SERVED_PORT=""
+  for _ in $(seq 1 150); do
+    SERVED_PORT="$(sed -n 's#^rectrack: serving .* on http://127\.0\.0\.1:\([0-9]*\)/$#\1#p' "$log" | head -n 1)"
+    [ -n "$SERVED_PORT" ] && return 0
+    kill -0 "$BG_PID" 2>/dev/null || break
+    sleep 0.2
+  done
+  echo "rectrack serve did not say where it listens:" >&2
+  cat "$log" >&2
   return 1
 }
