@@ -17,6 +17,7 @@
 #include "ingest/presets.h"
 #include "report/owners_render.h"
 #include "report/report_render.h"
+#include "store/sql/sql_store.h"
 #include "testing/test_store.h"
 
 namespace rectrack {
@@ -194,6 +195,71 @@ TEST_F(StreamingTest, ScanRecommendationsGivesLoadFactsRowsInParts) {
   auto s = store_->ScanRecommendations(none, 10, [](auto&, auto&) { return Status{}; });
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, Error::Code::kNotFound);
+}
+
+// In a read transaction a big scan is shared with a second connection that
+// takes every second part, in the same snapshot; the parts reach the caller in
+// order. Lowered here to any size: the same rows as one connection reads.
+TEST_F(StreamingTest, AScanInAReadTransactionIsSharedWithASecondReader) {
+  auto* sql = dynamic_cast<sql::SqlStore*>(store_.get());
+  ASSERT_NE(sql, nullptr);
+  sql->set_parallel_scan_from(1);
+  ASSERT_TRUE(store_->BeginRead());
+  const int before = sql->parallel_scans();
+  ExpectSameRows(FactsFilter{});
+  FactsFilter texts;
+  texts.with_text = true;
+  ExpectSameRows(texts);
+  FactsFilter upr;
+  upr.source_kind = "upr";
+  ExpectSameRows(upr);
+  // Part sizes 1 and 7 of each (100,000 is one part: read alone).
+  EXPECT_GE(sql->parallel_scans() - before, 6);
+  // An error from a part stops both readers.
+  int calls = 0;
+  auto s = store_->ScanRecommendations(FactsFilter{}, 5, [&](auto&, auto&) -> Status {
+    if (++calls == 4) return Fail(Error::Io("disk full"));
+    return {};
+  });
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().message, "disk full");
+  EXPECT_EQ(calls, 4);
+  store_->EndRead();
+}
+
+// Another server's write after the read transaction began is not in the scan,
+// on either connection: PostgreSQL's second reader takes the transaction's
+// snapshot (pg_export_snapshot); SQLite's cannot, sees a later ledger head and
+// is not used.
+TEST_F(StreamingTest, ASharedScanSeesTheReadTransactionsSnapshotOnly) {
+  auto* sql = dynamic_cast<sql::SqlStore*>(store_.get());
+  ASSERT_NE(sql, nullptr);
+  sql->set_parallel_scan_from(1);
+  ASSERT_TRUE(store_->BeginRead());
+  auto then = store_->LoadFacts(FactsFilter{});
+  ASSERT_TRUE(then) << then.error().message;
+
+  auto other = testing_util::OpenTestStore(dir_.File("all.db"));
+  ASSERT_TRUE(other) << other.error().message;
+  auto harris = ReadNativeJson(ReadAll(kRepo / "examples/harris/harris-2016.json"), "harris");
+  ASSERT_TRUE(harris);
+  harris->sources.front().source.slug = "harris-again";
+  ASSERT_TRUE((*other)->Import(*harris, kCli, "harris"));
+
+  const int before = sql->parallel_scans();
+  int parts = 0;
+  Facts got = Scanned(FactsFilter{}, 7, &parts);
+  EXPECT_EQ(sql->parallel_scans() - before, testing_util::UsingPostgres() ? 1 : 0);
+  ASSERT_EQ(got.recommendations.size(), then->recommendations.size());
+  for (size_t i = 0; i < got.recommendations.size(); ++i)
+    EXPECT_EQ(got.recommendations[i].id, then->recommendations[i].id);
+  EXPECT_EQ(got.assignments.size(), then->assignments.size());
+  store_->EndRead();
+
+  // After the transaction, the new source is there.
+  got = Scanned(FactsFilter{}, 7, &parts);
+  EXPECT_EQ(got.recommendations.size(),
+            then->recommendations.size() + harris->sources.front().recommendations.size());
 }
 
 TEST_F(StreamingTest, AScanOfTheOnlySourceReadsTheTableInOrder) {

@@ -187,6 +187,23 @@ Status PostgresStore::InsertSearchEntries(const std::vector<sql::SearchEntry>& e
   return pg()->CopyIn("COPY recommendation_search(id, text, responses) FROM STDIN", data);
 }
 
+// The sibling sees exactly this transaction's snapshot (pg_export_snapshot).
+Status PostgresStore::JoinReadSnapshot(sql::Connection& sibling) {
+  auto st = db_->Prepare("SELECT pg_export_snapshot()");
+  if (!st) return Fail(st.error());
+  auto row = (*st)->Step();
+  if (!row) return Fail(row.error());
+  if (!*row) return Fail(Error::Internal("pg_export_snapshot returned no row"));
+  const std::string id = (*st)->Str(0);
+  (*st)->Reset();
+  // SET TRANSACTION SNAPSHOT takes no parameters: the id is the server's own,
+  // and only hexadecimal digits and dashes get into the statement.
+  if (id.empty() || id.find_first_not_of("0123456789ABCDEFabcdef-") != std::string::npos)
+    return Fail(Error::Internal("unexpected snapshot id from the server"));
+  RT_TRY(sibling.Exec(BeginReadSql()));
+  return sibling.Exec("SET TRANSACTION SNAPSHOT '" + id + "'");
+}
+
 Status PostgresStore::AfterAppend(const LedgerEvent& e) {
   // Delivered when the transaction commits, to every server listening: "schema seq".
   auto st = db_->Prepare(

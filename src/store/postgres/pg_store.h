@@ -27,6 +27,7 @@ class PostgresStore : public sql::SqlStore {
   std::string BeginReadSql() const override {
     return "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
   }
+  Status JoinReadSnapshot(sql::Connection& sibling) override;
   sql::SearchTable search_table() const override { return {"recommendation_search", "id"}; }
   Status CheckSearchStructure(std::vector<std::string>* problems) override;
   Status InsertRows(const TableDef& t, const std::vector<Row>& rows,

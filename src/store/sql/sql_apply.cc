@@ -595,19 +595,7 @@ Status SqlStore::CopyEvent(const LedgerEvent& e) {
   return (*st)->Run();
 }
 
-Result<LedgerHead> SqlStore::Head() {
-  auto st = db_->Prepare("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1");
-  if (!st) return Fail(st.error());
-  auto row = (*st)->Step();
-  if (!row) return Fail(row.error());
-  LedgerHead h{0, kGenesisHash};
-  if (*row) {
-    h.seq = (*st)->Int(0);
-    h.hash = (*st)->Str(1);
-    (*st)->Reset();
-  }
-  return h;
-}
+Result<LedgerHead> SqlStore::Head() { return HeadOn(*db_); }
 
 Result<RecordedHead> SqlStore::GetRecordedHead() {
   RecordedHead h;

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <map>
 #include <set>
 #include <thread>
@@ -345,19 +347,16 @@ Result<Facts> SqlStore::LoadFacts(const FactsFilter& filter) {
     const bool with_text = filter.with_text;
     const std::string asg_cols = AssignmentColumns(with_text);
 
-    // A big read of (nearly) the whole store outside any transaction of this
-    // connection: all assignments are read on a second connection, on a second
-    // thread, while this one reads the recommendations (the two take about as
-    // long); those of recommendations not kept are dropped after. Inside a
-    // transaction only this connection sees its own writes, so it reads alone.
-    // (Either way, as before, each table is read in a snapshot of its own.)
-    constexpr int64_t kParallelFrom = 50000;
+    // A big read of (nearly) the whole store outside a write transaction: all
+    // assignments are read on a second connection, on a second thread, while
+    // this one reads the recommendations (the two take about as long); those
+    // of recommendations not kept are dropped after. In a read transaction the
+    // second connection reads in its snapshot, or not at all (SiblingReader);
+    // inside a write transaction only this connection sees its own writes.
     std::unique_ptr<Connection> sibling;
-    if (scan && depth_ == 0 && selected >= kParallelFrom &&
-        (!bind || selected * 10 >= largest_rec * 9)) {
-      auto other = db_->OpenSibling();
-      if (other) sibling = std::move(*other);
-    }
+    if (scan && depth_ == 0 && selected >= parallel_scan_from_ &&
+        (!bind || selected * 10 >= largest_rec * 9))
+      sibling = SiblingReader();
     const bool parallel = sibling != nullptr;
     std::vector<Assignment> assignments_elsewhere;
     Status read_elsewhere;
@@ -657,6 +656,7 @@ Result<std::vector<Publication>> SqlStore::ListPublications(const std::string& s
 
 // ---- export ----------------------------------------------------------------
 
+
 // Keyset parts in id order: each part one query for the recommendations and
 // one for their assignments (the index on assignments' recommendation_id), so
 // that any part is read in about the same time and nothing sorts the whole.
@@ -728,51 +728,66 @@ Status SqlStore::ScanRecommendations(const FactsFilter& filter, size_t part_size
     }
   }
 
-  const bool with_text = filter.with_text;
-  const std::string rec_cols = RecommendationColumns(with_text);
-  // Parts by position in `ids`, or by keyset over the table ("+": not by the
-  // index on source_id, which would sort).
-  auto recs_by_range = db_->Prepare(fmt::format(
-      "SELECT {} FROM recommendations r WHERE r.id BETWEEN ?1 AND ?2 ORDER BY r.id", rec_cols));
-  if (!recs_by_range) return Fail(recs_by_range.error());
-  auto recs_next = db_->Prepare(fmt::format(
-      "SELECT {} FROM recommendations r WHERE r.id > ?1 ORDER BY r.id LIMIT ?2", rec_cols));
-  if (!recs_next) return Fail(recs_next.error());
-  auto asgs = db_->Prepare(fmt::format(
-      "SELECT {} FROM assignments a WHERE a.recommendation_id BETWEEN ?1 AND ?2",
-      AssignmentColumns(with_text)));
-  if (!asgs) return Fail(asgs.error());
+  // The parts: ranges of ids, in order. By position in `ids`; else over the
+  // table's ids, a part's width of them (ids are dense: rows are never deleted).
+  std::vector<std::pair<int64_t, int64_t>> ranges;
+  if (by_index) {
+    for (size_t at = 0; at < ids.size(); at += part_size)
+      ranges.emplace_back(ids[at], ids[std::min(ids.size(), at + part_size) - 1]);
+  } else {
+    auto st = db_->Prepare("SELECT min(id), max(id) FROM recommendations");
+    if (!st) return Fail(st.error());
+    auto r = (*st)->Step();
+    if (!r) return Fail(r.error());
+    if (!*r || (*st)->IsNull(0)) return {};
+    const int64_t lo = (*st)->Int(0), hi = (*st)->Int(1);
+    (*st)->Reset();
+    const auto width = static_cast<int64_t>(part_size);
+    for (int64_t at = lo; at <= hi; at += width) ranges.emplace_back(at, std::min(hi, at + width - 1));
+  }
 
-  std::vector<Recommendation> recs;
-  std::vector<Assignment> assignments;
-  int64_t last_scanned = 0;  // the last id read, kept or not
-  auto read_recs = [&](Statement* st) -> Result<int64_t> {  // rows read
-    int64_t n = 0;
-    while (true) {
-      auto r = st->Step();
-      if (!r) return Fail(r.error());
-      if (!*r) break;
-      ++n;
-      const int64_t source_id = st->Int(1);
-      last_scanned = st->Int(0);
-      if (!std::binary_search(source_ids.begin(), source_ids.end(), source_id)) continue;
-      ReadRecommendation(st, with_text, &recs.emplace_back());
-    }
-    st->Reset();
-    return n;
+  const bool with_text = filter.with_text;
+  const std::string rec_sql = fmt::format(
+      "SELECT {} FROM recommendations r WHERE r.id BETWEEN ?1 AND ?2 ORDER BY r.id",
+      RecommendationColumns(with_text));
+  const std::string asg_sql = fmt::format(
+      "SELECT {} FROM assignments a WHERE a.recommendation_id BETWEEN ?1 AND ?2",
+      AssignmentColumns(with_text));
+  struct Statements {
+    Statement* recs;
+    Statement* asgs;
   };
-  auto emit = [&]() -> Status {
-    if (recs.empty()) return {};
-    (*asgs)->Reset();
-    (*asgs)->Bind(1, recs.front().id);
-    (*asgs)->Bind(2, recs.back().id);
+  auto prepare = [&](Connection& c) -> Result<Statements> {
+    auto recs = c.Prepare(rec_sql);
+    if (!recs) return Fail(recs.error());
+    auto asgs = c.Prepare(asg_sql);
+    if (!asgs) return Fail(asgs.error());
+    return Statements{*recs, *asgs};
+  };
+  // One part: the selected sources' recommendations of a range, and all their
+  // assignments in id order.
+  struct Part {
+    std::vector<Recommendation> recs;
+    std::vector<Assignment> assignments;
+  };
+  auto read_part = [&](const Statements& st, std::pair<int64_t, int64_t> range, Part* out) -> Status {
+    st.recs->Bind(1, range.first).Bind(2, range.second);
     while (true) {
-      auto r = (*asgs)->Step();
+      auto r = st.recs->Step();
       if (!r) return Fail(r.error());
       if (!*r) break;
-      const int64_t rec_id = (*asgs)->Int(1);
+      if (!std::binary_search(source_ids.begin(), source_ids.end(), st.recs->Int(1))) continue;
+      ReadRecommendation(st.recs, with_text, &out->recs.emplace_back());
+    }
+    if (out->recs.empty()) return {};
+    st.asgs->Bind(1, out->recs.front().id).Bind(2, out->recs.back().id);
+    while (true) {
+      auto r = st.asgs->Step();
+      if (!r) return Fail(r.error());
+      if (!*r) break;
+      const int64_t rec_id = st.asgs->Int(1);
       // Those of recommendations of other sources in the same range are not kept.
-      if (!std::binary_search(recs.begin(), recs.end(), rec_id,
+      if (!std::binary_search(out->recs.begin(), out->recs.end(), rec_id,
                               [](const auto& x, const auto& y) {
                                 if constexpr (std::is_same_v<std::decay_t<decltype(x)>, int64_t>)
                                   return x < y.id;
@@ -780,40 +795,148 @@ Status SqlStore::ScanRecommendations(const FactsFilter& filter, size_t part_size
                                   return x.id < y;
                               }))
         continue;
-      ReadAssignment(*asgs, with_text, &assignments.emplace_back());
+      ReadAssignment(st.asgs, with_text, &out->assignments.emplace_back());
     }
-    (*asgs)->Reset();
-    std::sort(assignments.begin(), assignments.end(),
+    std::sort(out->assignments.begin(), out->assignments.end(),
               [](const Assignment& x, const Assignment& y) { return x.id < y.id; });
-    RT_TRY(fn(recs, assignments));
-    recs.clear();
-    assignments.clear();
     return {};
   };
-
-  if (by_index) {
-    for (size_t at = 0; at < ids.size(); at += part_size) {
-      size_t end = std::min(ids.size(), at + part_size) - 1;
-      (*recs_by_range)->Bind(1, ids[at]);
-      (*recs_by_range)->Bind(2, ids[end]);
-      auto n = read_recs(*recs_by_range);
-      if (!n) return Fail(n.error());
-      RT_TRY(emit());
+  // A big scan reads each page once: through a small page cache (SQLite),
+  // not by filling a big one (64 MB of allocations and page faults).
+  const int64_t spanned = ranges.empty() ? 0 : ranges.back().second - ranges.front().first + 1;
+  const bool big = (by_index ? static_cast<int64_t>(ids.size()) : spanned) >= parallel_scan_from_;
+  if (big) RT_TRY(ScanCache(true));
+  struct CacheBack {
+    SqlStore* store;
+    bool on;
+    ~CacheBack() {
+      if (on) (void)store->ScanCache(false);
     }
-    return {};
+  } cache_back{this, big};
+  auto mine = prepare(*db_);
+  if (!mine) return Fail(mine.error());
+
+  // A big scan in a read transaction is read by two connections at once, the
+  // other on a thread of its own taking every second part, in the same
+  // snapshot (JoinReadSnapshot; the same ledger head on both, else this one
+  // reads alone). Parts reach `fn` in order either way.
+  constexpr size_t kParallelParts = 4;
+  std::unique_ptr<Connection> sibling;
+  if (reading_ && depth_ == 0 && big && ranges.size() >= kParallelParts) sibling = SiblingReader();
+  Statements theirs{};
+  if (sibling) {
+    auto p = prepare(*sibling);
+    if (!p) sibling.reset();
+    else theirs = *p;
   }
-    int64_t after = std::numeric_limits<int64_t>::min();
-  while (true) {
-    (*recs_next)->Bind(1, after);
-    (*recs_next)->Bind(2, static_cast<int64_t>(part_size));
-    auto n = read_recs(*recs_next);
-    if (!n) return Fail(n.error());
-    if (*n == 0) break;
-    after = last_scanned;
-    RT_TRY(emit());
-    if (*n < static_cast<int64_t>(part_size)) break;
+  if (sibling) ++parallel_scans_;
+
+  std::mutex mu;
+  std::condition_variable changed;
+  std::vector<Part> spare;                 // emptied parts, to fill again
+  std::map<size_t, Part> ready;            // the other's parts, by index
+  bool stop = false, other_done = false;
+  Status other_status;
+  auto take_spare = [&]() {
+    std::lock_guard<std::mutex> lock(mu);
+    Part p;
+    if (!spare.empty()) {
+      p = std::move(spare.back());
+      spare.pop_back();
+    }
+    return p;
+  };
+  std::thread other;
+  struct Stopper {
+    std::mutex& mu;
+    std::condition_variable& changed;
+    bool& stop;
+    std::thread& t;
+    Connection* conn;
+    ~Stopper() {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        stop = true;
+      }
+      changed.notify_all();
+      if (t.joinable()) t.join();
+      if (conn) (void)conn->Exec("ROLLBACK");
+    }
+  } stopper{mu, changed, stop, other, sibling.get()};
+  if (sibling) {
+    other = std::thread([&] {
+      Status s;
+      for (size_t i = 1; i < ranges.size() && s; i += 2) {
+        {
+          std::unique_lock<std::mutex> lock(mu);
+          changed.wait(lock, [&] { return stop || ready.size() < 2; });
+          if (stop) break;
+        }
+        Part p = take_spare();
+        s = read_part(theirs, ranges[i], &p);
+        if (!s) break;
+        std::lock_guard<std::mutex> lock(mu);
+        ready.emplace(i, std::move(p));
+        changed.notify_all();
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      other_status = std::move(s);
+      other_done = true;
+      changed.notify_all();
+    });
+  }
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    Part p;
+    if (sibling && i % 2 == 1) {
+      std::unique_lock<std::mutex> lock(mu);
+      changed.wait(lock, [&] { return ready.count(i) > 0 || other_done; });
+      auto it = ready.find(i);
+      if (it == ready.end()) {
+        if (!other_status) return Fail(other_status.error());
+        return Fail(Error::Internal("the second reader stopped early"));
+      }
+      p = std::move(it->second);
+      ready.erase(it);
+      changed.notify_all();
+    } else {
+      p = take_spare();
+      RT_TRY(read_part(*mine, ranges[i], &p));
+    }
+    if (!p.recs.empty()) RT_TRY(fn(p.recs, p.assignments));
+    p.recs.clear();
+    p.assignments.clear();
+    std::lock_guard<std::mutex> lock(mu);
+    spare.push_back(std::move(p));
   }
   return {};
+}
+
+Result<LedgerHead> SqlStore::HeadOn(Connection& c) {
+  auto st = c.Prepare("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1");
+  if (!st) return Fail(st.error());
+  auto row = (*st)->Step();
+  if (!row) return Fail(row.error());
+  LedgerHead h{0, kGenesisHash};
+  if (*row) {
+    h.seq = (*st)->Int(0);
+    h.hash = (*st)->Str(1);
+    (*st)->Reset();
+  }
+  return h;
+}
+
+Status SqlStore::JoinReadSnapshot(Connection& sibling) { return sibling.Exec(BeginReadSql()); }
+
+std::unique_ptr<Connection> SqlStore::SiblingReader() {
+  if (depth_ > 0) return nullptr;  // only this connection sees the transaction's writes
+  auto other = db_->OpenSibling();
+  if (!other || !*other) return nullptr;
+  if (!reading_) return std::move(*other);
+  if (!JoinReadSnapshot(**other)) return nullptr;
+  auto here = Head();
+  auto there = HeadOn(**other);
+  if (!here || !there || here->seq != there->seq || here->hash != there->hash) return nullptr;
+  return std::move(*other);
 }
 
 Result<ImportBatch> SqlStore::ExportAll() {

@@ -200,6 +200,12 @@ class SqlStore : public Store {
   Result<LedgerEvent> AppendEvent(const Actor& actor, std::string_view kind,
                                   const std::string& payload,
                                   const SigningKeyPair* signer = nullptr);
+  // A second connection to read beside this one, outside write transactions:
+  // inside a read transaction, in its snapshot (the same ledger head), else
+  // none. nullptr when there is none to have.
+  std::unique_ptr<Connection> SiblingReader();
+  // The ledger's head as `c` sees it.
+  static Result<LedgerHead> HeadOn(Connection& c);
   Result<int64_t> ResolveOwner(const std::string& name);  // by name or alias; 0 if unknown
   Status IndexRecommendationText(int64_t rec_id);
   // max(column) + 1 of a table: the next id, inside the write transaction.
@@ -209,6 +215,10 @@ class SqlStore : public Store {
   Result<const SigningKeyPair*> WriteKey();
   void ForgetOwners() { owner_cache_loaded_ = false; }
   int depth() const { return depth_; }
+  // Scans of at least this many recommendations in a read transaction are
+  // shared with a second connection (tests lower it); how many were.
+  void set_parallel_scan_from(int64_t rows) { parallel_scan_from_ = rows; }
+  int parallel_scans() const { return parallel_scans_; }
 
   // Runs `fn` as one transaction (a savepoint when inside Begin()).
   // ---- what the engines do differently ----
@@ -231,6 +241,16 @@ class SqlStore : public Store {
   virtual Status CheckSearchStructure(std::vector<std::string>* problems) = 0;
   // Starts a read-only transaction that sees one state throughout.
   virtual std::string BeginReadSql() const { return "BEGIN"; }
+  // Starts a read transaction on `sibling` (another connection to this
+  // database) in this one's read snapshot where the engine can share it
+  // (PostgreSQL), else a new one: callers compare the ledger heads.
+  virtual Status JoinReadSnapshot(Connection& sibling);
+  // The page cache for a scan that reads a big part of the store once (on),
+  // and back to the usual one after (off).
+  virtual Status ScanCache(bool on) {
+    (void)on;
+    return {};
+  }
   // Adds entries to the search index (of recommendations that have none).
   virtual Status InsertSearchEntries(const std::vector<SearchEntry>& entries);
   // Inserts rows of `t` (a change set's inserts): one prepared insert per row
@@ -288,6 +308,8 @@ class SqlStore : public Store {
   int depth_ = 0;
   bool reading_ = false;  // inside BeginRead
   int nested_reads_ = 0;  // BeginRead calls inside a transaction or another read
+  int64_t parallel_scan_from_ = 50000;
+  int parallel_scans_ = 0;
   int64_t cache_seq_ = -1;  // the ledger head when the owner cache was last valid
   std::unordered_map<std::string, int64_t> owner_cache_;  // name/alias -> id
   bool owner_cache_loaded_ = false;

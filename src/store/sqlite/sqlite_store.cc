@@ -13,20 +13,28 @@
 namespace rectrack {
 namespace sqlite {
 
+// 64 MB: the indexes' pages that imports and writes go back to.
+constexpr char kCacheSize[] = "PRAGMA cache_size=-65536";
+
 Status SqliteStore::Configure() {
   if (scratch()) {
     // Nothing of it outlives the process: no journal, no syncing.
     RT_TRY(db_->Exec("PRAGMA journal_mode=OFF"));
     RT_TRY(db_->Exec("PRAGMA synchronous=OFF"));
     RT_TRY(db_->Exec("PRAGMA foreign_keys=OFF"));
-    RT_TRY(db_->Exec("PRAGMA cache_size=-65536"));
+    RT_TRY(db_->Exec(kCacheSize));
     RT_TRY(db_->Exec("PRAGMA temp_store=FILE"));
     return {};
   }
   RT_TRY(db_->Exec("PRAGMA journal_mode=WAL"));
   RT_TRY(db_->Exec("PRAGMA synchronous=FULL"));
   RT_TRY(db_->Exec("PRAGMA foreign_keys=ON"));
-  return db_->Exec("PRAGMA cache_size=-65536");
+  return db_->Exec(kCacheSize);
+}
+
+// SQLite's default (2 MB) for the scan; the pages it no longer holds are freed.
+Status SqliteStore::ScanCache(bool on) {
+  return db_->Exec(on ? "PRAGMA cache_size=-2000" : kCacheSize);
 }
 
 Result<int64_t> SqliteStore::ReadSchemaVersion() {

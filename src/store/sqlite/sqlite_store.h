@@ -28,6 +28,7 @@ class SqliteStore : public sql::SqlStore {
   sql::SearchTable search_table() const override { return {"recommendation_fts", "rowid"}; }
   Status CheckSearchStructure(std::vector<std::string>* problems) override;
   Status ForeignKeysForImport(bool on) override;
+  Status ScanCache(bool on) override;
 };
 
 }  // namespace rectrack::sqlite
