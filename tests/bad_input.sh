@@ -18,6 +18,7 @@ bad() { fail=$((fail + 1)); echo "FAIL $1"; }
 
 # A store with something in it, so "no write" means "nothing lost" too.
 cp "$FIX/inquiry.csv" inquiry.csv
+"$BIN" init >/dev/null || { echo "FAIL setup: init"; exit 1; }
 "$BIN" import csv inquiry.csv --map ref=No --map text=Recommendation --map owner=Owner \
   --map status=Progress --owner-sep ";" --source-title "Base" --vocabulary uk_gov >/dev/null ||
   { echo "FAIL setup"; exit 1; }

@@ -55,7 +55,7 @@ target_exists() {
 
 # --- A store, a user with an API token, a server, a steady writer -----------
 DB="$WORK/source.db"
-rt import json "$ROOT/examples/harris/harris-2016.json" >/dev/null || { bad "import"; summary; exit 1; }
+rt init >/dev/null && rt import json "$ROOT/examples/harris/harris-2016.json" >/dev/null || { bad "import"; summary; exit 1; }
 printf 'correct horse battery staple\n' >pw.txt
 rt user add clerk --role coordinator --password-file pw.txt >/dev/null
 TOKEN="$(rt user token clerk --name backup-test 2>/dev/null)"

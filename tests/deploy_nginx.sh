@@ -16,6 +16,7 @@ if [ ! -x "$NGINX" ]; then echo "FAIL nginx is not installed (scripts/setup.sh i
 
 # rectrack with some data, a user and a token.
 DB="$WORK/t.db"
+"$BIN" --db "$DB" init >/dev/null
 "$BIN" --db "$DB" import json "$ROOT/examples/harris/harris-2016.json" >/dev/null
 printf 'correct horse battery staple\n' >pw.txt
 "$BIN" --db "$DB" user add clerk --role coordinator --password-file pw.txt >/dev/null

@@ -19,6 +19,7 @@ cd "$WORK"
 DB="$WORK/two.db"
 URL_DB="$(store_at "$DB")"
 rt() { "$BIN" --db "$URL_DB" --key-file "$DB.key" "$@"; }
+rt init >/dev/null
 rt import json "$ROOT/examples/harris/harris-2016.json" >/dev/null
 printf 'correct horse battery staple\n' >pw.txt
 rt user add clerk --role coordinator --password-file pw.txt >/dev/null

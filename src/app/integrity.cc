@@ -36,7 +36,7 @@ IntegrityWatch::IntegrityWatch(std::string location, KeyOptions keys, IntegrityO
 IntegrityWatch::~IntegrityWatch() { Stop(); }
 
 Status IntegrityWatch::Start() {
-  auto store = OpenStore(location_, keys_);
+  auto store = OpenExistingStore(location_, keys_);
   if (!store) return Fail(store.error());
   store_ = std::move(*store);
   // The key this server signs with is the one the ledger must name: a history

@@ -42,7 +42,7 @@ bool ParseListen(const std::string& s, std::string* host, uint16_t* port) {
 }  // namespace
 
 void AddServeCommand(CLI::App& app, std::function<std::string()> db,
-                     std::function<KeyOptions()> keys,
+                     std::function<KeyOptions()> keys, std::function<bool()> create,
                      const std::function<void(CLI::App*)>& add_db, int* rc) {
   auto args = std::make_shared<ServeArgs>();
   auto* serve = app.add_subcommand(
@@ -69,10 +69,11 @@ void AddServeCommand(CLI::App& app, std::function<std::string()> db,
                   "X-Forwarded-For (sign-in limits, access log)");
   serve->add_flag("--trust-forwarded-proto", args->trust_forwarded_proto,
                   "Behind a TLS proxy: honour X-Forwarded-Proto (Secure cookies)");
-  serve->callback([args, db, keys, rc]() {
+  serve->callback([args, db, keys, create, rc]() {
     web::ServeOptions o;
     o.db = db();
     o.keys = keys();
+    o.create = create();
     if (args->verify_every_ms < 10 || args->verify_full_every_s < 1 || args->checkpoint_every_s < 0) {
       std::fprintf(stderr,
                    "rectrack: error: --verify-every-ms must be at least 10, --verify-full-every at "

@@ -171,7 +171,7 @@ int TransferCommand(const std::string& source_location, const KeyOptions& source
   if (!IsPostgresUrl(target_location) && fs::exists(target_location) &&
       fs::file_size(target_location) > 0)
     return Report(Error::Conflict(fmt::format("'{}' exists already: give a new file", target_location)));
-  auto source = OpenStore(source_location, source_keys);
+  auto source = OpenExistingStore(source_location, source_keys);
   if (!source) return Report(source.error());
   // The target signs its head with the source's key, wherever that is: it is
   // the same tracker.

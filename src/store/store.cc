@@ -29,6 +29,12 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& location, const KeyO
   return OpenSqliteStore(location, keys);
 }
 
+Result<std::unique_ptr<Store>> OpenExistingStore(const std::string& location,
+                                                 const KeyOptions& keys) {
+  if (IsPostgresUrl(location)) return OpenExistingPostgresStore(location, keys);
+  return OpenExistingSqliteStore(location, keys);
+}
+
 Result<std::unique_ptr<Store>> CreateEmptyStore(const std::string& location,
                                                 const KeyOptions& keys) {
   if (IsPostgresUrl(location)) return CreateEmptyPostgresStore(location, keys);

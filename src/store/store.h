@@ -459,6 +459,16 @@ std::string DisplayLocation(const std::string& location);
 // its own to put one beside.
 Result<std::unique_ptr<Store>> OpenStore(const std::string& location, const KeyOptions& keys = {});
 
+// The same, for a store that must be there already: a missing file, or a
+// database that holds no tracker, is NotFound and nothing is made (a mistyped
+// --db must not become a new, empty store).
+Result<std::unique_ptr<Store>> OpenExistingStore(const std::string& location,
+                                                 const KeyOptions& keys = {});
+Result<std::unique_ptr<Store>> OpenExistingSqliteStore(const std::string& path,
+                                                       const KeyOptions& keys = {});
+Result<std::unique_ptr<Store>> OpenExistingPostgresStore(const std::string& url,
+                                                         const KeyOptions& keys);
+
 // A new store with the schema and nothing else (a rebuild's or a copy's
 // target): CreateEmptySqliteStore, or a PostgreSQL database that holds no
 // tracker yet.

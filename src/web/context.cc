@@ -21,7 +21,7 @@ Result<Store*> StoreProvider::Get() {
   thread_local std::map<const StoreProvider*, std::unique_ptr<Store>> stores;
   auto it = stores.find(this);
   if (it != stores.end()) return it->second.get();
-  auto s = OpenStore(location_, keys_);
+  auto s = OpenExistingStore(location_, keys_);
   if (!s) return Fail(s.error());
   Store* raw = s->get();
   stores.emplace(this, std::move(*s));

@@ -105,7 +105,8 @@ class ChangeFeed {
     std::unique_ptr<ChangeListener> listener;
     while (!stop_.load()) {
       if (!listener) {
-        auto s = store ? Result<std::unique_ptr<Store>>(std::move(store)) : OpenStore(location_, keys_);
+        auto s = store ? Result<std::unique_ptr<Store>>(std::move(store))
+                       : OpenExistingStore(location_, keys_);
         if (s) store = std::move(*s);
         auto l = store ? store->ListenForChanges() : Result<std::unique_ptr<ChangeListener>>(nullptr);
         if (!l || !*l) {
@@ -299,7 +300,7 @@ Result<std::unique_ptr<WebApp>> WebApp::Create(const ServeOptions& o) {
   // request. Then the first full check, before anything is served: a store
   // that fails it is served as failed (503s, /healthz naming the problem),
   // not as true.
-  auto store = OpenStore(o.db, o.keys);
+  auto store = o.create ? OpenStore(o.db, o.keys) : OpenExistingStore(o.db, o.keys);
   if (!store) return Fail(store.error());
   for (const auto& notice : (*store)->TakeNotices())
     std::fprintf(stderr, "rectrack: %s\n", notice.c_str());

@@ -16,6 +16,7 @@ namespace rectrack::web {
 struct ServeOptions {
   std::string db;                  // store location
   KeyOptions keys;                 // the signing key, for writes
+  bool create = false;             // make the store if there is none (else an error)
   // The store's check against its ledger: at start, then in the background.
   IntegrityOptions integrity;
   std::string host = "127.0.0.1";

@@ -438,6 +438,15 @@ Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url, const K
   return std::unique_ptr<Store>(std::move(*store));
 }
 
+Result<std::unique_ptr<Store>> OpenExistingPostgresStore(const std::string& url,
+                                                        const KeyOptions& keys) {
+  auto store = Connect(url, keys);
+  if (!store) return Fail(Described(url, store.error()));
+  (*store)->set_must_exist();
+  if (auto m = (*store)->Open(); !m) return Fail(Described(url, m.error()));
+  return std::unique_ptr<Store>(std::move(*store));
+}
+
 Result<std::unique_ptr<Store>> CreateEmptyPostgresStore(const std::string& url,
                                                         const KeyOptions& keys) {
   auto store = Connect(url, keys);

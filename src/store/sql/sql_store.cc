@@ -607,9 +607,12 @@ Result<RecommendationView> SqlStore::GetRecommendation(const std::string& source
   (*st)->Bind(1, source_slug).Bind(2, ref);
   auto r = (*st)->Step();
   if (!r) return Fail(r.error());
-  if (!*r)
+  if (!*r) {
+    auto source = GetSource(source_slug);
+    if (!source) return Fail(source.error());  // "no source 'x'"
     return Fail(Error::NotFound(
         fmt::format("no recommendation '{}' in source '{}'", ref, source_slug)));
+  }
   int64_t id = (*st)->Int(0);
   (*st)->Reset();
   return ViewOf(id);
@@ -1119,6 +1122,8 @@ Status SqlStore::Migrate(int64_t* from_version) {
   auto version = ReadSchemaVersion();
   if (!version) return Fail(version.error());
   *from_version = *version;
+  if (*version == 0 && must_exist_)
+    return Fail(Error::NotFound("it holds no tracker: `rectrack init` makes one (or give --create)"));
   const int64_t latest = static_cast<int64_t>(Migrations().size());
   if (*version > latest)
     return Fail(Error::Corrupt(fmt::format(

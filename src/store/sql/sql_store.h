@@ -100,6 +100,8 @@ class SqlStore : public Store {
       : db_(std::move(db)), path_(std::move(location)), keys_(std::move(keys)), scratch_(scratch) {}
   // A new store stays empty: no key, no first event (a rebuild's target).
   void set_empty() { empty_ = true; }
+  // Open() refuses a database that holds no tracker instead of making one.
+  void set_must_exist() { must_exist_ = true; }
 
   // Migrates; gives a new store its key and first event; upgrades an old one.
   Status Open();
@@ -303,6 +305,7 @@ class SqlStore : public Store {
   KeyOptions keys_;
   bool scratch_ = false;
   bool empty_ = false;
+  bool must_exist_ = false;
   std::optional<SigningKeyPair> key_;
   std::vector<std::string> notices_;
   int depth_ = 0;

@@ -149,6 +149,30 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const Ke
   return std::unique_ptr<Store>(std::move(store));
 }
 
+Result<std::unique_ptr<Store>> OpenExistingSqliteStore(const std::string& path,
+                                                      const KeyOptions& keys) {
+  // Checked before SQLite opens it: opening makes the file.
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0 || st.st_size == 0)
+    return Fail(Error::NotFound(fmt::format(
+        "no store at '{}': `rectrack init` makes one (or give --create)", path)));
+  auto db = sqlite::Db::Open(path);
+  if (!db) return Fail(db.error());
+  auto store = std::make_unique<sqlite::SqliteStore>(std::move(*db), path, keys, false);
+  store->set_must_exist();
+  auto m = store->Open();
+  if (!m) {
+    Error e = m.error();
+    if (e.code == Error::Code::kNotFound)
+      e = Error::NotFound(fmt::format("no store at '{}': {}", path, e.message));
+    else if (e.message.find("not a database") != std::string::npos ||
+             e.code == Error::Code::kCorrupt)
+      e = Error::Corrupt(fmt::format("'{}' is not a rectrack database: {}", path, e.message));
+    return Fail(e);
+  }
+  return std::unique_ptr<Store>(std::move(store));
+}
+
 Result<std::unique_ptr<Store>> CreateEmptySqliteStore(const std::string& path,
                                                       const KeyOptions& keys) {
   struct stat st;
