@@ -19,8 +19,25 @@ rt() { "$BIN" --db "$(store_at "$DB")" --key-file "$DB.key" "$@"; }
 rtx() { local f="$1"; shift; "$BIN" --db "$(store_at "$f")" --key-file "$f.key" "$@"; }
 echo "engine: $TEST_ENGINE"
 
+# --- A mistyped --db is refused, and nothing is made there: `init` or --create make a store.
+DB=typo.db
+rt list >/dev/null 2>err.txt; rc=$?
+check "a command on a store that is not there fails (exit $rc)" test "$rc" = 1
+check "and says so, and how to make one ($(head -c 200 err.txt))" grep -q 'rectrack init` makes one (or give --create)' err.txt
+if [ "$TEST_ENGINE" = sqlite ]; then
+  check "and no file is made" test ! -e typo.db
+else
+  check "and no table is made" test "$(store_sql typo.db "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()")" = 0
+fi
+rt --create import json "$ROOT/examples/harris/harris-2016.json" >/dev/null; rc=$?
+check "--create makes it (exit $rc)" test "$rc" = 0
+check "and the import is in it" test "$(rt list --source harris-2016 --format csv | wc -l)" = 24
+rt list --source harris-2016 >/dev/null; rc=$?
+check "after which it opens as any store" test "$rc" = 0
+
 # --- Lossless export: export json -> import into an empty store -> export again.
 DB=a.db
+rt init >/dev/null
 rt import json "$ROOT/examples/harris/harris-2016.json" >/dev/null
 rt import pfd "$ROOT/tests/fixtures/pfd-sample.csv" >/dev/null
 rt import upr "$ROOT/tests/fixtures/upr-2011-sample.csv" >/dev/null
@@ -30,6 +47,7 @@ rt owner alias "Home Secretary" "Home Office" >/dev/null
 rt export json -o export1.json
 rt export csv -o export1.csv
 DB=b.db
+rt init >/dev/null
 rt import json export1.json >/dev/null
 rt export json -o export2.json
 rt export csv -o export2.csv
@@ -93,6 +111,7 @@ check "the store verifies after the rotation, pinned to the first key" test "$rc
 
 # --- Aliases merge only when asked.
 DB=c.db
+rt init >/dev/null
 printf 'ref,text,owner\n1,Do a thing,DCLG\n2,Do another,Department for Communities and Local Government\n' >two-names.csv
 rt import csv two-names.csv --map ref=ref --map text=text --map owner=owner --source-title Names >/dev/null
 check "two spellings stay two owners" test "$(rt owners --format csv | wc -l)" = 3
@@ -108,6 +127,7 @@ check "the ledger records each alias" test "$(store_sql c.db "SELECT count(*) FR
 
 # --- The real datasets whole: all 4,926 PFD reports and all four UPR files.
 DB=full.db
+rt init >/dev/null
 rt import pfd "$ROOT/examples/pfd/pfd-reports.csv" >/dev/null
 for y in 2008 2009 2010 2011; do rt import upr "$ROOT/tests/fixtures/upr/upr-$y.csv" >/dev/null; done
 check "all 4,926 PFD reports are sources" test "$(store_sql full.db "SELECT count(*) FROM sources WHERE kind = 'pfd'")" = 4926
@@ -167,6 +187,7 @@ fi
 # --- An alias clash between two imports: refused with the command that merges, nothing
 # written; the command given, the import goes through.
 DB=order.db
+rt init >/dev/null
 printf 'No,Recommendation,Owner\n1,Share intelligence within the hour.,Metropolitan Police\n' >met.csv
 rt import csv met.csv --map ref=No --map text=Recommendation --map owner=Owner \
   --source-title "A review naming the Met its own way" >/dev/null
@@ -199,6 +220,59 @@ store_sql users.db "SELECT payload FROM ledger" >payloads.txt
 check "and holding the new hash's digest, never the hash" bash -c "grep -q \"\$(printf '%s' '$h2' | sha256sum | cut -c1-64)\" payloads.txt && ! grep -q argon2 payloads.txt"
 rt verify >/dev/null; rc=$?
 check "the store verifies after a password change" test "$rc" = 0
+
+# --- Usage errors exit 2 and guess what a misspelt option or command meant.
+DB=a.db
+rt list --sorce harris-2016 >/dev/null 2>err.txt; rc=$?
+check "a misspelt option exits 2 ($rc)" test "$rc" = 2
+check "and says which was meant ($(tail -n 1 err.txt))" grep -qx "Did you mean --source?" err.txt
+rt lst >/dev/null 2>err.txt; rc=$?
+check "a misspelt command exits 2 ($rc)" test "$rc" = 2
+check "and says which was meant ($(tail -n 1 err.txt))" grep -qx "Did you mean list?" err.txt
+rt list --colour red >/dev/null 2>err.txt; rc=$?
+check "an option like none exits 2 with no guess" bash -c "test $rc = 2 && ! grep -q 'Did you mean' err.txt"
+rt list --limit >/dev/null 2>err.txt; rc=$?
+check "an option without its value exits 2 ($rc)" test "$rc" = 2
+rt --help >/dev/null 2>&1; rc=$?
+check "--help exits 0 ($rc)" test "$rc" = 0
+
+# --- Unknown values are errors that name the known ones; nothing is written.
+DB=a.db
+rt list --kind pdf >/dev/null 2>err.txt; rc=$?
+check "list --kind pdf fails ($rc)" test "$rc" = 1
+check "and names the store's kinds and the one meant ($(cat err.txt))" grep -q "(its kinds: pfd, review, upr); did you mean pfd?" err.txt
+rt owners --kind nope >/dev/null 2>err.txt; rc=$?
+check "owners --kind nope fails ($rc)" bash -c "test $rc = 1 && grep -q 'no source of that kind' err.txt"
+rt search harris --limit -1 >/dev/null 2>&1; rc=$?
+check "search --limit -1 is a usage error ($rc)" test "$rc" = 2
+rt search harris --limit 0 >/dev/null 2>&1; rc=$?
+check "search --limit 0 too ($rc)" test "$rc" = 2
+rt report --publication 1 --as-of 2017-10-25 >/dev/null 2>err.txt; rc=$?
+check "report --publication with --as-of is a usage error ($rc)" bash -c "test $rc = 2 && grep -q 'excludes' err.txt"
+printf 'ref,text,owner\n1,Publish the plan,Met\n' >kind.csv
+before="$(store_sql a.db "SELECT count(*) FROM ledger")"
+rt import csv kind.csv --map ref=ref --map text=text --map owner=owner --source-title "Kinds" --source-kind inqiury >/dev/null 2>err.txt; rc=$?
+check "import csv --source-kind inqiury fails ($rc)" test "$rc" = 1
+check "and says which was meant ($(cat err.txt))" grep -q "did you mean inquiry?.*--new-kind" err.txt
+check "and writes nothing" test "$(store_sql a.db "SELECT count(*) FROM ledger")" = "$before"
+rt import csv kind.csv --map ref=ref --map text=text --map owner=owner --source-title "Kinds" --source-kind coroner --new-kind >/dev/null; rc=$?
+check "--new-kind starts a kind of its own ($rc)" test "$rc" = 0
+rt list --kind coroner --format csv >list.csv; rc=$?
+check "which list --kind then knows ($rc)" test "$(wc -l <list.csv)" = 2
+
+# --- Messages that say what is wrong, and where.
+DB=a.db
+rt update harris-2016 G4 --owner "Home Office" --date 2018-02-30 --status in_progress >/dev/null 2>err.txt; rc=$?
+check "a bad --date is blamed on --date ($(cat err.txt))" bash -c "test $rc = 1 && grep -q \"^rectrack: error: --date: '2018-02-30' is not a calendar day\" err.txt"
+rt update harris-2016 G4 --owner "Home Office" --status done >/dev/null 2>err.txt; rc=$?
+check "update's unknown status word names the words there are ($(cat err.txt))" bash -c "test $rc = 1 && grep -q 'neither a word of this source' err.txt && grep -q 'implemented' err.txt"
+check "and not --status-map, which update has not" bash -c "! grep -q -- '--status-map' err.txt"
+rt update harris-2016 C1 --status in_progress >/dev/null 2>err.txt; rc=$?
+check "a two-owner recommendation without --owner asks for it ($(cat err.txt))" bash -c "test $rc = 1 && grep -q 'has 2 owners: say which with --owner' err.txt"
+rt list --as-of 2018-1-xx >/dev/null 2>err.txt
+check "a date's form is shown as people write it ($(cat err.txt))" grep -q "of the form YYYY-MM-DD" err.txt
+rt show nosuch G4 >/dev/null 2>err.txt; rc=$?
+check "show with an unknown source says there is no such source ($(cat err.txt))" bash -c "test $rc = 1 && grep -q \"no source 'nosuch'\" err.txt"
 
 echo "$pass passed, $fail failed"
 ((fail == 0))

@@ -5,11 +5,14 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <map>
+#include <set>
 #include <sstream>
 #include <unordered_map>
 
@@ -23,6 +26,7 @@
 #include "core/ledger.h"
 #include "core/status.h"
 #include "core/text.h"
+#include "core/vocab.h"
 #include "fmt/format.h"
 #include "ingest/csv_import.h"
 #include "ingest/csv_reader.h"
@@ -92,10 +96,11 @@ Status WriteStreamed(const std::string& path, const std::function<Status(std::FI
   return {};
 }
 
-Result<Date> AsOf(const std::string& s) {
+// The date an option gives (today if none); errors name the option.
+Result<Date> AsOf(const std::string& s, std::string_view option = "--as-of") {
   if (s.empty() || s == "today") return TodayInLondon();
   auto d = Date::ParseIso(s);
-  if (!d) return Fail(Error::Invalid(fmt::format("--as-of: {}", d.error().message)));
+  if (!d) return Fail(Error::Invalid(fmt::format("{}: {}", option, d.error().message)));
   return d;
 }
 
@@ -202,9 +207,52 @@ Result<std::vector<std::pair<std::string, std::string>>> ReadAliasesFile(const s
   return out;
 }
 
+// A command line that does not parse: CLI11's message, a guess at what a
+// misspelt option or command meant, and exit code 2 (--help and --version: 0).
+int UsageError(CLI::App& app, const CLI::ParseError& e, int argc, char** argv) {
+  if (e.get_exit_code() == 0) return app.exit(e);
+  app.exit(e);  // prints the message and "Run with --help"
+  // The deepest command given, whose options and commands were expected.
+  CLI::App* at = &app;
+  std::set<std::string> path;
+  while (true) {
+    auto subs = at->get_subcommands();
+    if (subs.empty()) break;
+    at = subs.front();
+    path.insert(at->get_name());
+  }
+  std::vector<std::string> options;
+  for (const CLI::App* a : {static_cast<const CLI::App*>(&app), static_cast<const CLI::App*>(at)})
+    for (const CLI::Option* o : a->get_options())
+      for (const auto& n : o->get_lnames()) options.push_back("--" + n);
+  std::vector<std::string> commands;
+  for (const CLI::App* s : at->get_subcommands(std::function<bool(CLI::App*)>()))
+    commands.push_back(s->get_name());
+  std::string guess;
+  bool after_option = false;  // the word may be that option's value
+  for (int i = 1; i < argc && guess.empty(); ++i) {
+    std::string word = argv[i];
+    if (word.rfind("--", 0) == 0 && word.size() > 2) {
+      std::string name = word.substr(0, word.find('='));
+      after_option = word.find('=') == std::string::npos;
+      if (std::find(options.begin(), options.end(), name) == options.end())
+        guess = ClosestMatch(name, options);
+    } else if (!word.empty() && word[0] != '-' && !after_option && !commands.empty() &&
+               !path.count(word)) {
+      guess = ClosestMatch(word, commands);
+      after_option = false;
+    } else {
+      after_option = false;
+    }
+  }
+  if (!guess.empty()) std::fprintf(stderr, "Did you mean %s?\n", guess.c_str());
+  return kUsage;
+}
+
 struct Globals {
   std::string db;
   std::string key_file;
+  bool create = false;  // --create: make the store if there is none (as init does)
 };
 
 std::string DbPath(const Globals& g) {
@@ -224,8 +272,10 @@ KeyOptions Keys(const Globals& g) {
   return k;
 }
 
+// The store at --db. Only `init` and --create make one: any other command on
+// a missing store (a mistyped path) says so instead of starting an empty one.
 Result<std::unique_ptr<Store>> Open(const Globals& g) {
-  auto store = OpenStore(DbPath(g), Keys(g));
+  auto store = g.create ? OpenStore(DbPath(g), Keys(g)) : OpenExistingStore(DbPath(g), Keys(g));
   if (store)
     for (const auto& notice : (*store)->TakeNotices())
       std::fprintf(stderr, "rectrack: %s\n", notice.c_str());
@@ -241,6 +291,7 @@ struct ImportArgs {
   std::string theme_sep = ";";
   std::string date_format = "%Y-%m-%d";
   std::string source_kind = "review";
+  bool new_kind = false;  // --new-kind: a --source-kind neither known nor in the store
   std::string source_title;
   std::string encoding;
   std::string vocabulary = "canonical";
@@ -328,6 +379,23 @@ int ImportCsvCommand(const Globals& g, const ImportArgs& a) {
   }
   auto store = Open(g);
   if (!store) return Report(CsvProblemOr(**file, a.file, m, store.error()));
+  if (!a.new_kind) {
+    // A kind rectrack has words for, or one the store has: a typo is not a new kind.
+    std::vector<std::string> kinds(std::begin(kSourceKinds), std::end(kSourceKinds));
+    auto sources = (*store)->ListSources();
+    if (!sources) return Report(sources.error());
+    for (const auto& s : *sources) kinds.push_back(s.kind);
+    if (std::find(kinds.begin(), kinds.end(), a.source_kind) == kinds.end()) {
+      std::sort(kinds.begin(), kinds.end());
+      kinds.erase(std::unique(kinds.begin(), kinds.end()), kinds.end());
+      std::string guess = ClosestMatch(a.source_kind, kinds);
+      return Report(Error::Invalid(fmt::format(
+          "--source-kind '{}' is not a kind rectrack knows or this store has ({}){}; give "
+          "--new-kind to start a kind of its own",
+          a.source_kind, Join(kinds, ", "),
+          guess.empty() ? std::string() : fmt::format("; did you mean {}?", guess))));
+    }
+  }
   auto summary = ImportCsvFile(**store, **file, a.file, m, aliases, CliActor());
   if (!summary) return Report(summary.error());
   return Imported(a, *summary);
@@ -370,11 +438,29 @@ struct ListArgs {
   int limit = 0;
 };
 
+// `kind` is one of the store's sources' kinds (or empty): else an error that
+// names them, with a guess at the one meant.
+Status CheckKindInStore(Store& store, const std::string& option, const std::string& kind) {
+  if (kind.empty()) return {};
+  auto sources = store.ListSources();
+  if (!sources) return Fail(sources.error());
+  std::set<std::string> kinds;
+  for (const auto& s : *sources) kinds.insert(s.kind);
+  if (kinds.count(kind)) return {};
+  std::vector<std::string> known(kinds.begin(), kinds.end());
+  std::string guess = ClosestMatch(kind, known);
+  return Fail(Error::NotFound(fmt::format(
+      "{} '{}': no source of that kind in this store (its kinds: {}){}", option, kind,
+      known.empty() ? std::string("none yet") : Join(known, ", "),
+      guess.empty() ? std::string() : fmt::format("; did you mean {}?", guess))));
+}
+
 int ListCommand(const Globals& g, const ListArgs& a) {
   auto as_of = AsOf(a.as_of);
   if (!as_of) return Report(as_of.error());
   auto store = Open(g);
   if (!store) return Report(store.error());
+  if (auto k = CheckKindInStore(**store, "--kind", a.kind); !k) return Report(k.error());
   std::optional<ResponseStatus> want_status;
   std::optional<Implementation> want_impl;
   if (!a.status.empty()) {
@@ -560,6 +646,10 @@ int UpdateCommand(const Globals& g, const UpdateArgs& a) {
   if (!target) {
     if (a.owner.empty() && v->assignments.size() == 1) {
       target = &v->assignments.front();
+    } else if (a.owner.empty()) {
+      return Report(Error::Invalid(fmt::format(
+          "recommendation {} of {} has {} owners: say which with --owner (one of: {})", a.ref,
+          a.source, names.size(), Join(names, "; "))));
     } else {
       return Report(Error::NotFound(fmt::format(
           "recommendation {} of {} is not assigned to '{}'; its owners: {}", a.ref, a.source,
@@ -567,14 +657,25 @@ int UpdateCommand(const Globals& g, const UpdateArgs& a) {
     }
   }
   Update u;
-  auto date = AsOf(a.date);
-  if (!date) return Report(Error::Invalid("--date: " + date.error().message));
+  auto date = AsOf(a.date, "--date");
+  if (!date) return Report(date.error());
   u.date = *date;
   std::string vocab = v->source.vocabulary.empty() ? "canonical" : v->source.vocabulary;
-  for (const auto& word : {a.response, a.status}) {
+  for (const auto& [option, word] : {std::pair<std::string_view, const std::string&>{"--response", a.response},
+                                     {"--status", a.status}}) {
     if (word.empty()) continue;
     auto m = MapStatusWord(vocab, word);
-    if (!m) return Report(m.error());
+    if (!m) {
+      // (import's --status-map is not an option of update: name the words there are.)
+      std::vector<std::string> words = CanonicalWords();
+      for (const auto& [w, mapping] : VocabularyTable(vocab)) words.push_back(w);
+      std::string guess = ClosestMatch(word, words);
+      return Report(Error::Invalid(fmt::format(
+          "{} '{}' is neither a word of this source's vocabulary ({}) nor one of rectrack's "
+          "own ({}){}; `rectrack vocab {}` lists the source's words",
+          option, word, vocab, Join(CanonicalWords(), ", "),
+          guess.empty() ? std::string() : fmt::format("; did you mean {}?", guess), vocab)));
+    }
     if (m->response) u.response = m->response;
     if (m->response_status) u.response_status = m->response_status;
     if (m->implementation) u.implementation = m->implementation;
@@ -607,6 +708,7 @@ int OwnersCommand(const Globals& g, const std::string& source, const std::string
   if (!as_of) return Report(as_of.error());
   auto store = Open(g);
   if (!store) return Report(store.error());
+  if (auto k = CheckKindInStore(**store, "--kind", kind); !k) return Report(k.error());
   FactsFilter filter;
   filter.source_slug = source;
   filter.source_kind = kind;
@@ -753,7 +855,10 @@ int Run(int argc, char** argv) {
   app.set_version_flag("--version", "rectrack 0.1.0");
   Globals g;
   auto add_db = [&](CLI::App* c) {
-    c->add_option("--db", g.db, "SQLite file (default: $RECTRACK_DB, else ./rectrack.db)");
+    c->add_option("--db", g.db,
+                  "The store: an SQLite file or a postgresql:// URL (default: $RECTRACK_DB, else "
+                  "./rectrack.db)");
+    c->add_flag("--create", g.create, "Make the store if there is none (as `init` does)");
     c->add_option("--key-file", g.key_file,
                   "The tracker's signing key (default: $RECTRACK_KEY_FILE, else the store's path "
                   "with .key; $RECTRACK_SIGNING_KEY holds the key itself)");
@@ -764,6 +869,7 @@ int Run(int argc, char** argv) {
   auto* init = app.add_subcommand("init", "Create (or upgrade) the store");
   add_db(init);
   init->callback([&]() {
+    g.create = true;
     auto store = Open(g);
     if (!store) {
       rc = Report(store.error());
@@ -795,7 +901,10 @@ int Run(int argc, char** argv) {
   icsv->add_option("--owner-sep", ia.owner_sep, "Separator between owners in one cell");
   icsv->add_option("--theme-sep", ia.theme_sep, "Separator between themes (default ;)");
   icsv->add_option("--date-format", ia.date_format, "Date format, e.g. %d/%m/%Y (default ISO)");
-  icsv->add_option("--source-kind", ia.source_kind, "Kind of the sources (default review)");
+  icsv->add_option("--source-kind", ia.source_kind,
+                   "Kind of the sources (default review; known: review, inquiry, inquest, audit, "
+                   "report, pfd, upr, and those the store has)");
+  icsv->add_flag("--new-kind", ia.new_kind, "Allow a --source-kind of a new name");
   icsv->add_option("--source-title", ia.source_title, "Source title when no source column");
   icsv->add_option("--encoding", ia.encoding,
                    "utf-8 (default), windows-1252, latin1 or mac-roman");
@@ -840,7 +949,8 @@ int Run(int argc, char** argv) {
   list->add_flag("--overdue", la.overdue, "Only overdue responses");
   list->add_option("--as-of", la.as_of, "Date (default today in Europe/London)");
   list->add_option("--format", la.format, "table, csv or json");
-  list->add_option("--limit", la.limit, "At most this many rows");
+  list->add_option("--limit", la.limit, "At most this many rows")
+      ->check(CLI::Range(1, std::numeric_limits<int>::max()));
   list->callback([&]() { rc = ListCommand(g, la); });
 
   auto* show = app.add_subcommand("show", "Show one recommendation with its owners and history");
@@ -939,9 +1049,12 @@ int Run(int argc, char** argv) {
   std::string rep_source, rep_as_of, rep_format = "md", rep_out;
   int64_t rep_pub = 0;
   report->add_option("SOURCE", rep_source, "Source slug");
-  report->add_option("--as-of", rep_as_of, "Date (default today in Europe/London)");
+  auto* rep_as_of_opt =
+      report->add_option("--as-of", rep_as_of, "Date (default today in Europe/London)");
   report->add_option("--format", rep_format, "md, html or json");
-  report->add_option("--publication", rep_pub, "Reproduce a frozen publication");
+  // A publication speaks for its own date: --as-of with it would be ignored.
+  report->add_option("--publication", rep_pub, "Reproduce a frozen publication")
+      ->excludes(rep_as_of_opt);
   report->add_option("--out,-o", rep_out, "Write to a file");
   report->callback(
       [&]() { rc = ReportCommand(g, rep_source, rep_as_of, rep_format, rep_pub, rep_out); });
@@ -961,7 +1074,8 @@ int Run(int argc, char** argv) {
   std::string query, search_format = "text";
   int limit = 20;
   search->add_option("QUERY", query)->required();
-  search->add_option("--limit", limit, "At most this many results (default 20)");
+  search->add_option("--limit", limit, "At most this many results (default 20)")
+      ->check(CLI::Range(1, 1000));
   search->add_option("--format", search_format, "text or json");
   search->callback([&]() { rc = SearchCommand(g, query, limit, search_format); });
 
@@ -980,7 +1094,8 @@ int Run(int argc, char** argv) {
 
   // user add|list|disable|token, verify-publication (cli/auth_commands.cc)
   AddAuthCommands(app, [&g] { return Open(g); }, add_db, &rc);
-  AddServeCommand(app, [&g] { return DbPath(g); }, [&g] { return Keys(g); }, add_db, &rc);
+  AddServeCommand(app, [&g] { return DbPath(g); }, [&g] { return Keys(g); },
+                  [&g] { return g.create; }, add_db, &rc);
   // verify, rebuild, key, checkpoint, witness (cli/trust_commands.cc)
   AddTrustCommands(app, StoreAccess{[&g] { return DbPath(g); }, [&g] { return Keys(g); },
                                     [&g] { return Open(g); }},
@@ -993,7 +1108,7 @@ int Run(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    return UsageError(app, e, argc, argv);
   }
   return rc;
 }

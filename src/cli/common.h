@@ -5,8 +5,9 @@
 
 namespace rectrack::cli {
 
-// Exit codes: 0 success, 1 error, (2 usage, from CLI11), 3 verification failed.
-inline constexpr int kOk = 0, kError = 1, kVerifyFailed = 3;
+// Exit codes: 0 success, 1 error, 2 usage (a command line that does not
+// parse), 3 verification failed.
+inline constexpr int kOk = 0, kError = 1, kUsage = 2, kVerifyFailed = 3;
 
 // Prints "rectrack: error: MESSAGE" to standard error; returns kError.
 int Report(const Error& e);

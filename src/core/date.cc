@@ -41,9 +41,34 @@ Result<Date> Date::FromYmd(int y, int m, int d) {
 
 Result<Date> Date::ParseIso(std::string_view s) { return Parse(s, "%Y-%m-%d"); }
 
+namespace {
+
+// A strftime-like format as people write it: "%d/%m/%Y" -> "DD/MM/YYYY".
+std::string FormForPeople(std::string_view format) {
+  std::string out;
+  for (size_t f = 0; f < format.size(); ++f) {
+    if (format[f] == '%' && f + 1 < format.size()) {
+      switch (format[++f]) {
+        case 'Y': out += "YYYY"; break;
+        case 'm': out += "MM"; break;
+        case 'd': out += "DD"; break;
+        case 'b': out += "Mon"; break;
+        case 'B': out += "Month"; break;
+        default: out += format.substr(f - 1, 2);
+      }
+    } else {
+      out.push_back(format[f]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<Date> Date::Parse(std::string_view s, std::string_view format) {
   auto bad = [&]() {
-    return Fail(Error::Invalid(fmt::format("'{}' is not a date of the form {}", s, format)));
+    return Fail(Error::Invalid(
+        fmt::format("'{}' is not a date of the form {}", s, FormForPeople(format))));
   };
   int y = -1, m = -1, d = -1;
   size_t pos = 0;

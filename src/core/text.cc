@@ -1,5 +1,6 @@
 #include "core/text.h"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace rectrack {
@@ -170,6 +171,52 @@ std::string FormatMoney(int64_t amount, std::string_view currency) {
     body = WithThousands(a);
   }
   return (neg ? "-" : "") + symbol + body;
+}
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  // Three rows: two back for a swap of neighbours.
+  const size_t w = b.size() + 1;
+  std::vector<size_t> before(w), last(w), row(w);
+  for (size_t j = 0; j < w; ++j) last[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    row[0] = i;
+    for (size_t j = 1; j < w; ++j) {
+      row[j] = std::min({last[j] + 1, row[j - 1] + 1, last[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        row[j] = std::min(row[j], before[j - 2] + 1);
+    }
+    std::swap(before, last);
+    std::swap(last, row);
+  }
+  return last[b.size()];
+}
+
+std::string ClosestMatch(std::string_view word, const std::vector<std::string>& candidates) {
+  const std::string w = ToLowerAscii(word);
+  if (w.empty()) return "";
+  const size_t limit = std::clamp<size_t>(w.size() / 3, 1, 3);
+  size_t best = limit + 1;
+  const std::string* found = nullptr;
+  bool tie = false;
+  for (const auto& c : candidates) {
+    size_t d = EditDistance(w, ToLowerAscii(c));
+    if (d < best) {
+      best = d;
+      found = &c;
+      tie = false;
+    } else if (d == best && found && ToLowerAscii(*found) != ToLowerAscii(c)) {
+      tie = true;
+    }
+  }
+  if (found && !tie) return *found;
+  if (found) return "";
+  const std::string* prefixed = nullptr;
+  for (const auto& c : candidates) {
+    if (ToLowerAscii(c).rfind(w, 0) != 0) continue;
+    if (prefixed) return "";
+    prefixed = &c;
+  }
+  return prefixed ? *prefixed : "";
 }
 
 }  // namespace rectrack

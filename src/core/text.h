@@ -24,5 +24,13 @@ std::string WithThousands(int64_t n);
 // Money for people: "£172m" for whole millions, "£345.5m" for tenths of a million
 // (from £1m up), else whole units: "£172,412", "£500,000".
 std::string FormatMoney(int64_t amount, std::string_view currency);
+// Edit distance between two byte strings: insertions, deletions, substitutions
+// and swaps of two neighbouring bytes (Damerau's optimal string alignment).
+size_t EditDistance(std::string_view a, std::string_view b);
+// Of `candidates`, the one `word` most likely meant, ignoring ASCII case: the
+// nearest by EditDistance if within a third of its length (at least 1, at
+// most 3), else the only one that begins with `word`; "" when none is close
+// or two are equally close.
+std::string ClosestMatch(std::string_view word, const std::vector<std::string>& candidates);
 
 }  // namespace rectrack

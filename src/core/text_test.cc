@@ -74,6 +74,35 @@ TEST(TextTest, Join) {
   EXPECT_EQ(Join({"", ""}, "|"), "|");
 }
 
+TEST(TextTest, EditDistance) {
+  EXPECT_EQ(EditDistance("", ""), 0u);
+  EXPECT_EQ(EditDistance("source", "source"), 0u);
+  EXPECT_EQ(EditDistance("sorce", "source"), 1u);     // a letter left out
+  EXPECT_EQ(EditDistance("soucre", "source"), 1u);    // two neighbours swapped
+  EXPECT_EQ(EditDistance("pdf", "pfd"), 1u);
+  EXPECT_EQ(EditDistance("ca", "abc"), 3u);           // no edit twice over one letter
+  EXPECT_EQ(EditDistance("kitten", "sitting"), 3u);
+  EXPECT_EQ(EditDistance("", "abc"), 3u);
+  EXPECT_EQ(EditDistance("abc", ""), 3u);
+}
+
+TEST(TextTest, ClosestMatch) {
+  const std::vector<std::string> options = {"--source", "--kind", "--as-of", "--format", "--status"};
+  EXPECT_EQ(ClosestMatch("--sorce", options), "--source");
+  EXPECT_EQ(ClosestMatch("--SOURCE", options), "--source");   // case aside
+  EXPECT_EQ(ClosestMatch("--knd", options), "--kind");
+  EXPECT_EQ(ClosestMatch("pdf", {"pfd", "review", "upr"}), "pfd");
+  EXPECT_EQ(ClosestMatch("--asof", options), "--as-of");
+  EXPECT_EQ(ClosestMatch("--colour", options), "");           // nothing like it
+  EXPECT_EQ(ClosestMatch("", options), "");
+  // Equally near two: no guess.
+  EXPECT_EQ(ClosestMatch("--statu", {"--status", "--statue"}), "");
+  // Too far by distance, but the only one it begins: a prefix.
+  EXPECT_EQ(ClosestMatch("inq", {"inquiry", "review", "pfd"}), "inquiry");
+  EXPECT_EQ(ClosestMatch("inqiury", {"inquiry", "review", "pfd"}), "inquiry");
+  EXPECT_EQ(ClosestMatch("r", {"review", "report"}), "");
+}
+
 TEST(SlugifyTest, Basics) {
   EXPECT_EQ(Slugify("Harris Review 2016"), "harris-review-2016");
   EXPECT_EQ(Slugify("harris-2016"), "harris-2016");

@@ -174,6 +174,14 @@ std::optional<StatusMapping> CanonicalWord(std::string_view word) {
 
 }  // namespace
 
+std::vector<std::string> CanonicalWords() {
+  std::vector<std::string> out;
+  for (const auto& n : kImplementationNames) out.emplace_back(n.name);
+  for (const auto& n : kResponseNames) out.emplace_back(n.name);
+  for (const auto& n : kStatusNames) out.emplace_back(n.name);
+  return out;
+}
+
 std::string_view Name(ResponseKind v) { return kResponseNames[static_cast<int>(v)].name; }
 std::string_view Name(ResponseStatus v) { return kStatusNames[static_cast<int>(v)].name; }
 std::string_view Name(Implementation v) { return kImplementationNames[static_cast<int>(v)].name; }

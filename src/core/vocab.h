@@ -65,6 +65,11 @@ inline constexpr std::string_view kTiers[] = {
     "regulator", "private", "national_government", "international", "judiciary",
     "charity", "education", "other", "unclassified"};
 bool IsTier(std::string_view tier);
+
+// The kinds of source rectrack knows by name (its pages and reports have words
+// for them). A store may hold others, made with `import csv --new-kind`.
+inline constexpr std::string_view kSourceKinds[] = {"review", "inquiry", "inquest", "audit",
+                                                    "report", "pfd",     "upr"};
 std::string_view TierLabel(std::string_view tier);
 
 // What one word of the outside world says. Fields left empty say nothing.
@@ -78,6 +83,8 @@ struct StatusMapping {
 // The vocabularies rectrack knows, by name: "canonical", "gao", "uk_gov", "pfd",
 // "upr", "taic", "inquest", "harris".
 std::vector<std::string> VocabularyNames();
+// rectrack's own status words (implementation, response, response status).
+std::vector<std::string> CanonicalWords();
 bool IsVocabulary(std::string_view name);
 
 // Normalises a wording for lookup: lower case, trimmed, inner whitespace collapsed,
