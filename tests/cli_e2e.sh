@@ -55,6 +55,13 @@ check "export json -> import -> export json is byte-identical" cmp -s export1.js
 check "export csv is byte-identical after the round trip" cmp -s export1.csv export2.csv
 check "the export holds the update's evidence" grep -q "https://example.org/b" export1.json
 check "the export holds the alias" grep -q '"Home Secretary"' export1.json
+# export csv: each row the assignment's state now, with its updates (issue 9, defect 1).
+g4="$(grep '^harris-2016,.*,G4,.*,Home Office,' export1.csv)"
+check "export csv shows the current implementation status ($g4)" grep -q ',in_progress,' <<<"$g4"
+check "and the last update's date and note" grep -q ',2018-01-10,Guidance with ministers$' <<<"$g4"
+rt export csv --as-of 2018-01-09 -o before.csv
+g4="$(grep '^harris-2016,.*,G4,.*,Home Office,' before.csv)"
+check "export csv --as-of the day before shows the state then ($g4)" grep -q ',not_started,.*,1,2017-10-25,' <<<"$g4"
 
 # --- Publications reproduce byte for byte, whatever changes later.
 DB=a.db

@@ -786,14 +786,19 @@ int SearchCommand(const Globals& g, const std::string& query, int limit,
   return w ? kOk : Report(w.error());
 }
 
-int ExportCommand(const Globals& g, const std::string& format, const std::string& out) {
+int ExportCommand(const Globals& g, const std::string& format, const std::string& out,
+                  const std::string& as_of_s) {
   if (format != "json" && format != "csv")
     return Report(Error::Invalid("export format must be json or csv"));
+  if (format == "json" && !as_of_s.empty())
+    return Report(Error::Invalid("--as-of is for export csv: export json holds every update"));
+  auto as_of = AsOf(as_of_s);
+  if (!as_of) return Report(as_of.error());
   auto store = Open(g);
   if (!store) return Report(store.error());
   auto batch = (*store)->ExportAll();
   if (!batch) return Report(batch.error());
-  auto w = WriteOutput(out, format == "json" ? WriteNativeJson(*batch) : WriteFlatCsv(*batch));
+  auto w = WriteOutput(out, format == "json" ? WriteNativeJson(*batch) : WriteFlatCsv(*batch, *as_of));
   return w ? kOk : Report(w.error());
 }
 
@@ -932,10 +937,14 @@ int Run(int argc, char** argv) {
   // export
   auto* exp = app.add_subcommand("export", "Export everything, losslessly");
   add_db(exp);
-  std::string exp_format, exp_out;
-  exp->add_option("FORMAT", exp_format, "json or csv")->required();
+  std::string exp_format, exp_out, exp_as_of;
+  exp->add_option("FORMAT", exp_format,
+                  "json (lossless: every update) or csv (one row per assignment: its state as of "
+                  "--as-of, its number of validated updates, the last one's date and note)")
+      ->required();
   exp->add_option("--out,-o", exp_out, "Write to a file instead of standard output");
-  exp->callback([&]() { rc = ExportCommand(g, exp_format, exp_out); });
+  exp->add_option("--as-of", exp_as_of, "csv: the date the states are as of (default today)");
+  exp->callback([&]() { rc = ExportCommand(g, exp_format, exp_out, exp_as_of); });
 
   // list / show
   auto* list = app.add_subcommand("list", "List assignments (recommendation x owner)");

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/status.h"
 #include "core/text.h"
 #include "core/vocab.h"
 #include "nlohmann/json.hpp"
@@ -776,7 +777,7 @@ Result<ImportBatch> ReadNativeJson(std::string_view utf8, const std::string& fil
   return batch;
 }
 
-std::string WriteFlatCsv(const ImportBatch& batch) {
+std::string WriteFlatCsv(const ImportBatch& batch, Date as_of) {
   // Tiers by owner name, also reachable through aliases.
   std::map<std::string, std::string> tier_of;
   for (const Owner& o : batch.owners) {
@@ -791,7 +792,8 @@ std::string WriteFlatCsv(const ImportBatch& batch) {
   std::string out;
   AppendCsvRow(
       {"source", "source_title", "kind", "ref", "text", "owner", "tier", "made", "due", "status",
-       "implementation", "response", "response_text", "theme", "url", "raw_status"},
+       "implementation", "response", "response_text", "theme", "url", "raw_status", "updates",
+       "last_update", "last_note"},
       &out);
   for (const auto& s : batch.sources) {
     for (const auto& r : s.recommendations) {
@@ -802,20 +804,34 @@ std::string WriteFlatCsv(const ImportBatch& batch) {
         // Keep the recommendation in the file even though no one holds it.
         std::vector<std::string> row = common;
         row.insert(row.end(), {"", "", OptionalIso(rec.made), "", "", "", "", "",
-                               Join(rec.themes, ";"), rec.url, ""});
+                               Join(rec.themes, ";"), rec.url, "", "", "", ""});
         AppendCsvRow(row, &out);
         continue;
       }
       for (const auto& a : r.assignments) {
         const Assignment& as = a.assignment;
+        // The validated updates up to `as_of`, in date order (the order they
+        // were made in on one date): what StateAt replays.
+        std::vector<const Update*> validated;
+        for (const Update& u : a.updates)
+          if (u.state == UpdateState::kValidated && u.date <= as_of) validated.push_back(&u);
+        std::stable_sort(validated.begin(), validated.end(),
+                         [](const Update* x, const Update* y) { return x->date < y->date; });
+        const EffectiveState st =
+            StateAt(as, DueDate(s.source, as), validated, as_of, s.source.recorded_on);
+        std::string response_text = as.initial.response_text;
+        for (const Update* u : validated)
+          if (!u->response_text.empty()) response_text = u->response_text;
+        const Update* last = validated.empty() ? nullptr : validated.back();
         auto tier = tier_of.find(a.owner);
         std::vector<std::string> row = common;
         row.insert(
             row.end(),
             {a.owner, tier == tier_of.end() ? std::string() : tier->second, OptionalIso(rec.made),
-             OptionalIso(as.due), std::string(Name(as.initial.recorded_status)),
-             std::string(Name(as.initial.implementation)), std::string(Name(as.initial.response)),
-             as.initial.response_text, Join(rec.themes, ";"), rec.url, as.raw_status});
+             OptionalIso(as.due), std::string(Name(st.response_status)),
+             std::string(Name(st.implementation)), std::string(Name(st.response)), response_text,
+             Join(rec.themes, ";"), rec.url, as.raw_status, std::to_string(validated.size()),
+             last ? last->date.ToIso() : std::string(), last ? last->narrative : std::string()});
         AppendCsvRow(row, &out);
       }
     }

@@ -19,8 +19,11 @@ std::string WriteNativeJson(const ImportBatch& batch);
 // unknown value 'done'"), or line and column for malformed JSON.
 Result<ImportBatch> ReadNativeJson(std::string_view utf8, const std::string& file_label);
 
-// A flat CSV, one row per assignment, with the columns of `import csv`'s FIELDs
-// plus the canonical statuses; re-importable with the same --map.
-std::string WriteFlatCsv(const ImportBatch& batch);
+// A flat CSV, one row per assignment, with the columns of `import csv`'s FIELDs:
+// its state as of `as_of` (the imported state with the validated updates dated
+// up to then), then how many such updates there are, the last one's date and
+// note. Re-importable with the same --map (as a new starting state: the
+// lossless form is the native JSON).
+std::string WriteFlatCsv(const ImportBatch& batch, Date as_of);
 
 }  // namespace rectrack

@@ -420,10 +420,10 @@ TEST(NativeJsonTest, TrailingTextIsAnError) {
 }
 
 TEST(FlatCsvTest, OneRowPerAssignmentWithQuoting) {
-  std::string csv = WriteFlatCsv(RichBatch());
+  std::string csv = WriteFlatCsv(RichBatch(), D("2017-11-02"));
   const std::string header =
       "source,source_title,kind,ref,text,owner,tier,made,due,status,implementation,response,"
-      "response_text,theme,url,raw_status\n";
+      "response_text,theme,url,raw_status,updates,last_update,last_note\n";
   ASSERT_EQ(csv.rfind(header, 0), 0u);
   std::string rest = csv.substr(header.size());
   EXPECT_EQ(rest,
@@ -431,13 +431,55 @@ TEST(FlatCsvTest, OneRowPerAssignmentWithQuoting) {
             "Fund the NICC grant in full (\xC2\xA3"
             "346m a year) <now>,Home Office,"
             "central_government,2016-10-28,2016-12-23,responded,not_implemented,rejected,"
-            "Ministers refused.,policing;funding,https://example.org/r1,not taken forward\n"
+            "Ministers refused.,policing;funding,https://example.org/r1,not taken forward,0,,\n"
             "harris-2016,An independent review of London\xE2\x80\x99s preparedness,review,R1,"
             "Fund the NICC grant in full (\xC2\xA3"
             "346m a year) <now>,Met,emergency_service,"
-            "2016-10-28,,pending,implemented,none,,policing;funding,https://example.org/r1,\n"
+            // No due date of its own: the source's 56 days, passed by 2017-11-02.
+            "2016-10-28,,overdue,implemented,none,,policing;funding,https://example.org/r1,,0,,\n"
             "harris-2016,An independent review of London\xE2\x80\x99s preparedness,review,R2,"
-            "Control chars \x01 and DEL \x7f stay data,,,,,,,,,,,\n");
+            "Control chars \x01 and DEL \x7f stay data,,,,,,,,,,,,,,\n");
+}
+
+// The rows carry the state the validated updates made, as of the date given:
+// not the imported one (issue 9, defect 1). Submitted and returned updates do
+// not count; nor do those dated after the date.
+TEST(FlatCsvTest, RowsCarryTheStateTheValidatedUpdatesMade) {
+  ImportBatch b = RichBatch();
+  auto& met = b.sources[0].recommendations[0].assignments[1];
+  met.assignment.initial.implementation = Implementation::kNotStarted;
+  Update accepted;
+  accepted.date = D("2017-01-10");
+  accepted.response = ResponseKind::kAccepted;
+  accepted.response_status = ResponseStatus::kResponded;
+  accepted.response_text = "We accept it.";
+  accepted.implementation = Implementation::kInProgress;
+  accepted.narrative = "Work has begun";
+  Update done;
+  done.date = D("2018-03-01");
+  done.implementation = Implementation::kImplemented;
+  done.narrative = "Done, see the annual report";
+  Update returned = done;
+  returned.date = D("2018-04-01");
+  returned.implementation = Implementation::kNotImplemented;
+  returned.state = UpdateState::kReturned;
+  met.updates = {done, accepted, returned};  // any order
+
+  auto row_of_met = [&](Date as_of) {
+    std::string csv = WriteFlatCsv(b, as_of);
+    auto at = csv.find(",Met,");
+    EXPECT_NE(at, std::string::npos) << csv;
+    return csv.substr(at + 1, csv.find('\n', at) - at - 1);
+  };
+  EXPECT_EQ(row_of_met(D("2016-11-01")),
+            "Met,emergency_service,2016-10-28,,pending,not_started,none,,policing;funding,"
+            "https://example.org/r1,,0,,");
+  EXPECT_EQ(row_of_met(D("2017-06-01")),
+            "Met,emergency_service,2016-10-28,,responded,in_progress,accepted,We accept it.,"
+            "policing;funding,https://example.org/r1,,1,2017-01-10,Work has begun");
+  EXPECT_EQ(row_of_met(D("2019-01-01")),
+            "Met,emergency_service,2016-10-28,,responded,implemented,accepted,We accept it.,"
+            "policing;funding,https://example.org/r1,,2,2018-03-01,\"Done, see the annual report\"");
 }
 
 TEST(FlatCsvTest, QuotesQuotesAndNewlines) {
@@ -453,7 +495,7 @@ TEST(FlatCsvTest, QuotesQuotesAndNewlines) {
   r.assignments = {a};
   s.recommendations = {r};
   b.sources = {s};
-  std::string csv = WriteFlatCsv(b);
+  std::string csv = WriteFlatCsv(b, D("2024-01-01"));
   EXPECT_NE(csv.find("s,\"Say \"\"no\"\", now\",,1,\"two\nlines\",X,,"), std::string::npos) << csv;
 }
 
