@@ -281,5 +281,22 @@ check "a date's form is shown as people write it ($(cat err.txt))" grep -q "of t
 rt show nosuch G4 >/dev/null 2>err.txt; rc=$?
 check "show with an unknown source says there is no such source ($(cat err.txt))" bash -c "test $rc = 1 && grep -q \"no source 'nosuch'\" err.txt"
 
+# --- update checks what the form and the API check (issue 9, defect 3): nothing written.
+DB=a.db
+before="$(store_sql a.db "SELECT count(*) FROM ledger")"
+G4=(update harris-2016 G4 --owner "Home Office")
+rt "${G4[@]}" --status in_progress --evidence 'javascript:alert(1)' >/dev/null 2>err.txt; rc=$?
+check "a javascript: evidence link is refused ($(cat err.txt))" bash -c "test $rc = 1 && grep -q -- '--evidence: Evidence must be web addresses' err.txt"
+rt "${G4[@]}" --status in_progress --evidence ftp://example.org/file >/dev/null 2>err.txt; rc=$?
+check "an ftp: one too ($rc)" test "$rc" = 1
+rt "${G4[@]}" --status in_progress --date 2099-01-01 >/dev/null 2>err.txt; rc=$?
+check "a date in the future is refused ($(cat err.txt))" bash -c "test $rc = 1 && grep -q -- '--date: The date of an update cannot be in the future' err.txt"
+rt "${G4[@]}" --status in_progress --date 2016-01-01 >/dev/null 2>err.txt; rc=$?
+check "a date before the recommendation was made is refused ($(cat err.txt))" bash -c "test $rc = 1 && grep -q 'before the recommendation was made (2016-10-28)' err.txt"
+rt "${G4[@]}" --date 2018-01-10 --status in_progress --note "Guidance with ministers" \
+  --evidence https://example.org/a --evidence https://example.org/b >/dev/null 2>err.txt; rc=$?
+check "the same update twice is refused ($(cat err.txt))" bash -c "test $rc = 1 && grep -q 'already recorded' err.txt"
+check "and none of them wrote anything" test "$(store_sql a.db "SELECT count(*) FROM ledger")" = "$before"
+
 echo "$pass passed, $fail failed"
 ((fail == 0))

@@ -18,6 +18,7 @@
 
 #include "app/import.h"
 #include "app/service.h"
+#include "app/updates.h"
 #include "cli/auth_commands.h"
 #include "cli/backup_commands.h"
 #include "cli/common.h"
@@ -685,6 +686,18 @@ int UpdateCommand(const Globals& g, const UpdateArgs& a) {
   u.evidence = a.evidence;
   u.author = a.author.empty() ? CliActor().name : a.author;
   u.state = UpdateState::kValidated;
+  // The checks the form and the API make (app/updates.h), with the option at fault.
+  static const std::map<std::string, std::string> kOptionOf = {
+      {"date", "--date"},         {"evidence", "--evidence"}, {"narrative", "--note"},
+      {"response_text", "--response-text"}, {"response", "--response"}, {"implementation", "--status"}};
+  std::string field;
+  auto fits = CheckUpdate(u, TodayInLondon(), &field);
+  if (fits) fits = CheckUpdateAgainst(*v, *target, u, &field);
+  if (!fits) {
+    auto o = kOptionOf.find(field);
+    return Report(Error::Invalid(fmt::format(
+        "{}: {}", o == kOptionOf.end() ? field : o->second, fits.error().message)));
+  }
   if (!u.response && !u.response_status && !u.implementation && u.narrative.empty() &&
       u.response_text.empty() && u.evidence.empty())
     return Report(Error::Invalid(

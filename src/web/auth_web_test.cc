@@ -616,6 +616,15 @@ TEST_F(MatrixTest, SubmittingNeedsTheCurrentEtag) {
   EXPECT_EQ(Post(path, fresh, R"({"implementation":"finished"})").status, 400);
   EXPECT_EQ(Post(path, fresh, R"J({"narrative":"x","evidence":["javascript:alert(1)"]})J").status, 400);
   EXPECT_EQ(Post(path, fresh, R"({"date":"2099-01-01","narrative":"x"})").status, 400);
+  EXPECT_EQ(Post(path, fresh, R"J({"narrative":"x","evidence":["ftp://example.org/file"]})J").status, 400);
+  // The checks `rectrack update` makes too (app/updates.h): not before the
+  // recommendation was made, and not the same update twice.
+  Reply early = Post(path, fresh, R"({"date":"1999-01-01","narrative":"x"})");
+  EXPECT_EQ(early.status, 400);
+  EXPECT_NE(early.body.find("before the recommendation was made"), std::string::npos) << early.body;
+  Reply twice = Post(path, fresh, body);
+  EXPECT_EQ(twice.status, 400);
+  EXPECT_NE(twice.body.find("already recorded"), std::string::npos) << twice.body;
   EXPECT_EQ(Post(path, fresh, R"({})").status, 400);
   EXPECT_EQ(Post(path, fresh, "[1,2]").status, 400);
   auto form_type = fresh;

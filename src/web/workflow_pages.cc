@@ -317,6 +317,10 @@ void RegisterWorkflowPages(Router& router, WebAuth& auth) {
     auto update = MakeUpdate(in, today, g.who->name, &field);
     if (!update)
       return SubmitPage(400, **store, *a, today, *g.who, in, field, update.error().message, 0);
+    if (auto fits = CheckUpdateFor(**store, *a, *update, &field); !fits) {
+      if (fits.error().code != Error::Code::kInvalidInput) return ErrorPage(fits.error(), g.who);
+      return SubmitPage(400, **store, *a, today, *g.who, in, field, fits.error().message, 0);
+    }
     auto uid = (*store)->SubmitUpdate(a->id, *update, version, g.who->actor());
     if (!uid && uid.error().code == Error::Code::kPrecondition) {
       auto fresh = (*store)->GetAssignment(a->id);

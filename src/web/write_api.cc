@@ -15,9 +15,6 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr size_t kMaxText = 20000;
-constexpr size_t kMaxUrl = 2000;
-constexpr size_t kMaxEvidence = 20;
 
 Response Unauthorised(std::string_view detail) {
   Response r = Response::Problem(401, "Unauthorized", detail);
@@ -142,65 +139,6 @@ std::string AssignmentEtag(int64_t id, int64_t version) {
   return fmt::format("\"asg-{}-v{}\"", id, version);
 }
 
-Result<Update> MakeUpdate(const UpdateInput& in, Date today, const std::string& author,
-                          std::string* bad_field) {
-  auto bad = [&](const char* field, std::string message) -> Result<Update> {
-    if (bad_field) *bad_field = field;
-    return Fail(Error::Invalid(std::move(message)));
-  };
-  Update u;
-  u.author = author;
-  u.state = UpdateState::kSubmitted;
-  if (in.date.empty()) {
-    u.date = today;
-  } else {
-    auto d = Date::ParseIso(in.date);
-    if (!d) return bad("date", "Enter the date as YYYY-MM-DD, for example 2024-03-01");
-    if (*d > today) return bad("date", "The date of an update cannot be in the future");
-    u.date = *d;
-  }
-  if (!in.response.empty()) {
-    auto r = ParseResponseKind(in.response);
-    if (!r) return bad("response", fmt::format("Unknown response '{}'", in.response));
-    u.response = *r;
-  }
-  if (!in.response_status.empty()) {
-    auto r = ParseResponseStatus(in.response_status);
-    if (!r) return bad("response_status", fmt::format("Unknown status '{}'", in.response_status));
-    u.response_status = *r;
-  }
-  if (!in.implementation.empty()) {
-    auto r = ParseImplementation(in.implementation);
-    if (!r)
-      return bad("implementation",
-                 fmt::format("Unknown implementation status '{}'", in.implementation));
-    u.implementation = *r;
-  }
-  if (in.response_text.size() > kMaxText)
-    return bad("response_text", fmt::format("The response text has at most {} characters", kMaxText));
-  if (in.narrative.size() > kMaxText)
-    return bad("narrative", fmt::format("The narrative has at most {} characters", kMaxText));
-  u.response_text = in.response_text;
-  u.narrative = in.narrative;
-  if (in.evidence.size() > kMaxEvidence)
-    return bad("evidence", fmt::format("Give at most {} evidence links", kMaxEvidence));
-  for (const auto& e : in.evidence) {
-    // Links end up in pages: only web addresses, never javascript: or data:.
-    bool web = e.rfind("https://", 0) == 0 || e.rfind("http://", 0) == 0;
-    bool clean = std::none_of(e.begin(), e.end(), [](char c) {
-      auto x = static_cast<unsigned char>(c);
-      return x <= 0x20 || x == 0x7f;
-    });
-    if (!web || !clean || e.size() > kMaxUrl || e.size() < 10)
-      return bad("evidence", "Evidence must be web addresses starting https:// or http://");
-    u.evidence.push_back(e);
-  }
-  if (!u.response && !u.response_status && !u.implementation && u.narrative.empty() &&
-      u.response_text.empty())
-    return bad("narrative", "Say what has changed: a response, a status or a narrative");
-  return u;
-}
-
 void RegisterWriteApi(Router& router, WebAuth& auth) {
   AppContext& ctx = auth.ctx();
 
@@ -298,6 +236,10 @@ void RegisterWriteApi(Router& router, WebAuth& auth) {
     std::string field;
     auto update = MakeUpdate(in, ctx.today(), g.who->name, &field);
     if (!update) return ProblemFor(Error::Invalid(field + ": " + update.error().message));
+    if (auto fits = CheckUpdateFor(**store, *a, *update, &field); !fits) {
+      if (fits.error().code != Error::Code::kInvalidInput) return ProblemFor(fits.error());
+      return ProblemFor(Error::Invalid(field + ": " + fits.error().message));
+    }
     auto uid = (*store)->SubmitUpdate(a->id, *update, *version, g.who->actor());
     if (!uid) {
       if (uid.error().code == Error::Code::kPrecondition)

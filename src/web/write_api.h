@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/date.h"
+#include "app/updates.h"
 #include "core/model.h"
 #include "web/auth_web.h"
 #include "web/context.h"
@@ -28,21 +29,8 @@ namespace rectrack::web {
 // 401 (who are you?), 403 (not allowed, or no CSRF token), 404, 409, 412, 415, 428.
 void RegisterWriteApi(Router& router, WebAuth& auth);
 
-// What an editor sends, from JSON or a form, before it is checked.
-struct UpdateInput {
-  std::string date;  // YYYY-MM-DD; empty: today
-  std::string response;
-  std::string response_text;
-  std::string response_status;
-  std::string implementation;
-  std::string narrative;
-  std::vector<std::string> evidence;  // http(s) URLs
-};
-
-// Checks an update as submitted. On failure `bad_field` names the first field
-// at fault (for a form's error summary).
-Result<Update> MakeUpdate(const UpdateInput& in, Date today, const std::string& author,
-                          std::string* bad_field);
+// UpdateInput, MakeUpdate, CheckUpdateFor: app/updates.h (one set of checks for
+// every path that writes an update).
 
 // The assignment's entity tag: "\"asg-<id>-v<version>\"".
 std::string AssignmentEtag(int64_t id, int64_t version);
