@@ -298,5 +298,17 @@ rt "${G4[@]}" --date 2018-01-10 --status in_progress --note "Guidance with minis
 check "the same update twice is refused ($(cat err.txt))" bash -c "test $rc = 1 && grep -q 'already recorded' err.txt"
 check "and none of them wrote anything" test "$(store_sql a.db "SELECT count(*) FROM ledger")" = "$before"
 
+# --- rectrack sources lists them; an import says which it made.
+DB=a.db
+rt sources --format csv >sources.csv; rc=$?
+check "sources lists every source ($rc)" test "$(wc -l <sources.csv)" = "$(( $(store_sql a.db "SELECT count(*) FROM sources") + 1 ))"
+check "with its counts" grep -q '^harris-2016,review,2016-10-28,21,' sources.csv
+rt sources --kind pfd --format json >sources.json
+check "--kind keeps one kind" python3 -c "import json,sys; d=json.load(open('sources.json')); sys.exit(0 if d and all(s['kind']=='pfd' for s in d) else 1)"
+DB=slugs.db
+rt init >/dev/null
+rt import json "$ROOT/examples/harris/harris-2016.json" >import.out
+check "an import prints the slug it made ($(tail -n 1 import.out))" test "$(tail -n 1 import.out)" = "source: harris-2016"
+
 echo "$pass passed, $fail failed"
 ((fail == 0))

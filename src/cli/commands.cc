@@ -19,6 +19,7 @@
 #include "app/import.h"
 #include "app/service.h"
 #include "app/updates.h"
+#include "app/views.h"
 #include "cli/auth_commands.h"
 #include "cli/backup_commands.h"
 #include "cli/common.h"
@@ -302,6 +303,17 @@ struct ImportArgs {
   std::string aliases_file;
 };
 
+// The slugs an import made, for the commands that come next: all of a few,
+// else the first and last few with a count between.
+std::string SlugList(const std::vector<std::string>& slugs) {
+  constexpr size_t kAll = 8, kEnds = 3;
+  if (slugs.size() <= kAll) return Join(slugs, ", ");
+  std::vector<std::string> first(slugs.begin(), slugs.begin() + kEnds);
+  std::vector<std::string> last(slugs.end() - kEnds, slugs.end());
+  return fmt::format("{}, ... ({} more) ..., {}", Join(first, ", "), slugs.size() - 2 * kEnds,
+                     Join(last, ", "));
+}
+
 int Imported(const ImportArgs& a, const ImportSummary& summary) {
   std::printf(
       "imported %s: %d source(s), %d recommendation(s), %d assignment(s), %d update(s), %d "
@@ -311,6 +323,9 @@ int Imported(const ImportArgs& a, const ImportSummary& summary) {
       summary.first_ledger_seq && summary.first_ledger_seq != summary.ledger_seq
           ? fmt::format("ledger events {}-{}", summary.first_ledger_seq, summary.ledger_seq).c_str()
           : fmt::format("ledger event {}", summary.ledger_seq).c_str());
+  if (!summary.source_slugs.empty())
+    std::printf("source%s: %s\n", summary.source_slugs.size() == 1 ? "" : "s",
+                SlugList(summary.source_slugs).c_str());
   return kOk;
 }
 
@@ -615,6 +630,51 @@ int ShowCommand(const Globals& g, const std::string& slug, const std::string& re
   }
   j["assignments"] = std::move(assigns);
   auto w = WriteOutput("", format == "json" ? j.dump(2) + "\n" : text);
+  return w ? kOk : Report(w.error());
+}
+
+// ---- sources ---------------------------------------------------------------
+
+// Every source, as the site's sources list has them: slug, kind, date, title,
+// recommendations and how many are implemented, overdue assignments.
+int SourcesCommand(const Globals& g, const std::string& kind, const std::string& as_of_s,
+                   const std::string& format) {
+  if (format != "table" && format != "csv" && format != "json")
+    return Report(Error::Invalid("--format must be table, csv or json"));
+  auto as_of = AsOf(as_of_s);
+  if (!as_of) return Report(as_of.error());
+  auto store = Open(g);
+  if (!store) return Report(store.error());
+  if (auto k = CheckKindInStore(**store, "--kind", kind); !k) return Report(k.error());
+  auto doc = SourcesDoc(**store, *as_of, kind, Page{"", std::numeric_limits<int>::max()});
+  if (!doc) return Report(doc.error());
+  const json& items = (*doc)["sources"];
+  std::string text;
+  if (format == "json") {
+    json out = json::array();
+    for (const auto& s : items) {
+      json x = s;
+      x.erase("links");
+      out.push_back(std::move(x));
+    }
+    text = out.dump(2) + "\n";
+  } else {
+    std::vector<std::string> header = {"slug", "kind", "date", "recommendations", "implemented",
+                                       "overdue", "title"};
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& s : items)
+      rows.push_back({s["slug"].get<std::string>(), s["kind"].get<std::string>(),
+                      s["date"].is_null() ? std::string() : s["date"].get<std::string>(),
+                      std::to_string(s["recommendations"].get<int>()),
+                      std::to_string(s["implemented"].get<int>()),
+                      std::to_string(s["overdue_assignments"].get<int>()),
+                      format == "table" ? Cell(s["title"].get<std::string>(), 60)
+                                        : s["title"].get<std::string>()});
+    text = format == "csv" ? CsvTable(header, rows)
+                           : TextTable(header, rows) + fmt::format("{} source(s) as of {}\n",
+                                                                   rows.size(), as_of->ToIso());
+  }
+  auto w = WriteOutput("", text);
   return w ? kOk : Report(w.error());
 }
 
@@ -958,6 +1018,15 @@ int Run(int argc, char** argv) {
   exp->add_option("--out,-o", exp_out, "Write to a file instead of standard output");
   exp->add_option("--as-of", exp_as_of, "csv: the date the states are as of (default today)");
   exp->callback([&]() { rc = ExportCommand(g, exp_format, exp_out, exp_as_of); });
+
+  // sources
+  auto* sources = app.add_subcommand("sources", "List the sources: reviews, inquiries, reports");
+  add_db(sources);
+  std::string src_kind, src_as_of, src_format = "table";
+  sources->add_option("--kind", src_kind, "Only sources of this kind");
+  sources->add_option("--as-of", src_as_of, "Date (default today in Europe/London)");
+  sources->add_option("--format", src_format, "table, csv or json");
+  sources->callback([&]() { rc = SourcesCommand(g, src_kind, src_as_of, src_format); });
 
   // list / show
   auto* list = app.add_subcommand("list", "List assignments (recommendation x owner)");

@@ -32,6 +32,7 @@ struct ImportSummary {
   int funding_lines = 0;
   int64_t ledger_seq = 0;        // the import's last ledger event
   int64_t first_ledger_seq = 0;  // and its first (a large import has several)
+  std::vector<std::string> source_slugs;  // the sources it made, in the file's order
 };
 
 // Which part of the store to load. Empty fields select everything.

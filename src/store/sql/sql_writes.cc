@@ -235,6 +235,7 @@ Status SqlImportSession::AddChunk(const ImportBatch& chunk, ChangeSet* cs) {
                   Value::Text(s.vocabulary.empty() ? std::string("canonical") : s.vocabulary)});
       new_sources_[s.slug] = source_id;
       ++summary_.sources;
+      summary_.source_slugs.push_back(s.slug);
     }
     for (const auto& rin : sin.recommendations) {
       const Recommendation& r = rin.recommendation;
