@@ -310,5 +310,16 @@ rt init >/dev/null
 rt import json "$ROOT/examples/harris/harris-2016.json" >import.out
 check "an import prints the slug it made ($(tail -n 1 import.out))" test "$(tail -n 1 import.out)" = "source: harris-2016"
 
+# --- export-site refuses a folder that is not empty unless --force (issue 9).
+DB=a.db
+mkdir -p site && echo "mine" >site/keep.txt
+rt export-site site >/dev/null 2>err.txt; rc=$?
+check "export-site into a folder with files in it is refused ($(cat err.txt))" bash -c "test $rc = 1 && grep -q 'is not empty' err.txt"
+check "and writes nothing there" test "$(ls site)" = keep.txt
+rt export-site site --force >/dev/null; rc=$?
+check "--force writes over it ($rc)" bash -c "test $rc = 0 && test -s site/index.html"
+rt export-site new-site >/dev/null; rc=$?
+check "a new folder is made ($rc)" bash -c "test $rc = 0 && test -s new-site/index.html"
+
 echo "$pass passed, $fail failed"
 ((fail == 0))

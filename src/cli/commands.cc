@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <limits>
@@ -877,9 +878,21 @@ int ExportCommand(const Globals& g, const std::string& format, const std::string
 
 // ---- export-site -------------------------------------------------------------
 
-int ExportSiteCommand(const Globals& g, const std::string& dir, const std::string& as_of_s) {
+int ExportSiteCommand(const Globals& g, const std::string& dir, const std::string& as_of_s,
+                      bool force) {
   auto as_of = AsOf(as_of_s);
   if (!as_of) return Report(as_of.error());
+  // Files in DIR would be overwritten or left beside the new site: only when asked.
+  {
+    std::error_code ec;
+    std::filesystem::directory_iterator it(dir, ec);
+    if (!ec && it != std::filesystem::directory_iterator() && !force)
+      return Report(Error::Conflict(fmt::format(
+          "'{}' is not empty: give an empty or new folder, or --force to write over what is there",
+          dir)));
+    if (ec && std::filesystem::exists(dir))
+      return Report(Error::Io(fmt::format("'{}' cannot be read: {}", dir, ec.message())));
+  }
   auto store = Open(g);  // reports a store that cannot be opened before any file is written
   if (!store) return Report(store.error());
   // A static copy is the site served elsewhere: nothing forged goes into it.
@@ -1181,7 +1194,9 @@ int Run(int argc, char** argv) {
   std::string site_dir, site_as_of;
   export_site->add_option("DIR", site_dir, "Directory to write (created if need be)")->required();
   export_site->add_option("--as-of", site_as_of, "Date the site speaks for (default today)");
-  export_site->callback([&]() { rc = ExportSiteCommand(g, site_dir, site_as_of); });
+  bool site_force = false;
+  export_site->add_flag("--force", site_force, "Write into a folder that is not empty");
+  export_site->callback([&]() { rc = ExportSiteCommand(g, site_dir, site_as_of, site_force); });
 
   // user add|list|disable|token, verify-publication (cli/auth_commands.cc)
   AddAuthCommands(app, [&g] { return Open(g); }, add_db, &rc);
