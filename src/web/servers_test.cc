@@ -253,7 +253,9 @@ TEST_F(ServersTest, TheLedgerStaysOneChainUnderConcurrentWritersOnBothServers) {
       const uint16_t port = w % 2 ? b->port() : a->port();
       const int64_t asg = assignments_[static_cast<size_t>(w) % assignments_.size()];
       for (int i = 0; i < 10; ++i) {
-        Reply r = Submit(port, asg, Etag(port, asg), "writer " + std::to_string(w));
+        // Each write its own (the same update twice is refused: app/updates.h).
+        Reply r = Submit(port, asg, Etag(port, asg),
+                         "writer " + std::to_string(w) + " write " + std::to_string(i));
         if (r.status == 201) acknowledged.fetch_add(1);
         else if (r.status != 412) failed.fetch_add(1);  // 412: another writer of the same one
       }
