@@ -107,6 +107,33 @@ Result<Date> AsOf(const std::string& s, std::string_view option = "--as-of") {
   return d;
 }
 
+// "; did you mean X?" when one of `candidates` is close to `word`, else "".
+std::string DidYouMean(std::string_view word, const std::vector<std::string>& candidates) {
+  std::string guess = ClosestMatch(word, candidates);
+  return guess.empty() ? std::string() : fmt::format("; did you mean {}?", guess);
+}
+
+// The kinds of the store's sources, each once, sorted.
+Result<std::vector<std::string>> KindsInStore(Store& store) {
+  auto sources = store.ListSources();
+  if (!sources) return Fail(sources.error());
+  std::set<std::string> kinds;
+  for (const auto& s : *sources) kinds.insert(s.kind);
+  return std::vector<std::string>(kinds.begin(), kinds.end());
+}
+
+// `kind` is one of the store's sources' kinds (or empty): else an error that
+// names them, with a guess at the one meant.
+Status CheckKindInStore(Store& store, const std::string& option, const std::string& kind) {
+  if (kind.empty()) return {};
+  auto known = KindsInStore(store);
+  if (!known) return Fail(known.error());
+  if (std::binary_search(known->begin(), known->end(), kind)) return {};
+  return Fail(Error::NotFound(fmt::format(
+      "{} '{}': no source of that kind in this store (its kinds: {}){}", option, kind,
+      known->empty() ? std::string("none yet") : Join(*known, ", "), DidYouMean(kind, *known))));
+}
+
 std::string Cell(std::string_view s, size_t max) {
   std::string out;
   for (char c : s) out.push_back(c == '\n' || c == '\r' || c == '\t' ? ' ' : c);
@@ -398,19 +425,16 @@ int ImportCsvCommand(const Globals& g, const ImportArgs& a) {
   if (!store) return Report(CsvProblemOr(**file, a.file, m, store.error()));
   if (!a.new_kind) {
     // A kind rectrack has words for, or one the store has: a typo is not a new kind.
-    std::vector<std::string> kinds(std::begin(kSourceKinds), std::end(kSourceKinds));
-    auto sources = (*store)->ListSources();
-    if (!sources) return Report(sources.error());
-    for (const auto& s : *sources) kinds.push_back(s.kind);
-    if (std::find(kinds.begin(), kinds.end(), a.source_kind) == kinds.end()) {
-      std::sort(kinds.begin(), kinds.end());
-      kinds.erase(std::unique(kinds.begin(), kinds.end()), kinds.end());
-      std::string guess = ClosestMatch(a.source_kind, kinds);
+    auto in_store = KindsInStore(**store);
+    if (!in_store) return Report(in_store.error());
+    std::set<std::string> known(std::begin(kSourceKinds), std::end(kSourceKinds));
+    known.insert(in_store->begin(), in_store->end());
+    if (!known.count(a.source_kind)) {
+      std::vector<std::string> kinds(known.begin(), known.end());
       return Report(Error::Invalid(fmt::format(
           "--source-kind '{}' is not a kind rectrack knows or this store has ({}){}; give "
           "--new-kind to start a kind of its own",
-          a.source_kind, Join(kinds, ", "),
-          guess.empty() ? std::string() : fmt::format("; did you mean {}?", guess))));
+          a.source_kind, Join(kinds, ", "), DidYouMean(a.source_kind, kinds))));
     }
   }
   auto summary = ImportCsvFile(**store, **file, a.file, m, aliases, CliActor());
@@ -454,23 +478,6 @@ struct ListArgs {
   bool overdue = false;
   int limit = 0;
 };
-
-// `kind` is one of the store's sources' kinds (or empty): else an error that
-// names them, with a guess at the one meant.
-Status CheckKindInStore(Store& store, const std::string& option, const std::string& kind) {
-  if (kind.empty()) return {};
-  auto sources = store.ListSources();
-  if (!sources) return Fail(sources.error());
-  std::set<std::string> kinds;
-  for (const auto& s : *sources) kinds.insert(s.kind);
-  if (kinds.count(kind)) return {};
-  std::vector<std::string> known(kinds.begin(), kinds.end());
-  std::string guess = ClosestMatch(kind, known);
-  return Fail(Error::NotFound(fmt::format(
-      "{} '{}': no source of that kind in this store (its kinds: {}){}", option, kind,
-      known.empty() ? std::string("none yet") : Join(known, ", "),
-      guess.empty() ? std::string() : fmt::format("; did you mean {}?", guess))));
-}
 
 int ListCommand(const Globals& g, const ListArgs& a) {
   auto as_of = AsOf(a.as_of);
@@ -640,8 +647,8 @@ int ShowCommand(const Globals& g, const std::string& slug, const std::string& re
 // recommendations and how many are implemented, overdue assignments.
 int SourcesCommand(const Globals& g, const std::string& kind, const std::string& as_of_s,
                    const std::string& format) {
-  if (format != "table" && format != "csv" && format != "json")
-    return Report(Error::Invalid("--format must be table, csv or json"));
+  auto f = ParseTableFormat(format);
+  if (!f) return Report(f.error());
   auto as_of = AsOf(as_of_s);
   if (!as_of) return Report(as_of.error());
   auto store = Open(g);
@@ -651,7 +658,7 @@ int SourcesCommand(const Globals& g, const std::string& kind, const std::string&
   if (!doc) return Report(doc.error());
   const json& items = (*doc)["sources"];
   std::string text;
-  if (format == "json") {
+  if (*f == TableFormat::kJson) {
     json out = json::array();
     for (const auto& s : items) {
       json x = s;
@@ -669,9 +676,9 @@ int SourcesCommand(const Globals& g, const std::string& kind, const std::string&
                       std::to_string(s["recommendations"].get<int>()),
                       std::to_string(s["implemented"].get<int>()),
                       std::to_string(s["overdue_assignments"].get<int>()),
-                      format == "table" ? Cell(s["title"].get<std::string>(), 60)
+                      *f == TableFormat::kTable ? Cell(s["title"].get<std::string>(), 60)
                                         : s["title"].get<std::string>()});
-    text = format == "csv" ? CsvTable(header, rows)
+    text = *f == TableFormat::kCsv ? CsvTable(header, rows)
                            : TextTable(header, rows) + fmt::format("{} source(s) as of {}\n",
                                                                    rows.size(), as_of->ToIso());
   }
@@ -731,12 +738,10 @@ int UpdateCommand(const Globals& g, const UpdateArgs& a) {
       // (import's --status-map is not an option of update: name the words there are.)
       std::vector<std::string> words = CanonicalWords();
       for (const auto& [w, mapping] : VocabularyTable(vocab)) words.push_back(w);
-      std::string guess = ClosestMatch(word, words);
       return Report(Error::Invalid(fmt::format(
           "{} '{}' is neither a word of this source's vocabulary ({}) nor one of rectrack's "
           "own ({}){}; `rectrack vocab {}` lists the source's words",
-          option, word, vocab, Join(CanonicalWords(), ", "),
-          guess.empty() ? std::string() : fmt::format("; did you mean {}?", guess), vocab)));
+          option, word, vocab, Join(CanonicalWords(), ", "), DidYouMean(word, words), vocab)));
     }
     if (m->response) u.response = m->response;
     if (m->response_status) u.response_status = m->response_status;
@@ -904,12 +909,7 @@ int ExportSiteCommand(const Globals& g, const std::string& dir, const std::strin
         "`rectrack verify`)",
         check->problems.front())));
   store->reset();
-  std::string path = g.db;
-  if (path.empty()) {
-    const char* env = std::getenv("RECTRACK_DB");
-    path = env && *env ? env : "rectrack.db";
-  }
-  auto summary = web::ExportSite(path, dir, *as_of);
+  auto summary = web::ExportSite(DbPath(g), dir, *as_of);
   if (!summary) return Report(summary.error());
   std::printf("wrote %d file(s), %lld bytes, to %s (as of %s); open %s/index.html\n",
               summary->files, static_cast<long long>(summary->bytes), dir.c_str(),
