@@ -429,22 +429,26 @@ Error Described(const std::string& url, Error e) {
   return e;
 }
 
-}  // namespace
-
-Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url, const KeyOptions& keys) {
+// Connects and migrates; with `must_exist`, a schema that holds no tracker is
+// NotFound instead of made one.
+Result<std::unique_ptr<Store>> OpenTracker(const std::string& url, const KeyOptions& keys,
+                                           bool must_exist) {
   auto store = Connect(url, keys);
   if (!store) return Fail(Described(url, store.error()));
+  if (must_exist) (*store)->set_must_exist();
   if (auto m = (*store)->Open(); !m) return Fail(Described(url, m.error()));
   return std::unique_ptr<Store>(std::move(*store));
 }
 
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url, const KeyOptions& keys) {
+  return OpenTracker(url, keys, false);
+}
+
 Result<std::unique_ptr<Store>> OpenExistingPostgresStore(const std::string& url,
                                                         const KeyOptions& keys) {
-  auto store = Connect(url, keys);
-  if (!store) return Fail(Described(url, store.error()));
-  (*store)->set_must_exist();
-  if (auto m = (*store)->Open(); !m) return Fail(Described(url, m.error()));
-  return std::unique_ptr<Store>(std::move(*store));
+  return OpenTracker(url, keys, true);
 }
 
 Result<std::unique_ptr<Store>> CreateEmptyPostgresStore(const std::string& url,

@@ -354,7 +354,7 @@ Result<Facts> SqlStore::LoadFacts(const FactsFilter& filter) {
     // second connection reads in its snapshot, or not at all (SiblingReader);
     // inside a write transaction only this connection sees its own writes.
     std::unique_ptr<Connection> sibling;
-    if (scan && depth_ == 0 && selected >= parallel_scan_from_ &&
+    if (scan && selected >= parallel_scan_from_ &&
         (!bind || selected * 10 >= largest_rec * 9))
       sibling = SiblingReader();
     const bool parallel = sibling != nullptr;
@@ -825,7 +825,7 @@ Status SqlStore::ScanRecommendations(const FactsFilter& filter, size_t part_size
   // reads alone). Parts reach `fn` in order either way.
   constexpr size_t kParallelParts = 4;
   std::unique_ptr<Connection> sibling;
-  if (reading_ && depth_ == 0 && big && ranges.size() >= kParallelParts) sibling = SiblingReader();
+  if (reading_ && big && ranges.size() >= kParallelParts) sibling = SiblingReader();
   Statements theirs{};
   if (sibling) {
     auto p = prepare(*sibling);

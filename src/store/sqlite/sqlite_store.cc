@@ -134,32 +134,16 @@ Result<std::vector<SearchHit>> SqliteStore::Search(const std::string& query, int
 
 }  // namespace sqlite
 
-Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const KeyOptions& keys) {
-  auto db = sqlite::Db::Open(path);
-  if (!db) return Fail(db.error());
-  auto store = std::make_unique<sqlite::SqliteStore>(std::move(*db), path, keys, false);
-  auto m = store->Open();
-  if (!m) {
-    Error e = m.error();
-    if (e.message.find("not a database") != std::string::npos ||
-        e.code == Error::Code::kCorrupt)
-      e = Error::Corrupt(fmt::format("'{}' is not a rectrack database: {}", path, e.message));
-    return Fail(e);
-  }
-  return std::unique_ptr<Store>(std::move(store));
-}
+namespace {
 
-Result<std::unique_ptr<Store>> OpenExistingSqliteStore(const std::string& path,
-                                                      const KeyOptions& keys) {
-  // Checked before SQLite opens it: opening makes the file.
-  struct stat st;
-  if (stat(path.c_str(), &st) != 0 || st.st_size == 0)
-    return Fail(Error::NotFound(fmt::format(
-        "no store at '{}': `rectrack init` makes one (or give --create)", path)));
+// Opens the store at `path` and migrates it; with `must_exist`, a database
+// that holds no tracker is NotFound instead of made one.
+Result<std::unique_ptr<Store>> OpenAt(const std::string& path, const KeyOptions& keys,
+                                      bool must_exist) {
   auto db = sqlite::Db::Open(path);
   if (!db) return Fail(db.error());
   auto store = std::make_unique<sqlite::SqliteStore>(std::move(*db), path, keys, false);
-  store->set_must_exist();
+  if (must_exist) store->set_must_exist();
   auto m = store->Open();
   if (!m) {
     Error e = m.error();
@@ -171,6 +155,22 @@ Result<std::unique_ptr<Store>> OpenExistingSqliteStore(const std::string& path,
     return Fail(e);
   }
   return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const KeyOptions& keys) {
+  return OpenAt(path, keys, false);
+}
+
+Result<std::unique_ptr<Store>> OpenExistingSqliteStore(const std::string& path,
+                                                      const KeyOptions& keys) {
+  // Checked before SQLite opens it: opening makes the file.
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0 || st.st_size == 0)
+    return Fail(Error::NotFound(fmt::format(
+        "no store at '{}': `rectrack init` makes one (or give --create)", path)));
+  return OpenAt(path, keys, true);
 }
 
 Result<std::unique_ptr<Store>> CreateEmptySqliteStore(const std::string& path,
