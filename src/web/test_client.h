@@ -48,7 +48,10 @@ class Client {
     addr.sin_port = htons(port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    timeval tv{5, 0};  // no test waits longer for a byte
+    // Longer than any answer a test waits for: a write that waits out the
+    // store's 5 s lock wait is answered 503 only after it (the busy tests
+    // allow up to 8 s), so a 5 s read timeout raced that answer.
+    timeval tv{10, 0};
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     int one = 1;
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
