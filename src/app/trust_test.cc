@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "app/chase.h"
 #include "app/checkpoints.h"
 #include "app/service.h"
 #include "ingest/json_format.h"
@@ -178,6 +179,73 @@ TEST(KeyRotationTest, ANewKeyEndorsedByTheOldAndOldPublicationsStillVerify) {
   EXPECT_EQ(v->keys, 2);
 }
 
+// A store made by the build before the chase tables (tests/fixtures/stores/
+// v4.db): its checkpoints' digests were computed by that build, without them.
+TEST(SqliteChaseTablesMigrationTest, CheckpointsOfTheBuildBeforeStillVerify) {
+  TempDir d;
+  const std::string db = d.File("v4.db");
+  fs::copy_file(kRepo / "tests/fixtures/stores/v4.db", db);
+  fs::copy_file(kRepo / "tests/fixtures/stores/v4.db.key", db + ".key");
+  fs::permissions(db + ".key", fs::perms::owner_read | fs::perms::owner_write);
+  auto store = OpenSqliteStore(db);
+  ASSERT_TRUE(store) << store.error().message;
+  {
+    RawDb raw(db);
+    EXPECT_EQ(raw.Int("PRAGMA user_version"), 5);
+  }
+  VerifyOptions o;
+  std::ifstream cp(kRepo / "tests/fixtures/stores/v4-checkpoint.json");
+  std::stringstream text;
+  text << cp.rdbuf();
+  auto parsed = ParseCheckpointDoc(nlohmann::json::parse(text.str()));
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  o.checkpoints.push_back(*parsed);
+  auto v = VerifyStore(**store, o);
+  ASSERT_TRUE(v) << v.error().message;
+  EXPECT_TRUE(v->ok) << Joined(v->problems);
+  EXPECT_EQ(v->checkpoints, 2);  // in the ledger; the one given is checked besides
+}
+
+// A store made before the chase tables (schema 4 on SQLite, 1 on PostgreSQL)
+// gets them on opening, with no event and no baseline; its checkpoints, whose
+// state digests were computed without those tables, still verify.
+TEST(ChaseTablesMigrationTest, AStoreWithoutThemGainsThemAndItsCheckpointsStillHold) {
+  TempDir d;
+  const std::string db = d.File("t.db");
+  int64_t events = 0;
+  {
+    auto store = testing_util::OpenTestStore(db);
+    ASSERT_TRUE(store);
+    auto harris = ReadNativeJson(ReadAll(kRepo / "examples/harris/harris-2016.json"), "h");
+    ASSERT_TRUE((*store)->Import(*harris, kCli, "h"));
+    ASSERT_TRUE(MakeCheckpoint(**store, kCli));
+    events = (*store)->Head()->seq;
+  }
+  {
+    RawDb raw(db);
+    ASSERT_TRUE(raw.ok()) << raw.error();
+    ASSERT_EQ(raw.Exec("DROP TABLE chase_items; DROP TABLE outbox; DROP TABLE chase_schedules; "
+                       "DROP TABLE user_emails; DROP TABLE owner_contacts"),
+              RawDb::kOk);
+    ASSERT_EQ(raw.Exec(raw.postgres() ? "UPDATE rectrack_schema SET version = 1"
+                                      : "PRAGMA user_version = 4"),
+              RawDb::kOk);
+  }
+  auto store = testing_util::OpenTestStore(db);
+  ASSERT_TRUE(store) << store.error().message;
+  EXPECT_TRUE((*store)->TakeNotices().empty());  // no baseline, nothing moved
+  EXPECT_EQ((*store)->Head()->seq, events);
+  auto v = (*store)->Verify();
+  ASSERT_TRUE(v);
+  EXPECT_TRUE(v->ok) << Joined(v->problems);
+  EXPECT_EQ(v->checkpoints, 1);
+  // And the new tables work.
+  ASSERT_TRUE(AddContact(**store, "Home Office", "ho@example.org", "", "", kCli));
+  v = (*store)->Verify();
+  ASSERT_TRUE(v);
+  EXPECT_TRUE(v->ok) << Joined(v->problems);
+}
+
 TEST(KeyRotationTest, ARotationCutShortBeforeItsKeyFileWasRenamedIsFinished) {
   TempDir d;
   const std::string db = d.File("t.db");
@@ -226,7 +294,7 @@ TEST(SqliteUpgradeTest, AStoreOfTheEarlierBuildIsUpgradedWithABaselineAndItsKeyM
   {
     RawDb raw(db);
     EXPECT_EQ(raw.Int("SELECT COUNT(*) FROM meta WHERE key LIKE 'signing%'"), 0);
-    EXPECT_EQ(raw.Int("PRAGMA user_version"), 4);
+    EXPECT_EQ(raw.Int("PRAGMA user_version"), 5);  // the latest migration
   }
   for (const char* suffix : {"", "-wal"}) {
     if (fs::exists(db + suffix)) {

@@ -330,6 +330,21 @@ class Store {
   Status ScanTable(const TableDef& table, const std::function<bool(Row&)>& fn);
   // The projected columns of the row with `key`, if there is one.
   virtual Result<std::optional<Row>> GetRow(const TableDef& table, const Row& key) = 0;
+  // The rows of `table` whose `column` equals `value`, in key order (for the
+  // tables that grow, such as the outbox, where a scan of all would be waste).
+  virtual Result<std::unique_ptr<RowCursor>> ScanRowsWhere(const TableDef& table,
+                                                           std::string_view column,
+                                                           const Value& value) = 0;
+  // max(id) + 1 of a projected table whose first column is its id: the id of
+  // the next row, when read inside the transaction that inserts it.
+  virtual Result<int64_t> NextRowId(const TableDef& table) = 0;
+  // A write decided above the store (app/: contacts, chasers): checks that
+  // `payload`'s changes fit the projection, applies them and appends them as
+  // an event of `kind`, in one transaction (a savepoint inside Begin()). A
+  // caller that decided the change from what it read wraps both in Begin()
+  // and Commit(), so that no other writer comes between.
+  virtual Result<LedgerEvent> RecordChange(const Actor& actor, std::string_view kind,
+                                           const EventPayload& payload) = 0;
   // Writes `changes` to the tables, keeping the search index in step when
   // `maintain_search` (Store::Apply is what live writes, rebuild and verify
   // all use: one code path).
@@ -449,6 +464,11 @@ Result<std::unique_ptr<Store>> CreateEmptySqliteStore(const std::string& path,
 // A private, temporary SQLite store for replaying a ledger into (`verify`): no
 // key, no ledger of its own, no search index; removed when closed.
 Result<std::unique_ptr<Store>> OpenScratchStore();
+
+// A time as the ledger writes times, in UTC to the millisecond
+// ("2026-12-06T13:30:50.947Z"): such texts sort as the times do.
+std::string UtcTimestamp(int64_t unix_ms);
+int64_t UnixMillisNow();
 
 // True for a PostgreSQL location ("postgresql://..." or "postgres://...").
 bool IsPostgresUrl(const std::string& location);

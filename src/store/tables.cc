@@ -72,6 +72,31 @@ const std::vector<TableDef>& ProjectedTables() {
         Text("public_key"), Text("signature")},
        1,
        "checkpoint"},
+      // Issue 9: whom to chase, and what was sent. Digested only when they
+      // have rows (TableDef::digest_when_empty).
+      {"owner_contacts",
+       {Int("id"), Int("owner_id"), Text("email"), Text("name"), Text("role"),
+        Text("created_at"), TextOrNull("unsubscribed_at"), Text("unsubscribe_token")},
+       1,
+       "contact",
+       false},
+      {"user_emails", {Int("user_id"), Text("email")}, 1, "user's e-mail address", false},
+      {"chase_schedules",
+       {Text("kind"), Text("before_days"), Int("overdue_every"), Int("target_every"), Int("enabled")},
+       1,
+       "chase schedule",
+       false},
+      {"outbox",
+       {Int("id"), Text("kind"), IntOrNull("contact_id"), IntOrNull("user_id"),
+        IntOrNull("owner_id"), Text("recipient"), Text("subject"), Text("message_id"),
+        Text("message"), Text("as_of"), Text("queued_at"), Text("state"), Int("attempts"),
+        TextOrNull("next_attempt_at"), Text("claimed_by"), Text("last_error"),
+        TextOrNull("sent_at")},
+       1,
+       "message",
+       false},
+      {"chase_items", {Int("outbox_id"), Int("assignment_id"), Text("stage")}, 3, "chased item",
+       false},
   };
   return tables;
 }

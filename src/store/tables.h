@@ -26,6 +26,10 @@ struct TableDef {
   std::vector<ColumnDef> columns;
   size_t key_columns = 1;  // the first key_columns columns identify a row
   std::string_view row_name;  // "recommendation": for messages
+  // A table added after the state digest was first defined (docs/ledger.md):
+  // it goes into the digest only when it has rows, so that the digests of
+  // checkpoints made before it existed still hold.
+  bool digest_when_empty = true;
 
   int ColumnIndex(std::string_view column) const;
   // The key of a full row.

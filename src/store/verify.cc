@@ -36,8 +36,17 @@ std::string HexOf(const Hash& h) {
 class StateHasher {
  public:
   StateHasher() { Bytes("rectrack-state-v1"); }
-  void Table(std::string_view name) { Bytes(name); }
+  // A table that is digested only when it has rows names itself with its first.
+  void Table(const TableDef& t) {
+    pending_ = t.digest_when_empty ? std::string_view() : t.name;
+    if (t.digest_when_empty) Bytes(t.name);
+    open_ = t.digest_when_empty;
+  }
   void RowOf(const Row& row) {
+    if (!open_) {
+      Bytes(pending_);
+      open_ = true;
+    }
     for (const auto& v : row) {
       char tag = static_cast<char>(v.type);
       h_.Update(std::string_view(&tag, 1));
@@ -45,7 +54,10 @@ class StateHasher {
       else if (v.type == Value::Type::kText) Bytes(v.s);
     }
   }
-  void EndTable() { h_.Update("\xff"); }
+  void EndTable() {
+    if (open_) h_.Update("\xff");
+    open_ = false;
+  }
   std::string Digest() { return h_.HexDigest(); }
 
  private:
@@ -59,6 +71,8 @@ class StateHasher {
     h_.Update(s);
   }
   Sha256 h_;
+  std::string_view pending_;
+  bool open_ = false;
 };
 
 std::string DescribeRowKey(const TableDef& t, const Row& key) {
@@ -151,7 +165,7 @@ struct Verifier::Replay {
 Result<std::string> StateDigest(Store& store) {
   StateHasher h;
   for (const auto& t : ProjectedTables()) {
-    h.Table(t.name);
+    h.Table(t);
     RT_TRY(store.ScanTable(t, [&](Row& row) {
       h.RowOf(row);
       return true;
@@ -347,7 +361,7 @@ Status CompareTables(Store& live, Store& replay, VerifyReport* rep, StateHasher*
     if (!a) return Fail(a.error());
     auto b = live.ScanRows(t);
     if (!b) return Fail(b.error());
-    digest->Table(t.name);
+    digest->Table(t);
     Row x, y;
     auto next = [](RowCursor& c, Row* r) -> Result<bool> { return c.Next(r); };
     auto hx = next(**a, &x);

@@ -246,6 +246,64 @@ CREATE TABLE recommendation_search (
 );
 CREATE INDEX recommendation_search_document ON recommendation_search USING GIN (document);
 )sql",
+    // 2: contacts of owners, e-mail addresses of users, chase schedules and the
+    // outbox of chasers (SQLite's migration 5).
+    R"sql(
+CREATE TABLE owner_contacts (
+  id                BIGINT PRIMARY KEY,
+  owner_id          BIGINT NOT NULL REFERENCES owners(id),
+  email             TEXT COLLATE "C" NOT NULL,
+  name              TEXT COLLATE "C" NOT NULL,
+  role              TEXT COLLATE "C" NOT NULL,
+  created_at        TEXT COLLATE "C" NOT NULL,
+  unsubscribed_at   TEXT COLLATE "C",
+  unsubscribe_token TEXT COLLATE "C" NOT NULL,
+  UNIQUE (owner_id, email)
+);
+CREATE INDEX owner_contacts_owner ON owner_contacts(owner_id);
+
+CREATE TABLE user_emails (
+  user_id BIGINT PRIMARY KEY REFERENCES users(id),
+  email   TEXT COLLATE "C" NOT NULL
+);
+
+CREATE TABLE chase_schedules (
+  kind          TEXT COLLATE "C" PRIMARY KEY,
+  before_days   TEXT COLLATE "C" NOT NULL,
+  overdue_every BIGINT NOT NULL,
+  target_every  BIGINT NOT NULL,
+  enabled       BIGINT NOT NULL
+);
+
+CREATE TABLE outbox (
+  id              BIGINT PRIMARY KEY,
+  kind            TEXT COLLATE "C" NOT NULL,
+  contact_id      BIGINT,
+  user_id         BIGINT,
+  owner_id        BIGINT,
+  recipient       TEXT COLLATE "C" NOT NULL,
+  subject         TEXT COLLATE "C" NOT NULL,
+  message_id      TEXT COLLATE "C" NOT NULL UNIQUE,
+  message         TEXT COLLATE "C" NOT NULL,
+  as_of           TEXT COLLATE "C" NOT NULL,
+  queued_at       TEXT COLLATE "C" NOT NULL,
+  state           TEXT COLLATE "C" NOT NULL,
+  attempts        BIGINT NOT NULL,
+  next_attempt_at TEXT COLLATE "C",
+  claimed_by      TEXT COLLATE "C" NOT NULL,
+  last_error      TEXT COLLATE "C" NOT NULL,
+  sent_at         TEXT COLLATE "C"
+);
+CREATE INDEX outbox_state ON outbox(state);
+
+CREATE TABLE chase_items (
+  outbox_id     BIGINT NOT NULL REFERENCES outbox(id),
+  assignment_id BIGINT NOT NULL,
+  stage         TEXT COLLATE "C" NOT NULL,
+  PRIMARY KEY (outbox_id, assignment_id, stage)
+);
+CREATE INDEX chase_items_assignment ON chase_items(assignment_id);
+)sql",
 };
 
 }  // namespace rectrack::pg

@@ -433,6 +433,31 @@ Result<std::unique_ptr<RowCursor>> SqlStore::ScanRows(const TableDef& t) {
   return std::unique_ptr<RowCursor>(new RowsCursor(std::move(*st), t));
 }
 
+Result<std::unique_ptr<RowCursor>> SqlStore::ScanRowsWhere(const TableDef& t,
+                                                            std::string_view column,
+                                                            const Value& value) {
+  int i = t.ColumnIndex(column);
+  if (i < 0) return Fail(Error::Invalid(fmt::format("{} has no column '{}'", t.name, column)));
+  RT_TRY(CheckValue(t, t.columns[static_cast<size_t>(i)], value));
+  auto st = db_->PrepareScan(fmt::format("SELECT {} FROM {} WHERE {} = ? ORDER BY {}",
+                                         ColumnList(t), t.name, column, KeyOrder(t)));
+  if (!st) return Fail(st.error());
+  BindValue(st->get(), 1, value);
+  return std::unique_ptr<RowCursor>(new RowsCursor(std::move(*st), t));
+}
+
+Result<int64_t> SqlStore::NextRowId(const TableDef& t) {
+  if (t.columns.empty() || t.columns[0].name != "id" || !t.columns[0].is_int)
+    return Fail(Error::Invalid(fmt::format("{} has no numeric id", t.name)));
+  return NextId(t.name);
+}
+
+Result<LedgerEvent> SqlStore::RecordChange(const Actor& actor, std::string_view kind,
+                                           const EventPayload& payload) {
+  RT_TRY(CheckChangeSet(payload.changes));
+  return InTransaction([&]() -> Result<LedgerEvent> { return Record(actor, kind, payload); });
+}
+
 Result<std::optional<Row>> SqlStore::GetRow(const TableDef& t, const Row& key) {
   RT_TRY(CheckKey(t, key));
   auto st = db_->Prepare(fmt::format("SELECT {} FROM {} WHERE {}", ColumnList(t), t.name, KeyWhere(t, 1)));

@@ -55,15 +55,7 @@ const auto& ImplNames() {
 
 }  // namespace
 
-std::string NowUtc() {
-  auto now = std::chrono::system_clock::now();
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  time_t secs = static_cast<time_t>(ms / 1000);
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900,
-                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms % 1000);
-}
+std::string NowUtc() { return UtcTimestamp(UnixMillisNow()); }
 
 std::string JsonList(const std::vector<std::string>& v) {
   if (v.empty()) return "[]";
@@ -1158,7 +1150,7 @@ Status SqlStore::Migrate(int64_t* from_version) {
   if (!after) return fail(after.error());
   depth_ = 0;
   if (auto c = db_->Exec("COMMIT"); !c) return fail(c.error());
-  if (*version > 0 && !scratch_) AfterUpgrade();
+  if (*version > 0 && *version < FirstLedgerSchema() && !scratch_) AfterUpgrade();
   return {};
 }
 
@@ -1166,7 +1158,8 @@ Status SqlStore::AfterMigration(int64_t from) {
   // In the migrating transaction: a new store gets its key and first event; an
   // old one its baseline. Never half of it.
   if (scratch_ || (empty_ && from == 0)) return {};
-  return from == 0 ? CreateTracker() : Upgrade(from);
+  if (from == 0) return CreateTracker();
+  return from < FirstLedgerSchema() ? Upgrade(from) : Status{};
 }
 
 Status SqlStore::Upgrade(int64_t from) {

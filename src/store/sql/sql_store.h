@@ -145,6 +145,11 @@ class SqlStore : public Store {
 
   Result<std::unique_ptr<RowCursor>> ScanRows(const TableDef& table) override;
   Result<std::optional<Row>> GetRow(const TableDef& table, const Row& key) override;
+  Result<std::unique_ptr<RowCursor>> ScanRowsWhere(const TableDef& table, std::string_view column,
+                                                   const Value& value) override;
+  Result<int64_t> NextRowId(const TableDef& table) override;
+  Result<LedgerEvent> RecordChange(const Actor& actor, std::string_view kind,
+                                   const EventPayload& payload) override;
   Status Apply(const ChangeSet& changes, bool maintain_search) override;
   Status CopyEvent(const LedgerEvent& event) override;
   Status SignHead(const LedgerHead& head) override;
@@ -238,6 +243,10 @@ class SqlStore : public Store {
   // upgraded with a baseline (SQLite only: PostgreSQL came after).
   virtual Status Upgrade(int64_t from);
   virtual void AfterUpgrade() {}
+  // The first schema version whose tables are the ledger's projection: a
+  // store migrated from an older one needs Upgrade (SQLite: 4; PostgreSQL
+  // came after, 1). Later migrations only add tables and need nothing more.
+  virtual int64_t FirstLedgerSchema() const { return 1; }
   virtual SearchTable search_table() const = 0;
   // Checks the search index's own structure (its rows are checked generically).
   virtual Status CheckSearchStructure(std::vector<std::string>* problems) = 0;

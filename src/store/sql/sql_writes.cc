@@ -497,6 +497,20 @@ Status SqlStore::SetAlias(const std::string& alias, const std::string& canonical
           ++moved;
         }
       }
+      // Contacts move too; one whose address the owner kept has already goes.
+      auto oc = db_->Prepare(
+          "SELECT id, (SELECT COUNT(*) FROM owner_contacts x WHERE x.owner_id = ?2 AND "
+          "x.email = c.email) FROM owner_contacts c WHERE owner_id = ?1 ORDER BY id");
+      if (!oc) return Fail(oc.error());
+      (*oc)->Bind(1, old_id).Bind(2, *target);
+      while (true) {
+        auto r = (*oc)->Step();
+        if (!r) return Fail(r.error());
+        if (!*r) break;
+        if ((*oc)->Int(1)) cs.Delete("owner_contacts", {Value::Int((*oc)->Int(0))});
+        else cs.Set("owner_contacts", {Value::Int((*oc)->Int(0))}, "owner_id", to);
+        ++moved;
+      }
       auto al = db_->Prepare("SELECT alias FROM owner_aliases WHERE owner_id = ? ORDER BY alias");
       if (!al) return Fail(al.error());
       (*al)->Bind(1, old_id);

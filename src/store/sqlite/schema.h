@@ -224,6 +224,65 @@ CREATE TABLE checkpoints (
   signature    TEXT NOT NULL
 ) STRICT;
 )sql",
+    // 5: contacts of owners, e-mail addresses of users, chase schedules and the
+    // outbox of chasers (issue 9): tables of the projection, every change a
+    // ledger event. The outbox keeps what it sent even when a contact goes.
+    R"sql(
+CREATE TABLE owner_contacts (
+  id                INTEGER PRIMARY KEY,
+  owner_id          INTEGER NOT NULL REFERENCES owners(id),
+  email             TEXT NOT NULL,
+  name              TEXT NOT NULL,
+  role              TEXT NOT NULL,
+  created_at        TEXT NOT NULL,
+  unsubscribed_at   TEXT,
+  unsubscribe_token TEXT NOT NULL,
+  UNIQUE (owner_id, email)
+) STRICT;
+CREATE INDEX owner_contacts_owner ON owner_contacts(owner_id);
+
+CREATE TABLE user_emails (
+  user_id INTEGER PRIMARY KEY REFERENCES users(id),
+  email   TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE chase_schedules (
+  kind          TEXT PRIMARY KEY,
+  before_days   TEXT NOT NULL,
+  overdue_every INTEGER NOT NULL,
+  target_every  INTEGER NOT NULL,
+  enabled       INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE outbox (
+  id              INTEGER PRIMARY KEY,
+  kind            TEXT NOT NULL,
+  contact_id      INTEGER,
+  user_id         INTEGER,
+  owner_id        INTEGER,
+  recipient       TEXT NOT NULL,
+  subject         TEXT NOT NULL,
+  message_id      TEXT NOT NULL UNIQUE,
+  message         TEXT NOT NULL,
+  as_of           TEXT NOT NULL,
+  queued_at       TEXT NOT NULL,
+  state           TEXT NOT NULL,
+  attempts        INTEGER NOT NULL,
+  next_attempt_at TEXT,
+  claimed_by      TEXT NOT NULL,
+  last_error      TEXT NOT NULL,
+  sent_at         TEXT
+) STRICT;
+CREATE INDEX outbox_state ON outbox(state);
+
+CREATE TABLE chase_items (
+  outbox_id     INTEGER NOT NULL REFERENCES outbox(id),
+  assignment_id INTEGER NOT NULL,
+  stage         TEXT NOT NULL,
+  PRIMARY KEY (outbox_id, assignment_id, stage)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX chase_items_assignment ON chase_items(assignment_id);
+)sql",
 };
 
 }  // namespace rectrack::sqlite

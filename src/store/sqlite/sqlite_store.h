@@ -25,6 +25,7 @@ class SqliteStore : public sql::SqlStore {
   Status BeginOuter() override;
   Status Upgrade(int64_t from) override;  // sqlite_baseline.cc
   void AfterUpgrade() override;
+  int64_t FirstLedgerSchema() const override { return 4; }
   sql::SearchTable search_table() const override { return {"recommendation_fts", "rowid"}; }
   Status CheckSearchStructure(std::vector<std::string>* problems) override;
   Status ForeignKeysForImport(bool on) override;
