@@ -13,6 +13,7 @@ PACKAGES=(
   chromium fonts-liberation  # browser tests (tests/browser), driven by npm playwright-core
   postgresql-15 postgresql-client-15  # the PostgreSQL store's tests (a throw-away cluster)
   nginx openssl  # the deployment tests (tests/deploy_*.sh): nginx in front, with TLS
+  python3 python3-aiosmtpd  # the chase tests' SMTP server (tests/lib/smtp_sink.py)
 )
 
 missing=()

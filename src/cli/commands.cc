@@ -23,6 +23,7 @@
 #include "app/views.h"
 #include "cli/auth_commands.h"
 #include "cli/backup_commands.h"
+#include "cli/chase_commands.h"
 #include "cli/common.h"
 #include "cli/serve_command.h"
 #include "cli/trust_commands.h"
@@ -99,14 +100,6 @@ Status WriteStreamed(const std::string& path, const std::function<Status(std::FI
   return {};
 }
 
-// The date an option gives (today if none); errors name the option.
-Result<Date> AsOf(const std::string& s, std::string_view option = "--as-of") {
-  if (s.empty() || s == "today") return TodayInLondon();
-  auto d = Date::ParseIso(s);
-  if (!d) return Fail(Error::Invalid(fmt::format("{}: {}", option, d.error().message)));
-  return d;
-}
-
 // "; did you mean X?" when one of `candidates` is close to `word`, else "".
 std::string DidYouMean(std::string_view word, const std::vector<std::string>& candidates) {
   std::string guess = ClosestMatch(word, candidates);
@@ -134,75 +127,6 @@ Status CheckKindInStore(Store& store, const std::string& option, const std::stri
       known->empty() ? std::string("none yet") : Join(*known, ", "), DidYouMean(kind, *known))));
 }
 
-std::string Cell(std::string_view s, size_t max) {
-  std::string out;
-  for (char c : s) out.push_back(c == '\n' || c == '\r' || c == '\t' ? ' ' : c);
-  // Cut on a character boundary.
-  size_t count = 0, i = 0;
-  for (; i < out.size(); ++i) {
-    if ((static_cast<unsigned char>(out[i]) & 0xC0) != 0x80) {
-      if (count == max) break;
-      ++count;
-    }
-  }
-  if (i < out.size()) {
-    out.resize(i);
-    out += "…";
-  }
-  return out;
-}
-
-size_t Width(std::string_view s) {
-  size_t n = 0;
-  for (unsigned char c : s)
-    if ((c & 0xC0) != 0x80) ++n;
-  return n;
-}
-
-std::string TextTable(const std::vector<std::string>& header,
-                      const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> w(header.size());
-  for (size_t i = 0; i < header.size(); ++i) w[i] = Width(header[i]);
-  for (const auto& r : rows)
-    for (size_t i = 0; i < r.size(); ++i) w[i] = std::max(w[i], Width(r[i]));
-  std::string out;
-  auto line = [&](const std::vector<std::string>& r) {
-    for (size_t i = 0; i < r.size(); ++i) {
-      out += r[i];
-      if (i + 1 < r.size()) out += std::string(w[i] - Width(r[i]) + 2, ' ');
-    }
-    out += "\n";
-  };
-  line(header);
-  std::vector<std::string> rule;
-  for (size_t x : w) rule.push_back(std::string(x, '-'));
-  line(rule);
-  for (const auto& r : rows) line(r);
-  return out;
-}
-
-std::string CsvCell(std::string_view s) {
-  bool quote = s.find_first_of(",\"\r\n") != std::string_view::npos;
-  if (!quote) return std::string(s);
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += "\"\"";
-    else out.push_back(c);
-  }
-  return out + "\"";
-}
-
-std::string CsvTable(const std::vector<std::string>& header,
-                     const std::vector<std::vector<std::string>>& rows) {
-  std::string out;
-  auto line = [&](const std::vector<std::string>& r) {
-    for (size_t i = 0; i < r.size(); ++i) out += (i ? "," : "") + CsvCell(r[i]);
-    out += "\r\n";
-  };
-  line(header);
-  for (const auto& r : rows) line(r);
-  return out;
-}
 
 Result<std::vector<std::pair<std::string, std::string>>> ReadAliasesFile(const std::string& path) {
   auto raw = ReadFile(path);
@@ -1136,6 +1060,7 @@ int Run(int argc, char** argv) {
     std::string t = TextTable({"owner", "tier", "aliases"}, rows);
     std::fwrite(t.data(), 1, t.size(), stdout);
   });
+  AddContactCommands(owner, [&g] { return Open(g); }, add_db, &rc);
 
   // owners
   auto* owners = app.add_subcommand("owners", "The accountability table, one row per owner");
@@ -1200,8 +1125,9 @@ int Run(int argc, char** argv) {
 
   // user add|list|disable|token, verify-publication (cli/auth_commands.cc)
   AddAuthCommands(app, [&g] { return Open(g); }, add_db, &rc);
+  AddChaseCommands(app, [&g] { return Open(g); }, add_db, &rc);
   AddServeCommand(app, [&g] { return DbPath(g); }, [&g] { return Keys(g); },
-                  [&g] { return g.create; }, add_db, &rc);
+                  [&g] { return g.create; }, [&g] { return Open(g); }, add_db, &rc);
   // verify, rebuild, key, checkpoint, witness (cli/trust_commands.cc)
   AddTrustCommands(app, StoreAccess{[&g] { return DbPath(g); }, [&g] { return Keys(g); },
                                     [&g] { return Open(g); }},

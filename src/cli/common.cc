@@ -3,9 +3,11 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
+#include "app/service.h"
 #include "fmt/format.h"
 
 namespace rectrack::cli {
@@ -18,6 +20,84 @@ int Report(const Error& e) {
 int ReportCheck(const Error& e) {
   Report(e);
   return e.code == Error::Code::kCorrupt ? kVerifyFailed : kError;
+}
+
+// The date an option gives (today if none); errors name the option.
+Result<Date> AsOf(const std::string& s, std::string_view option) {
+  if (s.empty() || s == "today") return TodayInLondon();
+  auto d = Date::ParseIso(s);
+  if (!d) return Fail(Error::Invalid(fmt::format("{}: {}", option, d.error().message)));
+  return d;
+}
+
+std::string Cell(std::string_view s, size_t max) {
+  std::string out;
+  for (char c : s) out.push_back(c == '\n' || c == '\r' || c == '\t' ? ' ' : c);
+  // Cut on a character boundary.
+  size_t count = 0, i = 0;
+  for (; i < out.size(); ++i) {
+    if ((static_cast<unsigned char>(out[i]) & 0xC0) != 0x80) {
+      if (count == max) break;
+      ++count;
+    }
+  }
+  if (i < out.size()) {
+    out.resize(i);
+    out += "…";
+  }
+  return out;
+}
+
+size_t Width(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
+std::string TextTable(const std::vector<std::string>& header,
+                      const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> w(header.size());
+  for (size_t i = 0; i < header.size(); ++i) w[i] = Width(header[i]);
+  for (const auto& r : rows)
+    for (size_t i = 0; i < r.size(); ++i) w[i] = std::max(w[i], Width(r[i]));
+  std::string out;
+  auto line = [&](const std::vector<std::string>& r) {
+    for (size_t i = 0; i < r.size(); ++i) {
+      out += r[i];
+      if (i + 1 < r.size()) out += std::string(w[i] - Width(r[i]) + 2, ' ');
+    }
+    out += "\n";
+  };
+  line(header);
+  std::vector<std::string> rule;
+  for (size_t x : w) rule.push_back(std::string(x, '-'));
+  line(rule);
+  for (const auto& r : rows) line(r);
+  return out;
+}
+
+std::string CsvCell(std::string_view s) {
+  bool quote = s.find_first_of(",\"\r\n") != std::string_view::npos;
+  if (!quote) return std::string(s);
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += "\"\"";
+    else out.push_back(c);
+  }
+  return out + "\"";
+}
+
+std::string CsvTable(const std::vector<std::string>& header,
+                     const std::vector<std::vector<std::string>>& rows) {
+  std::string out;
+  auto line = [&](const std::vector<std::string>& r) {
+    for (size_t i = 0; i < r.size(); ++i) out += (i ? "," : "") + CsvCell(r[i]);
+    out += "\r\n";
+  };
+  line(header);
+  for (const auto& r : rows) line(r);
+  return out;
 }
 
 Actor CliActor() {

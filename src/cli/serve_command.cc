@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "fmt/format.h"
+#include "cli/chase_commands.h"
 #include "web/serve.h"
 
 namespace rectrack::cli {
@@ -43,8 +44,9 @@ bool ParseListen(const std::string& s, std::string* host, uint16_t* port) {
 
 void AddServeCommand(CLI::App& app, std::function<std::string()> db,
                      std::function<KeyOptions()> keys, std::function<bool()> create,
-                     const std::function<void(CLI::App*)>& add_db, int* rc) {
+                     StoreOpener open, const std::function<void(CLI::App*)>& add_db, int* rc) {
   auto args = std::make_shared<ServeArgs>();
+  auto chase = std::make_shared<ChaseServeSettings>();
   auto* serve = app.add_subcommand(
       "serve", "Serve the public site, the JSON API and the editors' workflow over HTTP");
   add_db(serve);
@@ -69,7 +71,8 @@ void AddServeCommand(CLI::App& app, std::function<std::string()> db,
                   "X-Forwarded-For (sign-in limits, access log)");
   serve->add_flag("--trust-forwarded-proto", args->trust_forwarded_proto,
                   "Behind a TLS proxy: honour X-Forwarded-Proto (Secure cookies)");
-  serve->callback([args, db, keys, create, rc]() {
+  AddChaseServeOptions(serve, chase.get());
+  serve->callback([args, chase, db, keys, create, open, rc]() {
     web::ServeOptions o;
     o.db = db();
     o.keys = keys();
@@ -106,13 +109,23 @@ void AddServeCommand(CLI::App& app, std::function<std::string()> db,
     o.cache_bytes = static_cast<size_t>(std::max(1, args->cache_mb)) << 20;
     o.trust_forwarded_proto = args->trust_forwarded_proto;
     o.trust_forwarded_for = args->trust_forwarded_for;
-    o.on_listening = [&o](uint16_t port) {
+    // Chasing runs beside the server, on a store connection of its own, from
+    // when it listens (the store is there then, also with --create).
+    auto chasing = MakeChaseTimer(*chase, open);
+    if (!chasing) {
+      std::fprintf(stderr, "rectrack: error: %s\n", chasing.error().message.c_str());
+      *rc = 1;
+      return;
+    }
+    o.on_listening = [&o, &chasing](uint16_t port) {
+      chasing->Start();
       // The bound port, so scripts (and tests with port 0) know where to go.
       std::printf("rectrack: serving %s on http://%s:%u/\n", DisplayLocation(o.db).c_str(), o.host.c_str(),
                   static_cast<unsigned>(port));
       std::fflush(stdout);
     };
     auto s = web::ServeForever(o);
+    chasing->Stop();
     if (!s) {
       std::fprintf(stderr, "rectrack: error: %s\n", s.error().message.c_str());
       *rc = 1;

@@ -3,6 +3,9 @@
 #include <cctype>
 #include <charconv>
 
+#include <sodium.h>
+
+#include "app/chase.h"
 #include "app/service.h"
 #include "app/views.h"
 #include "core/vocab.h"
@@ -413,6 +416,41 @@ void RegisterWorkflowPages(Router& router, WebAuth& auth) {
              [transition](Request& req) { return transition(req, true); });
   router.Add("POST", "/updates/{id}/return",
              [transition](Request& req) { return transition(req, false); });
+
+  // A contact's unsubscribe link (in every chaser, with List-Unsubscribe):
+  // GET shows what it does, POST does it (RFC 8058's one-click POST from a
+  // mail provider, or the page's button). The token in the address is the
+  // authority: no session, no form token; a mail scanner's GET changes nothing.
+  auto unsubscribe = [&ctx](Request& req) {
+    auto id = PositiveId(req.Param("id"));
+    const std::string token = req.Param("token");
+    auto store = ctx.stores->Get();
+    if (!store) return ErrorPage(store.error(), std::nullopt);
+    auto c = id ? GetContact(**store, *id) : Result<Contact>(Fail(Error::NotFound("")));
+    bool valid = c && token.size() == c->unsubscribe_token.size() &&
+                 sodium_memcmp(token.data(), c->unsubscribe_token.data(), token.size()) == 0;
+    if (!valid)
+      return Message(404, "This link is not valid",
+                     "The unsubscribe link may be mistyped, or the contact was removed.",
+                     std::nullopt);
+    bool done = !c->unsubscribed_at.empty();
+    if (req.method == "POST" && !done) {
+      auto r = UnsubscribeContact(**store, *id, token);
+      if (!r) return ErrorPage(r.error(), std::nullopt);
+      done = true;
+    }
+    json view = {{"title", done ? "You are unsubscribed" : "Unsubscribe from reminders"},
+                 {"done", done},
+                 {"email", c->email},
+                 {"owner", c->owner},
+                 {"action", req.path}};
+    Response r = StaffPage(200, view["title"].get<std::string>(), "unsubscribe", view, std::nullopt);
+    r.Set("Cache-Control", "no-store");
+    r.Set("Referrer-Policy", "no-referrer");
+    return r;
+  };
+  router.Add("GET", "/unsubscribe/{id}/{token}", unsubscribe);
+  router.Add("POST", "/unsubscribe/{id}/{token}", unsubscribe);
 
   router.Add("GET", "/publish", [](Request& req) {
     std::string slug = req.Query("source");
