@@ -862,27 +862,35 @@ Result<std::vector<OutboxMessage>> ListOutbox(Store& store, const std::string& s
 Result<std::map<int64_t, ChaseCount>> ChaseCounts(Store& store,
                                                   const std::vector<int64_t>& assignment_ids) {
   std::map<int64_t, ChaseCount> out;
+  if (assignment_ids.empty()) return out;
+  std::set<int64_t> wanted(assignment_ids.begin(), assignment_ids.end());
+  // (assignment, stage) -> the messages that chased it; one pass over the
+  // small table, then each message's state once.
+  std::map<int64_t, std::map<std::string, std::vector<int64_t>>> chased;
+  RT_TRY(store.ScanTable(T("chase_items"), [&](Row& r) {
+    if (wanted.count(r[1].i)) chased[r[1].i][r[2].s].push_back(r[0].i);
+    return true;
+  }));
   std::unordered_map<int64_t, std::string> sent_at;  // outbox id -> sent_at ("" unsent)
-  for (int64_t a : assignment_ids) {
-    auto items = RowsWhere(store, "chase_items", "assignment_id", Value::Int(a));
-    if (!items) return Fail(items.error());
-    std::set<std::string> stages;
+  for (const auto& [assignment, stages] : chased) {
     ChaseCount count;
-    for (const auto& it : *items) {
-      int64_t outbox_id = it[0].i;
-      auto known = sent_at.find(outbox_id);
-      if (known == sent_at.end()) {
-        auto row = store.GetRow(T("outbox"), {Value::Int(outbox_id)});
-        if (!row) return Fail(row.error());
-        std::string at = *row && (**row)[11].s == "sent" ? TextOf((**row)[16]) : std::string();
-        known = sent_at.emplace(outbox_id, at).first;
+    for (const auto& [stage, messages] : stages) {
+      bool any = false;
+      for (int64_t id : messages) {
+        auto known = sent_at.find(id);
+        if (known == sent_at.end()) {
+          auto row = store.GetRow(T("outbox"), {Value::Int(id)});
+          if (!row) return Fail(row.error());
+          std::string at = *row && (**row)[11].s == "sent" ? TextOf((**row)[16]) : std::string();
+          known = sent_at.emplace(id, at).first;
+        }
+        if (known->second.empty()) continue;
+        any = true;
+        count.last_sent_at = std::max(count.last_sent_at, known->second);
       }
-      if (known->second.empty()) continue;
-      stages.insert(it[2].s);
-      count.last_sent_at = std::max(count.last_sent_at, known->second);
+      count.sent += any;
     }
-    count.sent = static_cast<int>(stages.size());
-    if (count.sent) out[a] = count;
+    if (count.sent) out[assignment] = count;
   }
   return out;
 }

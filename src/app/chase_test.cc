@@ -9,6 +9,7 @@
 #include <set>
 
 #include "app/auth.h"
+#include "app/views.h"
 #include "fmt/format.h"
 #include "store/verify.h"
 #include "testing/test_store.h"
@@ -305,6 +306,18 @@ TEST_F(ChaseTest, TheOutboxSendsEachMessageOnceAndRecordsEveryStep) {
   ASSERT_TRUE(counts);
   ASSERT_EQ(counts->size(), 1u);
   EXPECT_EQ(counts->begin()->second.sent, 1);
+  // The public non-response list says so.
+  auto list = NonResponsesDoc(*store_, D("2026-03-01"), "pfd");
+  ASSERT_TRUE(list) << list.error().message;
+  ASSERT_EQ((*list)["items"].size(), 2u);
+  for (const auto& i : (*list)["items"]) {
+    bool home_office = i["owner"] == "Home Office";
+    EXPECT_EQ(i["chasers_sent"].get<int>(), home_office ? 1 : 0) << i.dump();
+    EXPECT_EQ(i["days_overdue"].get<int>(), 3);
+    if (home_office) {
+      EXPECT_EQ(i["last_chased"], UtcTimestamp(now).substr(0, 10));
+    }
+  }
   ExpectVerified();
 }
 

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <unordered_map>
 
+#include "app/chase.h"
 #include "app/service.h"
 #include "core/status.h"
 #include "core/text.h"
@@ -513,6 +515,99 @@ Result<json> OwnerDoc(Store& store, int64_t owner_id, Date as_of) {
               {"summary", summary},
               {"overdue", overdue},
               {"assignments", items}};
+}
+
+Result<json> NonResponsesDoc(Store& store, Date as_of, const std::string& kind) {
+  auto facts = store.LoadFacts(FactsFilter{"", "", false, false});
+  if (!facts) return Fail(facts.error());
+  std::set<std::string> kinds;
+  for (const auto& s : facts->sources) kinds.insert(s.kind);
+  if (!kind.empty() && !kinds.count(kind))
+    return Fail(Error::Invalid(fmt::format(
+        "kind '{}': no source of that kind (the kinds are {})", kind,
+        kinds.empty() ? std::string("none yet")
+                      : Join(std::vector<std::string>(kinds.begin(), kinds.end()), ", "))));
+  Index index(*facts, as_of);
+  std::vector<const Computed*> overdue;
+  for (const auto& c : index.computed())
+    if (c.st.response_status == ResponseStatus::kOverdue && c.due) overdue.push_back(&c);
+  // Per kind, over every kind (the page's tabs).
+  std::map<std::string, std::pair<int, std::set<int64_t>>> per_kind;
+  for (const Computed* c : overdue) {
+    auto& k = per_kind[c->source->kind];
+    ++k.first;
+    k.second.insert(c->a->owner_id);
+  }
+  json kinds_doc = json::array();
+  for (const auto& [k, v] : per_kind)
+    kinds_doc.push_back({{"kind", k}, {"non_responses", v.first}, {"owners", v.second.size()}});
+  if (!kind.empty())
+    overdue.erase(std::remove_if(overdue.begin(), overdue.end(),
+                                 [&](const Computed* c) { return c->source->kind != kind; }),
+                  overdue.end());
+  std::stable_sort(overdue.begin(), overdue.end(), [](const Computed* x, const Computed* y) {
+    if (*x->due != *y->due) return *x->due < *y->due;  // longest overdue first
+    return x->a->id < y->a->id;
+  });
+  std::vector<int64_t> ids;
+  for (const Computed* c : overdue) ids.push_back(c->a->id);
+  auto chased = ChaseCounts(store, ids);
+  if (!chased) return Fail(chased.error());
+  json items = json::array();
+  struct OwnerTotal {
+    const Owner* owner = nullptr;
+    int count = 0;
+    int longest = 0;
+  };
+  std::map<int64_t, OwnerTotal> owners;
+  for (const Computed* c : overdue) {
+    int days = as_of - *c->due;
+    auto ch = chased->find(c->a->id);
+    items.push_back({{"assignment_id", c->a->id},
+                     {"source", c->source->slug},
+                     {"source_title", c->source->title},
+                     {"kind", c->source->kind},
+                     {"source_date", OptDate(c->source->date)},
+                     {"ref", c->rec->ref},
+                     {"recommendation_id", c->rec->id},
+                     {"owner_id", c->a->owner_id},
+                     {"owner", c->owner ? c->owner->name : ""},
+                     {"tier", c->owner ? c->owner->tier : "unclassified"},
+                     {"due", c->due->ToIso()},
+                     {"days_overdue", days},
+                     {"chasers_sent", ch == chased->end() ? 0 : ch->second.sent},
+                     {"last_chased", ch == chased->end() ? json(nullptr)
+                                                         : json(ch->second.last_sent_at.substr(0, 10))},
+                     {"links",
+                      {{"html", fmt::format("/recommendations/{}", c->rec->id)},
+                       {"source", "/sources/" + PercentEncodeSlug(c->source->slug)},
+                       {"owner", fmt::format("/owners/{}", c->a->owner_id)}}}});
+    auto& o = owners[c->a->owner_id];
+    o.owner = c->owner;
+    ++o.count;
+    o.longest = std::max(o.longest, days);
+  }
+  std::vector<std::pair<int64_t, OwnerTotal>> by_count(owners.begin(), owners.end());
+  std::stable_sort(by_count.begin(), by_count.end(), [](const auto& a, const auto& b) {
+    if (a.second.count != b.second.count) return a.second.count > b.second.count;
+    std::string an = a.second.owner ? a.second.owner->name : "", bn = b.second.owner ? b.second.owner->name : "";
+    return an < bn;
+  });
+  json owners_doc = json::array();
+  for (const auto& [id, o] : by_count)
+    owners_doc.push_back({{"owner_id", id},
+                          {"owner", o.owner ? o.owner->name : ""},
+                          {"tier", o.owner ? o.owner->tier : "unclassified"},
+                          {"non_responses", o.count},
+                          {"longest_days_overdue", o.longest},
+                          {"links", {{"html", fmt::format("/owners/{}", id)}}}});
+  return json{{"as_of", as_of.ToIso()},
+              {"kind", kind.empty() ? json(nullptr) : json(kind)},
+              {"total", items.size()},
+              {"owners_count", owners_doc.size()},
+              {"kinds", kinds_doc},
+              {"owners", owners_doc},
+              {"items", items}};
 }
 
 Result<json> SearchDoc(Store& store, const std::string& query, int limit) {

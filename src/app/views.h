@@ -55,6 +55,12 @@ Result<nlohmann::json> OwnersDoc(Store& store, const std::string& source,
 // Everything one owner holds across sources; overdue first, longest first.
 Result<nlohmann::json> OwnerDoc(Store& store, int64_t owner_id, Date as_of);
 
+// The non-response list (what the Chief Coroner publishes by hand): every
+// assignment whose response is overdue as of `as_of`, longest first, with how
+// often the owner was chased; totals per source kind and per owner. `kind`
+// (empty for all) must be a kind of the store's sources.
+Result<nlohmann::json> NonResponsesDoc(Store& store, Date as_of, const std::string& kind);
+
 Result<nlohmann::json> SearchDoc(Store& store, const std::string& query, int limit);
 
 // A frozen publication: its report snapshot, digest and ledger pin.

@@ -173,6 +173,17 @@ std::string FormatMoney(int64_t amount, std::string_view currency) {
   return (neg ? "-" : "") + symbol + body;
 }
 
+std::string DaysInWords(int64_t days) {
+  auto unit = [](int64_t n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+  };
+  if (days < 60) return unit(days, "day", "days");
+  int64_t years = days / 365, months = (days % 365) / 30;
+  if (years == 0) return unit(months, "month", "months");
+  if (months == 0) return unit(years, "year", "years");
+  return unit(years, "year", "years") + " " + unit(months, "month", "months");
+}
+
 size_t EditDistance(std::string_view a, std::string_view b) {
   // Three rows: two back for a swap of neighbours.
   const size_t w = b.size() + 1;

@@ -26,6 +26,10 @@ std::string WithThousands(int64_t n);
 std::string FormatMoney(int64_t amount, std::string_view currency);
 // Edit distance between two byte strings: insertions, deletions, substitutions
 // and swaps of two neighbouring bytes (Damerau's optimal string alignment).
+// A number of days as people say it: "9 years 1 month", "3 months", "12 days"
+// (a year of 365 days, a month of 30; under two months in days).
+std::string DaysInWords(int64_t days);
+
 size_t EditDistance(std::string_view a, std::string_view b);
 // Of `candidates`, the one `word` most likely meant, ignoring ASCII case: the
 // nearest by EditDistance if within a third of its length (at least 1, at

@@ -278,3 +278,19 @@ TEST(FormatMoneyTest, CurrenciesAndSign) {
 
 }  // namespace
 }  // namespace rectrack
+
+namespace rectrack {
+namespace {
+
+TEST(DaysInWordsTest, SaysDaysAsPeopleDo) {
+  EXPECT_EQ(DaysInWords(1), "1 day");
+  EXPECT_EQ(DaysInWords(59), "59 days");
+  EXPECT_EQ(DaysInWords(60), "2 months");
+  EXPECT_EQ(DaysInWords(364), "12 months");
+  EXPECT_EQ(DaysInWords(365), "1 year");
+  EXPECT_EQ(DaysInWords(948), "2 years 7 months");
+  EXPECT_EQ(DaysInWords(3420), "9 years 4 months");
+}
+
+}  // namespace
+}  // namespace rectrack

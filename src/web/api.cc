@@ -148,6 +148,20 @@ Table OwnersTableDownload(const json& doc, const std::string& base) {
   return t;
 }
 
+// Every overdue response, one row each, as the page and the feed list them.
+Table NonResponsesTable(const json& doc, const std::string& base) {
+  Table t;
+  t.name = doc["kind"].is_null() ? "non-responses" : S(doc["kind"]) + "-non-responses";
+  t.header = {"owner", "tier", "source", "source_title", "kind", "source_date", "ref", "due",
+              "days_overdue", "chasers_sent", "last_chased", "link"};
+  for (const auto& i : doc["items"])
+    t.rows.push_back({S(i["owner"]), S(i["tier"]), S(i["source"]), S(i["source_title"]),
+                      S(i["kind"]), S(i["source_date"]), S(i["ref"]), S(i["due"]),
+                      S(i["days_overdue"]), S(i["chasers_sent"]), S(i["last_chased"]),
+                      base + S(i["links"]["html"])});
+  return t;
+}
+
 std::string BaseUrl(const Request& req) {
   std::string host = req.Header("Host");
   if (host.empty()) return "";
@@ -252,6 +266,13 @@ void RegisterReadApi(Router& router, AppContext& ctx) {
     return Serve(
         ctx, req, [&](Store& s, Date d) { return OwnersDoc(s, source, kind, d); },
         [&](const json& doc) -> Result<Table> { return OwnersTableDownload(doc, base); });
+  });
+  router.Add("GET", "/api/v1/non-responses", [&ctx](Request& req) {
+    std::string kind = req.Query("kind");
+    std::string base = BaseUrl(req);
+    return Serve(
+        ctx, req, [&](Store& s, Date d) { return NonResponsesDoc(s, d, kind); },
+        [&](const json& doc) -> Result<Table> { return NonResponsesTable(doc, base); });
   });
   router.Add("GET", "/api/v1/owners/{id}", [&ctx](Request& req) {
     auto id = IdParam(req, "id");

@@ -239,4 +239,70 @@ Result<std::string> OwnerFeed(Store& store, int64_t owner_id) {
       std::move(entries), true);
 }
 
+Result<std::string> NonResponsesFeed(Store& store, Date as_of, const std::string& kind) {
+  auto doc = NonResponsesDoc(store, as_of, kind);
+  if (!doc) return Fail(doc.error());
+  std::vector<const nlohmann::json*> items;
+  for (const auto& i : (*doc)["items"]) items.push_back(&i);
+  // The most recently overdue first: what a reader has not seen yet.
+  std::stable_sort(items.begin(), items.end(), [](const nlohmann::json* a, const nlohmann::json* b) {
+    return (*a)["due"].get<std::string>() > (*b)["due"].get<std::string>();
+  });
+  if (items.size() > kMaxEntries) items.resize(kMaxEntries);
+  auto overdue_from = [](const nlohmann::json& i) {
+    return Date::ParseIso(i["due"].get<std::string>())->AddDays(1);
+  };
+  Date updated = items.empty() ? as_of : overdue_from(*items.front());
+  std::string query = kind.empty() ? "" : "?kind=" + PercentEncodeSlug(kind);
+  std::string self = kind.empty() ? std::string("/feeds/non-responses.atom")
+                                  : "/feeds/non-responses/" + PercentEncodeSlug(kind) + ".atom";
+  std::string out = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n";
+  out += "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"en-GB\">\n";
+  out += "  <id>" + XmlEscape(fmt::format("{}non-responses/{}", kTagPrefix, kind.empty() ? "all" : kind)) + "</id>\n";
+  out += "  <title>" + XmlEscape(kind.empty() ? std::string("Overdue responses")
+                                             : "Overdue responses: " + kind) + "</title>\n";
+  out += "  <subtitle>" +
+         XmlEscape(fmt::format("Responses not received when due, as of {}: {} in all", as_of.ToLong(),
+                               (*doc)["total"].get<int64_t>())) +
+         "</subtitle>\n";
+  out += "  <updated>" + AtomDate(updated) + "</updated>\n";
+  out += "  <link rel=\"self\" type=\"application/atom+xml\" href=\"" +
+         XmlEscape(self) + "\"/>\n";
+  out += "  <link rel=\"alternate\" type=\"text/html\" href=\"" + XmlEscape("/non-responses" + query) +
+         "\"/>\n";
+  out += "  <link rel=\"related\" type=\"application/json\" title=\"Signed checkpoints of the "
+         "tracker's ledger\" href=\"/api/v1/checkpoints\"/>\n";
+  out += "  <author><name>rectrack</name></author>\n";
+  out += "  <generator>rectrack</generator>\n";
+  for (const nlohmann::json* ip : items) {
+    const nlohmann::json& i = *ip;
+    Date from = overdue_from(i);
+    std::string owner = i["owner"].get<std::string>();
+    // PFD refs repeat their report's slug ("pfd-2024-0131", "2024-0131").
+    const std::string slug = i["source"].get<std::string>(), ref = i["ref"].get<std::string>();
+    bool echoes = slug.size() >= ref.size() && slug.compare(slug.size() - ref.size(), ref.size(), ref) == 0;
+    std::string what = echoes ? slug : slug + " " + ref;
+    std::string due = Date::ParseIso(i["due"].get<std::string>())->ToLong();
+    out += "  <entry>\n";
+    out += "    <id>" +
+           XmlEscape(fmt::format("{}non-response/{}/{}", kTagPrefix, i["assignment_id"].get<int64_t>(),
+                                 i["due"].get<std::string>())) +
+           "</id>\n";
+    out += "    <title>" + XmlEscape(fmt::format("{} has not responded to {} (due {})", owner, what, due)) +
+           "</title>\n";
+    out += "    <updated>" + AtomDate(from) + "</updated>\n";
+    out += "    <published>" + AtomDate(from) + "</published>\n";
+    out += "    <link rel=\"alternate\" type=\"text/html\" href=\"" +
+           XmlEscape(i["links"]["html"].get<std::string>()) + "\"/>\n";
+    out += "    <category term=\"" + XmlEscape(i["kind"].get<std::string>()) + "\"/>\n";
+    out += "    <summary type=\"text\">" +
+           XmlEscape(fmt::format("{}: {}. The response from {} was due on {}.",
+                                 i["source_title"].get<std::string>(), what, owner, due)) +
+           "</summary>\n";
+    out += "  </entry>\n";
+  }
+  out += "</feed>\n";
+  return out;
+}
+
 }  // namespace rectrack::web

@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/date.h"
 #include "core/result.h"
 #include "store/store.h"
 
@@ -18,6 +19,11 @@ namespace rectrack::web {
 Result<std::string> SourceFeed(Store& store, const std::string& slug);
 // The validated updates on everything owner `owner_id` holds, across sources.
 Result<std::string> OwnerFeed(Store& store, int64_t owner_id);
+
+// Overdue responses as of `as_of` (of sources of `kind`, or all), the most
+// recently overdue first: an entry per response when it became overdue, so a
+// reader learns of each new one. kInvalidInput for a kind the store lacks.
+Result<std::string> NonResponsesFeed(Store& store, Date as_of, const std::string& kind);
 
 // Escapes text for XML 1.0 content and attributes: & < > " ' as entities;
 // characters XML forbids (controls other than tab, LF, CR) are dropped and

@@ -228,6 +228,7 @@ json Nav(const PageCtx& pc, const std::string& section) {
   };
   item("sources", "Sources", Href(pc, "/sources"));
   item("owners", "Owners", Href(pc, "/owners"));
+  item("non-responses", "Overdue responses", Href(pc, "/non-responses"));
   if (!pc.static_site()) item("search", "Search", Href(pc, "/search"));
   return nav;
 }
@@ -941,6 +942,125 @@ Result<PageView> OwnersPage(Store& store, const PageCtx& pc, const OwnersFilter&
   return p;
 }
 
+Result<PageView> NonResponsesPage(Store& store, const PageCtx& pc, const std::string& kind) {
+  constexpr size_t kItemsShown = 500, kOwnersShown = 20;
+  auto sources = store.ListSources();
+  if (!sources) return Fail(sources.error());
+  std::set<std::string> kinds;
+  for (const auto& s : *sources) kinds.insert(s.kind);
+  json errors = json::array(), field_errors = json::object();
+  if (!kind.empty() && !kinds.count(kind)) {
+    errors.push_back(FieldError("non-responses-kind", "Choose a kind from the list"));
+    field_errors["kind"] = "Choose a kind from the list";
+  }
+  json doc = nullptr;
+  if (errors.empty()) {
+    auto d = NonResponsesDoc(store, pc.as_of, kind);
+    if (!d) return Fail(d.error());
+    doc = std::move(*d);
+  }
+  json kind_rows = json::array(), owner_rows = json::array(), item_rows = json::array();
+  int64_t total = 0, owners_total = 0;
+  if (!doc.is_null()) {
+    total = Int(doc["total"]);
+    owners_total = Int(doc["owners_count"]);
+    for (const auto& k : doc["kinds"])
+      // A static copy holds the whole list only (its downloads take no filter).
+      kind_rows.push_back({{"kind", KindLabel(Str(k["kind"]), true)},
+                           {"href", pc.static_site()
+                                        ? json(nullptr)
+                                        : json(Href(pc, "/non-responses", {{"kind", Str(k["kind"])}}))},
+                           {"count", Count(Int(k["non_responses"]))},
+                           {"owners", Count(Int(k["owners"]))}});
+    for (const auto& o : doc["owners"]) {
+      if (owner_rows.size() == kOwnersShown) break;
+      owner_rows.push_back({{"owner", Str(o["owner"])},
+                            {"href", Href(pc, Str(o["links"]["html"]))},
+                            {"count", Count(Int(o["non_responses"]))},
+                            {"longest", DaysInWords(Int(o["longest_days_overdue"]))}});
+    }
+    for (const auto& i : doc["items"]) {
+      if (item_rows.size() == kItemsShown) break;
+      item_rows.push_back({{"owner", Str(i["owner"])},
+                           {"owner_href", Href(pc, Str(i["links"]["owner"]))},
+                           {"source_title", Str(i["source_title"])},
+                           {"source", Str(i["source"])},
+                           // PFD refs repeat their report's slug.
+                           {"ref", Str(i["source"]).size() >= Str(i["ref"]).size() &&
+                                           Str(i["source"]).compare(
+                                               Str(i["source"]).size() - Str(i["ref"]).size(),
+                                               std::string::npos, Str(i["ref"])) == 0
+                                       ? ""
+                                       : Str(i["ref"])},
+                           {"href", Href(pc, Str(i["links"]["html"]))},
+                           {"due", LongDate(i["due"])},
+                           {"days", Count(Int(i["days_overdue"]))},
+                           {"days_words", DaysInWords(Int(i["days_overdue"]))},
+                           {"chasers", Count(Int(i["chasers_sent"]))}});
+    }
+  }
+  json kind_options = json::array({Option("", "Every kind", kind)});
+  for (const auto& k : kinds) kind_options.push_back(Option(k, KindLabel(k, true), kind));
+  Query filters = {{"kind", kind}};
+  auto download = [&](const std::string& format) {
+    Query q = filters;
+    q.emplace_back("format", format);
+    return Href(pc, "/api/v1/non-responses", q);
+  };
+  PageView p;
+  p.title = kind.empty() || !errors.empty() ? "Overdue responses"
+                                            : "Overdue responses: " + ToLowerAscii(KindLabel(kind, true));
+  p.section = "non-responses";
+  p.template_name = "non_responses";
+  p.has_error = !errors.empty();
+  p.status = errors.empty() ? 200 : 400;
+  p.breadcrumbs = json::array({{{"href", Href(pc, "/")}, {"text", "Home"}}});
+  p.json_href = Href(pc, "/api/v1/non-responses", filters);
+  if (errors.empty()) {
+    p.feed_href = Href(pc, kind.empty() ? std::string("/feeds/non-responses.atom")
+                                        : "/feeds/non-responses/" + PercentEncodeSlug(kind) + ".atom");
+    p.feed_title = "Overdue responses";
+  }
+  std::string lead;
+  if (!doc.is_null())
+    lead = total == 0
+               ? fmt::format("As of {}, no response is overdue.", pc.as_of.ToLong())
+               : fmt::format("As of {}, {} {} not responded when due: {} overdue {} in all.",
+                             pc.as_of.ToLong(), Count(owners_total),
+                             owners_total == 1 ? "body has" : "bodies have", Count(total),
+                             total == 1 ? "response" : "responses");
+  p.view = {{"title", p.title},
+            {"lead", lead},
+            {"as_of_long", pc.as_of.ToLong()},
+            {"errors", errors},
+            {"has_errors", !errors.empty()},
+            {"field_errors", field_errors},
+            {"kind_rows", kind_rows},
+            {"has_kinds", kind_rows.size() > 1 || (!kind.empty() && !kind_rows.empty())},
+            {"owner_rows", owner_rows},
+            {"owners_more", owners_total > static_cast<int64_t>(kOwnersShown)
+                                ? json(Count(owners_total - static_cast<int64_t>(kOwnersShown)))
+                                : json(nullptr)},
+            {"item_rows", item_rows},
+            {"items_caption", kind.empty() ? "Every overdue response, longest first"
+                                           : "Every overdue response to " +
+                                                 ToLowerAscii(KindLabel(kind, true)) + ", longest first"},
+            {"items_more", total > static_cast<int64_t>(kItemsShown)},
+            {"shown", Count(static_cast<int64_t>(kItemsShown))},
+            {"total", Count(total)},
+            {"has_items", !item_rows.empty()},
+            {"empty", errors.empty() && item_rows.empty()},
+            {"form",
+             {{"action", "/non-responses"},
+              {"as_of", pc.as_of_given ? pc.as_of.ToIso() : ""},
+              {"kinds", kind_options},
+              {"clear", Href(pc, "/non-responses")}}},
+            {"downloads", json::array({{{"href", download("csv")}, {"text", "CSV"}},
+                                       {{"href", download("xlsx")}, {"text", "Excel (XLSX)"}},
+                                       {{"href", download("json")}, {"text", "JSON"}}})}};
+  return p;
+}
+
 Result<PageView> OwnerPage(Store& store, const PageCtx& pc, int64_t id) {
   auto doc = OwnerDoc(store, id, pc.as_of);
   if (!doc) return Fail(doc.error());
@@ -1363,6 +1483,35 @@ void RegisterPages(Router& router, AppContext& ctx, PagesOptions options) {
     }
     return Serve(ctx, *opts, req, Pin::kLedger,
                  Page([&](Store& s, const PageCtx& pc) { return OwnersPage(s, pc, f); }));
+  });
+  router.Add("GET", "/non-responses", [&ctx, opts](Request& req) {
+    std::string kind = opts->static_site ? std::string() : req.Query("kind");
+    return Serve(ctx, *opts, req, Pin::kLedger, Page([&](Store& s, const PageCtx& pc) {
+                   return NonResponsesPage(s, pc, kind);
+                 }));
+  });
+  // Every overdue response, and those of one kind: a path each (a static copy
+  // holds no query).
+  auto non_responses_feed = [&ctx, opts](Request& req, std::string kind, bool found) {
+    return Serve(ctx, *opts, req, Pin::kLedger,
+                 [&](Store& s, const PageCtx& pc) -> Result<Rendered> {
+                   if (!found) return NotFound(pc, "There is no feed at this address.");
+                   auto feed = NonResponsesFeed(s, pc.as_of, kind);
+                   if (!feed && feed.error().code == Error::Code::kInvalidInput)
+                     return NotFound(pc, "There is no feed at this address.");
+                   if (!feed) return Fail(feed.error());
+                   Rendered r;
+                   r.body = std::move(*feed);
+                   r.content_type = "application/atom+xml; charset=utf-8";
+                   return r;
+                 });
+  };
+  router.Add("GET", "/feeds/non-responses.atom", [non_responses_feed](Request& req) {
+    return non_responses_feed(req, "", true);
+  });
+  router.Add("GET", "/feeds/non-responses/{file}", [non_responses_feed](Request& req) {
+    auto [kind, ext] = SplitExt(req.Param("file"));
+    return non_responses_feed(req, kind, ext == "atom" && !kind.empty());
   });
   router.Add("GET", "/owners/{id}", [&ctx, opts](Request& req) {
     auto id = PositiveId(req.Param("id"));

@@ -137,6 +137,9 @@ TEST_F(PagesTest, EveryPageTypeIsAccessible) {
       "/owners",
       "/owners?kind=pfd&sort=overdue",
       "/owners?kind=pfd&source=harris-2016",
+      "/non-responses",
+      "/non-responses?kind=pfd",
+      "/non-responses?kind=nope",
       fmt::format("/owners/{}", OwnerId("Home Office")),
       "/publications/2",
       "/search",
@@ -344,6 +347,89 @@ TEST_F(PagesTest, OwnersTableAndItsErrors) {
   Response sorted = site_.Get("/owners?kind=pfd&sort=overdue");
   ASSERT_EQ(sorted.status, 200);
   EXPECT_TRUE(Has(sorted.body, "<option value=\"overdue\" selected>"));
+}
+
+// The non-response list: every overdue response, longest first, the same on
+// the page, in the downloads and in the feed; counted independently here from
+// each owner's own page.
+TEST_F(PagesTest, NonResponseListShowsEveryOverdueResponseLongestFirst) {
+  int64_t expected = 0, owner = 0, days = -1;
+  auto owners = OwnersDoc(SiteStore::Get().store(), "", "", kToday);
+  ASSERT_TRUE(owners);
+  for (const auto& o : (*owners)["owners"]) {
+    auto od = OwnerDoc(SiteStore::Get().store(), o["owner_id"].get<int64_t>(), kToday);
+    ASSERT_TRUE(od);
+    for (const auto& a : (*od)["assignments"]) {
+      if (a["response_status"] != "overdue") continue;
+      ++expected;
+      if (a["days_overdue"].get<int64_t>() > days) {
+        days = a["days_overdue"].get<int64_t>();
+        owner = o["owner_id"].get<int64_t>();
+      }
+    }
+  }
+  ASSERT_GT(expected, 0);
+
+  Response page = site_.Get("/non-responses");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_TRUE(Has(page.body, fmt::format("{} overdue responses in all", WithThousands(expected))))
+      << page.body.substr(0, 3000);
+  // The first row is the longest overdue, with the days in words beside the number.
+  size_t first_row = page.body.find("id=\"items-title\"");
+  ASSERT_NE(first_row, std::string::npos);
+  size_t owner_link = page.body.find(fmt::format("href=\"/owners/{}\"", owner), first_row);
+  size_t any_owner_link = page.body.find("href=\"/owners/", first_row);
+  EXPECT_EQ(owner_link, any_owner_link);
+  EXPECT_TRUE(Has(page.body, DaysInWords(days) + " <span class=\"rt-hint\">(" +
+                                 WithThousands(days) + " days)</span>"));
+  EXPECT_TRUE(Has(page.body, "href=\"/api/v1/non-responses?format=csv\""));
+  EXPECT_TRUE(Has(page.body, "href=\"/feeds/non-responses.atom\""));
+  EXPECT_TRUE(Has(page.body, "<a class=\"rt-service-nav__link\" href=\"/non-responses\" "
+                             "aria-current=\"true\">Overdue responses</a>"));
+
+  Response json_doc = site_.Get("/api/v1/non-responses");
+  ASSERT_EQ(json_doc.status, 200);
+  auto doc = json::parse(json_doc.body);
+  EXPECT_EQ(doc["total"].get<int64_t>(), expected);
+  ASSERT_EQ(static_cast<int64_t>(doc["items"].size()), expected);
+  EXPECT_EQ(doc["items"][0]["days_overdue"].get<int64_t>(), days);
+  for (size_t i = 1; i < doc["items"].size(); ++i)
+    EXPECT_GE(doc["items"][i - 1]["days_overdue"].get<int64_t>(),
+              doc["items"][i]["days_overdue"].get<int64_t>());
+  Response csv = site_.Get("/api/v1/non-responses?format=csv");
+  ASSERT_EQ(csv.status, 200);
+  EXPECT_EQ(Occurrences(csv.body, "\r\n"), expected + 1);
+  EXPECT_TRUE(Has(csv.body, "owner,tier,source,source_title,kind,source_date,ref,due,days_overdue,"
+                            "chasers_sent,last_chased,link\r\n"));
+  EXPECT_EQ(site_.Get("/api/v1/non-responses?format=xlsx").status, 200);
+
+  // A kind: only its sources; an unknown one is an error that names the kinds.
+  auto harris = json::parse(site_.Get("/api/v1/non-responses?kind=review").body);
+  for (const auto& i : harris["items"]) EXPECT_EQ(i["kind"], "review");
+  Response bad = site_.Get("/api/v1/non-responses?kind=nope");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_TRUE(Has(bad.body, "the kinds are"));
+  Response bad_page = site_.Get("/non-responses?kind=nope");
+  EXPECT_EQ(bad_page.status, 400);
+  EXPECT_TRUE(Has(bad_page.body, "<a href=\"#non-responses-kind\">Choose a kind from the list</a>"));
+
+  // The feed: the most recently overdue first, an entry each.
+  Response feed = site_.Get("/feeds/non-responses.atom");
+  ASSERT_EQ(feed.status, 200);
+  EXPECT_EQ(feed.Get("Content-Type"), "application/atom+xml; charset=utf-8");
+  EXPECT_EQ(Occurrences(feed.body, "<entry>"), std::min<int64_t>(expected, 200));
+  std::string latest_due;
+  for (const auto& i : doc["items"]) latest_due = std::max(latest_due, i["due"].get<std::string>());
+  size_t first_entry = feed.body.find("<entry>");
+  size_t first_due = feed.body.find("/" + latest_due + "</id>");
+  EXPECT_LT(first_entry, first_due);
+  EXPECT_LT(first_due, feed.body.find("</entry>"));
+  EXPECT_EQ(site_.Get("/feeds/non-responses/nope.atom").status, 404);
+  Response pfd_feed = site_.Get("/feeds/non-responses/pfd.atom");
+  ASSERT_EQ(pfd_feed.status, 200);
+  EXPECT_TRUE(Has(pfd_feed.body, "href=\"/feeds/non-responses/pfd.atom\""));
+  EXPECT_TRUE(Has(site_.Get("/non-responses?kind=pfd").body,
+                  "href=\"/feeds/non-responses/pfd.atom\""));
 }
 
 TEST_F(PagesTest, OwnerPageShowsWhatIsOverdueAndForHowLong) {

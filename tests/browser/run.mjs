@@ -280,6 +280,7 @@ function publicPages() {
     ['recommendation', `/recommendations/${ids.g3}`],
     ['owners', '/owners'],
     ['owner', `/owners/${ids.homeOffice}`],
+    ['overdue responses', '/non-responses'],
     ['publication', `/publications/${ids.publication}`],
     ['search results', '/search?q=counter-terrorism'],
     ['search (empty)', '/search'],
@@ -297,6 +298,8 @@ function pageVariants() {
     ['owners, filtered and sorted', '/owners?kind=review&sort=overdue', 200],
     ['owners of one source', `/owners?source=${SOURCE}`, 200],
     ['sources of one kind', '/sources?kind=review', 200],
+    ['overdue responses of one kind', '/non-responses?kind=pfd', 200],
+    ['overdue responses, kind in error', '/non-responses?kind=nope', 400],
     ['search, no results', '/search?q=zzqqxxnothing', 200],
     ['source that does not exist', '/sources/no-such-source', 404],
   ];
@@ -336,7 +339,8 @@ describe('rectrack in Chromium', () => {
     const ctx = await newContext();
     const page = await ctx.newPage();
     await open(page, '/');
-    for (const p of [`/feeds/sources/${SOURCE}.atom`, `/feeds/owners/${ids.homeOffice}.atom`]) {
+    for (const p of [`/feeds/sources/${SOURCE}.atom`, `/feeds/owners/${ids.homeOffice}.atom`,
+                     '/feeds/non-responses.atom', '/feeds/non-responses/pfd.atom']) {
       const r = await fetch(base + p);
       assert.equal(r.status, 200, p);
       assert.match(r.headers.get('content-type'), /^application\/atom\+xml/, p);
