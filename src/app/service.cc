@@ -1,5 +1,6 @@
 #include "app/service.h"
 
+
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -7,6 +8,7 @@
 #include <thread>
 
 #include "app/publication_signature.h"
+#include "core/markdown.h"
 #include "core/text.h"
 #include "date/tz.h"
 #include "fmt/format.h"
@@ -255,10 +257,105 @@ Result<Checkpoint> MakeCheckpoint(Store& store, const Actor& actor, Verifier* gi
   return c;
 }
 
+namespace {
+
+// The checks of PublishRequest, against the store as it is: the source and its
+// publications. Returns the report data to freeze (not yet pinned).
+Result<ReportData> CheckedRequest(Store& store, const Source& source, Date as_of,
+                                  const PublishRequest& r) {
+  if (r.title.empty() || r.title.size() > 300)
+    return Fail(Error::Invalid("a publication needs a title of at most 300 characters"));
+  RT_TRY(CheckCommentary(r.commentary));
+  if (r.reason.size() > 2000) return Fail(Error::Invalid("the reason is longer than 2,000 bytes"));
+  Date today = r.today ? *r.today : TodayInLondon();
+  if (as_of > today)
+    return Fail(Error::Invalid(fmt::format(
+        "the as-of date {} is after today ({}): an official update speaks for a day that has "
+        "come",
+        as_of.ToIso(), today.ToIso())));
+  if (source.date && as_of < *source.date)
+    return Fail(Error::Invalid(fmt::format("the as-of date {} is before the {} itself ({})",
+                                           as_of.ToIso(), source.kind.empty() ? "source" : source.kind,
+                                           source.date->ToIso())));
+  auto pubs = store.ListPublications(source.slug);
+  if (!pubs) return Fail(pubs.error());
+  if (r.corrects) {
+    if (r.reason.empty())
+      return Fail(Error::Invalid("a correction says why: give the reason"));
+    const Publication* target = nullptr;
+    for (const auto& p : *pubs)
+      if (p.id == r.corrects) target = &p;
+    if (!target)
+      return Fail(Error::NotFound(fmt::format("publication {} is not one of {}'s", r.corrects,
+                                              source.slug)));
+    for (const auto& p : *pubs) {
+      auto data = ReportFromJson(p.snapshot_json);
+      if (data && data->corrects == r.corrects)
+        return Fail(Error::Conflict(fmt::format(
+            "publication {} was corrected by publication {} already: correct that one", r.corrects,
+            p.id)));
+    }
+  } else {
+    for (const auto& p : *pubs)
+      if (p.as_of == as_of && r.reason.empty())
+        return Fail(Error::Conflict(fmt::format(
+            "publication {} ('{}') is as of {} already: a correction names it (corrects {}) and "
+            "says why; a second update as of the same date gives a reason",
+            p.id, p.title, as_of.ToIso(), p.id)));
+  }
+  auto data = Build(store, source.slug, as_of, 0);
+  if (!data) return Fail(data.error());
+  data->publication_title = r.title;
+  data->commentary = r.commentary;
+  data->corrects = r.corrects;
+  data->correction_reason = r.reason;
+  data->published_on = r.published_on;
+  return data;
+}
+
+}  // namespace
+
 Result<Publication> PublishSource(Store& store, const std::string& slug, Date as_of,
                                   const std::string& title, const Actor& actor,
                                   Verifier* given) {
-  if (title.empty()) return Fail(Error::Invalid("a publication needs a title"));
+  PublishRequest r;
+  r.title = title;
+  return PublishSource(store, slug, as_of, r, actor, given);
+}
+
+Result<ReportData> PreviewPublication(Store& store, const std::string& slug, Date as_of,
+                                      const PublishRequest& request) {
+  RT_TRY(store.BeginRead());
+  auto source = store.GetSource(slug);
+  if (!source) {
+    store.EndRead();
+    return Fail(source.error());
+  }
+  auto data = CheckedRequest(store, *source, as_of, request);
+  auto head = store.Head();
+  store.EndRead();
+  if (!data) return data;
+  if (!head) return Fail(head.error());
+  data->ledger_seq = head->seq;
+  data->ledger_hash = head->hash;
+  return data;
+}
+
+Result<std::optional<Publication>> CorrectionOf(Store& store, int64_t publication_id) {
+  auto pub = store.GetPublication(publication_id);
+  if (!pub) return Fail(pub.error());
+  auto pubs = store.ListPublications(pub->source_slug);
+  if (!pubs) return Fail(pubs.error());
+  for (const auto& p : *pubs) {
+    auto data = ReportFromJson(p.snapshot_json);
+    if (data && data->corrects == publication_id) return std::optional<Publication>(p);
+  }
+  return std::optional<Publication>();
+}
+
+Result<Publication> PublishSource(Store& store, const std::string& slug, Date as_of,
+                                  const PublishRequest& request, const Actor& actor,
+                                  Verifier* given) {
   std::unique_ptr<Verifier> own;
   auto verifier = VerifierFor(given, &own);
   if (!verifier) return Fail(verifier.error());
@@ -271,6 +368,9 @@ Result<Publication> PublishSource(Store& store, const std::string& slug, Date as
   };
   auto source = store.GetSource(slug);
   if (!source) return fail(source.error());
+  // The request first: a refusal there needs no check of the store.
+  auto data = CheckedRequest(store, *source, as_of, request);
+  if (!data) return fail(data.error());
   // What is about to be frozen and signed must be what the ledger says.
   auto rep = (*verifier)->Incremental(store, VerifyOptions{});
   if (!rep) return fail(rep.error());
@@ -278,18 +378,15 @@ Result<Publication> PublishSource(Store& store, const std::string& slug, Date as
   std::vector<std::string> problems;
   if (auto s = (*verifier)->CompareSource(store, source->id, &problems); !s) return fail(s.error());
   if (!problems.empty()) return fail(Refusal("nothing was published", problems));
-  auto data = Build(store, slug, as_of, 0);
-  if (!data) return fail(data.error());
   auto head = store.Head();
   if (!head) return fail(head.error());
   // The snapshot carries its own title and pin; the id is known once stored, so
   // it is added by PublishedReport from the row, not frozen in the snapshot.
-  data->publication_title = title;
   data->ledger_seq = head->seq;
   data->ledger_hash = head->hash;
   Publication pub;
   pub.source_id = source->id;
-  pub.title = title;
+  pub.title = request.title;
   pub.as_of = as_of;
   pub.snapshot_json = ReportToJson(*data);
   // Stored and signed in one event, pinned to the head the snapshot names.
@@ -350,7 +447,10 @@ Result<ImportSummary> ImportWithPublications(Store& store, const ImportBatch& ba
         }
         verifier = std::move(*v);
       }
-      auto pub = PublishSource(store, s.source.slug, p.as_of, p.title, actor, verifier.get());
+      PublishRequest r;
+      r.title = p.title;
+      r.published_on = p.published;
+      auto pub = PublishSource(store, s.source.slug, p.as_of, r, actor, verifier.get());
       if (!pub) {
         store.Rollback();
         return Fail(Error{pub.error().code,

@@ -49,6 +49,37 @@ Result<Publication> PublishSource(Store& store, const std::string& slug, Date as
                                   const std::string& title, const Actor& actor,
                                   Verifier* verifier = nullptr);
 
+// What a publication says besides its data.
+struct PublishRequest {
+  std::string title;       // required, at most 300 bytes
+  std::string commentary;  // the office's Markdown (core/markdown.h: CheckCommentary)
+  // A correction: the publication it corrects (of the same source, not
+  // corrected already), and why. A publication is never edited or deleted:
+  // a correction is a new one, and both stay visible.
+  int64_t corrects = 0;
+  std::string reason;
+  // An imported update: when it was first published (shown, not the import's date).
+  std::optional<Date> published_on;
+  // The as-of date may not be after it (default: today in Europe/London).
+  std::optional<Date> today;
+};
+// PublishSource with everything a request may say, checked first: the as-of
+// date lies between the source's date and today; a second publication as of
+// the same date is a correction of the first (`corrects`) or gives a reason;
+// a correction names a publication of this source not corrected yet, and
+// why. kInvalidInput (or kNotFound, kConflict) naming what is wrong; nothing
+// is written then.
+Result<Publication> PublishSource(Store& store, const std::string& slug, Date as_of,
+                                  const PublishRequest& request, const Actor& actor,
+                                  Verifier* verifier = nullptr);
+// Exactly what PublishSource would freeze now, without writing anything: the
+// report data (pinned to the current head, which it names) after the same
+// checks. Its Markdown rendering is what a person reads before publishing.
+Result<ReportData> PreviewPublication(Store& store, const std::string& slug, Date as_of,
+                                      const PublishRequest& request);
+// The publication that corrects `publication_id`, if one does.
+Result<std::optional<Publication>> CorrectionOf(Store& store, int64_t publication_id);
+
 // A publication that passes its own check (store/verify.h: CheckPublication),
 // else kCorrupt naming what fails: a forged one is never served as true.
 Result<Publication> CheckedPublication(Store& store, int64_t publication_id);

@@ -170,6 +170,121 @@ class ServiceTest : public testing::Test {
   std::unique_ptr<Store> store_;
 };
 
+// Publishing safely (issue 9): the as-of date within the source's life, a
+// second update of a day only as a correction or with a reason, corrections
+// never editing what they correct, and a preview that is what is signed.
+TEST_F(ServiceTest, PublishingRefusesDatesOutsideTheSourcesLife) {
+  PublishRequest r;
+  r.title = "t";
+  r.today = D("2018-01-01");
+  auto future = PublishSource(*store_, "harris-2016", D("2018-01-02"), r, kAlice);
+  ASSERT_FALSE(future);
+  EXPECT_EQ(future.error().code, Error::Code::kInvalidInput);
+  EXPECT_TRUE(Mentions(future.error().message, "is after today (2018-01-01)"));
+  auto before = PublishSource(*store_, "harris-2016", D("2016-10-27"), r, kAlice);
+  ASSERT_FALSE(before);
+  EXPECT_TRUE(Mentions(before.error().message, "before the review itself (2016-10-28)"));
+  EXPECT_TRUE(PublishSource(*store_, "harris-2016", D("2016-10-28"), r, kAlice));
+  EXPECT_TRUE(PublishSource(*store_, "harris-2016", D("2017-01-01"), r, kAlice));
+  r.title = "";
+  EXPECT_FALSE(PublishSource(*store_, "harris-2016", D("2017-02-01"), r, kAlice));
+  r.title = "t";
+  r.commentary = std::string("bell\x07");
+  EXPECT_FALSE(PublishSource(*store_, "harris-2016", D("2017-02-01"), r, kAlice));
+}
+
+TEST_F(ServiceTest, ACorrectionIsANewPublicationAndTheOldOneStays) {
+  PublishRequest r;
+  r.title = "March";
+  r.commentary = "The **grant** is short.";
+  auto first = PublishSource(*store_, "harris-2016", D("2017-03-01"), r, kAlice);
+  ASSERT_TRUE(first) << first.error().message;
+  const std::string first_snapshot = first->snapshot_json;
+  // The same day again: refused unless it says why.
+  r.title = "March again";
+  auto again = PublishSource(*store_, "harris-2016", D("2017-03-01"), r, kAlice);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, Error::Code::kConflict);
+  EXPECT_TRUE(Mentions(again.error().message, "is as of 2017-03-01 already"));
+  // A correction needs its reason and a publication of this source.
+  r.corrects = first->id;
+  EXPECT_FALSE(PublishSource(*store_, "harris-2016", D("2017-03-01"), r, kAlice));
+  r.reason = "The fire brigade's status was wrong";
+  r.corrects = 999;
+  EXPECT_FALSE(PublishSource(*store_, "harris-2016", D("2017-03-01"), r, kAlice));
+  r.corrects = first->id;
+  SetImplementation("R1", "London Fire Brigade", Implementation::kInProgress, D("2017-02-01"));
+  auto fixed = PublishSource(*store_, "harris-2016", D("2017-03-01"), r, kAlice);
+  ASSERT_TRUE(fixed) << fixed.error().message;
+  // Both stay, unchanged; the old one is marked corrected by the new one.
+  auto old = store_->GetPublication(first->id);
+  ASSERT_TRUE(old);
+  EXPECT_EQ(old->snapshot_json, first_snapshot);
+  auto by = CorrectionOf(*store_, first->id);
+  ASSERT_TRUE(by && *by);
+  EXPECT_EQ((*by)->id, fixed->id);
+  auto data = PublishedReport(*store_, fixed->id);
+  ASSERT_TRUE(data);
+  EXPECT_EQ(data->corrects, first->id);
+  std::string md = RenderReport(*data, ReportFormat::kMarkdown);
+  EXPECT_TRUE(Mentions(md, "This update corrects publication " + std::to_string(first->id)));
+  EXPECT_TRUE(Mentions(md, "The fire brigade's status was wrong"));
+  // A corrected publication is not corrected twice: the correction is.
+  r.title = "Third";
+  auto twice = PublishSource(*store_, "harris-2016", D("2017-03-01"), r, kAlice);
+  ASSERT_FALSE(twice);
+  EXPECT_TRUE(Mentions(twice.error().message, "was corrected by publication"));
+  // The commentary is in the frozen update, sanitised in HTML.
+  auto first_data = PublishedReport(*store_, first->id);
+  ASSERT_TRUE(first_data);
+  EXPECT_TRUE(Mentions(RenderReport(*first_data, ReportFormat::kHtml),
+                       "<div class=\"commentary\">\n<p>The <strong>grant</strong> is short.</p>"));
+}
+
+TEST_F(ServiceTest, APreviewIsExactlyWhatIsSignedAndWritesNothing) {
+  PublishRequest r;
+  r.title = "Preview me";
+  r.commentary = "Our words.";
+  auto head = store_->Head();
+  auto preview = PreviewPublication(*store_, "harris-2016", D("2017-03-01"), r);
+  ASSERT_TRUE(preview) << preview.error().message;
+  EXPECT_EQ(store_->Head()->seq, head->seq);  // nothing written
+  EXPECT_EQ(preview->ledger_seq, head->seq);
+  auto pub = PublishSource(*store_, "harris-2016", D("2017-03-01"), r, kAlice);
+  ASSERT_TRUE(pub);
+  EXPECT_EQ(pub->snapshot_json, ReportToJson(*preview));
+  // The same checks: a preview of a refused publication is refused.
+  EXPECT_FALSE(PreviewPublication(*store_, "harris-2016", D("2017-03-01"), r));
+}
+
+TEST_F(ServiceTest, AnImportedPublicationShowsWhenItWasFirstPublished) {
+  ImportBatch b = Batch("second-2016");
+  b.owners.clear();
+  b.sources[0].publications = {{"One year on", D("2017-10-25"), D("2017-11-02")}};
+  ASSERT_TRUE(ImportWithPublications(*store_, b, kAlice, "second"));
+  auto pubs = store_->ListPublications("second-2016");
+  ASSERT_TRUE(pubs);
+  ASSERT_EQ(pubs->size(), 1u);
+  auto data = PublishedReport(*store_, (*pubs)[0].id);
+  ASSERT_TRUE(data);
+  ASSERT_TRUE(data->published_on);
+  EXPECT_EQ(*data->published_on, D("2017-11-02"));
+  EXPECT_TRUE(Mentions(RenderReport(*data, ReportFormat::kMarkdown),
+                       "First published on 2 November 2017"));
+  // The export keeps it, so that a copy shows it too.
+  auto exported = store_->ExportAll();
+  ASSERT_TRUE(exported);
+  bool found = false;
+  for (const auto& s : exported->sources)
+    for (const auto& p : s.publications)
+      if (s.source.slug == "second-2016") {
+        found = true;
+        ASSERT_TRUE(p.published);
+        EXPECT_EQ(*p.published, D("2017-11-02"));
+      }
+  EXPECT_TRUE(found);
+}
+
 TEST_F(ServiceTest, PublishSourcePinsTheHeadBeforeItsOwnEvent) {
   SetImplementation("R1", "London Fire Brigade", Implementation::kInProgress, D("2017-02-01"));
   auto head = store_->Head();

@@ -9,6 +9,7 @@
 #include "app/service.h"
 #include "core/status.h"
 #include "core/text.h"
+#include "report/report_render.h"
 #include "fmt/format.h"
 
 namespace rectrack {
@@ -637,6 +638,21 @@ Result<json> PublicationDoc(Store& store, int64_t id) {
   // Self-contained and signed (docs/signatures.md): `rectrack verify-publication`
   // checks this document offline. "snapshot_json" is the snapshot exactly as
   // stored and digested; "snapshot" is the same, parsed, for reading.
+  // A correction is a new publication; the one it corrects stays, marked.
+  auto corrected = CorrectionOf(store, id);
+  if (!corrected) return Fail(corrected.error());
+  json corrected_by = nullptr;
+  if (*corrected) {
+    auto later = ReportFromJson((*corrected)->snapshot_json);
+    corrected_by = {{"id", (*corrected)->id},
+                    {"title", (*corrected)->title},
+                    {"created_at", (*corrected)->created_at},
+                    {"reason", later ? later->correction_reason : std::string()},
+                    {"links", {{"html", fmt::format("/publications/{}", (*corrected)->id)}}}};
+  }
+  json corrects = nullptr;
+  if (snapshot.contains("publication") && snapshot["publication"].contains("corrects"))
+    corrects = snapshot["publication"]["corrects"];
   json signature = nullptr;
   if (!pub->signature.empty())
     signature = {{"alg", "ed25519"},
@@ -651,6 +667,8 @@ Result<json> PublicationDoc(Store& store, int64_t id) {
               {"ledger_seq", pub->ledger_seq},
               {"ledger_hash", pub->ledger_hash},
               {"snapshot_sha256", pub->snapshot_sha256},
+              {"corrects", corrects},
+              {"corrected_by", corrected_by},
               {"snapshot", snapshot},
               {"snapshot_json", pub->snapshot_json},
               {"signature", signature},

@@ -28,6 +28,7 @@
 #include "cli/serve_command.h"
 #include "cli/trust_commands.h"
 #include "core/ledger.h"
+#include "core/markdown.h"
 #include "core/status.h"
 #include "core/text.h"
 #include "core/vocab.h"
@@ -749,20 +750,49 @@ int ReportCommand(const Globals& g, const std::string& source, const std::string
   return w ? kOk : Report(w.error());
 }
 
-int PublishCommand(const Globals& g, const std::string& source, const std::string& as_of_s,
-                   const std::string& title) {
-  auto as_of = AsOf(as_of_s);
+struct PublishArgs {
+  std::string source, as_of, title, commentary_file, reason;
+  int64_t corrects = 0;
+  bool preview = false;
+};
+
+int PublishCommand(const Globals& g, const PublishArgs& a) {
+  auto as_of = AsOf(a.as_of);
   if (!as_of) return Report(as_of.error());
+  PublishRequest r;
+  r.title = a.title;
+  r.reason = a.reason;
+  r.corrects = a.corrects;
+  if (!a.commentary_file.empty()) {
+    auto text = ReadFile(a.commentary_file);
+    if (!text) return Report(text.error());
+    r.commentary = *text;
+    if (auto c = CheckCommentary(r.commentary); !c)
+      return Report(Error::Invalid(fmt::format("--commentary {}: {}", a.commentary_file, c.error().message)));
+  }
   auto store = Open(g);
   if (!store) return Report(store.error());
-  auto pub = PublishSource(**store, source, *as_of, title, CliActor());
+  if (a.preview) {
+    auto data = PreviewPublication(**store, a.source, *as_of, r);
+    if (!data) return ReportCheck(data.error());
+    std::string md = RenderReport(*data, ReportFormat::kMarkdown);
+    std::fwrite(md.data(), 1, md.size(), stdout);
+    std::fprintf(stderr,
+                 "rectrack: a preview, pinned to ledger event %lld: nothing was published (the "
+                 "same command without --preview publishes it)\n",
+                 static_cast<long long>(data->ledger_seq));
+    return kOk;
+  }
+  auto pub = PublishSource(**store, a.source, *as_of, r, CliActor());
   if (!pub) return ReportCheck(pub.error());
   std::printf(
-      "published %lld: \"%s\" of %s as of %s\npinned to ledger event %lld %s\nsnapshot sha256 "
+      "published %lld: \"%s\" of %s as of %s%s\npinned to ledger event %lld %s\nsnapshot sha256 "
       "%s\nreproduce with: rectrack report --publication %lld --format md|html|json\n",
-      static_cast<long long>(pub->id), pub->title.c_str(), source.c_str(),
-      pub->as_of.ToIso().c_str(), static_cast<long long>(pub->ledger_seq),
-      pub->ledger_hash.c_str(), pub->snapshot_sha256.c_str(), static_cast<long long>(pub->id));
+      static_cast<long long>(pub->id), pub->title.c_str(), a.source.c_str(),
+      pub->as_of.ToIso().c_str(),
+      a.corrects ? fmt::format(", correcting publication {}", a.corrects).c_str() : "",
+      static_cast<long long>(pub->ledger_seq), pub->ledger_hash.c_str(),
+      pub->snapshot_sha256.c_str(), static_cast<long long>(pub->id));
   return kOk;
 }
 
@@ -1091,11 +1121,20 @@ int Run(int argc, char** argv) {
   // publish
   auto* publish = app.add_subcommand("publish", "Freeze an official update, pinned to the ledger");
   add_db(publish);
-  std::string pub_source, pub_as_of, pub_title;
-  publish->add_option("SOURCE", pub_source, "Source slug")->required();
-  publish->add_option("--as-of", pub_as_of, "Date the update speaks for")->required();
-  publish->add_option("--title", pub_title, "Title")->required();
-  publish->callback([&]() { rc = PublishCommand(g, pub_source, pub_as_of, pub_title); });
+  PublishArgs pa;
+  publish->add_option("SOURCE", pa.source, "Source slug")->required();
+  publish->add_option("--as-of", pa.as_of, "Date the update speaks for (from the source's date to today)")
+      ->required();
+  publish->add_option("--title", pa.title, "Title")->required();
+  publish->add_option("--commentary", pa.commentary_file,
+                      "A Markdown file: the office's own words, published with it");
+  publish->add_option("--corrects", pa.corrects,
+                      "The publication this one corrects (it stays, marked as corrected)");
+  publish->add_option("--reason", pa.reason,
+                      "Why: for a correction, or a second update as of the same day");
+  publish->add_flag("--preview", pa.preview,
+                    "Print exactly what would be frozen and signed (Markdown); publish nothing");
+  publish->callback([&]() { rc = PublishCommand(g, pa); });
 
   // search / vocab
   auto* search = app.add_subcommand("search", "Full-text search of recommendations and responses");

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,6 +34,7 @@ struct ImportBatch {
   struct PublicationIn {
     std::string title;
     Date as_of;
+    std::optional<Date> published = std::nullopt;  // when first published, if the file says
   };
   struct SourceIn {
     Source source;  // id ignored

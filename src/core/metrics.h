@@ -141,6 +141,12 @@ struct ReportData {
   // Set once published.
   int64_t publication_id = 0;
   std::string publication_title;
+  // Optional parts of a publication, in its snapshot only when given (so the
+  // snapshots of publications made before them are unchanged):
+  std::string commentary;           // the office's own words, Markdown (core/markdown.h)
+  int64_t corrects = 0;             // the publication this one corrects
+  std::string correction_reason;    // why (also for a second update as of the same date)
+  std::optional<Date> published_on;  // an imported update: when it was first published
   int64_t ledger_seq = 0;
   std::string ledger_hash;
 

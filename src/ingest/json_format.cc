@@ -232,6 +232,7 @@ std::string WriteSource(const ImportBatch::SourceIn& in, int indent) {
     ObjectWriter pw;
     pw.Str("title", p.title);
     pw.Str("as_of", p.as_of.ToIso());
+    if (p.published) pw.Str("published", p.published->ToIso());
     pubs.push_back(pw.Inline());
   }
   w.ArrayIfSet("recommendations", recs, indent);
@@ -657,10 +658,11 @@ Result<ImportBatch::SourceIn> ReadSource(const Obj& o) {
     return {};
   }));
   RT_TRY(o.Each("publications", [&](const Obj& p) -> Status {
-    RT_TRY(p.CheckKeys({"title", "as_of"}));
+    RT_TRY(p.CheckKeys({"title", "as_of", "published"}));
     ImportBatch::PublicationIn pub;
     RT_ASSIGN(pub.title, p.RequiredStr("title"));
     RT_ASSIGN(pub.as_of, p.RequiredDate("as_of"));
+    RT_ASSIGN(pub.published, p.OptDate("published"));
     in.publications.push_back(std::move(pub));
     return {};
   }));

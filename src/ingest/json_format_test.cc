@@ -98,7 +98,8 @@ ImportBatch RichBatch() {
       "Met bid: \xC2\xA3"
       "345.5m";
   s.funding = {f};
-  s.publications = {{"Baseline", D("2016-10-28")}, {"One year on", D("2017-10-25")}};
+  s.publications = {{"Baseline", D("2016-10-28"), std::nullopt},
+                    {"One year on", D("2017-10-25"), D("2017-11-02")}};
 
   ImportBatch::SourceIn s2;
   s2.source.slug = "pfd-2024-0131";
@@ -194,7 +195,7 @@ TEST(NativeJsonTest, WritesTheDocumentedLayout) {
   a.updates = {u};
   r.assignments = {a};
   s.recommendations = {r};
-  s.publications = {{"Baseline", D("2016-10-28")}};
+  s.publications = {{"Baseline", D("2016-10-28"), std::nullopt}};
   b.sources = {s};
   EXPECT_EQ(WriteNativeJson(b), R"({
   "format": "rectrack/1",

@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/markdown.h"
 #include "core/text.h"
 #include "core/vocab.h"
 #include "nlohmann/json.hpp"
@@ -135,7 +136,7 @@ struct Table {
 };
 
 struct Block {
-  enum Kind { kHeading, kParagraph, kHeadline, kDetails, kTable, kChart };
+  enum Kind { kHeading, kParagraph, kHeadline, kDetails, kTable, kChart, kCommentary };
   Kind kind = kParagraph;
   int level = 2;                                      // kHeading
   std::string text;                                   // kHeading; kChart: the SVG
@@ -181,6 +182,14 @@ class Doc {
     Block b;
     b.kind = Block::kTable;
     b.table = std::move(t);
+    blocks_.push_back(std::move(b));
+  }
+  // The office's Markdown (core/markdown.h): as written in Markdown (no raw
+  // HTML), sanitised HTML in HTML.
+  void Commentary(std::string markdown) {
+    Block b;
+    b.kind = Block::kCommentary;
+    b.text = std::move(markdown);
     blocks_.push_back(std::move(b));
   }
   void Chart(std::string svg) {
@@ -348,6 +357,15 @@ void RenderMarkdown(const Doc& doc, Out& o) {
         // Markdown carries the same numbers in tables; charts are HTML only.
         out.pop_back();
         break;
+      case Block::kCommentary: {
+        // The office's Markdown as written, but never raw HTML.
+        for (char c : b.text) {
+          if (c == '<' || c == '>') out += '\\';
+          if (c != '\r') out += c;
+        }
+        if (out.back() != '\n') out += "\n";
+        break;
+      }
     }
   }
 }
@@ -484,6 +502,9 @@ void RenderHtml(const Doc& doc, std::string_view title, Out& o) {
       case Block::kChart:
         out += b.text;
         break;
+      case Block::kCommentary:
+        out += "<div class=\"commentary\">\n" + CommentaryHtml(b.text) + "</div>\n";
+        break;
     }
   }
   out += "</main>\n</body>\n</html>\n";
@@ -588,6 +609,19 @@ Doc BuildDoc(const ReportData& d, bool with_charts, const Streamed* streamed = n
   Doc doc;
   doc.Heading(1, Title(d));
   doc.Para(Runs{{Run::kPlain, "As of " + d.as_of.ToLong()}});
+  if (d.published_on)
+    doc.Para("First published on " + d.published_on->ToLong() + "; recorded here later.");
+  if (d.corrects)
+    doc.Para(Runs{{Run::kStrong, "This update corrects publication " + std::to_string(d.corrects) + "."},
+                  {Run::kPlain, d.correction_reason.empty() ? std::string()
+                                                            : " " + d.correction_reason}});
+  else if (!d.correction_reason.empty())
+    doc.Para(Runs{{Run::kStrong, "A second update as of this date."},
+                  {Run::kPlain, " " + d.correction_reason}});
+  if (!d.commentary.empty()) {
+    doc.Heading(2, "Commentary");
+    doc.Commentary(d.commentary);
+  }
 
   // The source.
   std::vector<std::pair<std::string, Runs>> details;
@@ -807,6 +841,10 @@ Json SnapshotJson(const ReportData& d) {
   Json& p = j["publication"];
   p["id"] = d.publication_id;
   p["title"] = d.publication_title;
+  if (!d.commentary.empty()) p["commentary"] = d.commentary;
+  if (d.corrects) p["corrects"] = d.corrects;
+  if (!d.correction_reason.empty()) p["correction_reason"] = d.correction_reason;
+  if (d.published_on) p["published_on"] = d.published_on->ToIso();
   p["ledger_seq"] = d.ledger_seq;
   p["ledger_hash"] = d.ledger_hash;
   j["total"] = d.total;
@@ -1046,9 +1084,15 @@ Status ReadSnapshot(const Reader& r, ReportData* d) {
 
   auto pub = r.Child("publication");
   if (!pub) return Fail(pub.error());
-  RT_TRY(pub->Known({"id", "title", "ledger_seq", "ledger_hash"}));
+  RT_TRY(pub->Known({"id", "title", "ledger_seq", "ledger_hash", "commentary", "corrects",
+                     "correction_reason", "published_on"}));
   RT_TRY(pub->Int("id", &d->publication_id));
   RT_TRY(pub->Str("title", &d->publication_title));
+  // Optional: absent from snapshots made before they existed.
+  if (pub->Has("commentary")) RT_TRY(pub->Str("commentary", &d->commentary));
+  if (pub->Has("corrects")) RT_TRY(pub->Int("corrects", &d->corrects));
+  if (pub->Has("correction_reason")) RT_TRY(pub->Str("correction_reason", &d->correction_reason));
+  if (pub->Has("published_on")) RT_TRY(pub->OptDate("published_on", &d->published_on));
   RT_TRY(pub->Int("ledger_seq", &d->ledger_seq));
   RT_TRY(pub->Str("ledger_hash", &d->ledger_hash));
 

@@ -224,6 +224,9 @@ class AuthServerTest : public ::testing::Test {
   }
 
   int64_t HeadSeq() { return t_.store().Head()->seq; }
+  // An as-of date no publication has yet (a second one as of a date must say
+  // why): the head moves with every publication.
+  std::string FreshAsOf() { return D("2023-02-01").AddDays(static_cast<int>(HeadSeq())).ToIso(); }
 
   Tracker t_;
   std::unique_ptr<StoreProvider> stores_;
@@ -350,7 +353,7 @@ class MatrixTest : public AuthServerTest {
         Reply r = Post("/api/v1/sources/" + std::string(kSource) + "/publications",
                        ApiAuth(w, bearer),
                        json{{"title", "Update by " + NameOf(w) + " " + how},
-                            {"as_of", "2023-08-31"}}.dump());
+                            {"as_of", FreshAsOf()}}.dump());
         int want = Expect(w, IsStaff(w), 201);
         EXPECT_EQ(r.status, want) << r.body;
         if (want == 201)
@@ -417,9 +420,14 @@ TEST_F(MatrixTest, Forms) {
     }
     {
       int64_t before = HeadSeq();
-      Reply r = Post("/sources/" + std::string(kSource) + "/publish", FormAuth(w),
-                     Form({{"csrf", Csrf(w)}, {"title", "Form update by " + NameOf(w)},
-                           {"as_of", "2023-08-31"}}));
+      // Publishing is two steps: a preview names the head it froze.
+      std::vector<std::pair<std::string, std::string>> f = {
+          {"csrf", Csrf(w)}, {"title", "Form update by " + NameOf(w)}, {"as_of", FreshAsOf()}};
+      Reply previewed = Post("/sources/" + std::string(kSource) + "/publish", FormAuth(w),
+                             Form(f));
+      f.emplace_back("step", "publish");
+      f.emplace_back("preview_seq", HiddenValue(previewed.body, "preview_seq"));
+      Reply r = Post("/sources/" + std::string(kSource) + "/publish", FormAuth(w), Form(f));
       int want = Expect(w, IsStaff(w), 303);
       EXPECT_EQ(r.status, want) << r.body.substr(0, 2000);
       if (want == 303)
@@ -886,10 +894,46 @@ TEST_F(AuthServerTest, EditorSubmitsCoordinatorValidatesAndPublishesAndAnyoneVer
 
   Reply pub_form = Get("/sources/" + std::string(kSource) + "/publish", cora.Cookie());
   ASSERT_EQ(pub_form.status, 200);
-  Reply published = Post("/sources/" + std::string(kSource) + "/publish", ch,
-                         Form({{"csrf", HiddenValue(pub_form.body, "csrf")},
-                               {"title", "Progress, summer 2023"},
-                               {"as_of", "2023-08-31"}}));
+  EXPECT_EQ(pub_form.body.find("Publish and sign"), std::string::npos);  // a preview first
+  const std::string pub_path_form = "/sources/" + std::string(kSource) + "/publish";
+  std::vector<std::pair<std::string, std::string>> fields = {
+      {"csrf", HiddenValue(pub_form.body, "csrf")},
+      {"title", "Progress, summer 2023"},
+      {"as_of", "2023-08-31"},
+      {"commentary", "The **footbridges** are lit. <script>alert(1)</script>"}};
+  auto with = [&](std::vector<std::pair<std::string, std::string>> extra) {
+    auto f = fields;
+    f.insert(f.end(), extra.begin(), extra.end());
+    return Form(f);
+  };
+  Reply preview = Post(pub_path_form, ch, with({{"step", "preview"}}));
+  ASSERT_EQ(preview.status, 200) << preview.body.substr(0, 2000);
+  EXPECT_NE(preview.body.find("Preview: exactly what will be signed"), std::string::npos);
+  EXPECT_NE(preview.body.find("# Progress, summer 2023"), std::string::npos);
+  EXPECT_NE(preview.body.find("The **footbridges** are lit. \\&lt;script\\&gt;"), std::string::npos)
+      << preview.body.substr(preview.body.find("rt-preview"), 800);
+  EXPECT_EQ(t_.Events("publish").size(), 0u);  // a preview writes nothing
+  std::string seq = HiddenValue(preview.body, "preview_seq");
+  ASSERT_FALSE(seq.empty());
+  // A preview of an older head is not what would be signed now.
+  Reply stale = Post(pub_path_form, ch,
+                     with({{"step", "publish"}, {"preview_seq", std::to_string(std::stoll(seq) - 1)}}));
+  EXPECT_EQ(stale.status, 400);
+  EXPECT_NE(stale.body.find("The data changed since your preview"), std::string::npos);
+  EXPECT_EQ(t_.Events("publish").size(), 0u);
+  // Dates outside the source's life are refused, every field's error at once.
+  Reply bad = Post(pub_path_form, ch,
+                   Form({{"csrf", HiddenValue(pub_form.body, "csrf")}, {"title", ""},
+                         {"as_of", "2023-02-30"}, {"step", "preview"}}));
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("href=\"#title\""), std::string::npos);
+  EXPECT_NE(bad.body.find("Enter a real day as YYYY-MM-DD"), std::string::npos);
+  Reply future = Post(pub_path_form, ch,
+                      Form({{"csrf", HiddenValue(pub_form.body, "csrf")}, {"title", "t"},
+                            {"as_of", "2023-09-02"}, {"step", "preview"}}));
+  EXPECT_EQ(future.status, 400);
+  EXPECT_NE(future.body.find("is after today"), std::string::npos);
+  Reply published = Post(pub_path_form, ch, with({{"step", "publish"}, {"preview_seq", seq}}));
   ASSERT_EQ(published.status, 303) << published.body.substr(0, 2000);
   std::string pub_path = published.Header("Location");  // /publications/N
   ASSERT_EQ(pub_path.rfind("/publications/", 0), 0u);

@@ -10,10 +10,11 @@
 namespace rectrack::web {
 
 Result<Publication> Publish(AppContext& ctx, Store& store, const std::string& slug, Date as_of,
-                            const std::string& title, const Actor& actor) {
-  if (!ctx.integrity) return PublishSource(store, slug, as_of, title, actor);
+                            PublishRequest request, const Actor& actor) {
+  if (!request.today && ctx.today) request.today = ctx.today();
+  if (!ctx.integrity) return PublishSource(store, slug, as_of, request, actor);
   return ctx.integrity->WithVerifier(
-      [&](Verifier* v) { return PublishSource(store, slug, as_of, title, actor, v); });
+      [&](Verifier* v) { return PublishSource(store, slug, as_of, request, actor, v); });
 }
 
 Result<Store*> StoreProvider::Get() {

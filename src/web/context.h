@@ -13,6 +13,7 @@
 
 #include "core/date.h"
 #include "app/integrity.h"
+#include "app/service.h"
 #include "store/store.h"
 #include "web/http.h"
 
@@ -118,7 +119,7 @@ struct AppContext {
 // publication checks only what changed since the watch's last check; with a
 // new one when the context has no watch.
 Result<Publication> Publish(AppContext& ctx, Store& store, const std::string& slug, Date as_of,
-                            const std::string& title, const Actor& actor);
+                            PublishRequest request, const Actor& actor);
 
 // The ledger head's seq that keys live documents: from ctx.heads when the
 // context has one, else read from `store`.

@@ -1158,12 +1158,16 @@ Result<PageView> PublicationPage(Store& store, const PageCtx& pc, int64_t id) {
   if (!data) return Fail(data.error());
   const json& d = *doc;
   json verification =
-      json::array({Summary("Published", {{"text", LongTimestamp(Str(d["created_at"]))},
-                                         {"note", "(" + Str(d["created_at"]) + ")"}}),
+      json::array({Summary(data->published_on ? "Recorded here" : "Published",
+                           {{"text", LongTimestamp(Str(d["created_at"]))},
+                            {"note", "(" + Str(d["created_at"]) + ")"}}),
                    Summary("As of", {{"text", LongDate(d["as_of"])}}),
                    Summary("Ledger event", {{"text", std::to_string(Int(d["ledger_seq"]))}}),
                    Summary("Ledger hash at that event", {{"code", Str(d["ledger_hash"])}}),
                    Summary("Snapshot SHA-256", {{"code", Str(d["snapshot_sha256"])}})});
+  if (data->published_on)
+    verification.insert(verification.begin(),
+                        Summary("First published", {{"text", data->published_on->ToLong()}}));
   const json& sig = d["signature"];
   if (sig.is_object()) {
     verification.push_back(Summary("Signature (Ed25519)", {{"code", Str(sig["signature"])}}));
@@ -1190,7 +1194,22 @@ Result<PageView> PublicationPage(Store& store, const PageCtx& pc, int64_t id) {
   bool checkpointed = std::any_of(cps->begin(), cps->end(), [&](const Checkpoint& c) {
     return c.ledger_seq == Int(d["ledger_seq"]) + 1;
   });
+  json corrected_by = nullptr;
+  if (d["corrected_by"].is_object()) {
+    const json& c = d["corrected_by"];
+    corrected_by = {{"href", Href(pc, Str(c["links"]["html"]))},
+                    {"id", Int(c["id"])},
+                    {"title", Str(c["title"])},
+                    {"when", LongTimestamp(Str(c["created_at"]))},
+                    {"reason", Str(c["reason"])}};
+  }
+  json corrects = nullptr;
+  if (d["corrects"].is_number())
+    corrects = {{"href", Href(pc, fmt::format("/publications/{}", Int(d["corrects"])))},
+                {"id", Int(d["corrects"])}};
   p.view = {{"title", p.title},
+            {"corrected_by", corrected_by},
+            {"corrects", corrects},
             {"checkpoint_seq", checkpointed ? json(Int(d["ledger_seq"]) + 1) : json(nullptr)},
             {"checkpoints_href", Href(pc, "/api/v1/checkpoints")},
             {"source_title", data->title},

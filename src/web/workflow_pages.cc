@@ -7,6 +7,8 @@
 
 #include "app/chase.h"
 #include "app/service.h"
+#include "core/markdown.h"
+#include "report/report_render.h"
 #include "app/views.h"
 #include "core/vocab.h"
 #include "fmt/format.h"
@@ -458,6 +460,8 @@ void RegisterWorkflowPages(Router& router, WebAuth& auth) {
     return Response::Redirect("/sources/" + PercentEncode(slug) + "/publish");
   });
 
+  // Publishing: a preview first (exactly what will be signed, pinned to the
+  // head it names), then publishing that, refused if the head moved since.
   auto publish = [&auth, &ctx](Request& req) {
     PageGate g = Gate(auth, req);
     if (g.refusal) return *g.refusal;
@@ -469,32 +473,72 @@ void RegisterWorkflowPages(Router& router, WebAuth& auth) {
     std::string slug = req.Param("slug");
     auto source = (*store)->GetSource(slug);
     if (!source) return ErrorPage(source.error(), g.who);
+    auto pubs = (*store)->ListPublications(slug);
+    if (!pubs) return ErrorPage(pubs.error(), g.who);
     Date today = ctx.today();
     std::string title = FormValue(g.form, "title"), as_of_s = FormValue(g.form, "as_of");
-    std::string error, field;
+    std::string commentary = FormValue(g.form, "commentary"), reason = FormValue(g.form, "reason");
+    std::string corrects_s = FormValue(g.form, "corrects"), step = FormValue(g.form, "step");
+    // Every field's problem at once (GOV.UK's error summary), in form order.
+    std::vector<std::pair<std::string, std::string>> errors;
+    auto error = [&](const std::string& field, const std::string& text) {
+      for (const auto& e : errors)
+        if (e.first == field) return;
+      errors.emplace_back(field, text);
+    };
+    json preview = nullptr;
     if (req.method == "POST") {
+      PublishRequest pr;
+      pr.title = title;
+      pr.commentary = commentary;
+      pr.reason = reason;
+      pr.today = today;
       Date as_of = today;
+      if (title.empty() || title.size() > 300) error("title", "Give the update a title (at most 300 characters)");
       if (!as_of_s.empty()) {
         auto d = Date::ParseIso(as_of_s);
-        if (!d) {
-          error = "Enter the date as YYYY-MM-DD";
-          field = "as_of";
+        if (!d) error("as_of", "Enter a real day as YYYY-MM-DD, for example " + today.ToIso());
+        else as_of = *d;
+      }
+      if (auto c = CheckCommentary(commentary); !c) error("commentary", "Shorten or fix the commentary: " + c.error().message);
+      if (!corrects_s.empty()) {
+        auto id = PositiveId(corrects_s);
+        if (!id) error("corrects", "Choose a publication from the list");
+        else pr.corrects = *id;
+      }
+      if (errors.empty()) {
+        auto data = PreviewPublication(**store, slug, as_of, pr);
+        if (!data) {
+          const std::string& m = data.error().message;
+          std::string field = m.find("as-of date") != std::string::npos ? "as_of"
+                              : m.find("title") != std::string::npos   ? "title"
+                              : m.find("commentary") != std::string::npos ? "commentary"
+                              : m.find("says why") != std::string::npos || m.find("reason") != std::string::npos
+                                  ? (m.find("is as of") != std::string::npos ? "corrects" : "reason")
+                                  : "corrects";
+          if (data.error().code == Error::Code::kCorrupt || data.error().code == Error::Code::kUnavailable ||
+              data.error().code == Error::Code::kIo || data.error().code == Error::Code::kInternal)
+            return ErrorPage(data.error(), g.who);
+          error(field, m);
+        } else if (step == "publish" &&
+                   FormValue(g.form, "preview_seq") == std::to_string(data->ledger_seq)) {
+          auto pub = Publish(ctx, **store, slug, as_of, pr, g.who->actor());
+          if (!pub) return ErrorPage(pub.error(), g.who);
+          Response r = Response::Redirect(fmt::format("/publications/{}", pub->id));
+          r.Set("Cache-Control", "no-store");
+          return r;
         } else {
-          as_of = *d;
+          if (step == "publish")
+            error("title", "The data changed since your preview: read the new preview, then publish");
+          preview = {{"seq", data->ledger_seq}, {"markdown", RenderReport(*data, ReportFormat::kMarkdown)}};
         }
       }
-      if (error.empty() && (title.empty() || title.size() > 300)) {
-        error = "Give the update a title (at most 300 characters)";
-        field = "title";
-      }
-      if (error.empty()) {
-        auto pub = Publish(ctx, **store, slug, as_of, title, g.who->actor());
-        if (!pub) return ErrorPage(pub.error(), g.who);
-        Response r = Response::Redirect(fmt::format("/publications/{}", pub->id));
-        r.Set("Cache-Control", "no-store");
-        return r;
-      }
     }
+    json options = json::array({{{"value", ""}, {"text", "Nothing: a new update"}, {"selected", corrects_s.empty()}}});
+    for (const auto& p : *pubs)
+      options.push_back({{"value", std::to_string(p.id)},
+                         {"text", fmt::format("{}: {} (as of {})", p.id, p.title, p.as_of.ToLong())},
+                         {"selected", corrects_s == std::to_string(p.id)}});
     json view = {{"title", "Publish an official update"},
                  {"source", slug},
                  {"source_title", source->title},
@@ -502,12 +546,21 @@ void RegisterWorkflowPages(Router& router, WebAuth& auth) {
                  {"csrf", auth::MaskCsrf(g.who->csrf_token)},
                  {"update_title", title},
                  {"as_of", as_of_s.empty() ? today.ToIso() : as_of_s},
-                 {"error_title", field == "title" ? json(error) : json(nullptr)},
-                 {"error_as_of", field == "as_of" ? json(error) : json(nullptr)},
-                 {"has_errors", !error.empty()},
-                 {"errors", error.empty() ? json::array()
-                                          : json::array({{{"href", "#" + field}, {"text", error}}})}};
-    return StaffPage(error.empty() ? 200 : 400, "Publish an official update", "auth_publish", view,
+                 {"today", today.ToIso()},
+                 {"earliest", source->date ? source->date->ToIso() : std::string("the source's date")},
+                 {"commentary", commentary},
+                 {"reason", reason},
+                 {"publications", options},
+                 {"has_publications", !pubs->empty()},
+                 {"preview", errors.empty() ? preview : json(nullptr)},
+                 {"has_errors", !errors.empty()}};
+    json summary = json::array();
+    for (const auto& [field, text] : errors) {
+      view["error_" + field] = text;
+      summary.push_back({{"href", "#" + field}, {"text", text}});
+    }
+    view["errors"] = summary;
+    return StaffPage(errors.empty() ? 200 : 400, "Publish an official update", "auth_publish", view,
                      g.who);
   };
   router.Add("GET", "/sources/{slug}/publish", publish);

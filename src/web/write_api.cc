@@ -346,9 +346,22 @@ void RegisterWriteApi(Router& router, WebAuth& auth) {
     }
     if (title->empty() || title->size() > 300)
       return ProblemFor(Error::Invalid("title: give a title of 1 to 300 characters"));
+    PublishRequest pr;
+    pr.title = *title;
+    auto commentary = StrMember(body, "commentary");
+    if (!commentary) return ProblemFor(commentary.error());
+    pr.commentary = *commentary;
+    auto reason = StrMember(body, "reason");
+    if (!reason) return ProblemFor(reason.error());
+    pr.reason = *reason;
+    if (body.contains("corrects")) {
+      if (!body["corrects"].is_number_integer() || body["corrects"].get<int64_t>() < 1)
+        return ProblemFor(Error::Invalid("corrects: give the id of the publication corrected"));
+      pr.corrects = body["corrects"].get<int64_t>();
+    }
     auto store = ctx.stores->Get();
     if (!store) return ProblemFor(store.error());
-    auto pub = Publish(ctx, **store, req.Param("slug"), as_of, *title, g.who->actor());
+    auto pub = Publish(ctx, **store, req.Param("slug"), as_of, pr, g.who->actor());
     if (!pub) return ProblemFor(pub.error());
     auto doc = PublicationDoc(**store, pub->id);
     if (!doc) return ProblemFor(doc.error());

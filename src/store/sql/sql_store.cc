@@ -1008,7 +1008,20 @@ Result<ImportBatch> SqlStore::ExportAll() {
     std::stable_sort(pubs.begin(), pubs.end(), [](const Publication* x, const Publication* y) {
       return x->id < y->id;
     });
-    for (const Publication* p : pubs) sin.publications.push_back({p->title, p->as_of});
+    for (const Publication* p : pubs) {
+      // When it was first published, where its snapshot says (one imported
+      // with the date); one made here is its own original. The snapshot is
+      // read as JSON only for that field; its format is report/'s.
+      std::optional<Date> published;
+      auto snap = json::parse(p->snapshot_json, nullptr, false);
+      if (snap.is_object() && snap.contains("publication") &&
+          snap["publication"].contains("published_on") &&
+          snap["publication"]["published_on"].is_string()) {
+        auto d = Date::ParseIso(snap["publication"]["published_on"].get<std::string>());
+        if (d) published = *d;
+      }
+      sin.publications.push_back({p->title, p->as_of, published});
+    }
     b.sources.push_back(std::move(sin));
   }
   return b;
