@@ -178,11 +178,34 @@ Result<AssignmentState> PfdState(const std::string& label, const CsvField& statu
   AssignmentState st;
   // The data records replies, never whether anything was done.
   st.implementation = Implementation::kUnknown;
+  auto to_int = [](std::string_view s) {
+    int v = 0;
+    s = Trim(s);
+    if (s.empty() || s.size() > 6) return 0;
+    for (char c : s) {
+      if (c < '0' || c > '9') return 0;
+      v = v * 10 + (c - '0');
+    }
+    return v;
+  };
+  const int recipients = to_int(recipients_cell), replies = to_int(replies_cell);
+  // Replies the data counts, without saying from whom: all of them in, or
+  // some (each recipient then shows "partial", never "no response").
+  auto from_replies = [&](ResponseStatus otherwise) {
+    if (replies > 0 && replies >= recipients) return ResponseStatus::kResponded;
+    if (replies > 0) return ResponseStatus::kPartial;
+    return otherwise;
+  };
   auto m = MapStatusWord("pfd", word);
   if (m) {
     if (m->response) st.response = *m->response;
     if (m->response_status) st.recorded_status = *m->response_status;
     if (m->implementation) st.implementation = *m->implementation;
+    // The scraper's roll-up can lag its own reply count (pfd-2017-0173:
+    // "overdue" with one reply of two): the count is the better evidence.
+    if (st.recorded_status == ResponseStatus::kOverdue ||
+        st.recorded_status == ResponseStatus::kPending)
+      st.recorded_status = from_replies(st.recorded_status);
     return st;
   }
   std::string norm = NormaliseWord(word);
@@ -191,21 +214,7 @@ Result<AssignmentState> PfdState(const std::string& label, const CsvField& statu
                    fmt::format("unknown response status '{}' (known: completed, partial, "
                                "overdue, pending, no requests, failed)",
                                word)));
-  int recipients = 0, replies = 0;
-  auto to_int = [](std::string_view s) {
-    int v = 0;
-    for (char c : s) {
-      if (c < '0' || c > '9') return 0;
-      v = v * 10 + (c - '0');
-    }
-    return v;
-  };
-  recipients = to_int(recipients_cell);
-  replies = to_int(replies_cell);
-  if (replies > 0 && replies >= recipients)
-    st.recorded_status = ResponseStatus::kResponded;
-  else if (replies > 0)
-    st.recorded_status = ResponseStatus::kPartial;
+  st.recorded_status = from_replies(st.recorded_status);
   return st;
 }
 

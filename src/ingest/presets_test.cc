@@ -216,6 +216,36 @@ const char kPfdHeader[] =
     "coroner_area,category,this_report_is_being_sent_to,no. recipients,no. replies,"
     "report_url,pdf_url,reply_urls,circumstances,concerns,inquest,action,response,legal\n";
 
+// Defect 7: pfd-2017-0173 is "overdue" with one reply of two recipients and a
+// reply URL; the count says replies came, though not from whom. Each
+// recipient shows "partial", never "no response, overdue".
+TEST(PfdImportTest, RepliesTheDataCountsAreNotOverdue) {
+  auto import = [](const std::string& status, const std::string& recipients,
+                   const std::string& replies) {
+    auto r = ImportPfd(std::string(kPfdHeader) + status + ",31/05/2017,2017-0173,A,B,,X,Other," +
+                           "Home Office | HMP Wandsworth," + recipients + "," + replies +
+                           ",u,p,https://example.org/reply.pdf,,c,,,,\n",
+                       "p.csv", {});
+    EXPECT_TRUE(r) << r.error().message;
+    std::vector<ResponseStatus> out;
+    for (const auto& a : r->sources[0].recommendations[0].assignments)
+      out.push_back(a.assignment.initial.recorded_status);
+    return out;
+  };
+  using RS = ResponseStatus;
+  EXPECT_EQ(import("overdue", "2", "1"), (std::vector<RS>{RS::kPartial, RS::kPartial}));
+  EXPECT_EQ(import("overdue", "2", "2"), (std::vector<RS>{RS::kResponded, RS::kResponded}));
+  EXPECT_EQ(import("pending", "2", "1"), (std::vector<RS>{RS::kPartial, RS::kPartial}));
+  EXPECT_EQ(import("overdue", "2", "0"), (std::vector<RS>{RS::kOverdue, RS::kOverdue}));
+  EXPECT_EQ(import("overdue", "2", ""), (std::vector<RS>{RS::kOverdue, RS::kOverdue}));
+  // The raw word is kept beside what it was read as.
+  auto r = ImportPfd(std::string(kPfdHeader) +
+                         "overdue,31/05/2017,2017-0173,A,B,,X,Other,Home Office,1,1,u,p,,,c,,,,\n",
+                     "p.csv", {});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->sources[0].recommendations[0].assignments[0].assignment.raw_status, "overdue");
+}
+
 TEST(PfdImportTest, Errors) {
   auto error = [](const std::string& csv) {
     auto r = ImportPfd(csv, "p.csv", {});
