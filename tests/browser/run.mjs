@@ -512,9 +512,20 @@ describe('rectrack in Chromium', () => {
     assert.equal(await h1(page), 'Publish an official update');
     await assertNoAxeViolations(page, "coordinator's publish form");
     await page.getByLabel('Title', { exact: true }).fill(PUB_TITLE);
+    await page.getByLabel(/commentary/).fill('The **lead** is appointed. <b>not bold</b>');
+    // A preview first: exactly what will be signed, then publishing that.
+    await Promise.all([
+      page.waitForLoadState('load'),
+      page.getByRole('button', { name: 'Preview', exact: true }).click(),
+    ]);
+    await page.getByRole('heading', { name: /Preview: exactly what will be signed/ }).waitFor();
+    const preview = await page.locator('pre.rt-preview').innerText();
+    assert.match(preview, new RegExp(`^# ${PUB_TITLE}`), 'the preview is the Markdown to be frozen');
+    assert.match(preview, /The \*\*lead\*\* is appointed\. \\<b\\>not bold/);
+    await assertNoAxeViolations(page, "coordinator's publish preview");
     await Promise.all([
       page.waitForURL(/\/publications\/\d+$/),
-      page.getByRole('button', { name: 'Publish' }).click(),
+      page.getByRole('button', { name: 'Publish and sign' }).click(),
     ]);
     ids.newPublication = Number(new URL(page.url()).pathname.split('/')[2]);
     assert.ok(ids.newPublication > ids.publication, 'a new publication');
