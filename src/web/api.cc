@@ -198,13 +198,42 @@ Response ProblemFor(const Error& e) {
   }
 }
 
+namespace {
+
+// A read route of the API and the query parameters it takes, besides as_of
+// and format, which every document takes. Any other parameter is a 400 that
+// names the ones it takes (with a guess), checked before anything is read: a
+// mistyped ?cursor= for ?after= must not silently give the first page.
+template <typename Handler>
+void AddRead(Router& router, const char* path, std::vector<std::string> known, Handler handler) {
+  known.push_back("as_of");
+  known.push_back("format");
+  router.Add("GET", path, [known = std::move(known), handler](Request& req) -> Response {
+    for (const auto& [name, value] : req.query) {
+      (void)value;
+      if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+      if (!IsValidUtf8(name))
+        return ProblemFor(Error::Invalid("a query parameter's name is not valid UTF-8"));
+      std::string guess = ClosestMatch(name, known);
+      std::vector<std::string> sorted = known;
+      std::sort(sorted.begin(), sorted.end());
+      return ProblemFor(Error::Invalid(fmt::format(
+          "unknown query parameter '{}'{}: this address takes {}", name,
+          guess.empty() ? "" : fmt::format(" (did you mean '{}'?)", guess), Join(sorted, ", "))));
+    }
+    return handler(req);
+  });
+}
+
+}  // namespace
+
 void RegisterReadApi(Router& router, AppContext& ctx) {
   router.Add("GET", "/api/openapi.json", [](Request&) {
     Response r = Response::Text(200, std::string(OpenApiJson()), "application/json");
     r.Set("Cache-Control", "public, max-age=3600");
     return r;
   });
-  router.Add("GET", "/api/v1/sources", [&ctx](Request& req) {
+  AddRead(router, "/api/v1/sources", {"after", "kind", "limit"}, [&ctx](Request& req) {
     auto limit = LimitParam(req, 50);
     if (!limit) return ProblemFor(limit.error());
     // Downloads are complete: every page at once.
@@ -226,11 +255,11 @@ void RegisterReadApi(Router& router, AppContext& ctx) {
           return t;
         });
   });
-  router.Add("GET", "/api/v1/sources/{slug}", [&ctx](Request& req) {
+  AddRead(router, "/api/v1/sources/{slug}", {}, [&ctx](Request& req) {
     std::string slug = req.Param("slug");
     return Serve(ctx, req, [&](Store& s, Date d) { return SourceDoc(s, slug, d); });
   });
-  router.Add("GET", "/api/v1/sources/{slug}/recommendations", [&ctx](Request& req) {
+  AddRead(router, "/api/v1/sources/{slug}/recommendations", {"owner", "tier", "status", "theme", "overdue", "after", "limit"}, [&ctx](Request& req) {
     std::string slug = req.Param("slug");
     ListFilter f;
     f.owner = req.Query("owner");
@@ -252,13 +281,13 @@ void RegisterReadApi(Router& router, AppContext& ctx) {
         ctx, req, [&](Store& s, Date d) { return RecommendationsDoc(s, slug, d, f, page); },
         [&](const json& doc) -> Result<Table> { return RecommendationsTable(doc, base); });
   });
-  router.Add("GET", "/api/v1/recommendations/{id}", [&ctx](Request& req) {
+  AddRead(router, "/api/v1/recommendations/{id}", {}, [&ctx](Request& req) {
     auto id = IdParam(req, "id");
     if (!id) return ProblemFor(id.error());
     return Serve(ctx, req,
                  [&](Store& s, Date d) { return RecommendationDoc(s, *id, d, false); });
   });
-  router.Add("GET", "/api/v1/owners", [&ctx](Request& req) {
+  AddRead(router, "/api/v1/owners", {"source", "kind"}, [&ctx](Request& req) {
     std::string source = req.Query("source"), kind = req.Query("kind");
     if (!source.empty() && !kind.empty())
       return ProblemFor(Error::Invalid("give source or kind, not both"));
@@ -267,14 +296,14 @@ void RegisterReadApi(Router& router, AppContext& ctx) {
         ctx, req, [&](Store& s, Date d) { return OwnersDoc(s, source, kind, d); },
         [&](const json& doc) -> Result<Table> { return OwnersTableDownload(doc, base); });
   });
-  router.Add("GET", "/api/v1/non-responses", [&ctx](Request& req) {
+  AddRead(router, "/api/v1/non-responses", {"kind"}, [&ctx](Request& req) {
     std::string kind = req.Query("kind");
     std::string base = BaseUrl(req);
     return Serve(
         ctx, req, [&](Store& s, Date d) { return NonResponsesDoc(s, d, kind); },
         [&](const json& doc) -> Result<Table> { return NonResponsesTable(doc, base); });
   });
-  router.Add("GET", "/api/v1/owners/{id}", [&ctx](Request& req) {
+  AddRead(router, "/api/v1/owners/{id}", {}, [&ctx](Request& req) {
     auto id = IdParam(req, "id");
     if (!id) return ProblemFor(id.error());
     std::string base = BaseUrl(req);
@@ -292,7 +321,7 @@ void RegisterReadApi(Router& router, AppContext& ctx) {
           return t;
         });
   });
-  router.Add("GET", "/api/v1/search", [&ctx](Request& req) {
+  AddRead(router, "/api/v1/search", {"q", "limit"}, [&ctx](Request& req) {
     std::string q = req.Query("q");
     if (Trim(q).empty()) return ProblemFor(Error::Invalid("q: give some words to search for"));
     if (q.size() > 500) return ProblemFor(Error::Invalid("q: at most 500 characters"));
@@ -311,17 +340,17 @@ void RegisterReadApi(Router& router, AppContext& ctx) {
           return t;
         });
   });
-  router.Add("GET", "/api/v1/publications/{id}", [&ctx](Request& req) {
+  AddRead(router, "/api/v1/publications/{id}", {}, [&ctx](Request& req) {
     auto id = IdParam(req, "id");
     if (!id) return ProblemFor(id.error());
     return Serve(ctx, req, [&](Store& s, Date) { return PublicationDoc(s, *id); });
   });
   // Signed checkpoints for witnesses (docs/trust.md), and the proofs that one
   // extends another.
-  router.Add("GET", "/api/v1/checkpoints", [&ctx](Request& req) {
+  AddRead(router, "/api/v1/checkpoints", {}, [&ctx](Request& req) {
     return Serve(ctx, req, [&](Store& s, Date) { return CheckpointsDoc(s); });
   });
-  router.Add("GET", "/api/v1/checkpoints/latest", [&ctx](Request& req) {
+  AddRead(router, "/api/v1/checkpoints/latest", {}, [&ctx](Request& req) {
     return Serve(ctx, req, [&](Store& s, Date) -> Result<json> {
       auto cps = s.Checkpoints();
       if (!cps) return Fail(cps.error());
@@ -331,7 +360,7 @@ void RegisterReadApi(Router& router, AppContext& ctx) {
       return doc;
     });
   });
-  router.Add("GET", "/api/v1/ledger/proof", [&ctx](Request& req) {
+  AddRead(router, "/api/v1/ledger/proof", {"from", "to"}, [&ctx](Request& req) {
     auto number = [&](const char* name) -> Result<int64_t> {
       std::string v = req.Query(name);
       auto n = PositiveId(v);

@@ -165,6 +165,23 @@ TEST_F(ApiTest, SourceHasHeadlineOwnersFundingAndChanges) {
   EXPECT_TRUE(home_office);
 }
 
+// Defect 6: an unknown query parameter is an error that names the known
+// ones, not silently ignored (a mistyped ?cursor= for ?after= gave page one).
+TEST_F(ApiTest, UnknownQueryParametersAreRefusedByName) {
+  auto bad = GetJson("/api/v1/sources?cursor=abc", 400);
+  std::string detail = bad["detail"].get<std::string>();
+  EXPECT_NE(detail.find("unknown query parameter 'cursor'"), std::string::npos) << detail;
+  EXPECT_NE(detail.find("this address takes after, as_of, format, kind, limit"), std::string::npos)
+      << detail;
+  auto guess = GetJson("/api/v1/sources/harris-2016/recommendations?ownr=HO", 400);
+  EXPECT_NE(guess["detail"].get<std::string>().find("did you mean 'owner'?"), std::string::npos);
+  GetJson("/api/v1/owners?kind=review&as_of=2017-10-25&format=json", 200);
+  GetJson("/api/v1/recommendations/1?as_of=2017-10-25", 200);
+  GetJson("/api/v1/checkpoints?since=1", 400);
+  auto odd = GetJson("/api/v1/search?q=fire&%ff=1", 400);
+  EXPECT_NE(odd["detail"].get<std::string>().find("not valid UTF-8"), std::string::npos);
+}
+
 TEST_F(ApiTest, OwnersIsTheSameTableAsTheCli) {
   auto j = GetJson("/api/v1/owners?kind=pfd&as_of=2024-03-17");
   // The PFD sample's accountability table, as tests/golden/pfd.test prints it.
