@@ -36,7 +36,7 @@ struct SendSettings {
   std::string smtp, smtp_credentials, from, from_name, public_url;
 };
 
-Result<mail::Sender> SenderOf(SendSettings s, bool need_smtp) {
+Result<mail::Sender> SenderOf(SendSettings s) {
   if (s.from.empty()) s.from = Env("RECTRACK_MAIL_FROM");
   if (s.public_url.empty()) s.public_url = Env("RECTRACK_PUBLIC_URL");
   if (s.from.empty())
@@ -51,7 +51,6 @@ Result<mail::Sender> SenderOf(SendSettings s, bool need_smtp) {
     return Fail(Error::Invalid(fmt::format("--public-url '{}' must start with https:// or http://",
                                            s.public_url)));
   while (!s.public_url.empty() && s.public_url.back() == '/') s.public_url.pop_back();
-  (void)need_smtp;
   mail::Sender sender;
   sender.from = s.from;
   sender.from_name = s.from_name;
@@ -325,7 +324,7 @@ void AddChaseCommands(CLI::App& app, StoreOpener open,
       *rc = Report(as_of.error());
       return;
     }
-    auto sender = SenderOf(a->send, !a->dry_run);
+    auto sender = SenderOf(a->send);
     if (!sender) {
       *rc = Report(sender.error());
       return;
@@ -610,7 +609,7 @@ Result<ChaseTimer> MakeChaseTimer(const ChaseServeSettings& s, StoreOpener open)
           "--chase-every '{}' must be a duration from 10s to 30d, such as 30m, 6h or 1d", s.every)));
   }
   SendSettings send{s.smtp, s.smtp_credentials, s.from, s.from_name, s.public_url};
-  auto sender = SenderOf(send, true);
+  auto sender = SenderOf(send);
   if (!sender) return Fail(sender.error());
   auto mailer = MailerOf(send);
   if (!mailer) return Fail(mailer.error());
