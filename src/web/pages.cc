@@ -1423,6 +1423,20 @@ Result<Rendered> NotFound(const PageCtx& pc, const std::string& what) {
   return Finish(pc, ErrorView(404, what));
 }
 
+// An Atom feed as the answer: the 404 page when the address names no feed
+// (`found` false, or the feed's maker failing with `missing`).
+Result<Rendered> AtomFeed(const PageCtx& pc, bool found,
+                          const std::function<Result<std::string>()>& make, Error::Code missing) {
+  if (!found) return NotFound(pc, "There is no feed at this address.");
+  auto feed = make();
+  if (!feed && feed.error().code == missing) return NotFound(pc, "There is no feed at this address.");
+  if (!feed) return Fail(feed.error());
+  Rendered r;
+  r.body = std::move(*feed);
+  r.content_type = "application/atom+xml; charset=utf-8";
+  return r;
+}
+
 }  // namespace
 
 std::string StaticUrl(std::string_view file) {
@@ -1513,16 +1527,10 @@ void RegisterPages(Router& router, AppContext& ctx, PagesOptions options) {
   // holds no query).
   auto non_responses_feed = [&ctx, opts](Request& req, std::string kind, bool found) {
     return Serve(ctx, *opts, req, Pin::kLedger,
-                 [&](Store& s, const PageCtx& pc) -> Result<Rendered> {
-                   if (!found) return NotFound(pc, "There is no feed at this address.");
-                   auto feed = NonResponsesFeed(s, pc.as_of, kind);
-                   if (!feed && feed.error().code == Error::Code::kInvalidInput)
-                     return NotFound(pc, "There is no feed at this address.");
-                   if (!feed) return Fail(feed.error());
-                   Rendered r;
-                   r.body = std::move(*feed);
-                   r.content_type = "application/atom+xml; charset=utf-8";
-                   return r;
+                 [&](Store& s, const PageCtx& pc) {
+                   // An unknown kind is the API's 400 and the feeds' 404.
+                   return AtomFeed(pc, found, [&] { return NonResponsesFeed(s, pc.as_of, kind); },
+                                   Error::Code::kInvalidInput);
                  });
   };
   router.Add("GET", "/feeds/non-responses.atom", [non_responses_feed](Request& req) {
@@ -1582,33 +1590,18 @@ void RegisterPages(Router& router, AppContext& ctx, PagesOptions options) {
   router.Add("GET", "/feeds/sources/{file}", [&ctx, opts](Request& req) {
     auto [slug, ext] = SplitExt(req.Param("file"));
     return Serve(ctx, *opts, req, Pin::kLedger,
-                 [&, slug = slug, ext = ext](Store& s, const PageCtx& pc) -> Result<Rendered> {
-                   if (ext != "atom") return NotFound(pc, "There is no feed at this address.");
-                   auto feed = SourceFeed(s, slug);
-                   if (!feed && feed.error().code == Error::Code::kNotFound)
-                     return NotFound(pc, "There is no feed at this address.");
-                   if (!feed) return Fail(feed.error());
-                   Rendered r;
-                   r.body = std::move(*feed);
-                   r.content_type = "application/atom+xml; charset=utf-8";
-                   return r;
+                 [&, slug = slug, ext = ext](Store& s, const PageCtx& pc) {
+                   return AtomFeed(pc, ext == "atom", [&] { return SourceFeed(s, slug); },
+                                   Error::Code::kNotFound);
                  });
   });
   router.Add("GET", "/feeds/owners/{file}", [&ctx, opts](Request& req) {
     auto [id_text, ext] = SplitExt(req.Param("file"));
     auto id = PositiveId(id_text);
     return Serve(ctx, *opts, req, Pin::kLedger,
-                 [&, ext = ext](Store& s, const PageCtx& pc) -> Result<Rendered> {
-                   if (ext != "atom" || !id)
-                     return NotFound(pc, "There is no feed at this address.");
-                   auto feed = OwnerFeed(s, *id);
-                   if (!feed && feed.error().code == Error::Code::kNotFound)
-                     return NotFound(pc, "There is no feed at this address.");
-                   if (!feed) return Fail(feed.error());
-                   Rendered r;
-                   r.body = std::move(*feed);
-                   r.content_type = "application/atom+xml; charset=utf-8";
-                   return r;
+                 [&, ext = ext](Store& s, const PageCtx& pc) {
+                   return AtomFeed(pc, ext == "atom" && id, [&] { return OwnerFeed(s, *id); },
+                                   Error::Code::kNotFound);
                  });
   });
   router.Add("GET", "/static/{file...}", [opts](Request& req) {
