@@ -8,6 +8,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "app/facts_index.h"
 #include "core/signing.h"
 #include "core/status.h"
 #include "core/text.h"
@@ -449,48 +450,34 @@ Result<ChasePlan> PlanChase(Store& store, Date as_of) {
     return true;
   }));
 
-  std::unordered_map<int64_t, const Source*> sources;
-  for (const auto& s : facts->sources) sources[s.id] = &s;
-  std::unordered_map<int64_t, const Recommendation*> recs;
-  for (const auto& r : facts->recommendations) recs[r.id] = &r;
-  std::unordered_map<int64_t, const Owner*> owners;
-  for (const auto& o : facts->owners) owners[o.id] = &o;
-  std::unordered_map<int64_t, std::vector<const Update*>> updates;
-  for (const auto& u : facts->updates) updates[u.assignment_id].push_back(&u);
-  std::unordered_map<int64_t, const Assignment*> assignments;
-  for (const auto& a : facts->assignments) assignments[a.id] = &a;
+  // Every assignment's state as of the date, read as the pages read it.
+  FactsIndex index(*facts, as_of);
+  std::unordered_map<int64_t, const AssignmentAsOf*> by_assignment;
+  for (const auto& c : index.computed()) by_assignment[c.a->id] = &c;
 
   std::map<int64_t, std::vector<ChaseItem>> by_owner;  // new items
   std::vector<ChaseItem> due_soon, overdue;            // for digests: all, chased or not
   std::set<int64_t> overdue_owner_ids;
-  auto item_of = [&](const Assignment& a, const Recommendation& rec, const Source& src) {
+  auto item_of = [&](const AssignmentAsOf& c) {
     ChaseItem it;
-    it.assignment_id = a.id;
-    it.recommendation_id = rec.id;
-    it.source_slug = src.slug;
-    it.source_title = src.title;
-    it.source_kind = src.kind;
-    it.ref = rec.ref;
+    it.assignment_id = c.a->id;
+    it.recommendation_id = c.rec->id;
+    it.source_slug = c.source->slug;
+    it.source_title = c.source->title;
+    it.source_kind = c.source->kind;
+    it.ref = c.rec->ref;
     return it;
   };
-  for (const auto& a : facts->assignments) {
-    auto rit = recs.find(a.recommendation_id);
-    if (rit == recs.end()) continue;
-    const Recommendation& rec = *rit->second;
-    auto sit = sources.find(rec.source_id);
-    if (sit == sources.end()) continue;
-    const Source& src = *sit->second;
-    const ChaseSchedule& sched = ScheduleFor(*schedules, src.kind);
-    auto due = DueDate(src, a);
-    auto& ups = updates[a.id];
-    EffectiveState st = StateAt(a, due, ups, as_of, src.recorded_on);
-    bool awaiting = st.response_status == ResponseStatus::kPending ||
-                    st.response_status == ResponseStatus::kOverdue;
+  for (const auto& c : index.computed()) {
+    const ChaseSchedule& sched = ScheduleFor(*schedules, c.source->kind);
+    const auto& due = c.due;
+    bool awaiting = c.st.response_status == ResponseStatus::kPending ||
+                    c.st.response_status == ResponseStatus::kOverdue;
     if (awaiting && due) {
       ChaseSchedule all = sched;
       all.before = {14};
       if (auto stage = ResponseStage(all, *due, as_of)) {
-        ChaseItem it = item_of(a, rec, src);
+        ChaseItem it = item_of(c);
         it.reason = stage->reason;
         it.days = stage->days;
         it.date = due;
@@ -498,30 +485,30 @@ Result<ChasePlan> PlanChase(Store& store, Date as_of) {
           due_soon.push_back(it);
         } else {
           overdue.push_back(it);
-          overdue_owner_ids.insert(a.owner_id);
+          overdue_owner_ids.insert(c.a->owner_id);
         }
       }
       if (sched.enabled) {
         if (auto stage = ResponseStage(sched, *due, as_of);
-            stage && !chased.count({a.id, stage->stage})) {
-          ChaseItem it = item_of(a, rec, src);
+            stage && !chased.count({c.a->id, stage->stage})) {
+          ChaseItem it = item_of(c);
           it.reason = stage->reason;
           it.stage = stage->stage;
           it.days = stage->days;
           it.date = due;
-          by_owner[a.owner_id].push_back(std::move(it));
+          by_owner[c.a->owner_id].push_back(std::move(it));
         }
       }
     }
-    if (sched.enabled && rec.target && IsOutstanding(st.implementation)) {
-      if (auto stage = TargetStage(sched, *rec.target, as_of);
-          stage && !chased.count({a.id, stage->stage})) {
-        ChaseItem it = item_of(a, rec, src);
+    if (sched.enabled && c.rec->target && IsOutstanding(c.st.implementation)) {
+      if (auto stage = TargetStage(sched, *c.rec->target, as_of);
+          stage && !chased.count({c.a->id, stage->stage})) {
+        ChaseItem it = item_of(c);
         it.reason = stage->reason;
         it.stage = stage->stage;
         it.days = stage->days;
-        it.date = rec.target;
-        by_owner[a.owner_id].push_back(std::move(it));
+        it.date = c.rec->target;
+        by_owner[c.a->owner_id].push_back(std::move(it));
       }
     }
   }
@@ -538,21 +525,18 @@ Result<ChasePlan> PlanChase(Store& store, Date as_of) {
     bool answered = std::any_of(later->begin(), later->end(),
                                 [&](const Row& r) { return r[0].i > update_id; });
     if (answered) continue;
-    auto ait = assignments.find(assignment_id);
-    if (ait == assignments.end()) continue;
-    const Assignment& a = *ait->second;
-    auto rit = recs.find(a.recommendation_id);
-    if (rit == recs.end()) continue;
-    const Source& src = *sources[rit->second->source_id];
-    if (!ScheduleFor(*schedules, src.kind).enabled) continue;
-    ChaseItem it = item_of(a, *rit->second, src);
+    auto cit = by_assignment.find(assignment_id);
+    if (cit == by_assignment.end()) continue;
+    const AssignmentAsOf& c = *cit->second;
+    if (!ScheduleFor(*schedules, c.source->kind).enabled) continue;
+    ChaseItem it = item_of(c);
     it.reason = ChaseReason::kUpdateReturned;
     it.stage = stage;
     it.update_id = update_id;
     it.return_reason = u[11].s;
     auto date = Date::ParseIso(u[2].s);
     if (date) it.date = *date;
-    by_owner[a.owner_id].push_back(std::move(it));
+    by_owner[c.a->owner_id].push_back(std::move(it));
   }
 
   auto contacts = ListContacts(store, "");
@@ -560,6 +544,8 @@ Result<ChasePlan> PlanChase(Store& store, Date as_of) {
   std::map<int64_t, std::vector<Contact>> contacts_of;
   for (auto& c : *contacts)
     if (c.unsubscribed_at.empty()) contacts_of[c.owner_id].push_back(std::move(c));
+  std::unordered_map<int64_t, const Owner*> owners;
+  for (const auto& o : facts->owners) owners[o.id] = &o;
   for (auto& [owner_id, items] : by_owner) {
     auto oit = owners.find(owner_id);
     if (oit == owners.end()) continue;

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "app/chase.h"
+#include "app/facts_index.h"
 #include "app/service.h"
 #include "core/status.h"
 #include "core/text.h"
@@ -46,74 +47,7 @@ std::string PercentEncodeSlug(const std::string& s) {
 
 namespace {
 
-// Each assignment's state as of a date, with what the pages need beside it.
-struct Computed {
-  const Assignment* a = nullptr;
-  const Recommendation* rec = nullptr;
-  const Source* source = nullptr;
-  const Owner* owner = nullptr;
-  std::optional<Date> due;
-  EffectiveState st;
-};
-
-class Index {
- public:
-  Index(const Facts& f, Date as_of) {
-    for (const auto& s : f.sources) sources_[s.id] = &s;
-    for (const auto& o : f.owners) {
-      owners_[o.id] = &o;
-      by_name_[o.name] = o.id;
-      for (const auto& a : o.aliases) by_name_[a] = o.id;
-    }
-    for (const auto& r : f.recommendations) recs_[r.id] = &r;
-    std::unordered_map<int64_t, std::vector<const Update*>> ups;
-    for (const auto& u : f.updates) ups[u.assignment_id].push_back(&u);
-    computed_.reserve(f.assignments.size());
-    for (const auto& a : f.assignments) {
-      auto r = recs_.find(a.recommendation_id);
-      if (r == recs_.end()) continue;
-      auto s = sources_.find(r->second->source_id);
-      if (s == sources_.end()) continue;
-      Computed c;
-      c.a = &a;
-      c.rec = r->second;
-      c.source = s->second;
-      auto o = owners_.find(a.owner_id);
-      c.owner = o == owners_.end() ? nullptr : o->second;
-      c.due = DueDate(*c.source, a);
-      c.st = StateAt(a, c.due, ups[a.id], as_of, c.source->recorded_on);
-      by_rec_[a.recommendation_id].push_back(computed_.size());
-      computed_.push_back(std::move(c));
-    }
-  }
-  const std::vector<Computed>& computed() const { return computed_; }
-  std::vector<const Computed*> ForRec(int64_t rec_id) const {
-    std::vector<const Computed*> out;
-    auto it = by_rec_.find(rec_id);
-    if (it != by_rec_.end())
-      for (size_t i : it->second) out.push_back(&computed_[i]);
-    return out;
-  }
-  std::optional<int64_t> OwnerByName(const std::string& name) const {
-    auto it = by_name_.find(name);
-    if (it == by_name_.end()) return std::nullopt;
-    return it->second;
-  }
-  const Source* SourceById(int64_t id) const {
-    auto it = sources_.find(id);
-    return it == sources_.end() ? nullptr : it->second;
-  }
-
- private:
-  std::unordered_map<int64_t, const Source*> sources_;
-  std::unordered_map<int64_t, const Owner*> owners_;
-  std::unordered_map<std::string, int64_t> by_name_;
-  std::unordered_map<int64_t, const Recommendation*> recs_;
-  std::vector<Computed> computed_;
-  std::unordered_map<int64_t, std::vector<size_t>> by_rec_;
-};
-
-json AssignmentJson(const Computed& c, Date as_of) {
+json AssignmentJson(const AssignmentAsOf& c, Date as_of) {
   json j = {{"assignment_id", c.a->id},
             {"owner_id", c.a->owner_id},
             {"owner", c.owner ? c.owner->name : ""},
@@ -140,7 +74,7 @@ json OwnerRowJson(const OwnerRow& r) {
   return j;
 }
 
-bool MatchesFilter(const Computed& c, const ListFilter& f, std::optional<int64_t> owner_id,
+bool MatchesFilter(const AssignmentAsOf& c, const ListFilter& f, std::optional<int64_t> owner_id,
                    std::optional<ResponseStatus> want_rs, std::optional<Implementation> want_impl) {
   if (owner_id && c.a->owner_id != *owner_id) return false;
   if (!f.tier.empty() && (!c.owner || c.owner->tier != f.tier)) return false;
@@ -169,7 +103,7 @@ Result<json> SourcesDoc(Store& store, Date as_of, const std::string& kind, const
   filter.source_kind = kind;
   auto facts = store.LoadFacts(filter);
   if (!facts) return Fail(facts.error());
-  Index index(*facts, as_of);
+  FactsIndex index(*facts, as_of);
   struct Progress {
     int recs = 0, implemented = 0, overdue = 0;
   };
@@ -309,7 +243,7 @@ Result<json> RecommendationsDoc(Store& store, const std::string& slug, Date as_o
   ff.with_text = true;
   auto facts = store.LoadFacts(ff);
   if (!facts) return Fail(facts.error());
-  Index index(*facts, as_of);
+  FactsIndex index(*facts, as_of);
   std::optional<int64_t> owner_id;
   if (!filter.owner.empty()) {
     owner_id = index.OwnerByName(filter.owner);
@@ -337,7 +271,7 @@ Result<json> RecommendationsDoc(Store& store, const std::string& slug, Date as_o
   for (const auto& r : facts->recommendations) {  // in id order
     auto cs = index.ForRec(r.id);
     bool match = !any_filter;
-    for (const Computed* c : cs)
+    for (const AssignmentAsOf* c : cs)
       if (MatchesFilter(*c, filter, owner_id, want_rs, want_impl)) match = true;
     if (!filter.theme.empty() &&
         std::find(r.themes.begin(), r.themes.end(), filter.theme) == r.themes.end())
@@ -352,7 +286,7 @@ Result<json> RecommendationsDoc(Store& store, const std::string& slug, Date as_o
     json owners = json::array();
     std::vector<ResponseStatus> rs;
     std::vector<Implementation> impl;
-    for (const Computed* c : cs) {
+    for (const AssignmentAsOf* c : cs) {
       owners.push_back(AssignmentJson(*c, as_of));
       rs.push_back(c->st.response_status);
       impl.push_back(c->st.implementation);
@@ -389,7 +323,7 @@ Result<json> RecommendationDoc(Store& store, int64_t id, Date as_of, bool includ
   for (const auto& av : v->assignments) {
     std::vector<const Update*> ups;
     for (const auto& u : av.updates) ups.push_back(&u);
-    Computed c;
+    AssignmentAsOf c;
     c.a = &av.assignment;
     c.owner = &av.owner;
     c.due = DueDate(v->source, av.assignment);
@@ -464,16 +398,16 @@ Result<json> OwnerDoc(Store& store, int64_t owner_id, Date as_of) {
   for (const auto& o : facts->owners)
     if (o.id == owner_id) owner = &o;
   if (!owner) return Fail(Error::NotFound(fmt::format("no owner {}", owner_id)));
-  Index index(*facts, as_of);
+  FactsIndex index(*facts, as_of);
   // The owner's row of the accountability table, over every source.
   Facts mine;
   mine.sources = facts->sources;
   mine.owners = {*owner};
-  std::vector<const Computed*> held;
+  std::vector<const AssignmentAsOf*> held;
   for (const auto& c : index.computed())
     if (c.a->owner_id == owner_id) held.push_back(&c);
   std::unordered_map<int64_t, bool> rec_needed;
-  for (const Computed* c : held) rec_needed[c->rec->id] = true;
+  for (const AssignmentAsOf* c : held) rec_needed[c->rec->id] = true;
   // PFD roll-ups need the recommendation's other assignments too.
   for (const auto& a : facts->assignments)
     if (rec_needed.count(a.recommendation_id)) mine.assignments.push_back(a);
@@ -487,7 +421,7 @@ Result<json> OwnerDoc(Store& store, int64_t owner_id, Date as_of) {
   for (const auto& row : OwnersTable(mine, as_of))
     if (row.owner_id == owner_id) summary = OwnerRowJson(row);
 
-  std::stable_sort(held.begin(), held.end(), [&](const Computed* x, const Computed* y) {
+  std::stable_sort(held.begin(), held.end(), [&](const AssignmentAsOf* x, const AssignmentAsOf* y) {
     bool ox = x->st.response_status == ResponseStatus::kOverdue && x->due;
     bool oy = y->st.response_status == ResponseStatus::kOverdue && y->due;
     if (ox != oy) return ox;
@@ -496,7 +430,7 @@ Result<json> OwnerDoc(Store& store, int64_t owner_id, Date as_of) {
   });
   json items = json::array();
   int overdue = 0;
-  for (const Computed* c : held) {
+  for (const AssignmentAsOf* c : held) {
     json a = AssignmentJson(*c, as_of);
     if (c->st.response_status == ResponseStatus::kOverdue) ++overdue;
     a["source"] = c->source->slug;
@@ -528,13 +462,13 @@ Result<json> NonResponsesDoc(Store& store, Date as_of, const std::string& kind) 
         "kind '{}': no source of that kind (the kinds are {})", kind,
         kinds.empty() ? std::string("none yet")
                       : Join(std::vector<std::string>(kinds.begin(), kinds.end()), ", "))));
-  Index index(*facts, as_of);
-  std::vector<const Computed*> overdue;
+  FactsIndex index(*facts, as_of);
+  std::vector<const AssignmentAsOf*> overdue;
   for (const auto& c : index.computed())
     if (c.st.response_status == ResponseStatus::kOverdue && c.due) overdue.push_back(&c);
   // Per kind, over every kind (the page's tabs).
   std::map<std::string, std::pair<int, std::set<int64_t>>> per_kind;
-  for (const Computed* c : overdue) {
+  for (const AssignmentAsOf* c : overdue) {
     auto& k = per_kind[c->source->kind];
     ++k.first;
     k.second.insert(c->a->owner_id);
@@ -544,14 +478,14 @@ Result<json> NonResponsesDoc(Store& store, Date as_of, const std::string& kind) 
     kinds_doc.push_back({{"kind", k}, {"non_responses", v.first}, {"owners", v.second.size()}});
   if (!kind.empty())
     overdue.erase(std::remove_if(overdue.begin(), overdue.end(),
-                                 [&](const Computed* c) { return c->source->kind != kind; }),
+                                 [&](const AssignmentAsOf* c) { return c->source->kind != kind; }),
                   overdue.end());
-  std::stable_sort(overdue.begin(), overdue.end(), [](const Computed* x, const Computed* y) {
+  std::stable_sort(overdue.begin(), overdue.end(), [](const AssignmentAsOf* x, const AssignmentAsOf* y) {
     if (*x->due != *y->due) return *x->due < *y->due;  // longest overdue first
     return x->a->id < y->a->id;
   });
   std::vector<int64_t> ids;
-  for (const Computed* c : overdue) ids.push_back(c->a->id);
+  for (const AssignmentAsOf* c : overdue) ids.push_back(c->a->id);
   auto chased = ChaseCounts(store, ids);
   if (!chased) return Fail(chased.error());
   json items = json::array();
@@ -561,7 +495,7 @@ Result<json> NonResponsesDoc(Store& store, Date as_of, const std::string& kind) 
     int longest = 0;
   };
   std::map<int64_t, OwnerTotal> owners;
-  for (const Computed* c : overdue) {
+  for (const AssignmentAsOf* c : overdue) {
     int days = as_of - *c->due;
     auto ch = chased->find(c->a->id);
     items.push_back({{"assignment_id", c->a->id},
