@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "app/facts_index.h"
+#include "app/views.h"
 #include "core/signing.h"
 #include "core/status.h"
 #include "core/text.h"
@@ -400,13 +401,10 @@ Status SetChaseSchedule(Store& store, const std::string& kind, const ChaseSchedu
     return Fail(Error::Invalid("chase intervals are days from 0 (once) to 365"));
   auto r = Transaction(store, [&]() -> Result<int> {
     if (kind != "default") {
-      auto sources = store.ListSources();
-      if (!sources) return Fail(sources.error());
-      std::vector<std::string> kinds;
-      for (const auto& src : *sources)
-        if (std::find(kinds.begin(), kinds.end(), src.kind) == kinds.end()) kinds.push_back(src.kind);
-      if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
-        std::sort(kinds.begin(), kinds.end());
+      auto known = KindsInStore(store);
+      if (!known) return Fail(known.error());
+      const std::vector<std::string>& kinds = *known;
+      if (!std::binary_search(kinds.begin(), kinds.end(), kind)) {
         std::string guess = ClosestMatch(kind, kinds);
         return Fail(Error::NotFound(fmt::format(
             "no source of kind '{}'{}: give one of {} or default", kind,

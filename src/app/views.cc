@@ -33,6 +33,15 @@ json SourceLinks(const std::string& slug) {
 }  // namespace
 
 // Slugs are URL-safe by construction; this guards against stored oddities.
+// The kinds of the store's sources, each once, sorted.
+Result<std::vector<std::string>> KindsInStore(Store& store) {
+  auto sources = store.ListSources();
+  if (!sources) return Fail(sources.error());
+  std::set<std::string> kinds;
+  for (const auto& s : *sources) kinds.insert(s.kind);
+  return std::vector<std::string>(kinds.begin(), kinds.end());
+}
+
 std::string PercentEncodeSlug(const std::string& s) {
   std::string out;
   for (unsigned char c : s) {

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/result.h"
 #include "nlohmann/json.hpp"
@@ -65,6 +66,9 @@ Result<nlohmann::json> SearchDoc(Store& store, const std::string& query, int lim
 
 // A frozen publication: its report snapshot, digest and ledger pin.
 Result<nlohmann::json> PublicationDoc(Store& store, int64_t id);
+
+// The kinds of the store's sources, each once, sorted.
+Result<std::vector<std::string>> KindsInStore(Store& store);
 
 // A slug made safe for a URL path segment.
 std::string PercentEncodeSlug(const std::string& s);

@@ -107,15 +107,6 @@ std::string DidYouMean(std::string_view word, const std::vector<std::string>& ca
   return guess.empty() ? std::string() : fmt::format("; did you mean {}?", guess);
 }
 
-// The kinds of the store's sources, each once, sorted.
-Result<std::vector<std::string>> KindsInStore(Store& store) {
-  auto sources = store.ListSources();
-  if (!sources) return Fail(sources.error());
-  std::set<std::string> kinds;
-  for (const auto& s : *sources) kinds.insert(s.kind);
-  return std::vector<std::string>(kinds.begin(), kinds.end());
-}
-
 // `kind` is one of the store's sources' kinds (or empty): else an error that
 // names them, with a guess at the one meant.
 Status CheckKindInStore(Store& store, const std::string& option, const std::string& kind) {

@@ -864,16 +864,16 @@ struct OwnersFilter {
 };
 
 Result<PageView> OwnersPage(Store& store, const PageCtx& pc, const OwnersFilter& f) {
-  auto sources = store.ListSources();
-  if (!sources) return Fail(sources.error());
-  std::set<std::string> kinds;
-  for (const auto& s : *sources) kinds.insert(s.kind);
+  auto known = KindsInStore(store);
+  if (!known) return Fail(known.error());
+  const std::vector<std::string>& kinds = *known;
+  auto is_kind = [&](const std::string& k) { return std::binary_search(kinds.begin(), kinds.end(), k); };
   json errors = json::array(), field_errors = json::object();
   auto field_error = [&](const std::string& field, const std::string& message) {
     errors.push_back(FieldError("owners-" + field, message));
     field_errors[field] = message;
   };
-  if (!f.kind.empty() && !kinds.count(f.kind)) field_error("kind", "Choose a kind from the list");
+  if (!f.kind.empty() && !is_kind(f.kind)) field_error("kind", "Choose a kind from the list");
   if (!f.source.empty()) {
     if (!f.kind.empty()) {
       field_error("source", "Give a kind or a source, not both");
@@ -944,12 +944,12 @@ Result<PageView> OwnersPage(Store& store, const PageCtx& pc, const OwnersFilter&
 
 Result<PageView> NonResponsesPage(Store& store, const PageCtx& pc, const std::string& kind) {
   constexpr size_t kItemsShown = 500, kOwnersShown = 20;
-  auto sources = store.ListSources();
-  if (!sources) return Fail(sources.error());
-  std::set<std::string> kinds;
-  for (const auto& s : *sources) kinds.insert(s.kind);
+  auto known = KindsInStore(store);
+  if (!known) return Fail(known.error());
+  const std::vector<std::string>& kinds = *known;
+  auto is_kind = [&](const std::string& k) { return std::binary_search(kinds.begin(), kinds.end(), k); };
   json errors = json::array(), field_errors = json::object();
-  if (!kind.empty() && !kinds.count(kind)) {
+  if (!kind.empty() && !is_kind(kind)) {
     errors.push_back(FieldError("non-responses-kind", "Choose a kind from the list"));
     field_errors["kind"] = "Choose a kind from the list";
   }
