@@ -83,8 +83,10 @@ Result<ImportSummary> ImportCsvFile(Store& store, MappedFile& file, const std::s
   ChunkQueue queue;
   Sha256 digest;
   size_t hashed = 0;
+  CsvRepeats repeats;
   CsvChunking chunking;
   chunking.rows = kChunkRows;
+  chunking.repeats = &repeats;
   // Parsed bytes are hashed, then let go of, on the parsing thread.
   chunking.consumed = [&](size_t offset) {
     if (offset <= hashed) return;
@@ -134,14 +136,19 @@ Result<ImportSummary> ImportCsvFile(Store& store, MappedFile& file, const std::s
     // that everything is numbered the same. Memory then grows with the file.
     session.reset();
     const std::string_view raw = file.data();
-    auto batch = ImportCsv(raw, label, mapping);
+    repeats = {};
+    auto batch = ImportCsv(raw, label, mapping, &repeats);
     if (!batch) return Fail(batch.error());
     batch->aliases.insert(batch->aliases.begin(), aliases.begin(), aliases.end());
-    return store.Import(*batch, actor, fmt::format("{} sha256:{}", label, Sha256Hex(raw)));
+    auto summary = store.Import(*batch, actor, fmt::format("{} sha256:{}", label, Sha256Hex(raw)));
+    if (summary) summary->notes = repeats.Notes(mapping);
+    return summary;
   }
   if (store_error) return Fail(*store_error);
   session->SetOrigin(fmt::format("{} sha256:{}", label, digest.HexDigest()));
-  return session->Finish();
+  auto summary = session->Finish();
+  if (summary) summary->notes = repeats.Notes(mapping);
+  return summary;
 }
 
 Error CsvProblemOr(MappedFile& file, const std::string& label, const CsvMapping& mapping,

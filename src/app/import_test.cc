@@ -181,6 +181,34 @@ TEST_F(ImportCsvFileTest, AProblemInTheFileComesBeforeTheStoresError) {
             "cannot open the store");
 }
 
+// Issue 9, item 6: a copy of a recommendation whose text differs trivially is
+// the same recommendation, in whichever chunk it falls, and the summary says so.
+TEST_F(ImportCsvFileTest, TrivialCopiesAreOneRecommendationAndTheSummarySaysSo) {
+  const CsvMapping m = Mapping();
+  std::string csv = BigCsv(false) +
+                    "Review B,R2499,\"Recommendation number 2499  about safety (R2499)\",Treasury,"
+                    ",,\n";
+  auto file = MappedFile::Open(Write("copies.csv", csv));
+  ASSERT_TRUE(file) << file.error().message;
+  auto streamed_store = OpenDb("streamed.db");
+  auto r = ImportCsvFile(*streamed_store, **file, "copies.csv", m, {}, actor_);
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->notes.size(), 1u);
+  EXPECT_NE(r->notes[0].find("1 row repeated a recommendation"), std::string::npos) << r->notes[0];
+  EXPECT_NE(r->notes[0].find("ref 'R2499'"), std::string::npos) << r->notes[0];
+  // As ImportCsv and Store::Import would have it: one recommendation, the
+  // first row's text, one more owner.
+  auto batch = ImportCsv(csv, "copies.csv", m);
+  ASSERT_TRUE(batch) << batch.error().message;
+  auto whole_store = OpenDb("whole.db");
+  ASSERT_TRUE(whole_store->Import(*batch, actor_, "x"));
+  EXPECT_EQ(Export(*streamed_store), Export(*whole_store));
+  const auto& last = batch->sources[1].recommendations.back();
+  EXPECT_EQ(last.recommendation.ref, "R2499");
+  EXPECT_EQ(last.recommendation.text, "Recommendation number 2499 about safety");
+  EXPECT_EQ(last.assignments.size(), 3u);  // Fire Service, NHS England, Treasury
+}
+
 TEST_F(ImportCsvFileTest, AStoreErrorInTheLastChunkIsReported) {
   auto store = OpenDb("s.db");
   const CsvMapping m = Mapping();

@@ -245,6 +245,7 @@ struct ImportArgs {
   std::string recorded_on;
   int response_days = 0;
   std::string aliases_file;
+  std::string repeated_text;  // first | longest; empty: stop on a different text
 };
 
 // The slugs an import made, for the commands that come next: all of a few,
@@ -270,6 +271,7 @@ int Imported(const ImportArgs& a, const ImportSummary& summary) {
   if (!summary.source_slugs.empty())
     std::printf("source%s: %s\n", summary.source_slugs.size() == 1 ? "" : "s",
                 SlugList(summary.source_slugs).c_str());
+  for (const auto& note : summary.notes) std::printf("note: %s\n", note.c_str());
   return kOk;
 }
 
@@ -326,6 +328,15 @@ int ImportCsvCommand(const Globals& g, const ImportArgs& a) {
     m.recorded_on = *d;
   }
   if (a.response_days > 0) m.response_days = a.response_days;
+  if (a.repeated_text == "first") {
+    m.repeated_text = RepeatedText::kFirst;
+  } else if (a.repeated_text == "longest") {
+    m.repeated_text = RepeatedText::kLongest;
+  } else if (!a.repeated_text.empty()) {
+    return Report(Error::Invalid(fmt::format(
+        "--repeated-text '{}': say first or longest{}", a.repeated_text,
+        DidYouMean(a.repeated_text, {"first", "longest"}))));
+  }
   // Streamed: parsed in chunks on a second thread while this one writes, so a
   // file of millions of rows needs no more memory than a small one. A problem in
   // the file is reported before the aliases file's or the store's.
@@ -950,6 +961,10 @@ int Run(int argc, char** argv) {
   icsv->add_option("--status-map", ia.status_maps, "WORD=CANONICAL[+CANONICAL] for other words");
   icsv->add_option("--recorded-on", ia.recorded_on, "Date the statuses in the file were true");
   icsv->add_option("--response-days", ia.response_days, "Response duty in days from the date");
+  icsv->add_option("--repeated-text", ia.repeated_text,
+                   "When rows repeat a recommendation with a really different text: keep the "
+                   "first or the longest (default: stop with an error; copies that differ only "
+                   "in spacing, quotes or an echo of the ref are always one)");
   icsv->callback([&]() { rc = ImportCsvCommand(g, ia); });
   auto* ijson = import->add_subcommand("json", "Import the native rectrack/1 JSON format");
   common_import(ijson);

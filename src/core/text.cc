@@ -184,6 +184,56 @@ std::string DaysInWords(int64_t days) {
   return unit(years, "year", "years") + " " + unit(months, "month", "months");
 }
 
+std::string NormalisedForRepeat(std::string_view text, std::string_view ref) {
+  std::string out;
+  out.reserve(text.size());
+  bool space = false;
+  auto put = [&](char c) {
+    if (space && !out.empty()) out += ' ';
+    space = false;
+    out += c;
+  };
+  for (size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    auto next_is = [&](std::string_view seq) { return text.substr(i, seq.size()) == seq; };
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+      space = true;
+      ++i;
+    } else if (next_is("\xC2\xA0")) {  // no-break space
+      space = true;
+      i += 2;
+    } else if (next_is("\xE2\x80\x98") || next_is("\xE2\x80\x99") ||
+               next_is("\xE2\x80\x9A") || next_is("\xE2\x80\x9B") ||
+               next_is("\xE2\x80\xB2")) {  // single quotes, prime
+      put('\'');
+      i += 3;
+    } else if (next_is("\xE2\x80\x9C") || next_is("\xE2\x80\x9D") ||
+               next_is("\xE2\x80\x9E") || next_is("\xE2\x80\x9F") ||
+               next_is("\xE2\x80\xB3")) {  // double quotes, double prime
+      put('"');
+      i += 3;
+    } else {
+      put(text[i]);
+      ++i;
+    }
+  }
+  // A bracketed echo of the ref at the end, before or after a final full stop.
+  const std::string_view want = Trim(ref);
+  if (want.empty()) return out;
+  std::string_view s = out;
+  const bool stop = !s.empty() && s.back() == '.';
+  if (stop) s.remove_suffix(1);
+  s = Trim(s);
+  if (s.size() < 2 || (s.back() != ')' && s.back() != ']')) return out;
+  const char open = s.back() == ')' ? '(' : '[';
+  const size_t at = s.rfind(open);
+  if (at == std::string_view::npos || at == 0) return out;
+  if (Trim(s.substr(at + 1, s.size() - at - 2)) != want) return out;
+  std::string kept(Trim(s.substr(0, at)));
+  if (stop && (kept.empty() || kept.back() != '.')) kept += '.';
+  return kept;
+}
+
 size_t EditDistance(std::string_view a, std::string_view b) {
   // Three rows: two back for a swap of neighbours.
   const size_t w = b.size() + 1;

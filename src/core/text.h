@@ -24,12 +24,18 @@ std::string WithThousands(int64_t n);
 // Money for people: "£172m" for whole millions, "£345.5m" for tenths of a million
 // (from £1m up), else whole units: "£172,412", "£500,000".
 std::string FormatMoney(int64_t amount, std::string_view currency);
-// Edit distance between two byte strings: insertions, deletions, substitutions
-// and swaps of two neighbouring bytes (Damerau's optimal string alignment).
 // A number of days as people say it: "9 years 1 month", "3 months", "12 days"
 // (a year of 365 days, a month of 30; under two months in days).
 std::string DaysInWords(int64_t days);
+// The text of a recommendation as far as telling copies apart goes: runs of
+// white space (NBSP included) become one space, curly quotes and primes become
+// straight ones, the ends are trimmed, and a bracketed echo of the
+// recommendation's own ref at the end ("... (012/21)", "... [R4]."), is
+// dropped. Two rows whose texts normalise alike are copies of one recommendation.
+std::string NormalisedForRepeat(std::string_view text, std::string_view ref);
 
+// Edit distance between two byte strings: insertions, deletions, substitutions
+// and swaps of two neighbouring bytes (Damerau's optimal string alignment).
 size_t EditDistance(std::string_view a, std::string_view b);
 // Of `candidates`, the one `word` most likely meant, ignoring ASCII case: the
 // nearest by EditDistance if within a third of its length (at least 1, at

@@ -292,5 +292,30 @@ TEST(DaysInWordsTest, SaysDaysAsPeopleDo) {
   EXPECT_EQ(DaysInWords(3420), "9 years 4 months");
 }
 
+TEST(NormalisedForRepeatTest, CopiesThatDifferTriviallyNormaliseAlike) {
+  const std::string plain = NormalisedForRepeat("Review the \"duty\" of care.", "012/21");
+  EXPECT_EQ(plain, "Review the \"duty\" of care.");
+  EXPECT_EQ(NormalisedForRepeat("  Review  the\n\xE2\x80\x9C" "duty\xE2\x80\x9D of\xC2\xA0" "care. ",
+                                "012/21"),
+            plain);
+  EXPECT_EQ(NormalisedForRepeat("Review the \"duty\" of care. (012/21)", "012/21"), plain);
+  EXPECT_EQ(NormalisedForRepeat("Review the \"duty\" of care (012/21).", "012/21"), plain);
+  EXPECT_EQ(NormalisedForRepeat("Review the \"duty\" of care. [ 012/21 ]", "012/21"), plain);
+  EXPECT_EQ(NormalisedForRepeat("It\xE2\x80\x99s due", "1"), "It's due");
+}
+
+TEST(NormalisedForRepeatTest, RealDifferencesStay) {
+  // Another ref in brackets is part of the text.
+  EXPECT_EQ(NormalisedForRepeat("See also (012/22)", "012/21"), "See also (012/22)");
+  EXPECT_NE(NormalisedForRepeat("Review the duty", "R1"), NormalisedForRepeat("Review a duty", "R1"));
+  // Brackets alone, or an echo that is not at the end, are kept.
+  EXPECT_EQ(NormalisedForRepeat("(R1)", "R1"), "(R1)");
+  EXPECT_EQ(NormalisedForRepeat("Under (R1) do this", "R1"), "Under (R1) do this");
+  // A full stop is not white space: these two differ.
+  EXPECT_NE(NormalisedForRepeat("Do it (R1)", "R1"), NormalisedForRepeat("Do it.", "R1"));
+  // With no ref, nothing is taken as an echo.
+  EXPECT_EQ(NormalisedForRepeat("Do it ()", ""), "Do it ()");
+}
+
 }  // namespace
 }  // namespace rectrack

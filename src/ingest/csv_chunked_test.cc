@@ -282,7 +282,32 @@ TEST(ImportCsvChunkedTest, DifferentTextInALaterChunk) {
   std::string raw = std::string(kInOrder) + "Review B,2,More!,Home Office,,,,,\n";
   ExpectSameError(raw, m,
                   "in.csv:12:12: recommendation '2' of source 'review-b' appears again with "
-                  "different text (first on line 11)");
+                  "different text (first on line 11); --repeated-text first or --repeated-text "
+                  "longest keeps one of them");
+}
+
+// A copy in a later chunk whose text differs only trivially (or, with
+// --repeated-text, at all) cannot be sent as a continuation, which must carry
+// the text written: the importer says the file is to be read whole, and the
+// whole file reads it as one recommendation.
+TEST(ImportCsvChunkedTest, ACopyWithAnotherTextInALaterChunkIsReadWhole) {
+  CsvMapping m = MergingMapping();
+  std::string raw = std::string(kInOrder) + "Review B,2,More (2),Home Office,,,,,\n";
+  auto got = RunChunked(raw, m, 2);  // "More" ends the fifth chunk
+  ASSERT_TRUE(got.status) << got.status.error().message;
+  EXPECT_FALSE(*got.status);
+  // In one chunk it is in order.
+  got = RunChunked(raw, m, 1000);
+  ASSERT_TRUE(got.status) << got.status.error().message;
+  EXPECT_TRUE(*got.status);
+  CsvRepeats repeats;
+  auto whole = ImportCsv(raw, "in.csv", m, &repeats);
+  ASSERT_TRUE(whole) << whole.error().message;
+  EXPECT_EQ(repeats.trivial, 1u);
+  const auto& b = whole->sources[1].recommendations;
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(b[1].recommendation.text, "More");
+  EXPECT_EQ(b[1].assignments.size(), 2u);
 }
 
 TEST(ImportCsvChunkedTest, OwnerTwiceAcrossChunks) {

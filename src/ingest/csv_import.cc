@@ -58,6 +58,7 @@ constexpr uint32_t kNone = UINT32_MAX;
 struct RecInfo {
   size_t first_line;         // for error messages
   uint64_t text_hash;        // its text is gone with its chunk; a repeat must match
+  uint64_t normal_hash;      // of NormalisedForRepeat(text, ref): a copy's
   uint32_t in_chunk = kNone;  // index into the current chunk's recommendations of its source
   uint32_t first_owner = kNone;  // owners as written, interned (Importer::owner_ids_)
   uint32_t more_owners = kNone;  // index into Importer::more_owners_ when it has several
@@ -71,6 +72,13 @@ struct SourceState {
 };
 
 uint64_t TextHash(std::string_view text) { return std::hash<std::string_view>{}(text); }
+
+// Characters, not bytes, for "the longest text".
+size_t Utf8Length(std::string_view s) {
+  size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
 
 class Importer {
  public:
@@ -135,6 +143,7 @@ class Importer {
   size_t open_source_ = SIZE_MAX;
   uint32_t open_rec_ = kNone;
   bool out_of_order_ = false;
+  CsvRepeats* repeats_ = chunking_.repeats;
 };
 
 Result<std::optional<Date>> Importer::ParseDateCell(const CsvField& f) const {
@@ -274,11 +283,6 @@ Status Importer::AddRow(const std::vector<CsvField>& fields, size_t row_number) 
   // Find or create the recommendation.
   ImportBatch::RecommendationIn* rec;
   RecInfo* info;
-  auto different_text = [&](const RecInfo& first) {
-    return Fail(At(*text_cell, fmt::format("recommendation '{}' of source '{}' appears again "
-                                           "with different text (first on line {})",
-                                           ref, source.source.slug, first.first_line)));
-  };
   auto merge = [&](Recommendation& r) {
     for (auto& t : themes)
       if (std::find(r.themes.begin(), r.themes.end(), t) == r.themes.end())
@@ -289,14 +293,49 @@ Status Importer::AddRow(const std::vector<CsvField>& fields, size_t row_number) 
   if (auto it = state->rec_by_ref.find(ref); it != state->rec_by_ref.end()) {
     const uint32_t rec_index = it->second;
     info = &state->recs[rec_index];
+    const bool same = info->in_chunk != kNone
+                          ? source.recommendations[info->in_chunk].recommendation.text == text
+                          : TextHash(text) == info->text_hash;
+    if (!same) {
+      // A copy with another text: the same recommendation if it differs only
+      // trivially, or if the mapping says which text to keep.
+      const bool trivial = TextHash(NormalisedForRepeat(text, ref)) == info->normal_hash;
+      if (!trivial && mapping_.repeated_text == RepeatedText::kStop)
+        return Fail(At(*text_cell,
+                       fmt::format("recommendation '{}' of source '{}' appears again with "
+                                   "different text (first on line {}); --repeated-text first "
+                                   "or --repeated-text longest keeps one of them",
+                                   ref, source.source.slug, info->first_line)));
+      if (info->in_chunk == kNone) {
+        // Its text went with an earlier chunk, which a continuation cannot
+        // change: the whole file is read again in one.
+        OutOfOrder();
+        return {};
+      }
+      Recommendation& r = source.recommendations[info->in_chunk].recommendation;
+      if (repeats_) {
+        size_t& n = trivial ? repeats_->trivial : repeats_->differing;
+        if (n++ == 0) {
+          (trivial ? repeats_->trivial_line : repeats_->differing_line) = fields.front().line;
+          (trivial ? repeats_->trivial_ref : repeats_->differing_ref) = ref;
+        }
+      }
+      // A trivial copy keeps the first text (the longest would be the one with
+      // the echo of its ref); --repeated-text longest is for real differences.
+      if (!trivial && mapping_.repeated_text == RepeatedText::kLongest &&
+          Utf8Length(text) > Utf8Length(r.text)) {
+        r.text = std::string(text);
+        info->text_hash = TextHash(text);
+        info->normal_hash = TextHash(NormalisedForRepeat(text, ref));
+        if (repeats_) ++repeats_->texts_replaced;
+      }
+    }
     if (info->in_chunk != kNone) {
       rec = &source.recommendations[info->in_chunk];
-      if (rec->recommendation.text != text) return different_text(*info);
       merge(rec->recommendation);
     } else {
       // Its chunk went to the sink; what these rows add goes as a continuation,
       // which keeps ImportCsv's order only if nothing was sent in between.
-      if (TextHash(text) != info->text_hash) return different_text(*info);
       if (!(state_index == open_source_ && rec_index == open_rec_ &&
             source.recommendations.empty()))
         OutOfOrder();
@@ -313,6 +352,7 @@ Status Importer::AddRow(const std::vector<CsvField>& fields, size_t row_number) 
     const auto rec_index = static_cast<uint32_t>(state->recs.size());
     state->rec_by_ref.emplace(ref, rec_index);
     state->recs.push_back(RecInfo{fields.front().line, TextHash(text),
+                                  TextHash(NormalisedForRepeat(text, ref)),
                                   static_cast<uint32_t>(source.recommendations.size())});
     chunk_recs_.emplace_back(state_index, rec_index);
     info = &state->recs.back();
@@ -545,14 +585,36 @@ Result<bool> Importer::Run(std::string_view raw) {
 
 }  // namespace
 
+std::vector<std::string> CsvRepeats::Notes(const CsvMapping& mapping) const {
+  std::vector<std::string> notes;
+  const bool longest = mapping.repeated_text == RepeatedText::kLongest;
+  auto rows = [](size_t n) { return fmt::format("{} row{}", n, n == 1 ? "" : "s"); };
+  if (trivial)
+    notes.push_back(fmt::format(
+        "{} repeated a recommendation with a text that differs only in spacing, quotes or a "
+        "bracketed echo of its ref (the first: line {}, ref '{}'); each was read as the same "
+        "recommendation, keeping the first row's text",
+        rows(trivial), trivial_line, trivial_ref));
+  if (differing)
+    notes.push_back(fmt::format(
+        "{} repeated a recommendation with a different text (the first: line {}, ref '{}'); "
+        "as --repeated-text {} says, the {} text was kept",
+        rows(differing), differing_line, differing_ref, longest ? "longest" : "first",
+        longest ? "longest" : "first row's"));
+  if (longest && texts_replaced)
+    notes.push_back(fmt::format("{} took the place of a shorter text", rows(texts_replaced)));
+  return notes;
+}
+
 bool IsCsvField(std::string_view field) {
   return std::find(kFieldNames.begin(), kFieldNames.end(), field) != kFieldNames.end();
 }
 
 Result<ImportBatch> ImportCsv(std::string_view raw, const std::string& file_label,
-                              const CsvMapping& mapping) {
+                              const CsvMapping& mapping, CsvRepeats* repeats) {
   CsvChunking whole;
   whole.rows = SIZE_MAX;
+  whole.repeats = repeats;
   ImportBatch batch;
   CsvChunkSink keep = [&](ImportBatch&& chunk) -> Status {
     batch = std::move(chunk);

@@ -5,6 +5,7 @@
 #include <sstream>
 #include <string>
 
+#include "fmt/format.h"
 #include "gtest/gtest.h"
 
 namespace rectrack {
@@ -123,7 +124,85 @@ TEST(ImportCsvTest, MergedRowsMustAgreeOnText) {
       "R1,Fund it now,MOPAC,,\n";
   EXPECT_EQ(ErrorOf(ImportCsv(csv, "x.csv", BasicMapping())),
             "x.csv:3:4: recommendation 'R1' of source 'x' appears again with different text "
-            "(first on line 2)");
+            "(first on line 2); --repeated-text first or --repeated-text longest keeps one of "
+            "them");
+}
+
+// Issue 9, item 6: one row per recipient, the copies differing trivially.
+TEST(ImportCsvTest, CopiesThatDifferTriviallyAreOneRecommendation) {
+  std::string csv =
+      "ref,text,owner,status,due\n"
+      "012/21,\"Review the \"\"duty\"\" of care.\",Home Office,,\n"
+      "012/21,\"Review  the \xE2\x80\x9C" "duty\xE2\x80\x9D of care. (012/21)\",MOPAC,,\n"
+      "012/21,\"Review the \"\"duty\"\"\n of care.\",Met Police,,\n"
+      "013/21,Another,MOPAC,,\n";
+  CsvRepeats repeats;
+  auto r = ImportCsv(csv, "x.csv", BasicMapping(), &repeats);
+  ASSERT_TRUE(r) << r.error().message;
+  const auto& recs = r->sources[0].recommendations;
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_EQ(recs[0].recommendation.text, "Review the \"duty\" of care.");  // the first row's
+  ASSERT_EQ(recs[0].assignments.size(), 3u);
+  EXPECT_EQ(recs[0].assignments[2].owner, "Met Police");
+  EXPECT_EQ(repeats.trivial, 2u);
+  EXPECT_EQ(repeats.trivial_line, 3u);
+  EXPECT_EQ(repeats.trivial_ref, "012/21");
+  EXPECT_EQ(repeats.differing, 0u);
+  auto notes = repeats.Notes(BasicMapping());
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0],
+            "2 rows repeated a recommendation with a text that differs only in spacing, quotes "
+            "or a bracketed echo of its ref (the first: line 3, ref '012/21'); each was read as "
+            "the same recommendation, keeping the first row's text");
+  // Rows with the same text say nothing.
+  CsvRepeats none;
+  ASSERT_TRUE(ImportCsv("ref,text,owner,status,due\nR1,A,X\nR1,A,Y\n", "y.csv", BasicMapping(), &none));
+  EXPECT_TRUE(none.Notes(BasicMapping()).empty());
+}
+
+TEST(ImportCsvTest, DifferentTextsKeepTheFirstOrTheLongestWhenAsked) {
+  std::string csv =
+      "ref,text,owner,status,due\n"
+      "R1,Fund it,Home Office,,\n"
+      "R1,Fund it fully by 2018,MOPAC,,\n"
+      "R1,Fund it now,Met Police,,\n"
+      "R2,Plan,Met Police,,\n";
+  CsvMapping m = BasicMapping();
+  m.repeated_text = RepeatedText::kFirst;
+  CsvRepeats first;
+  auto r = ImportCsv(csv, "x.csv", m, &first);
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->sources[0].recommendations.size(), 2u);
+  EXPECT_EQ(r->sources[0].recommendations[0].recommendation.text, "Fund it");
+  EXPECT_EQ(r->sources[0].recommendations[0].assignments.size(), 3u);
+  EXPECT_EQ(first.differing, 2u);
+  EXPECT_EQ(first.differing_line, 3u);
+  EXPECT_EQ(first.texts_replaced, 0u);
+  ASSERT_EQ(first.Notes(m).size(), 1u);
+  EXPECT_EQ(first.Notes(m)[0],
+            "2 rows repeated a recommendation with a different text (the first: line 3, ref "
+            "'R1'); as --repeated-text first says, the first row's text was kept");
+
+  m.repeated_text = RepeatedText::kLongest;
+  CsvRepeats longest;
+  r = ImportCsv(csv, "x.csv", m, &longest);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->sources[0].recommendations[0].recommendation.text, "Fund it fully by 2018");
+  EXPECT_EQ(longest.texts_replaced, 1u);
+  EXPECT_EQ(longest.Notes(m).size(), 2u);
+}
+
+// The error's place is the repeated text's cell, deep in a file too (the
+// report said FILE:302:302).
+TEST(ImportCsvTest, ADifferentTextIsReportedAtItsCell) {
+  std::string csv = "owner,ref,text,status,due\n";
+  for (int i = 1; i <= 300; ++i) csv += fmt::format("MOPAC,R{},\"Text {}\"\n", i, i);
+  csv += "Home Office,R150,\"Text 150, again\"\n";
+  CsvMapping m = BasicMapping();
+  EXPECT_EQ(ErrorOf(ImportCsv(csv, "x.csv", m)),
+            "x.csv:302:18: recommendation 'R150' of source 'x' appears again with different "
+            "text (first on line 151); --repeated-text first or --repeated-text longest keeps "
+            "one of them");
 }
 
 TEST(ImportCsvTest, SameOwnerTwiceIsAnError) {

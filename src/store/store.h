@@ -33,6 +33,9 @@ struct ImportSummary {
   int64_t ledger_seq = 0;        // the import's last ledger event
   int64_t first_ledger_seq = 0;  // and its first (a large import has several)
   std::vector<std::string> source_slugs;  // the sources it made, in the file's order
+  // What the importer made of the file that its reader should know (repeated
+  // rows read as one recommendation, say); one line each.
+  std::vector<std::string> notes;
 };
 
 // Which part of the store to load. Empty fields select everything.
