@@ -72,6 +72,8 @@ rt owner alias "Port of London Authority" "PLA (Port of London Authority)" >/dev
 rt owner tier "Mayor of London" city >/dev/null
 rt update harris-2016 G3 --owner "Home Office" --date 2018-06-04 --status implemented \
   --note "CONTEST 2018 published" --evidence https://example.org/contest >/dev/null
+rt update harris-2016 D1 --owner "Metropolitan Police Service" --target 2018-03-31 >/dev/null
+rt update harris-2016 D2 --owner "Metropolitan Police Service" --target 2018-06-30 >/dev/null
 printf 'coordinator pass 1\n' | rt user add cora --role coordinator >/dev/null
 printf 'coordinator pass 2\n' | rt user add colin --role coordinator >/dev/null
 printf 'editor pass 1\n' | rt user add eddie --role editor --owner "Home Office" >/dev/null
@@ -116,6 +118,8 @@ EDDIE=$(q "SELECT id FROM users WHERE name = 'eddie'")
 VERA=$(q "SELECT id FROM users WHERE name = 'vera'")
 COLIN_TOKEN=$(q "SELECT t.id FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE u.name = 'colin'")
 LAST_PUB=$(q "SELECT max(id) FROM publications")
+T_ASG=$(q "SELECT min(assignment_id) FROM assignment_targets")
+T_ASG2=$(q "SELECT max(assignment_id) FROM assignment_targets")
 HEAD=$(q "SELECT max(seq) FROM ledger")
 CP=$(q "SELECT max(ledger_seq) FROM checkpoints")
 # The event that published the last publication (its id in the payload's JSON).
@@ -125,7 +129,7 @@ else
   PUB_ID_OF_PAYLOAD="(payload::json #>> '{about,publication_id}')::bigint"
 fi
 PUB_SEQ=$(q "SELECT min(seq) FROM ledger WHERE kind = 'publish' AND $PUB_ID_OF_PAYLOAD = $LAST_PUB")
-for v in HO LAS G1 PFD PFD_ID PFD_REC UPD EDDIE VERA COLIN_TOKEN LAST_PUB HEAD CP PUB_SEQ; do
+for v in HO LAS G1 PFD PFD_ID PFD_REC UPD EDDIE VERA COLIN_TOKEN LAST_PUB T_ASG T_ASG2 HEAD CP PUB_SEQ; do
   [ -n "${!v}" ] || { bad "setup: $v is empty"; exit 1; }
 done
 SRC=/sources/harris-2016
@@ -179,6 +183,9 @@ tamper "updates: edited" "UPDATE updates SET narrative = 'All finished' WHERE id
 tamper "updates: deleted" "DELETE FROM updates WHERE id = $UPD" "updates, id $UPD: row missing"
 tamper "updates: inserted" "INSERT INTO updates(id, assignment_id, date, implementation, narrative, author, state) VALUES(99999, 14, '2019-05-01', 'implemented', 'done', 'x', 'validated')" "updates, id 99999: row not in the ledger"
 tamper "updates: a returned one made validated" "UPDATE updates SET state = 'validated', return_reason = '' WHERE state = 'returned'" "column state: the ledger says 'returned', the table says 'validated'"
+tamper "assignment_targets: a target moved later" "UPDATE assignment_targets SET target = '2030-01-01' WHERE assignment_id = $T_ASG" "assignment_targets, assignment_id $T_ASG, column target: the ledger says '2018-03-31', the table says '2030-01-01'" "/api/v1/assignments/$T_ASG"
+tamper "assignment_targets: deleted" "DELETE FROM assignment_targets WHERE assignment_id = $T_ASG2" "assignment_targets, assignment_id $T_ASG2: row missing"
+tamper "assignment_targets: inserted" "INSERT INTO assignment_targets VALUES(14, '2031-01-01')" "assignment_targets, assignment_id 14: row not in the ledger"
 tamper "funding: amount" "UPDATE funding SET funded = cost WHERE id = 1" "funding, id 1, column funded: the ledger says 174000000, the table says 346000000"
 tamper "funding: deleted" "DELETE FROM funding WHERE id = 1" "funding, id 1: row missing"
 tamper "funding: inserted" "INSERT INTO funding(id, source_id, owner_id, item, cost, funded) SELECT 99, id, $HO, 'Grant', 10, 10 FROM sources WHERE slug = 'harris-2016'" "funding, id 99: row not in the ledger"

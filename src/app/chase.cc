@@ -498,14 +498,14 @@ Result<ChasePlan> PlanChase(Store& store, Date as_of) {
         }
       }
     }
-    if (sched.enabled && c.rec->target && IsOutstanding(c.st.implementation)) {
-      if (auto stage = TargetStage(sched, *c.rec->target, as_of);
+    if (sched.enabled && c.days_past_target) {
+      if (auto stage = TargetStage(sched, *c.target, as_of);
           stage && !chased.count({c.a->id, stage->stage})) {
         ChaseItem it = item_of(c);
         it.reason = stage->reason;
         it.stage = stage->stage;
         it.days = stage->days;
-        it.date = c.rec->target;
+        it.date = c.target;
         by_owner[c.a->owner_id].push_back(std::move(it));
       }
     }

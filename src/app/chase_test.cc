@@ -181,7 +181,7 @@ TEST_F(ChaseTest, StagesFollowTheScheduleAndAreChasedOnce) {
   EXPECT_EQ(Stages(*PlanChase(*store_, D("2026-02-27")), "Home Office"),
             (std::set<std::string>{"2026-0001 overdue-0"}));
   EXPECT_EQ(Stages(*PlanChase(*store_, D("2026-04-02")), "Home Office"),
-            (std::set<std::string>{"2026-0001 overdue-4", "R1 target-0"}));
+            (std::set<std::string>{"2026-0001 overdue-4", "R1 target-2026-03-31-0"}));
 
   // A response recorded ends its chasing.
   Update u;

@@ -23,6 +23,8 @@ struct AssignmentAsOf {
   const Owner* owner = nullptr;
   std::optional<Date> due;
   EffectiveState st;
+  std::optional<Date> target;           // EffectiveTarget
+  std::optional<int> days_past_target;  // DaysPastTarget as of the index's date
 };
 
 class FactsIndex {
@@ -51,6 +53,8 @@ class FactsIndex {
       c.owner = o == owners_.end() ? nullptr : o->second;
       c.due = DueDate(*c.source, a);
       c.st = StateAt(a, c.due, ups[a.id], as_of, c.source->recorded_on);
+      c.target = EffectiveTarget(*c.rec, a);
+      c.days_past_target = DaysPastTarget(c.st.implementation, c.target, as_of);
       by_rec_[a.recommendation_id].push_back(computed_.size());
       computed_.push_back(std::move(c));
     }

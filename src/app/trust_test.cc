@@ -16,11 +16,15 @@
 #include "ingest/presets.h"
 #include "store/keyfile.h"
 #include "store/rebuild.h"
+#include "store/sqlite/schema.h"
 #include "testing/test_store.h"
 #include "store/verify.h"
 
 namespace rectrack {
 namespace {
+
+// The latest SQLite migration: what every store is at once opened.
+const int64_t kLatestSqliteSchema = static_cast<int64_t>(std::size(sqlite::kMigrations));
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
@@ -191,7 +195,7 @@ TEST(SqliteChaseTablesMigrationTest, CheckpointsOfTheBuildBeforeStillVerify) {
   ASSERT_TRUE(store) << store.error().message;
   {
     RawDb raw(db);
-    EXPECT_EQ(raw.Int("PRAGMA user_version"), 5);
+    EXPECT_EQ(raw.Int("PRAGMA user_version"), kLatestSqliteSchema);
   }
   VerifyOptions o;
   std::ifstream cp(kRepo / "tests/fixtures/stores/v4-checkpoint.json");
@@ -224,8 +228,9 @@ TEST(ChaseTablesMigrationTest, AStoreWithoutThemGainsThemAndItsCheckpointsStillH
   {
     RawDb raw(db);
     ASSERT_TRUE(raw.ok()) << raw.error();
-    ASSERT_EQ(raw.Exec("DROP TABLE chase_items; DROP TABLE outbox; DROP TABLE chase_schedules; "
-                       "DROP TABLE user_emails; DROP TABLE owner_contacts"),
+    ASSERT_EQ(raw.Exec("DROP TABLE assignment_targets; DROP TABLE chase_items; DROP TABLE outbox; "
+                       "DROP TABLE chase_schedules; DROP TABLE user_emails; "
+                       "DROP TABLE owner_contacts"),
               RawDb::kOk);
     ASSERT_EQ(raw.Exec(raw.postgres() ? "UPDATE rectrack_schema SET version = 1"
                                       : "PRAGMA user_version = 4"),
@@ -294,7 +299,7 @@ TEST(SqliteUpgradeTest, AStoreOfTheEarlierBuildIsUpgradedWithABaselineAndItsKeyM
   {
     RawDb raw(db);
     EXPECT_EQ(raw.Int("SELECT COUNT(*) FROM meta WHERE key LIKE 'signing%'"), 0);
-    EXPECT_EQ(raw.Int("PRAGMA user_version"), 5);  // the latest migration
+    EXPECT_EQ(raw.Int("PRAGMA user_version"), kLatestSqliteSchema);
   }
   for (const char* suffix : {"", "-wal"}) {
     if (fs::exists(db + suffix)) {

@@ -127,4 +127,19 @@ Status CheckUpdateFor(Store& store, const AssignmentRef& assignment, const Updat
   return Fail(Error::NotFound(fmt::format("no assignment {}", assignment.id)));
 }
 
+Result<std::optional<Date>> ParseTarget(const RecommendationView& view, std::string_view text) {
+  if (text == "none") return std::optional<Date>();
+  auto d = Date::ParseIso(text);
+  if (!d)
+    return Fail(Error::Invalid(fmt::format(
+        "'{}' is not a date: give the target as YYYY-MM-DD (a real day), or none to clear it",
+        text)));
+  const auto since = view.recommendation.made ? view.recommendation.made : view.source.date;
+  if (since && *d < *since)
+    return Fail(Error::Invalid(fmt::format(
+        "{} is before the recommendation was made ({}): a target cannot come before it",
+        d->ToIso(), since->ToIso())));
+  return std::optional<Date>(*d);
+}
+
 }  // namespace rectrack

@@ -46,4 +46,11 @@ Status CheckUpdateAgainst(const RecommendationView& view,
 Status CheckUpdateFor(Store& store, const AssignmentRef& assignment, const Update& u,
                       std::string* bad_field);
 
+// An implementation target for an assignment of `view` (issue 9, item 5):
+// `text` is YYYY-MM-DD, or "none" (empty: nothing) to clear the assignment's
+// own and fall back on the recommendation's. A date may lie in the past (an
+// agreed date recorded late) but not before the recommendation was made (or,
+// without that date, the source's).
+Result<std::optional<Date>> ParseTarget(const RecommendationView& view, std::string_view text);
+
 }  // namespace rectrack

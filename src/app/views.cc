@@ -66,8 +66,12 @@ json AssignmentJson(const AssignmentAsOf& c, Date as_of) {
             {"implementation", Name(c.st.implementation)},
             {"due", OptDate(c.due)},
             {"days_overdue", nullptr},
+            {"target", nullptr},
+            {"days_past_target", nullptr},
             {"last_progress", OptDate(c.st.last_progress)}};
   if (c.st.response_status == ResponseStatus::kOverdue && c.due) j["days_overdue"] = as_of - *c.due;
+  j["target"] = OptDate(c.target);
+  if (c.days_past_target) j["days_past_target"] = *c.days_past_target;
   return j;
 }
 
@@ -77,6 +81,7 @@ json OwnerRowJson(const OwnerRow& r) {
     j[std::string(Name(s))] = r.by_response_status[static_cast<int>(s)];
   for (Implementation i : kAllImplementations)
     j[std::string(Name(i))] = r.by_implementation[static_cast<int>(i)];
+  j["past_target"] = r.past_target;
   j["median_days_since_progress"] = Opt(r.median_days_since_progress);
   j["links"] = {{"html", fmt::format("/owners/{}", r.owner_id)},
                 {"self", fmt::format("/api/v1/owners/{}", r.owner_id)}};
@@ -88,6 +93,7 @@ bool MatchesFilter(const AssignmentAsOf& c, const ListFilter& f, std::optional<i
   if (owner_id && c.a->owner_id != *owner_id) return false;
   if (!f.tier.empty() && (!c.owner || c.owner->tier != f.tier)) return false;
   if (f.overdue && c.st.response_status != ResponseStatus::kOverdue) return false;
+  if (f.past_target && !c.days_past_target) return false;
   if (want_rs && c.st.response_status != *want_rs) return false;
   if (want_impl && c.st.implementation != *want_impl) return false;
   return true;
@@ -316,7 +322,7 @@ Result<json> RecommendationsDoc(Store& store, const std::string& slug, Date as_o
               {"as_of", as_of.ToIso()},
               {"filter", {{"owner", filter.owner}, {"tier", filter.tier},
                           {"status", filter.status}, {"overdue", filter.overdue},
-                          {"theme", filter.theme}}},
+                          {"past_target", filter.past_target}, {"theme", filter.theme}}},
               {"total", matched},
               {"recommendations", items},
               {"next_cursor", next.empty() ? json(nullptr) : json(next)}};
@@ -334,9 +340,12 @@ Result<json> RecommendationDoc(Store& store, int64_t id, Date as_of, bool includ
     for (const auto& u : av.updates) ups.push_back(&u);
     AssignmentAsOf c;
     c.a = &av.assignment;
+    c.rec = &r;
     c.owner = &av.owner;
     c.due = DueDate(v->source, av.assignment);
     c.st = StateAt(av.assignment, c.due, ups, as_of, v->source.recorded_on);
+    c.target = EffectiveTarget(r, av.assignment);
+    c.days_past_target = DaysPastTarget(c.st.implementation, c.target, as_of);
     rs.push_back(c.st.response_status);
     impl.push_back(c.st.implementation);
     json a = AssignmentJson(c, as_of);

@@ -21,6 +21,7 @@ struct ListFilter {
   std::string tier;
   std::string status;  // a response status or an implementation status
   bool overdue = false;
+  bool past_target = false;  // implementation past its target date
   std::string theme;
 };
 

@@ -300,7 +300,7 @@ int ImportCsvCommand(const Globals& g, const ImportArgs& a) {
     if (!IsCsvField(field))
       return Report(Error::Invalid(fmt::format(
           "--map '{}': unknown field '{}' (fields: source, ref, text, owner, made, due, status, "
-          "response, response_text, theme, url)",
+          "response, response_text, theme, url, target)",
           spec, field)));
     m.columns[field] = spec.substr(eq + 1);
   }
@@ -403,6 +403,7 @@ int ImportPresetCommand(const Globals& g, const ImportArgs& a, bool pfd) {
 struct ListArgs {
   std::string source, kind, owner, tier, status, as_of, format = "table";
   bool overdue = false;
+  bool past_target = false;
   int limit = 0;
 };
 
@@ -455,7 +456,7 @@ int ListCommand(const Globals& g, const ListArgs& a) {
 
   std::vector<std::string> header = {"source", "ref",            "owner", "tier",
                                      "response_status", "implementation", "due", "days_overdue",
-                                     "text"};
+                                     "target", "days_past_target", "text"};
   std::vector<std::vector<std::string>> rows;
   json out = json::array();
   for (const auto& asg : facts->assignments) {
@@ -469,6 +470,9 @@ int ListCommand(const Globals& g, const ListArgs& a) {
     if (a.overdue && st.response_status != ResponseStatus::kOverdue) continue;
     if (want_status && st.response_status != *want_status) continue;
     if (want_impl && st.implementation != *want_impl) continue;
+    const auto target = EffectiveTarget(*r, asg);
+    const auto past = DaysPastTarget(st.implementation, target, *as_of);
+    if (a.past_target && !past) continue;
     std::string days = st.response_status == ResponseStatus::kOverdue && due
                            ? std::to_string(*as_of - *due)
                            : "";
@@ -482,12 +486,15 @@ int ListCommand(const Globals& g, const ListArgs& a) {
                   {"implementation", Name(st.implementation)},
                   {"due", due ? json(due->ToIso()) : json(nullptr)},
                   {"days_overdue", days.empty() ? json(nullptr) : json(std::stoi(days))},
+                  {"target", target ? json(target->ToIso()) : json(nullptr)},
+                  {"days_past_target", past ? json(*past) : json(nullptr)},
                   {"raw_status", asg.raw_status},
                   {"text", r->text}};
       out.push_back(std::move(row));
     } else {
       rows.push_back({s->slug, r->ref, o->name, o->tier, std::string(Name(st.response_status)),
                       std::string(Name(st.implementation)), OptionalIso(due), days,
+                      OptionalIso(target), past ? std::to_string(*past) : "",
                       a.format == "table" ? Cell(r->text, 60) : r->text});
     }
     if (a.limit > 0 && static_cast<int>(a.format == "json" ? out.size() : rows.size()) >= a.limit)
@@ -616,7 +623,7 @@ int SourcesCommand(const Globals& g, const std::string& kind, const std::string&
 // ---- update ----------------------------------------------------------------
 
 struct UpdateArgs {
-  std::string source, ref, owner, date, response, response_text, status, note, author;
+  std::string source, ref, owner, date, response, response_text, status, note, author, target;
   std::vector<std::string> evidence;
 };
 
@@ -683,24 +690,50 @@ int UpdateCommand(const Globals& g, const UpdateArgs& a) {
   static const std::map<std::string, std::string> kOptionOf = {
       {"date", "--date"},         {"evidence", "--evidence"}, {"narrative", "--note"},
       {"response_text", "--response-text"}, {"response", "--response"}, {"implementation", "--status"}};
+  const bool has_update = u.response || u.response_status || u.implementation ||
+                          !u.narrative.empty() || !u.response_text.empty() || !u.evidence.empty();
   std::string field;
-  auto fits = CheckUpdate(u, TodayInLondon(), &field);
-  if (fits) fits = CheckUpdateAgainst(*v, *target, u, &field);
+  Status fits;
+  if (has_update) fits = CheckUpdate(u, TodayInLondon(), &field);
+  if (fits && has_update) fits = CheckUpdateAgainst(*v, *target, u, &field);
   if (!fits) {
     auto o = kOptionOf.find(field);
     return Report(Error::Invalid(fmt::format(
         "{}: {}", o == kOptionOf.end() ? field : o->second, fits.error().message)));
   }
-  if (!u.response && !u.response_status && !u.implementation && u.narrative.empty() &&
-      u.response_text.empty() && u.evidence.empty())
+  if (!has_update && a.target.empty())
     return Report(Error::Invalid(
-        "nothing to record: give --response, --status, --response-text, --note or --evidence"));
+        "nothing to record: give --response, --status, --response-text, --note, --evidence or "
+        "--target"));
   if (!u.response_text.empty() && !u.response)
     return Report(Error::Invalid("--response-text needs --response (the kind of answer)"));
-  auto id = (*store)->AddUpdate(target->assignment.id, u, CliActor());
-  if (!id) return Report(id.error());
-  std::printf("recorded update %lld on %s %s for %s\n", static_cast<long long>(*id),
-              a.source.c_str(), a.ref.c_str(), target->owner.name.c_str());
+  std::optional<std::optional<Date>> new_target;
+  if (!a.target.empty()) {
+    auto t = ParseTarget(*v, a.target);
+    if (!t) return Report(Error::Invalid("--target: " + t.error().message));
+    new_target = *t;
+  }
+  if (has_update) {
+    auto id = (*store)->AddUpdate(target->assignment.id, u, CliActor());
+    if (!id) return Report(id.error());
+    std::printf("recorded update %lld on %s %s for %s\n", static_cast<long long>(*id),
+                a.source.c_str(), a.ref.c_str(), target->owner.name.c_str());
+  }
+  if (new_target) {
+    if (!*new_target && !target->assignment.target) {
+      std::printf("%s %s for %s has no target of its own; nothing to clear\n", a.source.c_str(),
+                  a.ref.c_str(), target->owner.name.c_str());
+    } else {
+      auto set = (*store)->SetAssignmentTarget(target->assignment.id, *new_target, std::nullopt,
+                                               CliActor());
+      if (!set) return Report(set.error());
+      const auto effective = *new_target ? *new_target : v->recommendation.target;
+      std::printf("implementation target of %s %s for %s: %s%s\n", a.source.c_str(),
+                  a.ref.c_str(), target->owner.name.c_str(),
+                  effective ? effective->ToIso().c_str() : "none",
+                  *new_target ? "" : " (the recommendation's)");
+    }
+  }
   return kOk;
 }
 
@@ -943,7 +976,7 @@ int Run(int argc, char** argv) {
   common_import(icsv);
   icsv->add_option("--map", ia.maps,
                    "FIELD=COLUMN; FIELD is source, ref, text, owner, made, due, status, "
-                   "response, response_text, theme or url")
+                   "response, response_text, theme, url or target (implementation target date)")
       ->required();
   icsv->add_option("--owner-sep", ia.owner_sep, "Separator between owners in one cell");
   icsv->add_option("--theme-sep", ia.theme_sep, "Separator between themes (default ;)");
@@ -1011,6 +1044,8 @@ int Run(int argc, char** argv) {
   list->add_option("--tier", la.tier, "Owner tier");
   list->add_option("--status", la.status, "Response or implementation status");
   list->add_flag("--overdue", la.overdue, "Only overdue responses");
+  list->add_flag("--past-target", la.past_target,
+                 "Only assignments whose implementation is past its target date");
   list->add_option("--as-of", la.as_of, "Date (default today in Europe/London)");
   list->add_option("--format", la.format, "table, csv or json");
   list->add_option("--limit", la.limit, "At most this many rows")
@@ -1041,6 +1076,9 @@ int Run(int argc, char** argv) {
   upd->add_option("--note", ua.note, "Narrative");
   upd->add_option("--evidence", ua.evidence, "Evidence URL (repeatable)");
   upd->add_option("--author", ua.author, "Who reported it");
+  upd->add_option("--target", ua.target,
+                  "Implementation target agreed with this owner (YYYY-MM-DD), or none to fall "
+                  "back on the recommendation's");
   upd->callback([&]() { rc = UpdateCommand(g, ua); });
 
   // owner

@@ -72,7 +72,7 @@ std::optional<ChaseStage> TargetStage(const ChaseSchedule& s, Date target, Date 
   int late = as_of - target;
   if (late < 1) return std::nullopt;
   return ChaseStage{ChaseReason::kTargetPassed,
-                    fmt::format("target-{}", Period(late, s.target_every)), late};
+                    fmt::format("target-{}-{}", target.ToIso(), Period(late, s.target_every)), late};
 }
 
 }  // namespace rectrack

@@ -42,7 +42,8 @@ struct ChaseStage {
 // go), then "overdue-N" in the Nth period of `overdue_every` days after the
 // due date. nullopt: too early for any reminder.
 std::optional<ChaseStage> ResponseStage(const ChaseSchedule& s, Date due, Date as_of);
-// The stage of an implementation target passed as of `as_of`: "target-N",
+// The stage of an implementation target passed as of `as_of`: "target-DATE-N"
+// (the target's date in it, so that a target moved later is chased afresh),
 // the Nth period of `target_every` days after it. nullopt: not passed.
 std::optional<ChaseStage> TargetStage(const ChaseSchedule& s, Date target, Date as_of);
 

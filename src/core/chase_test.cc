@@ -46,9 +46,9 @@ TEST(ChaseTest, APassedTargetIsChasedEveryTargetPeriod) {
   s.target_every = 30;
   Date t = D("2026-01-01");
   EXPECT_FALSE(TargetStage(s, t, t));
-  EXPECT_EQ(TargetStage(s, t, D("2026-01-02"))->stage, "target-0");
-  EXPECT_EQ(TargetStage(s, t, D("2026-01-31"))->stage, "target-0");
-  EXPECT_EQ(TargetStage(s, t, D("2026-02-01"))->stage, "target-1");
+  EXPECT_EQ(TargetStage(s, t, D("2026-01-02"))->stage, "target-" + t.ToIso() + "-0");
+  EXPECT_EQ(TargetStage(s, t, D("2026-01-31"))->stage, "target-" + t.ToIso() + "-0");
+  EXPECT_EQ(TargetStage(s, t, D("2026-02-01"))->stage, "target-" + t.ToIso() + "-1");
 }
 
 TEST(ChaseTest, DayListsParseSortedAndRefuseNonsense) {

@@ -169,6 +169,7 @@ void OwnersTally::Add(const std::vector<Recommendation>& recommendations,
     if (src->kind == "pfd") rs = rollup[a.recommendation_id];
     ++row.by_response_status[static_cast<int>(rs)];
     ++row.by_implementation[static_cast<int>(st.implementation)];
+    if (DaysPastTarget(st.implementation, EffectiveTarget(*rec, a), as_of)) ++row.past_target;
     std::optional<Date> since = st.last_progress;
     if (!since) since = rec->made ? rec->made : src->date;
     if (since && *since <= as_of) last->days.push_back(as_of - *since);
@@ -384,6 +385,9 @@ void ReportBuilder::Add(const std::vector<Recommendation>& recommendations,
       }
       if (st.response_status == ResponseStatus::kOverdue && due)
         d.overdue.push_back({r->ref, owner, *due, as_of - *due});
+      const auto target = EffectiveTarget(*r, *a);
+      if (auto past = DaysPastTarget(st.implementation, target, as_of))
+        d.past_target.push_back({r->ref, owner, *target, *past});
 
       ReportData::StateRow row{r->ref, owner, st.response_status, st.implementation};
       if (m.previous_states) {
@@ -473,6 +477,8 @@ ReportData ReportBuilder::Finish() {
   std::stable_sort(d.overdue.begin(), d.overdue.end(), [](const auto& x, const auto& y) {
     return x.days_overdue > y.days_overdue;
   });
+  std::stable_sort(d.past_target.begin(), d.past_target.end(),
+                   [](const auto& x, const auto& y) { return x.days_past > y.days_past; });
   if (m.previous) d.previous = *m.previous;
 
   for (const auto& f : m.context.funding) {

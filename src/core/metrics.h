@@ -35,6 +35,8 @@ struct OwnerRow {
   // Indexed by static_cast<int>(ResponseStatus) / static_cast<int>(Implementation).
   std::array<int, 4> by_response_status{};
   std::array<int, 7> by_implementation{};
+  // Assignments whose implementation is past its target date (DaysPastTarget).
+  int past_target = 0;
   // Median over the owner's assignments of days from last reported progress (or,
   // without any, from when the recommendation was made) to as_of.
   std::optional<double> median_days_since_progress;
@@ -99,6 +101,12 @@ struct ReportData {
     Date due;
     int days_overdue = 0;
   };
+  struct PastTargetRow {  // implementation past its target date (DaysPastTarget)
+    std::string ref;
+    std::string owner;
+    Date target;
+    int days_past = 0;
+  };
   struct Change {
     std::string ref;
     std::string owner;
@@ -162,6 +170,8 @@ struct ReportData {
   std::vector<Item> not_reported;
   std::vector<TierRow> tiers;
   std::vector<OverdueRow> overdue;
+  // In the snapshot only when not empty (snapshots made before it unchanged).
+  std::vector<PastTargetRow> past_target;
   std::optional<PreviousPublication> previous;
   std::vector<Change> changes;
   std::vector<FundingRow> funding;

@@ -66,6 +66,9 @@ struct Assignment {
   int64_t recommendation_id = 0;
   int64_t owner_id = 0;
   std::optional<Date> due;
+  // The implementation target agreed with this owner; when unset, the
+  // recommendation's (EffectiveTarget, core/status.h).
+  std::optional<Date> target;
   AssignmentState initial;    // state when the recommendation was made/imported
   std::string raw_status;     // the outside world's words, kept beside the mapping
   std::string raw_response;

@@ -116,4 +116,16 @@ bool IsOutstanding(Implementation i) {
   return i != Implementation::kImplemented && i != Implementation::kSuperseded;
 }
 
+std::optional<Date> EffectiveTarget(const Recommendation& r, const Assignment& a) {
+  return a.target ? a.target : r.target;
+}
+
+std::optional<int> DaysPastTarget(Implementation i, std::optional<Date> target, Date as_of) {
+  if (!target || !(*target < as_of)) return std::nullopt;
+  if (i == Implementation::kImplemented || i == Implementation::kSuperseded ||
+      i == Implementation::kNotImplemented)
+    return std::nullopt;
+  return as_of - *target;
+}
+
 }  // namespace rectrack

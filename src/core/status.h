@@ -43,4 +43,14 @@ Implementation RollUpImplementation(std::span<const Implementation> statuses);
 // Outstanding means still to do: neither implemented nor superseded.
 bool IsOutstanding(Implementation i);
 
+// The implementation target of an assignment: the one agreed with its owner,
+// else the recommendation's, else none.
+std::optional<Date> EffectiveTarget(const Recommendation& r, const Assignment& a);
+// Days by which an assignment's implementation is past its target as of
+// `as_of`, counted as overdue responses are: from the day after the target.
+// Only for work still expected (not started, in progress, partly done or not
+// reported); nullopt when it is done, superseded, declined (not
+// implemented), within its target, or has none.
+std::optional<int> DaysPastTarget(Implementation i, std::optional<Date> target, Date as_of);
+
 }  // namespace rectrack

@@ -436,6 +436,30 @@ TEST(StatusTest, IsOutstanding) {
   EXPECT_TRUE(IsOutstanding(I::kUnknown));
 }
 
+TEST(StatusTest, EffectiveTargetPrefersTheAssignmentsOwn) {
+  Recommendation r;
+  Assignment a;
+  EXPECT_FALSE(EffectiveTarget(r, a));
+  r.target = D("2018-03-31");
+  EXPECT_EQ(EffectiveTarget(r, a), D("2018-03-31"));
+  a.target = D("2019-01-01");
+  EXPECT_EQ(EffectiveTarget(r, a), D("2019-01-01"));
+}
+
+TEST(StatusTest, DaysPastTargetCountsFromTheDayAfter) {
+  const auto t = D("2018-03-31");
+  EXPECT_FALSE(DaysPastTarget(Implementation::kInProgress, std::nullopt, D("2020-01-01")));
+  EXPECT_FALSE(DaysPastTarget(Implementation::kInProgress, t, t));
+  EXPECT_EQ(DaysPastTarget(Implementation::kInProgress, t, D("2018-04-01")), 1);
+  EXPECT_EQ(DaysPastTarget(Implementation::kNotStarted, t, D("2019-03-31")), 365);
+  EXPECT_EQ(DaysPastTarget(Implementation::kPartiallyImplemented, t, D("2018-04-10")), 10);
+  EXPECT_EQ(DaysPastTarget(Implementation::kUnknown, t, D("2018-04-10")), 10);
+  // Done, superseded or declined: nothing is late.
+  for (auto i : {Implementation::kImplemented, Implementation::kSuperseded,
+                 Implementation::kNotImplemented})
+    EXPECT_FALSE(DaysPastTarget(i, t, D("2020-01-01"))) << Name(i);
+}
+
 TEST(StatusTest, UpdateStateNames) {
   for (auto s : {UpdateState::kSubmitted, UpdateState::kValidated, UpdateState::kReturned}) {
     auto p = ParseUpdateState(Name(s));

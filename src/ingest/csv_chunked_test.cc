@@ -405,7 +405,7 @@ TEST(ImportCsvChunkedTest, HeaderAndFileErrorsAsImportCsv) {
   ASSERT_FALSE(s.status);
   EXPECT_EQ(s.status.error().message,
             "in.csv: unknown field 'colour' in the column map (fields: source, ref, text, owner, "
-            "made, due, status, response, response_text, theme, url)");
+            "made, due, status, response, response_text, theme, url, target)");
   EXPECT_TRUE(s.chunks.empty());
 }
 

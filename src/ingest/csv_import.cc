@@ -27,11 +27,12 @@ enum Field {
   kResponseText,
   kTheme,
   kUrl,
+  kTarget,
   kFieldCount
 };
 constexpr std::array<std::string_view, kFieldCount> kFieldNames = {
     "source", "ref",      "text",          "owner", "made", "due",
-    "status", "response", "response_text", "theme", "url"};
+    "status", "response", "response_text", "theme", "url",  "target"};
 
 // Lets unordered_map<std::string, V> be searched with a string_view without
 // building a string for every row.
@@ -264,7 +265,7 @@ Status Importer::AddRow(const std::vector<CsvField>& fields, size_t row_number) 
   std::string ref;
   if (const CsvField* f = cell(kRef)) ref = std::string(Trim(f->value));
   if (ref.empty()) ref = std::to_string(row_number);
-  std::optional<Date> made, due;
+  std::optional<Date> made, due, target;
   if (const CsvField* f = cell(kMade)) {
     auto d = ParseDateCell(*f);
     if (!d) return Fail(d.error());
@@ -274,6 +275,15 @@ Status Importer::AddRow(const std::vector<CsvField>& fields, size_t row_number) 
     auto d = ParseDateCell(*f);
     if (!d) return Fail(d.error());
     due = *d;
+  }
+  if (const CsvField* f = cell(kTarget)) {
+    auto d = ParseDateCell(*f);
+    if (!d) return Fail(d.error());
+    target = *d;
+    if (target && made && *target < *made)
+      return Fail(At(*f, fmt::format("implementation target {} is before the recommendation was "
+                                     "made ({})",
+                                     target->ToIso(), made->ToIso())));
   }
   std::vector<std::string> themes;
   if (const CsvField* f = cell(kTheme)) themes = SplitTrimmed(f->value, mapping_.theme_sep);
@@ -408,6 +418,7 @@ Status Importer::AddRow(const std::vector<CsvField>& fields, size_t row_number) 
     ImportBatch::AssignmentIn a;
     a.owner = std::move(owner);
     a.assignment.due = due;
+    a.assignment.target = target;
     a.assignment.initial = initial;
     a.assignment.raw_status = std::string(raw_status);
     a.assignment.raw_response = std::string(raw_response);

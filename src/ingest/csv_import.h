@@ -24,7 +24,8 @@ enum class RepeatedText { kStop, kFirst, kLongest };
 // per recommendation x owner (rows with the same source and ref are merged).
 struct CsvMapping {
   // FIELD -> column header. FIELD is one of: source, ref, text, owner, made, due,
-  // status, response, response_text, theme, url.
+  // status, response, response_text, theme, url, target (the implementation
+  // target agreed with the row's owner(s)).
   std::map<std::string, std::string> columns;
   std::string owner_sep;  // empty: the owner cell is one name
   std::string theme_sep = ";";

@@ -168,6 +168,7 @@ std::string WriteAssignment(const ImportBatch::AssignmentIn& in, int indent) {
   ObjectWriter w;
   w.Str("owner", in.owner);
   w.DateIfSet("due", a.due);
+  w.DateIfSet("target", a.target);
   if (a.initial.response != ResponseKind::kNone) w.Str("response", Name(a.initial.response));
   w.StrIfSet("response_text", a.initial.response_text);
   w.DateIfSet("response_date", a.initial.response_date);
@@ -547,12 +548,13 @@ Result<Update> ReadUpdate(const Obj& o) {
 }
 
 Result<ImportBatch::AssignmentIn> ReadAssignment(const Obj& o) {
-  RT_TRY(o.CheckKeys({"owner", "due", "response", "response_text", "response_date", "status",
-                      "implementation", "raw_status", "raw_response", "updates"}));
+  RT_TRY(o.CheckKeys({"owner", "due", "target", "response", "response_text", "response_date",
+                      "status", "implementation", "raw_status", "raw_response", "updates"}));
   ImportBatch::AssignmentIn in;
   Assignment& a = in.assignment;
   RT_ASSIGN(in.owner, o.RequiredStr("owner"));
   RT_ASSIGN(a.due, o.OptDate("due"));
+  RT_ASSIGN(a.target, o.OptDate("target"));
   std::optional<ResponseKind> response;
   RT_ASSIGN(response, OptResponse(o, "response"));
   a.initial.response = response.value_or(ResponseKind::kNone);
@@ -793,8 +795,8 @@ std::string WriteFlatCsv(const ImportBatch& batch, Date as_of) {
 
   std::string out;
   AppendCsvRow(
-      {"source", "source_title", "kind", "ref", "text", "owner", "tier", "made", "due", "status",
-       "implementation", "response", "response_text", "theme", "url", "raw_status", "updates",
+      {"source", "source_title", "kind", "ref", "text", "owner", "tier", "made", "due", "target",
+       "status", "implementation", "response", "response_text", "theme", "url", "raw_status", "updates",
        "last_update", "last_note"},
       &out);
   for (const auto& s : batch.sources) {
@@ -805,8 +807,8 @@ std::string WriteFlatCsv(const ImportBatch& batch, Date as_of) {
       if (r.assignments.empty()) {
         // Keep the recommendation in the file even though no one holds it.
         std::vector<std::string> row = common;
-        row.insert(row.end(), {"", "", OptionalIso(rec.made), "", "", "", "", "",
-                               Join(rec.themes, ";"), rec.url, "", "", "", ""});
+        row.insert(row.end(), {"", "", OptionalIso(rec.made), "", OptionalIso(rec.target), "", "",
+                               "", "", Join(rec.themes, ";"), rec.url, "", "", "", ""});
         AppendCsvRow(row, &out);
         continue;
       }
@@ -830,7 +832,8 @@ std::string WriteFlatCsv(const ImportBatch& batch, Date as_of) {
         row.insert(
             row.end(),
             {a.owner, tier == tier_of.end() ? std::string() : tier->second, OptionalIso(rec.made),
-             OptionalIso(as.due), std::string(Name(st.response_status)),
+             OptionalIso(as.due), OptionalIso(EffectiveTarget(rec, as)),
+             std::string(Name(st.response_status)),
              std::string(Name(st.implementation)), std::string(Name(st.response)), response_text,
              Join(rec.themes, ";"), rec.url, as.raw_status, std::to_string(validated.size()),
              last ? last->date.ToIso() : std::string(), last ? last->narrative : std::string()});

@@ -423,23 +423,25 @@ TEST(NativeJsonTest, TrailingTextIsAnError) {
 TEST(FlatCsvTest, OneRowPerAssignmentWithQuoting) {
   std::string csv = WriteFlatCsv(RichBatch(), D("2017-11-02"));
   const std::string header =
-      "source,source_title,kind,ref,text,owner,tier,made,due,status,implementation,response,"
-      "response_text,theme,url,raw_status,updates,last_update,last_note\n";
+      "source,source_title,kind,ref,text,owner,tier,made,due,target,status,implementation,"
+      "response,response_text,theme,url,raw_status,updates,last_update,last_note\n";
   ASSERT_EQ(csv.rfind(header, 0), 0u);
   std::string rest = csv.substr(header.size());
   EXPECT_EQ(rest,
             "harris-2016,An independent review of London\xE2\x80\x99s preparedness,review,R1,"
             "Fund the NICC grant in full (\xC2\xA3"
             "346m a year) <now>,Home Office,"
-            "central_government,2016-10-28,2016-12-23,responded,not_implemented,rejected,"
+            "central_government,2016-10-28,2016-12-23,2017-10-28,responded,not_implemented,rejected,"
             "Ministers refused.,policing;funding,https://example.org/r1,not taken forward,0,,\n"
             "harris-2016,An independent review of London\xE2\x80\x99s preparedness,review,R1,"
             "Fund the NICC grant in full (\xC2\xA3"
             "346m a year) <now>,Met,emergency_service,"
             // No due date of its own: the source's 56 days, passed by 2017-11-02.
-            "2016-10-28,,overdue,implemented,none,,policing;funding,https://example.org/r1,,0,,\n"
+            // The recommendation's implementation target, for each owner.
+            "2016-10-28,,2017-10-28,overdue,implemented,none,,policing;funding,"
+            "https://example.org/r1,,0,,\n"
             "harris-2016,An independent review of London\xE2\x80\x99s preparedness,review,R2,"
-            "Control chars \x01 and DEL \x7f stay data,,,,,,,,,,,,,,\n");
+            "Control chars \x01 and DEL \x7f stay data,,,,,,,,,,,,,,,\n");
 }
 
 // The rows carry the state the validated updates made, as of the date given:
@@ -473,13 +475,13 @@ TEST(FlatCsvTest, RowsCarryTheStateTheValidatedUpdatesMade) {
     return csv.substr(at + 1, csv.find('\n', at) - at - 1);
   };
   EXPECT_EQ(row_of_met(D("2016-11-01")),
-            "Met,emergency_service,2016-10-28,,pending,not_started,none,,policing;funding,"
+            "Met,emergency_service,2016-10-28,,2017-10-28,pending,not_started,none,,policing;funding,"
             "https://example.org/r1,,0,,");
   EXPECT_EQ(row_of_met(D("2017-06-01")),
-            "Met,emergency_service,2016-10-28,,responded,in_progress,accepted,We accept it.,"
+            "Met,emergency_service,2016-10-28,,2017-10-28,responded,in_progress,accepted,We accept it.,"
             "policing;funding,https://example.org/r1,,1,2017-01-10,Work has begun");
   EXPECT_EQ(row_of_met(D("2019-01-01")),
-            "Met,emergency_service,2016-10-28,,responded,implemented,accepted,We accept it.,"
+            "Met,emergency_service,2016-10-28,,2017-10-28,responded,implemented,accepted,We accept it.,"
             "policing;funding,https://example.org/r1,,2,2018-03-01,\"Done, see the annual report\"");
 }
 

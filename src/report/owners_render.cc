@@ -20,6 +20,7 @@ std::vector<std::string> Headers() {
   std::vector<std::string> h = {"owner", "tier", "total"};
   for (ResponseStatus s : kStatusColumns) h.emplace_back(Name(s));
   for (Implementation i : kAllImplementations) h.emplace_back(Name(i));
+  h.emplace_back("past_target");
   h.emplace_back("median_days_since_progress");
   return h;
 }
@@ -43,6 +44,7 @@ std::vector<std::string> Cells(const OwnerRow& r) {
     c.push_back(std::to_string(r.by_response_status[static_cast<int>(s)]));
   for (Implementation i : kAllImplementations)
     c.push_back(std::to_string(r.by_implementation[static_cast<int>(i)]));
+  c.push_back(std::to_string(r.past_target));
   c.push_back(FormatMedian(r.median_days_since_progress));
   return c;
 }
@@ -123,6 +125,7 @@ std::string RenderJson(const std::vector<OwnerRow>& rows) {
       j[std::string(Name(s))] = r.by_response_status[static_cast<int>(s)];
     for (Implementation i : kAllImplementations)
       j[std::string(Name(i))] = r.by_implementation[static_cast<int>(i)];
+    j["past_target"] = r.past_target;
     const auto& m = r.median_days_since_progress;
     if (!m)
       j["median_days_since_progress"] = nullptr;

@@ -24,6 +24,7 @@ std::vector<OwnerRow> Rows() {
   ho.by_implementation[static_cast<int>(Implementation::kImplemented)] = 4;
   ho.by_implementation[static_cast<int>(Implementation::kNotImplemented)] = 6;
   ho.by_implementation[static_cast<int>(Implementation::kUnknown)] = 2;
+  ho.past_target = 2;
   OwnerRow pla = Row("Préfecture, \"Paris\"", "international", 1, std::nullopt);
   pla.by_response_status[static_cast<int>(ResponseStatus::kPending)] = 1;
   pla.by_implementation[static_cast<int>(Implementation::kNotStarted)] = 1;
@@ -35,7 +36,8 @@ std::vector<OwnerRow> Rows() {
 
 const char kHeader[] =
     "owner,tier,total,responded,partial,overdue,pending,implemented,partially_implemented,"
-    "in_progress,not_started,not_implemented,superseded,unknown,median_days_since_progress\n";
+    "in_progress,not_started,not_implemented,superseded,unknown,past_target,"
+    "median_days_since_progress\n";
 
 TEST(OwnersRenderTest, ParseTableFormat) {
   EXPECT_EQ(*ParseTableFormat("table"), TableFormat::kTable);
@@ -47,9 +49,9 @@ TEST(OwnersRenderTest, ParseTableFormat) {
 TEST(OwnersRenderTest, Csv) {
   EXPECT_EQ(RenderOwners(Rows(), TableFormat::kCsv),
             std::string(kHeader) +
-                "Home Office,central_government,12,9,0,3,0,4,0,0,0,6,0,2,365.5\n"
-                "\"Préfecture, \"\"Paris\"\"\",international,1,0,0,0,1,0,0,0,1,0,0,0,\n"
-                "Met,emergency_service,100,0,100,0,0,0,0,100,0,0,0,0,12\n");
+                "Home Office,central_government,12,9,0,3,0,4,0,0,0,6,0,2,2,365.5\n"
+                "\"Préfecture, \"\"Paris\"\"\",international,1,0,0,0,1,0,0,0,1,0,0,0,0,\n"
+                "Met,emergency_service,100,0,100,0,0,0,0,100,0,0,0,0,0,12\n");
   EXPECT_EQ(RenderOwners({}, TableFormat::kCsv), kHeader);
 }
 
@@ -71,6 +73,7 @@ TEST(OwnersRenderTest, Json) {
     "not_implemented": 6,
     "superseded": 0,
     "unknown": 2,
+    "past_target": 2,
     "median_days_since_progress": 365.5
   },
   {

@@ -746,6 +746,19 @@ Doc BuildDoc(const ReportData& d, bool with_charts, const Streamed* streamed = n
     overdue.rows.push_back({o.ref, o.owner, o.due.ToLong(), WithThousands(o.days_overdue)});
   doc.TableOrNone(std::move(overdue));
 
+  // Implementation past its target date: only when there is some (a report
+  // frozen before targets were tracked renders as it did).
+  if (!d.past_target.empty()) {
+    doc.Heading(2, "Past the implementation target");
+    Table past;
+    past.caption = "Work still to do after its target date, as of " + d.as_of.ToLong();
+    past.headers = {"Ref", "Owner", "Target", "Days past target"};
+    past.numeric = {false, false, false, true};
+    for (const auto& o : d.past_target)
+      past.rows.push_back({o.ref, o.owner, o.target.ToLong(), WithThousands(o.days_past)});
+    doc.TableOrNone(std::move(past));
+  }
+
   // Funding.
   doc.Heading(2, "Funding gaps");
   Table funding;
@@ -876,6 +889,14 @@ Json SnapshotJson(const ReportData& d) {
                                 {"owner", o.owner},
                                 {"due", o.due.ToIso()},
                                 {"days_overdue", o.days_overdue}});
+  }
+  if (!d.past_target.empty()) {
+    j["past_target"] = Json::array();
+    for (const auto& o : d.past_target)
+      j["past_target"].push_back(Json{{"ref", o.ref},
+                                      {"owner", o.owner},
+                                      {"target", o.target.ToIso()},
+                                      {"days_past_target", o.days_past}});
   }
   j["previous"] = d.previous ? Json{{"id", d.previous->id},
                                     {"title", d.previous->title},
@@ -1056,7 +1077,8 @@ Status ReadGroups(const Reader& r, std::string_view key,
 Status ReadSnapshot(const Reader& r, ReportData* d) {
   RT_TRY(r.Known({"format", "source", "as_of", "publication", "total", "implemented",
                   "by_implementation", "by_response_status", "done", "central_government",
-                  "outstanding_other", "not_reported", "tiers", "overdue", "previous", "changes", "funding",
+                  "outstanding_other", "not_reported", "tiers", "overdue", "past_target", "previous",
+                  "changes", "funding",
                   "funding_total", "timeline", "states"}));
   std::string format;
   RT_TRY(r.Str("format", &format));
@@ -1150,6 +1172,18 @@ Status ReadSnapshot(const Reader& r, ReportData* d) {
     d->overdue.push_back(std::move(row));
     return {};
   }));
+  if (r.Has("past_target")) {
+    RT_TRY(r.Each("past_target", [&](const Reader& o) -> Status {
+      RT_TRY(o.Known({"ref", "owner", "target", "days_past_target"}));
+      ReportData::PastTargetRow row;
+      RT_TRY(o.Str("ref", &row.ref));
+      RT_TRY(o.Str("owner", &row.owner));
+      RT_TRY(o.DateOf("target", &row.target));
+      RT_TRY(o.Int("days_past_target", &row.days_past));
+      d->past_target.push_back(std::move(row));
+      return {};
+    }));
+  }
   if (r.Has("previous")) {
     auto prev = r.Child("previous");
     if (!prev) return Fail(prev.error());

@@ -292,6 +292,14 @@ class Store {
   // evidence). Returns its id.
   virtual Result<int64_t> AddUpdate(int64_t assignment_id, const Update& update,
                                     const Actor& actor) = 0;
+  // Sets (or, with nullopt, clears) the implementation target agreed with the
+  // assignment's owner: an event "target" that bumps its version. With
+  // `expected_version`, a Precondition error when the assignment has another.
+  // Returns the assignment's new version. Checks of the date are the caller's
+  // (app/updates.h CheckTarget).
+  virtual Result<int64_t> SetAssignmentTarget(int64_t assignment_id, std::optional<Date> target,
+                                              std::optional<int64_t> expected_version,
+                                              const Actor& actor) = 0;
   // Makes `alias` another name of the owner `canonical`, merging their
   // assignments if `alias` already exists as an owner of its own. When
   // `canonical` names no owner yet but `alias` does, `canonical` is made (with

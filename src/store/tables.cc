@@ -33,6 +33,10 @@ const std::vector<TableDef>& ProjectedTables() {
         Text("implementation"), Text("raw_status"), Text("raw_response"), Int("version")},
        1,
        "assignment"},
+      // Issue 9, item 5: the implementation target agreed with one owner,
+      // where it is not the recommendation's. Digested only with rows.
+      {"assignment_targets", {Int("assignment_id"), Text("target")}, 1,
+       "implementation target", false},
       {"updates",
        {Int("id"), Int("assignment_id"), Text("date"), TextOrNull("response"),
         Text("response_text"), TextOrNull("response_status"), TextOrNull("implementation"),

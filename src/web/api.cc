@@ -110,22 +110,23 @@ Table RecommendationsTable(const json& doc, const std::string& base) {
   Table t;
   t.name = S(doc["source"]) + "-recommendations";
   t.header = {"source", "ref", "text", "themes", "owner", "tier", "response", "response_status",
-              "implementation", "due", "days_overdue", "url", "link"};
+              "implementation", "due", "days_overdue", "target", "days_past_target", "url",
+              "link"};
   for (const auto& r : doc["recommendations"]) {
     std::vector<std::string> themes;
     for (const auto& th : r["themes"]) themes.push_back(th.get<std::string>());
     auto row = [&](const json& a) {
       t.rows.push_back({S(doc["source"]), S(r["ref"]), S(r["text"]), Join(themes, "; "),
                         S(a["owner"]), S(a["tier"]), S(a["response"]), S(a["response_status"]),
-                        S(a["implementation"]), S(a["due"]), S(a["days_overdue"]), S(r["url"]),
-                        base + S(r["links"]["html"])});
+                        S(a["implementation"]), S(a["due"]), S(a["days_overdue"]), S(a["target"]),
+                        S(a["days_past_target"]), S(r["url"]), base + S(r["links"]["html"])});
     };
     // A recommendation nobody holds still gets its row; the owner's cells are
     // empty (operator[] on a const json must only name keys that exist).
     if (r["assignments"].empty())
       row(json{{"owner", nullptr}, {"tier", nullptr}, {"response", nullptr},
                {"response_status", nullptr}, {"implementation", nullptr}, {"due", nullptr},
-               {"days_overdue", nullptr}});
+               {"days_overdue", nullptr}, {"target", nullptr}, {"days_past_target", nullptr}});
     for (const auto& a : r["assignments"]) row(a);
   }
   return t;
@@ -137,6 +138,7 @@ Table OwnersTableDownload(const json& doc, const std::string& base) {
   t.header = {"owner", "tier", "total"};
   for (ResponseStatus s : kAllResponseStatuses) t.header.emplace_back(Name(s));
   for (Implementation i : kAllImplementations) t.header.emplace_back(Name(i));
+  t.header.push_back("past_target");
   t.header.push_back("median_days_since_progress");
   t.header.push_back("link");
   for (const auto& o : doc["owners"]) {
@@ -259,18 +261,19 @@ void RegisterReadApi(Router& router, AppContext& ctx) {
     std::string slug = req.Param("slug");
     return Serve(ctx, req, [&](Store& s, Date d) { return SourceDoc(s, slug, d); });
   });
-  AddRead(router, "/api/v1/sources/{slug}/recommendations", {"owner", "tier", "status", "theme", "overdue", "after", "limit"}, [&ctx](Request& req) {
+  AddRead(router, "/api/v1/sources/{slug}/recommendations", {"owner", "tier", "status", "theme", "overdue", "past_target", "after", "limit"}, [&ctx](Request& req) {
     std::string slug = req.Param("slug");
     ListFilter f;
     f.owner = req.Query("owner");
     f.tier = req.Query("tier");
     f.status = req.Query("status");
     f.theme = req.Query("theme");
-    std::string overdue = req.Query("overdue");
-    if (!overdue.empty() && overdue != "true" && overdue != "false" && overdue != "1" &&
-        overdue != "0")
-      return ProblemFor(Error::Invalid("overdue must be true or false"));
-    f.overdue = overdue == "true" || overdue == "1";
+    for (auto [flag, name] : {std::pair{&f.overdue, "overdue"}, {&f.past_target, "past_target"}}) {
+      std::string v = req.Query(name);
+      if (!v.empty() && v != "true" && v != "false" && v != "1" && v != "0")
+        return ProblemFor(Error::Invalid(fmt::format("{} must be true or false", name)));
+      *flag = v == "true" || v == "1";
+    }
     auto limit = LimitParam(req, 50);
     if (!limit) return ProblemFor(limit.error());
     std::string format = Format(req);
@@ -313,11 +316,13 @@ void RegisterReadApi(Router& router, AppContext& ctx) {
           Table t;
           t.name = S(doc["name"]) + "-assignments";
           t.header = {"owner", "source", "ref", "text", "response", "response_status",
-                      "implementation", "due", "days_overdue", "link"};
+                      "implementation", "due", "days_overdue", "target", "days_past_target",
+                      "link"};
           for (const auto& a : doc["assignments"])
             t.rows.push_back({S(doc["name"]), S(a["source"]), S(a["ref"]), S(a["text"]),
                               S(a["response"]), S(a["response_status"]), S(a["implementation"]),
-                              S(a["due"]), S(a["days_overdue"]), base + S(a["links"]["html"])});
+                              S(a["due"]), S(a["days_overdue"]), S(a["target"]),
+                              S(a["days_past_target"]), base + S(a["links"]["html"])});
           return t;
         });
   });

@@ -652,6 +652,67 @@ TEST_F(MatrixTest, SubmittingNeedsTheCurrentEtag) {
   EXPECT_EQ(other.status, 404);
 }
 
+// Issue 9, item 5: the office sets an owner's implementation target; the body
+// that must act cannot move its own deadline.
+TEST_F(MatrixTest, OnlyTheOfficeSetsAnImplementationTarget) {
+  const std::string path = "/api/v1/assignments/" + std::to_string(asg_) + "/target";
+  const std::string body = R"({"target":"2023-12-31"})";
+  for (Who w : kEveryone) {
+    if (w == Who::kCoordinator || w == Who::kAdmin) continue;
+    auto h = ApiAuth(w, true);
+    h.emplace_back("If-Match", Etag(asg_));
+    Reply r = Http(port_, "PUT", path, h, body);
+    EXPECT_EQ(r.status, w == Who::kNobody ? 401 : 403) << NameOf(w) << ": " << r.body;
+  }
+  auto h = ApiAuth(Who::kCoordinator, true);
+  EXPECT_EQ(Http(port_, "PUT", path, h, body).status, 428);
+  auto stale = h;
+  stale.emplace_back("If-Match", "\"asg-" + std::to_string(asg_) + "-v0\"");
+  EXPECT_EQ(Http(port_, "PUT", path, stale, body).status, 412);
+  auto good = h;
+  const std::string etag = Etag(asg_);
+  good.emplace_back("If-Match", etag);
+  // Nonsense is refused, naming the field.
+  for (const char* bad : {R"({"target":"2023-02-30"})", R"({"target":"1999-01-01"})",
+                          R"({"target":5})", R"({})", R"({"target":"2023-12-31","x":1})"}) {
+    Reply r = Http(port_, "PUT", path, good, bad);
+    EXPECT_EQ(r.status, 400) << bad << ": " << r.body;
+    EXPECT_EQ(r.Header("Content-Type"), "application/problem+json");
+  }
+  Reply set = Http(port_, "PUT", path, good, body);
+  ASSERT_EQ(set.status, 200) << set.body;
+  json doc = json::parse(set.body);
+  EXPECT_EQ(doc["state"]["target"], "2023-12-31");
+  EXPECT_NE(set.Header("ETag"), etag);
+  EXPECT_EQ(set.Header("ETag"), Etag(asg_));
+  // The old tag no longer works: nobody moves a target unseen.
+  EXPECT_EQ(Http(port_, "PUT", path, good, R"({"target":"2024-06-30"})").status, 412);
+  // As of a day after it, the work is past its target, on the public read side.
+  json recs = json::parse(Get("/api/v1/sources/" + std::string(kSource) +
+                              "/recommendations?as_of=2024-01-02&past_target=true")
+                              .body);
+  bool found = false;
+  for (const auto& r : recs["recommendations"])
+    for (const auto& a : r["assignments"])
+      if (a["assignment_id"] == asg_) {
+        found = true;
+        EXPECT_EQ(a["days_past_target"], 2);
+      }
+  EXPECT_TRUE(found) << recs.dump();
+  // null clears it, and the ledger holds both changes, which verify checks.
+  auto again = h;
+  again.emplace_back("If-Match", Etag(asg_));
+  Reply cleared = Http(port_, "PUT", path, again, R"({"target":null})");
+  ASSERT_EQ(cleared.status, 200) << cleared.body;
+  EXPECT_TRUE(json::parse(cleared.body)["state"]["target"].is_null());
+  int targets = 0;
+  ASSERT_TRUE(t_.store().ForEachEvent([&](const LedgerEvent& e) {
+    if (e.kind == "target") ++targets;
+    return true;
+  }));
+  EXPECT_EQ(targets, 2);
+}
+
 TEST_F(MatrixTest, AStaleFormIsRefusedWith412AndKeepsWhatWasTyped) {
   const Browser& b = browsers_[Who::kEditorOfOwner];
   auto a = t_.store().GetAssignment(asg_);
@@ -674,7 +735,8 @@ TEST_F(MatrixTest, OpenApiDescribesTheWriteSideAsItAnswers) {
   for (const char* path :
        {"/api/v1/assignments/{id}", "/api/v1/assignments/{id}/updates", "/api/v1/updates/{id}",
         "/api/v1/updates/{id}/validate", "/api/v1/updates/{id}/return", "/api/v1/review",
-        "/api/v1/sources/{slug}/publications", "/api/v1/signing-key"})
+        "/api/v1/sources/{slug}/publications", "/api/v1/signing-key",
+        "/api/v1/assignments/{id}/target"})
     EXPECT_TRUE(doc["paths"].contains(path)) << path;
   auto check = [&](const std::string& schema, const json& body) {
     for (const auto& field : doc["components"]["schemas"][schema]["required"])

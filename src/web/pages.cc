@@ -211,6 +211,12 @@ std::string OverdueText(const json& days) {
   return "overdue by " + Plural(Int(days), "day", "days");
 }
 
+// Beside an assignment's implementation: "past its target by 65 days".
+std::string PastTargetText(const json& days) {
+  if (!days.is_number()) return "";
+  return "past its target by " + Plural(Int(days), "day", "days");
+}
+
 // ---- rendering ------------------------------------------------------------------
 
 std::string Sha256Base64(std::string_view data) {
@@ -456,6 +462,7 @@ json OwnerTableRow(const PageCtx& pc, const json& o) {
           {"implemented", Count(implemented)},
           {"outstanding", Count(total - implemented - superseded - unknown)},
           {"not_reported", Count(unknown)},
+          {"past_target", Count(Int(o["past_target"]))},
           {"median", median.is_number() ? fmt::format("{:.0f}", median.get<double>()) : "–"}};
 }
 
@@ -561,7 +568,8 @@ Result<PageView> SourcePage(Store& store, const PageCtx& pc, const std::string& 
                             {"href", Href(pc, OwnerPath(Int(a["owner_id"])))},
                             {"implementation", ImplementationTag(Str(a["implementation"]))},
                             {"response_status", ResponseStatusTag(Str(a["response_status"]))},
-                            {"overdue", OverdueText(a["days_overdue"])}});
+                            {"overdue", OverdueText(a["days_overdue"])},
+                            {"past_target", PastTargetText(a["days_past_target"])}});
         }
         rows.push_back({{"ref", Str(r["ref"])},
                         {"href", Href(pc, RecPath(Int(r["id"])))},
@@ -814,8 +822,10 @@ Result<PageView> RecommendationPage(Store& store, const PageCtx& pc, int64_t id)
       rows.push_back(Summary("Response due", {{"text", LongDate(a["due"])}}));
     if (!Str(a["response_date"]).empty())
       rows.push_back(Summary("Responded on", {{"text", LongDate(a["response_date"])}}));
-    rows.push_back(
-        Summary("Implementation", {{"tag", ImplementationTag(Str(a["implementation"]))}}));
+    rows.push_back(Summary("Implementation", {{"tag", ImplementationTag(Str(a["implementation"]))},
+                                              {"note", PastTargetText(a["days_past_target"])}}));
+    if (!Str(a["target"]).empty())
+      rows.push_back(Summary("Implementation target", {{"text", LongDate(a["target"])}}));
     if (!Str(a["last_progress"]).empty())
       rows.push_back(Summary("Last progress", {{"text", LongDate(a["last_progress"])}}));
     std::vector<std::string> raw;

@@ -256,6 +256,67 @@ void RegisterWriteApi(Router& router, WebAuth& auth) {
     return NoStore(std::move(r));
   });
 
+  // The implementation target agreed with the assignment's owner (issue 9,
+  // item 5). The office sets it, not the body that must act: coordinators and
+  // admins only. {"target": "YYYY-MM-DD"} sets it, {"target": null} clears it.
+  router.Add("PUT", "/api/v1/assignments/{id}/target", [&auth, &ctx](Request& req) {
+    Gate g = Authenticate(auth, req);
+    if (g.refusal) return NoStore(*g.refusal);
+    if (!auth::CanValidate(*g.who))
+      return NoStore(Forbidden("only coordinators and admins set implementation targets"));
+    auto id = IdParam(req, "id");
+    if (!id) return ProblemFor(id.error());
+    auto store = ctx.stores->Get();
+    if (!store) return ProblemFor(store.error());
+    auto a = (*store)->GetAssignment(*id);
+    if (!a) return ProblemFor(a.error());
+    std::string if_match = req.Header("If-Match");
+    if (if_match.empty())
+      return Response::Problem(
+          428, "Precondition Required",
+          fmt::format("send If-Match with the assignment's ETag (GET /api/v1/assignments/{})",
+                      *id));
+    auto version = IfMatchVersion(if_match, a->id, a->version);
+    if (!version)
+      return Response::Problem(412, "Precondition Failed",
+                               fmt::format("the assignment has changed: its ETag is now {}",
+                                           AssignmentEtag(a->id, a->version)));
+    json body;
+    if (auto problem = ParseBody(req, &body)) return *problem;
+    if (!body.is_object() || !body.contains("target") ||
+        !(body["target"].is_null() || body["target"].is_string()))
+      return ProblemFor(Error::Invalid(
+          "target: send {\"target\": \"YYYY-MM-DD\"}, or {\"target\": null} to clear it"));
+    for (const auto& [key, value] : body.items())
+      if (key != "target")
+        return ProblemFor(Error::Invalid(fmt::format("{}: not a field of a target (send target)", key)));
+    auto view = (*store)->GetRecommendationById(a->recommendation_id);
+    if (!view) return ProblemFor(view.error());
+    const std::string text = body["target"].is_null() ? "none" : body["target"].get<std::string>();
+    auto target = ParseTarget(*view, text);
+    if (!target) return ProblemFor(Error::Invalid("target: " + target.error().message));
+    int64_t now = a->version;
+    bool has_own = false;
+    for (const auto& av : view->assignments)
+      if (av.assignment.id == a->id) has_own = av.assignment.target.has_value();
+    if (*target || has_own) {
+      auto v = (*store)->SetAssignmentTarget(a->id, *target, *version, g.who->actor());
+      if (!v) {
+        if (v.error().code == Error::Code::kPrecondition)
+          return Response::Problem(412, "Precondition Failed", v.error().message);
+        return ProblemFor(v.error());
+      }
+      now = *v;
+    }
+    auto fresh = (*store)->GetAssignment(a->id);
+    if (!fresh) return ProblemFor(fresh.error());
+    auto doc = AssignmentDoc(**store, *fresh, ctx.today());
+    if (!doc) return ProblemFor(doc.error());
+    Response r = Response::Json(doc->dump(2) + "\n");
+    r.Set("ETag", AssignmentEtag(a->id, now));
+    return NoStore(std::move(r));
+  });
+
   router.Add("GET", "/api/v1/updates/{id}", [&auth, &ctx](Request& req) {
     auto id = IdParam(req, "id");
     if (!id) return ProblemFor(id.error());

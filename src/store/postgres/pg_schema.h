@@ -304,6 +304,13 @@ CREATE TABLE chase_items (
 );
 CREATE INDEX chase_items_assignment ON chase_items(assignment_id);
 )sql",
+    // 3: an implementation target date of each assignment's own (issue 9, item 5).
+    R"sql(
+CREATE TABLE assignment_targets (
+  assignment_id BIGINT PRIMARY KEY REFERENCES assignments(id),
+  target        TEXT COLLATE "C" NOT NULL
+);
+)sql",
 };
 
 }  // namespace rectrack::pg

@@ -225,7 +225,8 @@ Result<std::vector<Owner>> SqlStore::ListOwners() {
 static std::string AssignmentColumns(bool with_text) {
   return fmt::format(
       "a.id, a.recommendation_id, a.owner_id, a.due, a.response, a.response_date, a.status, "
-      "a.implementation{}",
+      "a.implementation, (SELECT t.target FROM assignment_targets t WHERE t.assignment_id = "
+      "a.id){}",
       with_text ? ", a.response_text, a.raw_status, a.raw_response" : "");
 }
 
@@ -258,10 +259,11 @@ static void ReadAssignment(Statement* s, bool with_text, Assignment* a) {
   a->initial.response_date = s->OptDate(5);
   a->initial.recorded_status = StatusNames().Get(s->Text(6)).value_or(ResponseStatus::kPending);
   a->initial.implementation = ImplNames().Get(s->Text(7)).value_or(Implementation::kNotStarted);
+  a->target = s->OptDate(8);
   if (with_text) {
-    a->initial.response_text = s->Text(8);
-    a->raw_status = s->Text(9);
-    a->raw_response = s->Text(10);
+    a->initial.response_text = s->Text(9);
+    a->raw_status = s->Text(10);
+    a->raw_response = s->Text(11);
   }
 }
 
@@ -554,7 +556,8 @@ Result<RecommendationView> SqlStore::ViewOf(int64_t rec_id) {
 
   auto as = db_->Prepare(
       "SELECT a.id, a.owner_id, a.due, a.response, a.response_text, a.response_date, a.status, "
-      "a.implementation, a.raw_status, a.raw_response, o.name, o.tier FROM assignments a "
+      "a.implementation, a.raw_status, a.raw_response, o.name, o.tier, (SELECT t.target FROM "
+      "assignment_targets t WHERE t.assignment_id = a.id) FROM assignments a "
       "JOIN owners o ON o.id = a.owner_id WHERE a.recommendation_id = ? ORDER BY a.id");
   if (!as) return Fail(as.error());
   (*as)->Bind(1, rec_id);
@@ -580,6 +583,7 @@ Result<RecommendationView> SqlStore::ViewOf(int64_t rec_id) {
     av.owner.id = av.assignment.owner_id;
     av.owner.name = a->Str(10);
     av.owner.tier = a->Str(11);
+    av.assignment.target = a->OptDate(12);
     v.assignments.push_back(std::move(av));
   }
   for (auto& av : v.assignments) {

@@ -129,6 +129,9 @@ class SqlStore : public Store {
   Result<RecommendationView> GetRecommendationById(int64_t id) override;
   Result<int64_t> AddUpdate(int64_t assignment_id, const Update& update,
                             const Actor& actor) override;
+  Result<int64_t> SetAssignmentTarget(int64_t assignment_id, std::optional<Date> target,
+                                      std::optional<int64_t> expected_version,
+                                      const Actor& actor) override;
   Status SetAlias(const std::string& alias, const std::string& canonical,
                   const Actor& actor) override;
   Status SetOwnerTier(const std::string& owner, const std::string& tier,

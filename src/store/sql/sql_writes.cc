@@ -264,6 +264,8 @@ Status SqlImportSession::AddChunk(const ImportBatch& chunk, ChangeSet* cs) {
                     Value::Text(std::string(Name(a.initial.recorded_status))),
                     Value::Text(std::string(Name(a.initial.implementation))),
                     Value::Text(a.raw_status), Value::Text(a.raw_response), Value::Int(1)});
+        if (a.target)
+          cs->Insert("assignment_targets", {Value::Int(asg_id), Value::Text(a.target->ToIso())});
         ++summary_.assignments;
         for (const auto& in : ain.updates) {
           Update u = in;
@@ -425,6 +427,41 @@ Result<int64_t> SqlStore::AddUpdate(int64_t assignment_id, const Update& in,
     auto e = Record(actor, "update", p);
     if (!e) return Fail(e.error());
     return u.id;
+  });
+}
+
+Result<int64_t> SqlStore::SetAssignmentTarget(int64_t assignment_id, std::optional<Date> target,
+                                              std::optional<int64_t> expected_version,
+                                              const Actor& actor) {
+  return InTransaction([&]() -> Result<int64_t> {
+    auto a = GetAssignment(assignment_id);
+    if (!a) return Fail(a.error());
+    if (expected_version && a->version != *expected_version)
+      return Fail(Error::Precondition(fmt::format(
+          "assignment {} changed since it was read (version {}, now {}): reload it and try again",
+          assignment_id, *expected_version, a->version)));
+    const TableDef* t = FindProjectedTable("assignment_targets");
+    const Row key{Value::Int(assignment_id)};
+    auto had = GetRow(*t, key);
+    if (!had) return Fail(had.error());
+    EventPayload p;
+    p.about = AboutAssignment(*a);
+    p.about["target"] = target ? json(target->ToIso()) : json(nullptr);
+    if (!target && !*had)
+      return Fail(Error::Invalid(fmt::format(
+          "{} {} for {} has no target of its own to clear", a->source_slug, a->ref, a->owner)));
+    if (!target) {
+      p.changes.Delete("assignment_targets", key);
+    } else if (*had) {
+      if ((**had)[1].s == target->ToIso()) return a->version;  // no change, no event
+      p.changes.Set("assignment_targets", key, "target", Value::Text(target->ToIso()));
+    } else {
+      p.changes.Insert("assignment_targets", {Value::Int(assignment_id), Value::Text(target->ToIso())});
+    }
+    p.changes.Set("assignments", key, "version", Value::Int(a->version + 1));
+    auto e = Record(actor, "target", p);
+    if (!e) return Fail(e.error());
+    return a->version + 1;
   });
 }
 

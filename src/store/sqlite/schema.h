@@ -283,6 +283,15 @@ CREATE TABLE chase_items (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX chase_items_assignment ON chase_items(assignment_id);
 )sql",
+    // 6: an implementation target date of each assignment's own (issue 9, item
+    // 5), where the recommendation's target is not the one agreed with this
+    // owner. A table of the projection; a row only where one was set.
+    R"sql(
+CREATE TABLE assignment_targets (
+  assignment_id INTEGER PRIMARY KEY REFERENCES assignments(id),
+  target        TEXT NOT NULL
+) STRICT;
+)sql",
 };
 
 }  // namespace rectrack::sqlite
