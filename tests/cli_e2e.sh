@@ -122,7 +122,9 @@ rt init >/dev/null
 printf 'ref,text,owner\n1,Do a thing,DCLG\n2,Do another,Department for Communities and Local Government\n' >two-names.csv
 rt import csv two-names.csv --map ref=ref --map text=text --map owner=owner --source-title Names >/dev/null
 check "two spellings stay two owners" test "$(rt owners --format csv | wc -l)" = 3
-rt owner alias DCLG "Department for Communities and Local Government" >/dev/null
+rt owner alias DCLG "Department for Communities and Local Government" >/dev/null 2>err.txt; rc=$?
+check "an owner of its own becomes an alias only with --merge (exit $rc)" bash -c "[ $rc -ne 0 ] && grep -q -- '--merge' err.txt"
+rt owner alias DCLG "Department for Communities and Local Government" --merge >/dev/null
 rt owners --format csv >owners.csv
 check "after an alias they are one owner with both" grep -q '^Department for Communities and Local Government,unclassified,2,' owners.csv
 printf 'alias,owner\nMHCLG,Department for Communities and Local Government\n' >aliases.csv
@@ -200,10 +202,10 @@ rt import csv met.csv --map ref=No --map text=Recommendation --map owner=Owner \
   --source-title "A review naming the Met its own way" >/dev/null
 rt export json -o order-before.json
 rt import json "$ROOT/examples/harris/harris-2016.json" >/dev/null 2>err.txt; rc=$?
-check "an alias naming another owner is refused (exit $rc)" bash -c "[ $rc -ne 0 ] && grep -q \"rectrack owner alias 'Metropolitan Police' 'Metropolitan Police Service'\" err.txt"
+check "an alias naming another owner is refused (exit $rc)" bash -c "[ $rc -ne 0 ] && grep -q \"rectrack owner alias 'Metropolitan Police' 'Metropolitan Police Service' --merge\" err.txt"
 rt export json -o order-after.json
 check "the refused import wrote nothing" cmp -s order-before.json order-after.json
-rt owner alias 'Metropolitan Police' 'Metropolitan Police Service' >/dev/null
+rt owner alias 'Metropolitan Police' 'Metropolitan Police Service' --merge >/dev/null
 rt import json "$ROOT/examples/harris/harris-2016.json" >/dev/null; rc=$?
 check "after the merge it names, the import goes through" test "$rc" = 0
 rt verify >/dev/null; rc=$?

@@ -19,6 +19,7 @@
 
 #include "app/import.h"
 #include "app/service.h"
+#include "app/owners.h"
 #include "app/updates.h"
 #include "app/views.h"
 #include "cli/auth_commands.h"
@@ -737,6 +738,140 @@ int UpdateCommand(const Globals& g, const UpdateArgs& a) {
   return kOk;
 }
 
+// ---- owner alias / rename / unmerge / tier / suggest-aliases ------------------
+
+// The owner called `name`, by its name or an alias; nullptr if none.
+const Owner* FindOwner(const std::vector<Owner>& owners, const std::string& name) {
+  for (const auto& o : owners)
+    if (o.name == name) return &o;
+  for (const auto& o : owners)
+    if (std::find(o.aliases.begin(), o.aliases.end(), name) != o.aliases.end()) return &o;
+  return nullptr;
+}
+
+int OwnerAliasCommand(const Globals& g, const std::string& name, const std::string& canonical,
+                      bool merge) {
+  auto store = Open(g);
+  if (!store) return Report(store.error());
+  auto owners = (*store)->ListOwners();
+  if (!owners) return Report(owners.error());
+  const Owner* self = nullptr;
+  for (const auto& o : *owners)
+    if (o.name == name) self = &o;
+  const Owner* into = FindOwner(*owners, canonical);
+  std::string moved;
+  if (self && into && self->id != into->id) {
+    auto use = UseOfOwner(**store, self->id);
+    if (!use) return Report(use.error());
+    moved = DescribeUse(*use);
+    if (!merge)
+      return Report(Error::Invalid(fmt::format(
+          "'{}' is an owner of its own ({}): making it an alias of '{}' merges the two. Say so "
+          "with --merge; `rectrack owner unmerge \"{}\"` undoes it",
+          name, moved, into->name, name)));
+  }
+  auto r = (*store)->SetAlias(name, canonical, CliActor());
+  if (!r) return Report(r.error());
+  if (!moved.empty())
+    std::printf("merged '%s' into '%s': %s moved; '%s' is now an alias\n", name.c_str(),
+                into->name.c_str(), moved.c_str(), name.c_str());
+  else
+    std::printf("'%s' is now an alias of '%s'\n", name.c_str(), canonical.c_str());
+  return kOk;
+}
+
+int OwnerRenameCommand(const Globals& g, const std::string& old_name, const std::string& new_name) {
+  auto store = Open(g);
+  if (!store) return Report(store.error());
+  auto r = RenameOwner(**store, old_name, new_name, CliActor());
+  if (!r) return Report(r.error());
+  std::printf("renamed '%s' to '%s'; '%s' stays an alias, so files that use it still match\n",
+              old_name.c_str(), new_name.c_str(), old_name.c_str());
+  return kOk;
+}
+
+int OwnerUnmergeCommand(const Globals& g, const std::string& name) {
+  auto store = Open(g);
+  if (!store) return Report(store.error());
+  auto u = UnmergeOwner(**store, name, CliActor());
+  if (!u) return Report(u.error());
+  std::printf("'%s' is an owner of its own again (merged into '%s' by ledger event %lld): %s "
+              "moved back\n",
+              u->owner.c_str(), u->from.c_str(), static_cast<long long>(u->merge_seq),
+              DescribeUse(u->moved_back).c_str());
+  if (!u->stayed.empty())
+    std::printf("changed since the merge, so left with '%s': %s\n", u->from.c_str(),
+                Join(u->stayed, "; ").c_str());
+  return kOk;
+}
+
+int OwnerTierCommand(const Globals& g, const std::string& name, const std::string& tier) {
+  auto store = Open(g);
+  if (!store) return Report(store.error());
+  auto owners = (*store)->ListOwners();
+  if (!owners) return Report(owners.error());
+  const Owner* o = FindOwner(*owners, name);
+  if (!o) return Report(Error::NotFound(fmt::format("no owner '{}' (see `rectrack owner list`)", name)));
+  if (!IsTier(tier)) {
+    std::vector<std::string> tiers(std::begin(kTiers), std::end(kTiers));
+    return Report(Error::Invalid(fmt::format("unknown tier '{}' (tiers: {}){}", tier,
+                                             Join(tiers, ", "), DidYouMean(tier, tiers))));
+  }
+  const std::string who = o->name == name ? fmt::format("'{}'", o->name)
+                                          : fmt::format("'{}' (the owner '{}' names)", o->name, name);
+  if (o->tier == tier) {
+    std::printf("%s is already in tier %s; nothing changed\n", who.c_str(), tier.c_str());
+    return kOk;
+  }
+  auto r = (*store)->SetOwnerTier(o->name, tier, CliActor());
+  if (!r) return Report(r.error());
+  std::printf("%s: tier %s (was %s)\n", who.c_str(), tier.c_str(), o->tier.c_str());
+  return kOk;
+}
+
+int SuggestAliasesCommand(const Globals& g, const std::string& format) {
+  if (format != "table" && format != "json")
+    return Report(Error::Invalid("--format must be table or json"));
+  auto store = Open(g);
+  if (!store) return Report(store.error());
+  FactsFilter f;
+  auto facts = (*store)->LoadFacts(f);
+  if (!facts) return Report(facts.error());
+  std::unordered_map<int64_t, int64_t> held;
+  for (const auto& a : facts->assignments) ++held[a.owner_id];
+  std::vector<int64_t> counts;
+  for (const auto& o : facts->owners) counts.push_back(held[o.id]);
+  auto groups = SuggestAliases(facts->owners, counts);
+  if (format == "json") {
+    json out = json::array();
+    for (const auto& s : groups) {
+      json names = json::array();
+      for (const auto& n : s.names)
+        names.push_back({{"name", n.name}, {"tier", n.tier}, {"assignments", n.assignments}});
+      out.push_back({{"keep", s.names.front().name}, {"names", names}});
+    }
+    std::printf("%s\n", out.dump(2).c_str());
+    return kOk;
+  }
+  if (groups.empty()) {
+    std::printf("no owners look like one body written several ways\n");
+    return kOk;
+  }
+  for (const auto& s : groups) {
+    std::printf("likely one body (keep '%s'):\n", s.names.front().name.c_str());
+    for (const auto& n : s.names)
+      std::printf("  %-60s %-20s %lld assignment(s)\n", n.name.c_str(), n.tier.c_str(),
+                  static_cast<long long>(n.assignments));
+    for (size_t i = 1; i < s.names.size(); ++i)
+      std::printf("  to merge: rectrack owner alias \"%s\" \"%s\" --merge\n",
+                  s.names[i].name.c_str(), s.names.front().name.c_str());
+  }
+  std::printf("%zu group(s); nothing was merged: check each, then run the commands you agree "
+              "with\n",
+              groups.size());
+  return kOk;
+}
+
 // ---- owners / report / publish / verify / search / export ---------------------
 
 int OwnersCommand(const Globals& g, const std::string& source, const std::string& kind,
@@ -1087,35 +1222,36 @@ int Run(int argc, char** argv) {
   auto* alias = owner->add_subcommand("alias", "Make NAME another name of CANONICAL");
   add_db(alias);
   std::string alias_name, alias_canonical;
+  bool alias_merge = false;
   alias->add_option("NAME", alias_name)->required();
   alias->add_option("CANONICAL", alias_canonical)->required();
-  alias->callback([&]() {
-    auto store = Open(g);
-    if (!store) {
-      rc = Report(store.error());
-      return;
-    }
-    auto r = (*store)->SetAlias(alias_name, alias_canonical, CliActor());
-    if (!r) {
-      rc = Report(r.error());
-      return;
-    }
-    std::printf("'%s' is now an alias of '%s'\n", alias_name.c_str(), alias_canonical.c_str());
-  });
+  alias->add_flag("--merge", alias_merge,
+                  "NAME is an owner of its own: merge it into CANONICAL (its assignments, "
+                  "funding, contacts, aliases and editors move; `owner unmerge` undoes it)");
+  alias->callback([&]() { rc = OwnerAliasCommand(g, alias_name, alias_canonical, alias_merge); });
+  auto* rename = owner->add_subcommand("rename", "Give an owner a new name (the old one stays an alias)");
+  add_db(rename);
+  std::string rename_old, rename_new;
+  rename->add_option("OLD", rename_old)->required();
+  rename->add_option("NEW", rename_new)->required();
+  rename->callback([&]() { rc = OwnerRenameCommand(g, rename_old, rename_new); });
+  auto* unmerge = owner->add_subcommand("unmerge", "Undo the merge of NAME into another owner");
+  add_db(unmerge);
+  std::string unmerge_name;
+  unmerge->add_option("NAME", unmerge_name)->required();
+  unmerge->callback([&]() { rc = OwnerUnmergeCommand(g, unmerge_name); });
+  auto* suggest = owner->add_subcommand(
+      "suggest-aliases", "List owners that are likely one body written several ways (merges nothing)");
+  add_db(suggest);
+  std::string suggest_format = "table";
+  suggest->add_option("--format", suggest_format, "table or json");
+  suggest->callback([&]() { rc = SuggestAliasesCommand(g, suggest_format); });
   auto* tier = owner->add_subcommand("tier", "Set the tier of an owner");
   add_db(tier);
   std::string tier_owner, tier_value;
   tier->add_option("NAME", tier_owner)->required();
   tier->add_option("TIER", tier_value)->required();
-  tier->callback([&]() {
-    auto store = Open(g);
-    if (!store) {
-      rc = Report(store.error());
-      return;
-    }
-    auto r = (*store)->SetOwnerTier(tier_owner, tier_value, CliActor());
-    if (!r) rc = Report(r.error());
-  });
+  tier->callback([&]() { rc = OwnerTierCommand(g, tier_owner, tier_value); });
   auto* olist = owner->add_subcommand("list", "List owners with tiers and aliases");
   add_db(olist);
   olist->callback([&]() {

@@ -184,7 +184,7 @@ Status SqlImportSession::AddChunk(const ImportBatch& chunk, ChangeSet* cs) {
       if (*existing != 0)
         return Fail(Error::Conflict(fmt::format(
             "alias '{}' of owner '{}' already names another owner; if they are one body, "
-            "merge them with `rectrack owner alias '{}' '{}'` and import again",
+            "merge them with `rectrack owner alias '{}' '{}' --merge` and import again",
             alias, o.name, alias, o.name)));
       add_alias(alias, *id);
     }
@@ -198,7 +198,7 @@ Status SqlImportSession::AddChunk(const ImportBatch& chunk, ChangeSet* cs) {
     if (*existing != 0)
       return Fail(Error::Conflict(fmt::format(
           "alias '{}' -> '{}': '{}' already names another owner; if they are one body, "
-          "merge them with `rectrack owner alias '{}' '{}'` and import again",
+          "merge them with `rectrack owner alias '{}' '{}' --merge` and import again",
           alias, canonical, alias, alias, canonical)));
     add_alias(alias, *id);
   }
