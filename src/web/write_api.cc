@@ -84,6 +84,27 @@ std::optional<int64_t> IfMatchVersion(std::string_view header, int64_t id, int64
   return std::nullopt;
 }
 
+// A write to an assignment names the version it was based on: If-Match with
+// its current ETag. Without it, 428; with another, 412. Else nullopt and
+// *version set.
+std::optional<Response> RequireIfMatch(const Request& req, const AssignmentRef& a,
+                                       int64_t* version) {
+  std::string if_match = req.Header("If-Match");
+  if (if_match.empty())
+    return Response::Problem(
+        428, "Precondition Required",
+        fmt::format("send If-Match with the assignment's ETag (GET /api/v1/assignments/{}), "
+                    "so that no one's change is overwritten unseen",
+                    a.id));
+  auto v = IfMatchVersion(if_match, a.id, a.version);
+  if (!v)
+    return Response::Problem(412, "Precondition Failed",
+                             fmt::format("the assignment has changed: its ETag is now {}",
+                                         AssignmentEtag(a.id, a.version)));
+  *version = *v;
+  return std::nullopt;
+}
+
 json UpdateJson(const UpdateWithAssignment& u) {
   const Update& x = u.update;
   return json{{"id", x.id},
@@ -195,18 +216,8 @@ void RegisterWriteApi(Router& router, WebAuth& auth) {
     if (!a) return ProblemFor(a.error());
     if (!auth::CanSubmit(*g.who, a->owner_id))
       return Forbidden(fmt::format("{} may not submit updates for {}", g.who->name, a->owner));
-    std::string if_match = req.Header("If-Match");
-    if (if_match.empty())
-      return Response::Problem(
-          428, "Precondition Required",
-          fmt::format("send If-Match with the assignment's ETag (GET /api/v1/assignments/{}), "
-                      "so that no one's change is overwritten unseen",
-                      *id));
-    auto version = IfMatchVersion(if_match, a->id, a->version);
-    if (!version)
-      return Response::Problem(412, "Precondition Failed",
-                               fmt::format("the assignment has changed: its ETag is now {}",
-                                           AssignmentEtag(a->id, a->version)));
+    int64_t based_on = 0;
+    if (auto refused = RequireIfMatch(req, *a, &based_on)) return *refused;
     json body;
     if (auto problem = ParseBody(req, &body)) return *problem;
     UpdateInput in;
@@ -240,7 +251,7 @@ void RegisterWriteApi(Router& router, WebAuth& auth) {
       if (fits.error().code != Error::Code::kInvalidInput) return ProblemFor(fits.error());
       return ProblemFor(Error::Invalid(field + ": " + fits.error().message));
     }
-    auto uid = (*store)->SubmitUpdate(a->id, *update, *version, g.who->actor());
+    auto uid = (*store)->SubmitUpdate(a->id, *update, based_on, g.who->actor());
     if (!uid) {
       if (uid.error().code == Error::Code::kPrecondition)
         return Response::Problem(412, "Precondition Failed", uid.error().message);
@@ -270,17 +281,8 @@ void RegisterWriteApi(Router& router, WebAuth& auth) {
     if (!store) return ProblemFor(store.error());
     auto a = (*store)->GetAssignment(*id);
     if (!a) return ProblemFor(a.error());
-    std::string if_match = req.Header("If-Match");
-    if (if_match.empty())
-      return Response::Problem(
-          428, "Precondition Required",
-          fmt::format("send If-Match with the assignment's ETag (GET /api/v1/assignments/{})",
-                      *id));
-    auto version = IfMatchVersion(if_match, a->id, a->version);
-    if (!version)
-      return Response::Problem(412, "Precondition Failed",
-                               fmt::format("the assignment has changed: its ETag is now {}",
-                                           AssignmentEtag(a->id, a->version)));
+    int64_t based_on = 0;
+    if (auto refused = RequireIfMatch(req, *a, &based_on)) return *refused;
     json body;
     if (auto problem = ParseBody(req, &body)) return *problem;
     if (!body.is_object() || !body.contains("target") ||
@@ -300,7 +302,7 @@ void RegisterWriteApi(Router& router, WebAuth& auth) {
     for (const auto& av : view->assignments)
       if (av.assignment.id == a->id) has_own = av.assignment.target.has_value();
     if (*target || has_own) {
-      auto v = (*store)->SetAssignmentTarget(a->id, *target, *version, g.who->actor());
+      auto v = (*store)->SetAssignmentTarget(a->id, *target, based_on, g.who->actor());
       if (!v) {
         if (v.error().code == Error::Code::kPrecondition)
           return Response::Problem(412, "Precondition Failed", v.error().message);
