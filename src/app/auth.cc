@@ -140,31 +140,98 @@ std::string TokenHash(std::string_view token) { return Sha256Hex(token); }
 Authenticator::Authenticator(Policy policy, Clock clock)
     : policy_(policy), clock_(std::move(clock)) {}
 
-Result<int64_t> Authenticator::RetryAfter(Store& store, const std::vector<std::string>& keys,
+std::vector<Authenticator::Limit> Authenticator::LimitsFor(const std::string& name,
+                                                           const std::string& address) const {
+  // Keys are bounded: a megabyte of "name" must not become a megabyte of row.
+  const std::string n = name.substr(0, 2 * kMaxNameBytes);
+  const std::string a = address.substr(0, 2 * kMaxNameBytes);
+  return {{"pair:" + n + " " + a, policy_.max_failures},
+          {"user:" + n, policy_.max_account_failures},
+          {"addr:" + a, policy_.max_address_failures}};
+}
+
+Result<int64_t> Authenticator::RetryAfter(Store& store, const std::vector<Limit>& limits,
                                           int64_t now) const {
   // A failure counts for failure_window seconds: at `now - window` it is gone.
   const int64_t since = now - policy_.failure_window + 1;
   int64_t wait = 0;
-  for (const std::string& key : keys) {
-    auto f = store.LoginFailuresSince(key, since);
+  for (const Limit& limit : limits) {
+    auto f = store.LoginFailuresSince(limit.key, since);
     if (!f) return Fail(f.error());
-    if (f->count >= policy_.max_failures)
+    if (f->count >= limit.max)
       wait = std::max(wait, std::max<int64_t>(1, f->oldest + policy_.failure_window - now));
   }
   return wait;
+}
+
+Status Authenticator::RecordFailure(Store& store, const std::vector<Limit>& limits,
+                                    int64_t now) const {
+  const int64_t since = now - policy_.failure_window + 1;
+  for (const Limit& limit : limits) RT_TRY(store.RecordLoginFailure(limit.key, now, since));
+  return {};
+}
+
+Result<std::vector<Authenticator::LockOut>> Authenticator::LockOuts(Store& store) const {
+  const int64_t now = clock_();
+  auto keys = store.LoginFailuresByKey(now - policy_.failure_window + 1);
+  if (!keys) return Fail(keys.error());
+  std::vector<LockOut> out;
+  for (const auto& [key, f] : *keys) {
+    LockOut l;
+    int max = 0;
+    if (key.rfind("pair:", 0) == 0) {
+      size_t space = key.rfind(' ');
+      if (space == std::string::npos || space < 5) continue;
+      l.name = key.substr(5, space - 5);
+      l.address = key.substr(space + 1);
+      max = policy_.max_failures;
+    } else if (key.rfind("user:", 0) == 0) {
+      l.name = key.substr(5);
+      max = policy_.max_account_failures;
+    } else if (key.rfind("addr:", 0) == 0) {
+      l.address = key.substr(5);
+      max = policy_.max_address_failures;
+    } else {
+      continue;
+    }
+    if (f.count < max) continue;
+    l.failures = f.count;
+    l.until = f.oldest + policy_.failure_window;
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+Result<int64_t> Authenticator::Unlock(Store& store, const std::string& name,
+                                      const std::string& address) const {
+  if (name.empty() && address.empty())
+    return Fail(Error::Invalid("name an account or an address to unlock"));
+  int64_t forgotten = 0;
+  // Exact keys: "user:NAMEx" is another account.
+  auto clear = [&](const std::string& key) -> Status {
+    auto f = store.LoginFailuresSince(key, 0);
+    if (!f) return Fail(f.error());
+    forgotten += f->count;
+    return store.ClearLoginFailures(key);
+  };
+  if (!name.empty()) {
+    RT_TRY(clear("user:" + name));
+    // Names hold no spaces, so "pair:NAME " is this account's at every address.
+    auto n = store.ClearLoginFailuresWithPrefix("pair:" + name + " ");
+    if (!n) return Fail(n.error());
+    forgotten += *n;
+  }
+  if (!address.empty()) RT_TRY(clear("addr:" + address));
+  return forgotten;
 }
 
 Result<LoginResult> Authenticator::Login(Store& store, const std::string& name,
                                          const std::string& password,
                                          const std::string& remote_addr) const {
   const int64_t now = clock_();
-  // A failure counts for failure_window seconds: at `now - window` it is gone.
-  const int64_t since = now - policy_.failure_window + 1;
   LoginResult out;
-  // Keys are bounded: a megabyte of "name" must not become a megabyte of row.
-  const std::string user_key = "user:" + name.substr(0, 2 * kMaxNameBytes);
-  const std::string addr_key = "addr:" + remote_addr;
-  auto wait = RetryAfter(store, {user_key, addr_key}, now);
+  const std::vector<Limit> limits = LimitsFor(name, remote_addr);
+  auto wait = RetryAfter(store, limits, now);
   if (!wait) return Fail(wait.error());
   if (*wait > 0) {
     out.outcome = LoginResult::Outcome::kRateLimited;
@@ -189,12 +256,13 @@ Result<LoginResult> Authenticator::Login(Store& store, const std::string& name,
     ok = false;
   }
   if (!ok) {
-    for (const std::string& key : {user_key, addr_key})
-      RT_TRY(store.RecordLoginFailure(key, now, since));
+    RT_TRY(RecordFailure(store, limits, now));
     out.outcome = LoginResult::Outcome::kBadCredentials;
     return out;
   }
-  RT_TRY(store.ClearLoginFailures(user_key));
+  // The right password from here: this address's mistakes on this account are
+  // forgiven (the account's and the address's totals run out by themselves).
+  RT_TRY(store.ClearLoginFailures(limits[0].key));
   (void)store.DeleteExpiredSessions(now);  // housekeeping; a failure here changes nothing
   SessionRecord s;
   out.session_token = RandomHex(kTokenBytes);
@@ -295,13 +363,16 @@ bool CsrfMatches(std::string_view csrf_token, std::string_view submitted) {
   return ConstantTimeEquals(unmasked, csrf_token);
 }
 
+Status CheckUserName(std::string_view name) {
+  if (ValidUserName(name)) return {};
+  return Fail(Error::Invalid(fmt::format(
+      "a user name has 1 to {} characters, without spaces or control characters", kMaxNameBytes)));
+}
+
 Result<User> CreateUser(Store& store, const std::string& name, const std::string& role,
                         const std::vector<std::string>& owners, const std::string& password,
                         const Actor& actor, PasswordCost cost) {
-  if (!ValidUserName(name))
-    return Fail(Error::Invalid(fmt::format(
-        "a user name has 1 to {} characters, without spaces or control characters",
-        kMaxNameBytes)));
+  RT_TRY(CheckUserName(name));
   auto r = ParseRole(role);
   if (!r)
     return Fail(Error::Invalid(
@@ -331,10 +402,8 @@ Result<Authenticator::PasswordChange> Authenticator::ChangePassword(
   using Outcome = PasswordChange::Outcome;
   PasswordChange out;
   const int64_t now = clock_();
-  const int64_t since = now - policy_.failure_window + 1;
-  const std::string user_key = "user:" + who.name;
-  const std::string addr_key = "addr:" + remote_addr;
-  auto wait = RetryAfter(store, {user_key, addr_key}, now);
+  const std::vector<Limit> limits = LimitsFor(who.name, remote_addr);
+  auto wait = RetryAfter(store, limits, now);
   if (!wait) return Fail(wait.error());
   if (*wait > 0) {
     out.outcome = Outcome::kRateLimited;
@@ -344,8 +413,7 @@ Result<Authenticator::PasswordChange> Authenticator::ChangePassword(
   auto user = store.GetUser(who.name);
   if (!user) return Fail(user.error());
   if (user->disabled || current.size() > 1024 || !VerifyPassword(user->password_hash, current)) {
-    for (const std::string& key : {user_key, addr_key})
-      RT_TRY(store.RecordLoginFailure(key, now, since));
+    RT_TRY(RecordFailure(store, limits, now));
     out.outcome = Outcome::kWrongCurrent;
     return out;
   }
@@ -360,9 +428,52 @@ Result<Authenticator::PasswordChange> Authenticator::ChangePassword(
   auto hash = HashPassword(next, cost);
   if (!hash) return Fail(hash.error());
   RT_TRY(store.SetPassword(who.name, *hash, who.session_token_hash, who.actor()));
-  RT_TRY(store.ClearLoginFailures(user_key));
+  RT_TRY(store.ClearLoginFailures(limits[0].key));
   out.outcome = Outcome::kOk;
   return out;
+}
+
+namespace {
+
+// Refuses a change that would leave no active admin.
+Status KeepsAnAdmin(Store& store, const std::string& name, bool stays_admin) {
+  if (stays_admin) return {};
+  auto users = store.ListUsers();
+  if (!users) return Fail(users.error());
+  for (const User& u : *users)
+    if (u.role == "admin" && !u.disabled && u.name != name) return {};
+  auto me = store.GetUser(name);
+  if (!me) return Fail(me.error());
+  if (me->role != "admin" || me->disabled) return {};
+  return Fail(Error::Conflict(fmt::format(
+      "{} is the only active admin: make another admin first, so that someone can still "
+      "manage accounts",
+      name)));
+}
+
+}  // namespace
+
+Status DisableAccount(Store& store, const std::string& name, const Actor& actor) {
+  RT_TRY(KeepsAnAdmin(store, name, false));
+  return store.DisableUser(name, actor);
+}
+
+Status EnableAccount(Store& store, const std::string& name, const Actor& actor) {
+  return store.EnableUser(name, actor);
+}
+
+Result<User> ChangeRole(Store& store, const std::string& name, const std::string& role,
+                        const std::vector<std::string>& owners, const Actor& actor) {
+  auto r = ParseRole(role);
+  if (!r)
+    return Fail(Error::Invalid(
+        fmt::format("unknown role '{}' (known: admin, coordinator, editor, viewer)", role)));
+  if (*r == Role::kEditor && owners.empty())
+    return Fail(Error::Invalid("an editor acts for one or more owners: give --owner NAME"));
+  if (*r != Role::kEditor && !owners.empty())
+    return Fail(Error::Invalid("only editors are scoped to owners (--owner)"));
+  RT_TRY(KeepsAnAdmin(store, name, *r == Role::kAdmin));
+  return store.SetUserRole(name, role, owners, actor);
 }
 
 Result<std::string> CreateApiToken(Store& store, const std::string& user_name,

@@ -27,6 +27,8 @@ Result<std::string> HashPassword(std::string_view password,
                                  PasswordCost cost = PasswordCost::kInteractive);
 // True when `password` is the one `hash` was made from.
 bool VerifyPassword(std::string_view hash, std::string_view password);
+// 1 to 64 bytes, without spaces or control characters; says what is wrong otherwise.
+Status CheckUserName(std::string_view name);
 // Length 8 to 1024 bytes; says what is wrong otherwise.
 Status CheckPasswordRules(std::string_view password);
 
@@ -54,8 +56,13 @@ bool CanManageUsers(const Principal& p);
 // Staff see submitted and returned updates; the public and viewers do not.
 bool CanSeeUnvalidated(const Principal& p, int64_t owner_id);
 
+// Sign-in failures lock out per account and address: one person's mistakes
+// do not lock out their colleagues behind the same address, yet guessing one
+// account from many addresses, or many accounts from one, is stopped too.
 struct Policy {
-  int max_failures = 5;                   // per user name and per address...
+  int max_failures = 5;                   // per account from one address...
+  int max_account_failures = 20;          // per account, from all addresses together...
+  int max_address_failures = 50;          // per address, whatever the account...
   int64_t failure_window = 15 * 60;       // ...within this many seconds
   int64_t session_lifetime = 12 * 3600;   // from sign-in, whatever happens
   int64_t session_idle = 2 * 3600;        // without a request
@@ -111,13 +118,34 @@ class Authenticator {
                                         const std::string& remote_addr,
                                         PasswordCost cost = PasswordCost::kInteractive) const;
 
+  // A sign-in lock-out in force: of an account at one address, of an account
+  // everywhere (`address` empty), or of an address for every account (`name`
+  // empty).
+  struct LockOut {
+    std::string name;
+    std::string address;
+    int64_t failures = 0;
+    int64_t until = 0;  // Unix seconds
+  };
+  Result<std::vector<LockOut>> LockOuts(Store& store) const;
+  // Lifts the lock-outs of account `name` (everywhere and at each address)
+  // and, when `address` is given, of that address. Returns how many failed
+  // sign-ins were forgotten. Either may be empty, not both.
+  Result<int64_t> Unlock(Store& store, const std::string& name, const std::string& address) const;
+
   const Policy& policy() const { return policy_; }
   int64_t Now() const { return clock_(); }
 
  private:
-  // Seconds until any of `keys` (user:NAME, addr:ADDRESS) may try again; 0 now.
-  Result<int64_t> RetryAfter(Store& store, const std::vector<std::string>& keys,
-                             int64_t now) const;
+  struct Limit {
+    std::string key;
+    int max = 0;
+  };
+  // The keys a failure of `name` from `address` counts under, with their limits.
+  std::vector<Limit> LimitsFor(const std::string& name, const std::string& address) const;
+  // Seconds until every limit allows a try; 0 now.
+  Result<int64_t> RetryAfter(Store& store, const std::vector<Limit>& limits, int64_t now) const;
+  Status RecordFailure(Store& store, const std::vector<Limit>& limits, int64_t now) const;
   Policy policy_;
   Clock clock_;
 };
@@ -139,6 +167,14 @@ Result<User> CreateUser(Store& store, const std::string& name, const std::string
 // ends all of their sessions.
 Status ResetPassword(Store& store, const std::string& name, const std::string& password,
                      const Actor& actor, PasswordCost cost = PasswordCost::kInteractive);
+// An admin's changes to an account (the command line and the accounts page).
+// Each refuses to leave the tracker without an active admin.
+Status DisableAccount(Store& store, const std::string& name, const Actor& actor);
+Status EnableAccount(Store& store, const std::string& name, const Actor& actor);
+// A new role and, for an editor, the owners they act for (editors need one or
+// more; other roles none).
+Result<User> ChangeRole(Store& store, const std::string& name, const std::string& role,
+                        const std::vector<std::string>& owners, const Actor& actor);
 // Makes an API token for `user_name` labelled `label`; returns the token,
 // which is stored only hashed and cannot be shown again.
 Result<std::string> CreateApiToken(Store& store, const std::string& user_name,

@@ -20,65 +20,26 @@ Status Bad(std::string* bad_field, const char* field, std::string message) {
 
 }  // namespace
 
-Result<Update> MakeUpdate(const UpdateInput& in, Date today, const std::string& author,
-                          std::string* bad_field) {
-  auto bad = [&](const char* field, std::string message) -> Result<Update> {
-    return Fail(Bad(bad_field, field, std::move(message)).error());
-  };
-  Update u;
-  u.author = author;
-  u.state = UpdateState::kSubmitted;
-  if (in.date.empty()) {
-    u.date = today;
-  } else {
-    auto d = Date::ParseIso(in.date);
-    if (!d) {
-      // "2018-02-30" has the form but is no day: say which.
-      bool form = in.date.size() == 10 && in.date[4] == '-' && in.date[7] == '-' &&
-                  std::all_of(in.date.begin(), in.date.end(),
-                              [](char c) { return c == '-' || (c >= '0' && c <= '9'); });
-      return bad("date", form ? fmt::format("{} is not a day of the calendar", in.date)
-                              : "Enter the date as YYYY-MM-DD, for example 2024-03-01");
-    }
-    u.date = *d;
-  }
-  if (!in.response.empty()) {
-    auto r = ParseResponseKind(in.response);
-    if (!r) return bad("response", fmt::format("Unknown response '{}'", in.response));
-    u.response = *r;
-  }
-  if (!in.response_status.empty()) {
-    auto r = ParseResponseStatus(in.response_status);
-    if (!r) return bad("response_status", fmt::format("Unknown status '{}'", in.response_status));
-    u.response_status = *r;
-  }
-  if (!in.implementation.empty()) {
-    auto r = ParseImplementation(in.implementation);
-    if (!r)
-      return bad("implementation",
-                 fmt::format("Unknown implementation status '{}'", in.implementation));
-    u.implementation = *r;
-  }
-  u.response_text = in.response_text;
-  u.narrative = in.narrative;
-  u.evidence = in.evidence;
-  if (auto c = CheckUpdate(u, today, bad_field); !c) return Fail(c.error());
-  return u;
-}
+namespace {
 
-Status CheckUpdate(const Update& u, Date today, std::string* bad_field) {
+// Every problem of the update's own fields, in form order. `parsed_ok`: the
+// words of the response and statuses were known (else "say what has changed"
+// would blame the narrative for a mistyped status).
+void CheckFields(const Update& u, Date today, bool parsed_ok, std::vector<FieldProblem>* out) {
+  auto add = [&](const char* field, std::string message) {
+    for (const auto& p : *out)
+      if (p.field == field) return;
+    out->push_back({field, std::move(message)});
+  };
   if (u.date > today)
-    return Bad(bad_field, "date",
-               fmt::format("The date of an update cannot be in the future ({} is after today, {})",
-                           u.date.ToIso(), today.ToIso()));
+    add("date", fmt::format("The date of an update cannot be in the future ({} is after today, {})",
+                            u.date.ToIso(), today.ToIso()));
   if (u.response_text.size() > kMaxText)
-    return Bad(bad_field, "response_text",
-               fmt::format("The response text has at most {} characters", kMaxText));
+    add("response_text", fmt::format("The response text has at most {} characters", kMaxText));
   if (u.narrative.size() > kMaxText)
-    return Bad(bad_field, "narrative",
-               fmt::format("The narrative has at most {} characters", kMaxText));
+    add("narrative", fmt::format("The narrative has at most {} characters", kMaxText));
   if (u.evidence.size() > kMaxEvidence)
-    return Bad(bad_field, "evidence", fmt::format("Give at most {} evidence links", kMaxEvidence));
+    add("evidence", fmt::format("Give at most {} evidence links", kMaxEvidence));
   for (const auto& e : u.evidence) {
     // Links end up in pages: only web addresses, never javascript:, data: or ftp:.
     bool web = e.rfind("https://", 0) == 0 || e.rfind("http://", 0) == 0;
@@ -87,15 +48,99 @@ Status CheckUpdate(const Update& u, Date today, std::string* bad_field) {
       return x <= 0x20 || x == 0x7f;
     });
     if (!web || !clean || e.size() > kMaxUrl || e.size() < 10)
-      return Bad(bad_field, "evidence",
-                 fmt::format("Evidence must be web addresses starting https:// or http:// ('{}' "
-                             "is not)",
-                             e.substr(0, 80)));
+      add("evidence", fmt::format("Evidence must be web addresses starting https:// or http:// "
+                                  "('{}' is not)",
+                                  e.substr(0, 80)));
   }
-  if (!u.response && !u.response_status && !u.implementation && u.narrative.empty() &&
-      u.response_text.empty())
-    return Bad(bad_field, "narrative", "Say what has changed: a response, a status or a narrative");
-  return {};
+  if (parsed_ok && !u.response && !u.response_status && !u.implementation &&
+      u.narrative.empty() && u.response_text.empty())
+    add("narrative", "Say what has changed: a response, a status or a narrative");
+}
+
+// The first of `problems` as the error, with its field; all of them to `all`.
+Status Report(const std::vector<FieldProblem>& problems, std::string* bad_field,
+              std::vector<FieldProblem>* all) {
+  if (all) *all = problems;
+  if (problems.empty()) return {};
+  if (bad_field) *bad_field = problems[0].field;
+  return Fail(Error::Invalid(problems[0].message));
+}
+
+// In form order, whatever order they were found in.
+void SortByForm(std::vector<FieldProblem>* problems) {
+  static constexpr const char* kOrder[] = {"date", "response", "response_text", "response_status",
+                                           "implementation", "narrative", "evidence"};
+  auto rank = [](const std::string& f) {
+    for (size_t i = 0; i < std::size(kOrder); ++i)
+      if (f == kOrder[i]) return i;
+    return std::size(kOrder);
+  };
+  std::stable_sort(problems->begin(), problems->end(),
+                   [&](const FieldProblem& a, const FieldProblem& b) {
+                     return rank(a.field) < rank(b.field);
+                   });
+}
+
+}  // namespace
+
+Result<Update> MakeUpdate(const UpdateInput& in, Date today, const std::string& author,
+                          std::string* bad_field, std::vector<FieldProblem>* all) {
+  std::vector<FieldProblem> problems;
+  Update u;
+  u.author = author;
+  u.state = UpdateState::kSubmitted;
+  u.date = today;
+  bool parsed_ok = true;
+  if (!in.date.empty()) {
+    auto d = Date::ParseIso(in.date);
+    if (!d) {
+      // "2018-02-30" has the form but is no day: say which.
+      bool form = in.date.size() == 10 && in.date[4] == '-' && in.date[7] == '-' &&
+                  std::all_of(in.date.begin(), in.date.end(),
+                              [](char c) { return c == '-' || (c >= '0' && c <= '9'); });
+      problems.push_back({"date", form ? fmt::format("{} is not a day of the calendar: enter a "
+                                                     "real date, for example {}",
+                                                     in.date, today.ToIso())
+                                       : "Enter the date as YYYY-MM-DD, for example " +
+                                             today.ToIso()});
+    } else {
+      u.date = *d;
+    }
+  }
+  if (!in.response.empty()) {
+    auto r = ParseResponseKind(in.response);
+    if (!r) problems.push_back({"response", fmt::format("Unknown response '{}'", in.response)});
+    else u.response = *r;
+    parsed_ok &= r.has_value();
+  }
+  if (!in.response_status.empty()) {
+    auto r = ParseResponseStatus(in.response_status);
+    if (!r)
+      problems.push_back({"response_status", fmt::format("Unknown status '{}'", in.response_status)});
+    else u.response_status = *r;
+    parsed_ok &= r.has_value();
+  }
+  if (!in.implementation.empty()) {
+    auto r = ParseImplementation(in.implementation);
+    if (!r)
+      problems.push_back({"implementation",
+                          fmt::format("Unknown implementation status '{}'", in.implementation)});
+    else u.implementation = *r;
+    parsed_ok &= r.has_value();
+  }
+  u.response_text = in.response_text;
+  u.narrative = in.narrative;
+  u.evidence = in.evidence;
+  CheckFields(u, today, parsed_ok, &problems);  // a date not read is today: not "future"
+  SortByForm(&problems);
+  RT_TRY(Report(problems, bad_field, all));
+  return u;
+}
+
+Status CheckUpdate(const Update& u, Date today, std::string* bad_field) {
+  std::vector<FieldProblem> problems;
+  CheckFields(u, today, true, &problems);
+  return Report(problems, bad_field, nullptr);
 }
 
 Status CheckUpdateAgainst(const RecommendationView& view,

@@ -24,11 +24,18 @@ struct UpdateInput {
   std::vector<std::string> evidence;  // http(s) URLs
 };
 
+// A field at fault and what is wrong with it, for a form's error summary.
+struct FieldProblem {
+  std::string field;  // "date", "response", "response_status", "implementation",
+                      // "response_text", "narrative", "evidence"
+  std::string message;
+};
+
 // An update from the form's or the API's words (canonical names), checked by
-// CheckUpdate. On failure `bad_field` names the first field at fault (for a
-// form's error summary).
+// CheckUpdate. On failure `bad_field` names the first field at fault and, when
+// given, `all` gets every field's problem (a form shows them at once).
 Result<Update> MakeUpdate(const UpdateInput& in, Date today, const std::string& author,
-                          std::string* bad_field);
+                          std::string* bad_field, std::vector<FieldProblem>* all = nullptr);
 
 // The update itself: dated no later than `today`; evidence only web addresses
 // (https:// or http://, no spaces or control characters, at most 2,000 bytes,

@@ -1,6 +1,7 @@
 #include "app/views.h"
 
 #include <algorithm>
+#include <charconv>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -328,6 +329,33 @@ Result<json> RecommendationsDoc(Store& store, const std::string& slug, Date as_o
               {"next_cursor", next.empty() ? json(nullptr) : json(next)}};
 }
 
+Result<json> ChangesIfValidated(Store& store, const UpdateWithAssignment& x, Date today) {
+  auto v = store.GetRecommendationById(x.assignment.recommendation_id);
+  if (!v) return Fail(v.error());
+  json out = json::array();
+  for (const auto& av : v->assignments) {
+    if (av.assignment.id != x.assignment.id) continue;
+    std::vector<const Update*> now;
+    for (const auto& u : av.updates)
+      if (u.id != x.update.id) now.push_back(&u);
+    Update as_validated = x.update;
+    as_validated.state = UpdateState::kValidated;
+    std::vector<const Update*> then = now;
+    then.push_back(&as_validated);
+    const auto due = DueDate(v->source, av.assignment);
+    const Date as_of = std::max(today, x.update.date);
+    EffectiveState before = StateAt(av.assignment, due, now, as_of, v->source.recorded_on);
+    EffectiveState after = StateAt(av.assignment, due, then, as_of, v->source.recorded_on);
+    auto add = [&](const char* field, std::string_view b, std::string_view a) {
+      if (a != b) out.push_back({{"field", field}, {"before", b}, {"after", a}});
+    };
+    add("Response", Label(before.response), Label(after.response));
+    add("Response status", Label(before.response_status), Label(after.response_status));
+    add("Implementation", Label(before.implementation), Label(after.implementation));
+  }
+  return out;
+}
+
 Result<json> RecommendationDoc(Store& store, int64_t id, Date as_of, bool include_unvalidated) {
   auto v = store.GetRecommendationById(id);
   if (!v) return Fail(v.error());
@@ -563,9 +591,28 @@ Result<json> NonResponsesDoc(Store& store, Date as_of, const std::string& kind) 
               {"items", items}};
 }
 
-Result<json> SearchDoc(Store& store, const std::string& query, int limit) {
-  auto hits = store.Search(query, std::clamp(limit, 1, 200));
+Result<json> SearchDoc(Store& store, const std::string& query, const Page& page) {
+  // The cursor is where the next page starts, "s" and a number: results are
+  // ranked, so a position is the one thing that says where a page ends.
+  int offset = 0;
+  if (!page.after.empty()) {
+    const std::string& a = page.after;
+    auto [end, ec] = std::from_chars(a.data() + 1, a.data() + a.size(), offset);
+    if (a[0] != 's' || a.size() < 2 || ec != std::errc() || end != a.data() + a.size() ||
+        offset < 0 || offset > kMaxSearchOffset)
+      return Fail(Error::Invalid(
+          fmt::format("after: '{}' is not a cursor of this search (use the next_cursor of the "
+                      "page before; results go to {} at most)",
+                      a, kMaxSearchOffset)));
+  }
+  const int limit = std::clamp(page.limit, 1, 200);
+  auto total = store.SearchCount(query);
+  if (!total) return Fail(total.error());
+  auto hits = store.Search(query, limit, offset);
   if (!hits) return Fail(hits.error());
+  const int64_t shown_to = offset + static_cast<int64_t>(hits->size());
+  std::string next;
+  if (shown_to < *total && shown_to < kMaxSearchOffset) next = fmt::format("s{}", shown_to);
   json items = json::array();
   for (const auto& h : *hits)
     items.push_back({{"source", h.source_slug},
@@ -577,7 +624,11 @@ Result<json> SearchDoc(Store& store, const std::string& query, int limit) {
                      {"links", {{"html", fmt::format("/recommendations/{}", h.recommendation_id)},
                                 {"self", fmt::format("/api/v1/recommendations/{}",
                                                      h.recommendation_id)}}}});
-  return json{{"query", query}, {"results", items}};
+  return json{{"query", query},
+              {"total", *total},
+              {"offset", offset},
+              {"results", items},
+              {"next_cursor", next.empty() ? json(nullptr) : json(next)}};
 }
 
 Result<json> PublicationDoc(Store& store, int64_t id) {

@@ -63,7 +63,16 @@ Result<nlohmann::json> OwnerDoc(Store& store, int64_t owner_id, Date as_of);
 // (empty for all) must be a kind of the store's sources.
 Result<nlohmann::json> NonResponsesDoc(Store& store, Date as_of, const std::string& kind);
 
-Result<nlohmann::json> SearchDoc(Store& store, const std::string& query, int limit);
+// What validating a submitted update would change on its assignment, as of
+// `today`: [{"field", "before", "after"}] for the response, its status and the
+// implementation, each only when it changes (empty: it changes none of them).
+Result<nlohmann::json> ChangesIfValidated(Store& store, const UpdateWithAssignment& x, Date today);
+
+// Search results, best first, a page at a time: `page.after` is the previous
+// page's next_cursor (empty: the first page). With the total of all matches.
+// A cursor that is not one this gives is InvalidInput.
+inline constexpr int kMaxSearchOffset = 10000;
+Result<nlohmann::json> SearchDoc(Store& store, const std::string& query, const Page& page);
 
 // A frozen publication: its report snapshot, digest and ledger pin.
 Result<nlohmann::json> PublicationDoc(Store& store, int64_t id);

@@ -75,7 +75,7 @@ Result<std::string> ReadPassword(const std::string& file) {
 }
 
 struct UserArgs {
-  std::string name, role, password_file, label, format = "text";
+  std::string name, role, password_file, label, address, format = "text";
   std::vector<std::string> owners;
 };
 
@@ -106,7 +106,8 @@ int VerifyPublicationCommand(const std::string& file, const std::string& key) {
 void AddAuthCommands(CLI::App& app, std::function<Result<std::unique_ptr<Store>>()> open,
                      const std::function<void(CLI::App*)>& add_db, int* rc) {
   auto args = std::make_shared<UserArgs>();
-  auto* user = app.add_subcommand("user", "Manage accounts: add, list, disable, password, API tokens");
+  auto* user = app.add_subcommand(
+      "user", "Manage accounts: add, list, role, disable, enable, unlock, password, API tokens");
   user->require_subcommand(1);
 
   auto* add = user->add_subcommand("add", "Add a user (the password is read from stdin)");
@@ -154,16 +155,48 @@ void AddAuthCommands(CLI::App& app, std::function<Result<std::unique_ptr<Store>>
       *rc = Report(users.error());
       return;
     }
+    auto locks = auth::Authenticator().LockOuts(**store);
+    if (!locks) {
+      *rc = Report(locks.error());
+      return;
+    }
+    // The lock-outs of one account: everywhere ("" address) or at an address.
+    auto locks_of = [&](const std::string& name) {
+      json out = json::array();
+      for (const auto& l : *locks)
+        if (l.name == name)
+          out.push_back({{"address", l.address.empty() ? json(nullptr) : json(l.address)},
+                         {"failures", l.failures},
+                         {"until", UtcTimestamp(l.until * 1000)}});
+      return out;
+    };
     if (args->format == "json") {
       json out = json::array();
       for (const auto& u : *users)
         out.push_back({{"name", u.name}, {"role", u.role}, {"owners", u.owner_names},
-                       {"disabled", u.disabled}, {"created_at", u.created_at}});
+                       {"disabled", u.disabled}, {"created_at", u.created_at},
+                       {"locked_out", locks_of(u.name)}});
       std::printf("%s\n", out.dump(2).c_str());
     } else {
-      for (const auto& u : *users)
-        std::printf("%-20s %-12s %-9s %s\n", u.name.c_str(), u.role.c_str(),
-                    u.disabled ? "disabled" : "active", Join(u.owner_names, "; ").c_str());
+      for (const auto& u : *users) {
+        std::string line = fmt::format("{:<20} {:<12} {:<9} {}", u.name, u.role,
+                                       u.disabled ? "disabled" : "active",
+                                       Join(u.owner_names, "; "));
+        while (!line.empty() && line.back() == ' ') line.pop_back();
+        std::printf("%s\n", line.c_str());
+        for (const auto& l : locks_of(u.name))
+          std::printf("  locked out %s%s until %s (%lld failed sign-ins; `rectrack user unlock %s`)\n",
+                      l["address"].is_null() ? "from every address" : "at ",
+                      l["address"].is_null() ? "" : l["address"].get<std::string>().c_str(),
+                      l["until"].get<std::string>().c_str(),
+                      static_cast<long long>(l["failures"].get<int64_t>()), u.name.c_str());
+      }
+      for (const auto& l : *locks)
+        if (l.name.empty())
+          std::printf("address %s is locked out for every account until %s (%lld failed "
+                      "sign-ins; `rectrack user unlock --address %s`)\n",
+                      l.address.c_str(), UtcTimestamp(l.until * 1000).c_str(),
+                      static_cast<long long>(l.failures), l.address.c_str());
     }
     *rc = kOk;
   });
@@ -178,12 +211,107 @@ void AddAuthCommands(CLI::App& app, std::function<Result<std::unique_ptr<Store>>
       *rc = Report(store.error());
       return;
     }
-    auto s = (*store)->DisableUser(args->name, CliActor());
+    auto s = auth::DisableAccount(**store, args->name, CliActor());
     if (!s) {
       *rc = Report(s.error());
       return;
     }
-    std::printf("disabled %s\n", args->name.c_str());
+    std::printf("disabled %s: their sessions have ended and their API tokens are revoked\n",
+                args->name.c_str());
+    *rc = kOk;
+  });
+
+  auto* enable = user->add_subcommand(
+      "enable", "Let a disabled user sign in again (their old API tokens stay revoked)");
+  add_db(enable);
+  enable->add_option("NAME", args->name, "User name")->required();
+  enable->callback([=]() {
+    auto store = open();
+    if (!store) {
+      *rc = Report(store.error());
+      return;
+    }
+    auto before = (*store)->GetUser(args->name);
+    if (!before) {
+      *rc = Report(before.error());
+      return;
+    }
+    auto s = auth::EnableAccount(**store, args->name, CliActor());
+    if (!s) {
+      *rc = Report(s.error());
+      return;
+    }
+    std::printf(before->disabled ? "enabled %s\n" : "%s was not disabled: nothing changed\n",
+                args->name.c_str());
+    *rc = kOk;
+  });
+
+  auto* role = user->add_subcommand(
+      "role", "Give a user another role, or an editor other owners (--owner, repeated)");
+  add_db(role);
+  role->add_option("NAME", args->name, "User name")->required();
+  role->add_option("--role", args->role, "admin, coordinator, editor or viewer")->required();
+  role->add_option("--owner", args->owners, "An owner an editor acts for (repeat for several)");
+  role->callback([=]() {
+    auto store = open();
+    if (!store) {
+      *rc = Report(store.error());
+      return;
+    }
+    auto before = (*store)->GetUser(args->name);
+    if (!before) {
+      *rc = Report(before.error());
+      return;
+    }
+    auto u = auth::ChangeRole(**store, args->name, args->role, args->owners, CliActor());
+    if (!u) {
+      *rc = Report(u.error());
+      return;
+    }
+    auto describe = [](const User& x) {
+      return x.role + (x.owner_names.empty() ? "" : " for " + Join(x.owner_names, ", "));
+    };
+    if (describe(*before) == describe(*u))
+      std::printf("%s is already %s: nothing changed\n", u->name.c_str(), describe(*u).c_str());
+    else
+      std::printf("%s: %s -> %s\n", u->name.c_str(), describe(*before).c_str(),
+                  describe(*u).c_str());
+    *rc = kOk;
+  });
+
+  auto* unlock = user->add_subcommand(
+      "unlock",
+      "Lift a sign-in lock-out: an account's (everywhere) and/or an address's (--address)");
+  add_db(unlock);
+  unlock->add_option("NAME", args->name, "User name");
+  unlock->add_option("--address", args->address, "An address locked out for every account");
+  unlock->callback([=]() {
+    if (args->name.empty() && args->address.empty()) {
+      *rc = Report(Error::Invalid("give a user NAME, --address ADDRESS, or both"));
+      return;
+    }
+    auto store = open();
+    if (!store) {
+      *rc = Report(store.error());
+      return;
+    }
+    if (!args->name.empty()) {
+      auto u = (*store)->GetUser(args->name);
+      if (!u) {
+        *rc = Report(u.error());
+        return;
+      }
+    }
+    auto n = auth::Authenticator().Unlock(**store, args->name, args->address);
+    if (!n) {
+      *rc = Report(n.error());
+      return;
+    }
+    std::string what = args->name.empty()  ? "address " + args->address
+                       : args->address.empty() ? args->name
+                                               : args->name + " and address " + args->address;
+    std::printf("unlocked %s: %lld failed sign-in%s forgotten\n", what.c_str(),
+                static_cast<long long>(*n), *n == 1 ? "" : "s");
     *rc = kOk;
   });
 

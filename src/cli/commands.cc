@@ -972,6 +972,8 @@ int SearchCommand(const Globals& g, const std::string& query, int limit,
   if (!store) return Report(store.error());
   auto hits = (*store)->Search(query, limit);
   if (!hits) return Report(hits.error());
+  auto total = (*store)->SearchCount(query);
+  if (!total) return Report(total.error());
   std::string text;
   if (format == "json") {
     json out = json::array();
@@ -983,7 +985,11 @@ int SearchCommand(const Globals& g, const std::string& query, int limit,
     for (const auto& h : *hits)
       text += fmt::format("{} {} ({})\n    {}\n", h.source_slug, h.ref, h.field,
                           Cell(h.snippet, 200));
-    text += fmt::format("{} result(s)\n", hits->size());
+    if (static_cast<int64_t>(hits->size()) < *total)
+      text += fmt::format("{} of {} results, best first (--limit shows more)\n", hits->size(),
+                          *total);
+    else
+      text += fmt::format("{} result(s)\n", hits->size());
   }
   auto w = WriteOutput("", text);
   return w ? kOk : Report(w.error());

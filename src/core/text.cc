@@ -1,5 +1,7 @@
 #include "core/text.h"
 
+#include <cctype>
+
 #include <algorithm>
 #include <cstdint>
 
@@ -278,6 +280,16 @@ std::string ClosestMatch(std::string_view word, const std::vector<std::string>& 
     prefixed = &c;
   }
   return prefixed ? *prefixed : "";
+}
+
+std::string Plural(int64_t n, std::string_view one, std::string_view many) {
+  return WithThousands(n) + " " + std::string(n == 1 ? one : many);
+}
+
+std::string SentenceCase(std::string_view s) {
+  std::string out(s);
+  if (!out.empty()) out[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(out[0])));
+  return out;
 }
 
 }  // namespace rectrack

@@ -27,6 +27,11 @@ std::string FormatMoney(int64_t amount, std::string_view currency);
 // A number of days as people say it: "9 years 1 month", "3 months", "12 days"
 // (a year of 365 days, a month of 30; under two months in days).
 std::string DaysInWords(int64_t days);
+// "1 day", "2 days", "1,204 days": a count with thousands separators and the
+// word for it.
+std::string Plural(int64_t n, std::string_view one, std::string_view many);
+// The text with its first letter a capital (ASCII): "not started" -> "Not started".
+std::string SentenceCase(std::string_view s);
 // The text of a recommendation as far as telling copies apart goes: runs of
 // white space (NBSP included) become one space, curly quotes and primes become
 // straight ones, the ends are trimmed, and a bracketed echo of the

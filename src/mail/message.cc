@@ -46,10 +46,6 @@ std::string DomainOf(std::string_view address) {
   return at == std::string_view::npos ? std::string("localhost") : std::string(address.substr(at + 1));
 }
 
-std::string Plural(int n, std::string_view one, std::string_view many) {
-  return fmt::format("{} {}", WithThousands(n), n == 1 ? one : many);
-}
-
 std::string DaysText(int days) { return Plural(days, "day", "days"); }
 
 std::string Link(const Sender& s, std::string_view path) { return s.public_url + std::string(path); }

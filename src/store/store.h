@@ -184,7 +184,8 @@ struct ApiTokenRecord {
   bool revoked = false;
 };
 
-// Failed sign-ins under one key ("user:NAME" or "addr:ADDRESS") since a time.
+// Failed sign-ins under one key ("user:NAME", "addr:ADDRESS" or "pair:NAME ADDRESS")
+// since a time.
 struct LoginFailures {
   int64_t count = 0;
   int64_t oldest = 0;  // Unix seconds of the oldest counted failure
@@ -317,8 +318,16 @@ class Store {
   virtual Result<Publication> GetPublication(int64_t id) = 0;
   virtual Result<std::vector<Publication>> ListPublications(const std::string& source_slug) = 0;
 
-  // Full-text search over recommendation texts and responses, best first.
-  virtual Result<std::vector<SearchHit>> Search(const std::string& query, int limit) = 0;
+  // Full-text search over recommendation texts and responses, best first
+  // (ties by recommendation id, so that pages of one query do not overlap):
+  // `limit` hits from the `offset`th.
+  virtual Result<std::vector<SearchHit>> Search(const std::string& query, int limit,
+                                                int offset) = 0;
+  Result<std::vector<SearchHit>> Search(const std::string& query, int limit) {
+    return Search(query, limit, 0);
+  }
+  // How many recommendations match `query` in all.
+  virtual Result<int64_t> SearchCount(const std::string& query) = 0;
 
   virtual Result<LedgerHead> Head() = 0;
   // The full check of store/verify.h with no checkpoints nor trusted key
@@ -395,6 +404,15 @@ class Store {
   virtual Result<std::vector<User>> ListUsers() = 0;
   // Disables a user, ends their sessions and revokes their API tokens. Ledger: "user_disable".
   virtual Status DisableUser(const std::string& name, const Actor& actor) = 0;
+  // Lets a disabled user sign in again (their revoked API tokens stay
+  // revoked). Nothing to do for an active one. Ledger: "user_enable".
+  virtual Status EnableUser(const std::string& name, const Actor& actor) = 0;
+  // Gives a user another role and, for an editor, the owners (names or
+  // aliases) they act for: the user_owners rows added and removed. Nothing to
+  // do when both are as they were. Ledger: "user_role" (the new and the old).
+  virtual Result<User> SetUserRole(const std::string& name, const std::string& role,
+                                   const std::vector<std::string>& owners,
+                                   const Actor& actor) = 0;
   // Replaces a user's password hash and ends every session of theirs except
   // `keep_session_hash` (empty: all of them); API tokens stay. Ledger:
   // "user_password" (the name only).
@@ -420,6 +438,11 @@ class Store {
                                     int64_t forget_before) = 0;
   virtual Result<LoginFailures> LoginFailuresSince(const std::string& key, int64_t since) = 0;
   virtual Status ClearLoginFailures(const std::string& key) = 0;
+  // Every key whose failures since `since` are counted, with its count.
+  virtual Result<std::vector<std::pair<std::string, LoginFailures>>> LoginFailuresByKey(
+      int64_t since) = 0;
+  // Forgets the failures of every key that starts with `prefix`; returns how many.
+  virtual Result<int64_t> ClearLoginFailuresWithPrefix(const std::string& prefix) = 0;
 
   // ---- the editor -> coordinator workflow ----
   virtual Result<AssignmentRef> GetAssignment(int64_t id) = 0;
@@ -439,6 +462,9 @@ class Store {
   virtual Result<UpdateWithAssignment> GetUpdate(int64_t update_id) = 0;
   // Every submitted update, oldest first: the coordinator's queue.
   virtual Result<std::vector<UpdateWithAssignment>> SubmittedUpdates() = 0;
+  // An owner's updates still open: submitted (awaiting review) and returned
+  // ones with nothing newer on their assignment (to be fixed), oldest first.
+  virtual Result<std::vector<UpdateWithAssignment>> OpenUpdatesOfOwner(int64_t owner_id) = 0;
 
   // ---- secrets: password and API token hashes, which the ledger holds only
   // as digests (a rebuilt store has none; a copied one keeps them) ----

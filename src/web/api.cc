@@ -326,15 +326,18 @@ void RegisterReadApi(Router& router, AppContext& ctx) {
           return t;
         });
   });
-  AddRead(router, "/api/v1/search", {"q", "limit"}, [&ctx](Request& req) {
+  AddRead(router, "/api/v1/search", {"q", "limit", "after"}, [&ctx](Request& req) {
     std::string q = req.Query("q");
     if (Trim(q).empty()) return ProblemFor(Error::Invalid("q: give some words to search for"));
     if (q.size() > 500) return ProblemFor(Error::Invalid("q: at most 500 characters"));
     auto limit = IntParam(req, "limit", 20);
     if (!limit) return ProblemFor(limit.error());
+    if (*limit < 1 || *limit > 200)
+      return ProblemFor(Error::Invalid("limit must be between 1 and 200"));
+    Page page{req.Query("after"), *limit};
     std::string base = BaseUrl(req);
     return Serve(
-        ctx, req, [&](Store& s, Date) { return SearchDoc(s, q, *limit); },
+        ctx, req, [&](Store& s, Date) { return SearchDoc(s, q, page); },
         [&](const json& doc) -> Result<Table> {
           Table t;
           t.name = "search";

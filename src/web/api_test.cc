@@ -267,6 +267,30 @@ TEST_F(ApiTest, SearchAndPublication) {
   GetJson("/api/v1/publications/99", 404);
 }
 
+TEST_F(ApiTest, SearchGivesItsTotalAndACursorToTheNextPage) {
+  auto all = GetJson("/api/v1/search?q=London&limit=200");
+  const int64_t total = all["total"].get<int64_t>();
+  ASSERT_GT(total, 6) << "the fixture has enough matches to page";
+  ASSERT_EQ(all["results"].size(), static_cast<size_t>(total));
+  EXPECT_TRUE(all["next_cursor"].is_null());
+  std::vector<int64_t> paged;
+  std::string next;
+  int pages = 0;
+  do {
+    auto page = GetJson("/api/v1/search?q=London&limit=3" + (next.empty() ? "" : "&after=" + next));
+    EXPECT_EQ(page["total"], total);
+    EXPECT_EQ(page["offset"], static_cast<int64_t>(paged.size()));
+    for (const auto& r : page["results"]) paged.push_back(r["recommendation_id"]);
+    next = page["next_cursor"].is_null() ? "" : page["next_cursor"].get<std::string>();
+    ASSERT_LT(++pages, 100);
+  } while (!next.empty());
+  std::vector<int64_t> whole;
+  for (const auto& r : all["results"]) whole.push_back(r["recommendation_id"]);
+  EXPECT_EQ(paged, whole) << "pages laid end to end are the whole list";
+  for (const char* bad : {"after=x", "after=s-1", "after=s99999999", "after=7", "limit=0", "limit=201"})
+    GetJson(std::string("/api/v1/search?q=London&") + bad, 400);
+}
+
 TEST_F(ApiTest, SqlLookingInputIsHarmless) {
   GetJson("/api/v1/search?q=%27%3B%20DROP%20TABLE%20sources%3B%20--");
   GetJson("/api/v1/search?q=%22%20OR%201%3D1%20NEAR(");

@@ -21,6 +21,8 @@
 #include "web/api.h"
 #include "web/auth_web.h"
 #include "web/server.h"
+#include "fmt/format.h"
+#include "web/admin_pages.h"
 #include "web/workflow_pages.h"
 #include "web/write_api.h"
 
@@ -162,6 +164,7 @@ class AuthServerTest : public ::testing::Test {
     auth_->Register(*router_);
     RegisterWriteApi(*router_, *auth_);
     RegisterWorkflowPages(*router_, *auth_);
+    RegisterAdminPages(*router_, *auth_);
     ServerOptions so;
     so.port = 0;
     so.threads = 2;
@@ -831,14 +834,242 @@ TEST_F(AuthServerTest, WrongNamesAndPasswordsGetOneGenericAnswerThenARateLimit) 
   EXPECT_NE(wrong.body.find("<title>Error: Sign in"), std::string::npos) << "GOV.UK error title";
   EXPECT_NE(Get("/login").body.find("<title>Sign in"), std::string::npos);
   EXPECT_FALSE(unknown.SetCookie(kSessionCookie));
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(attempt("ada", "still wrong").status, 401);
-  // Five failures from this address: the right password is refused for now.
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(attempt("ada", "still wrong").status, 401);
+  // Five failures of this account from this address: the right password is
+  // refused for now.
   Reply limited = attempt("ada", kPassword);
   EXPECT_EQ(limited.status, 429);
   int retry = std::stoi(limited.Header("Retry-After"));
   EXPECT_GT(retry, 0);
   EXPECT_LE(retry, 15 * 60);
   EXPECT_FALSE(limited.SetCookie(kSessionCookie));
+  // A colleague behind the same address still signs in.
+  Reply colleague = attempt("cora", kPassword);
+  EXPECT_EQ(colleague.status, 303);
+  EXPECT_TRUE(colleague.SetCookie(kSessionCookie));
+}
+
+// ---- the workflow pages a newcomer tripped over (issue 9, defects 9, 10, 15) --------
+
+TEST_F(AuthServerTest, TheSubmitFormShowsEveryProblemAtOnceAndSpeaksInWords) {
+  Browser eddie = SignIn("eddie");
+  const int64_t asg = t_.Assignment("R1", kOwnerA);
+  const std::string path = "/assignments/" + std::to_string(asg) + "/submit";
+  Reply form = Get(path, eddie.Cookie());
+  ASSERT_EQ(form.status, 200);
+  EXPECT_NE(form.body.find("Not started"), std::string::npos);
+  for (const char* raw : {">not_started<", ">none<", ">not started<", ">no response<"})
+    EXPECT_EQ(form.body.find(raw), std::string::npos) << raw << " shown raw";
+  auto h = eddie.Cookie();
+  h.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  Reply bad = Post(path, h,
+                   Form({{"csrf", eddie.csrf},
+                         {"version", HiddenValue(form.body, "version")},
+                         {"date", "2018-02-30"},
+                         {"response", "bogus"},
+                         {"narrative", "Done"},
+                         {"evidence", "ftp://files.example/report.pdf"}}));
+  EXPECT_EQ(bad.status, 400);
+  std::vector<std::string> hrefs;
+  std::regex link("<li><a href=\"(#[a-z_]+)\">");
+  for (auto it = std::sregex_iterator(bad.body.begin(), bad.body.end(), link);
+       it != std::sregex_iterator(); ++it)
+    hrefs.push_back((*it)[1]);
+  EXPECT_EQ(hrefs, (std::vector<std::string>{"#date", "#response", "#evidence"}));
+  EXPECT_NE(bad.body.find("2018-02-30 is not a day of the calendar"), std::string::npos);
+  EXPECT_NE(bad.body.find("value=\"2018-02-30\""), std::string::npos) << "as typed";
+  EXPECT_TRUE(t_.Events("submit").empty());
+}
+
+TEST_F(AuthServerTest, MyAssignmentsShowTheWorkAndWhatCameBack) {
+  Browser eddie = SignIn("eddie");
+  Reply before = Get("/my-assignments", eddie.Cookie());
+  ASSERT_EQ(before.status, 200);
+  EXPECT_NE(before.body.find("Lower the speed limit near schools"), std::string::npos)
+      << "the recommendation's text";
+  EXPECT_NE(before.body.find("Not started"), std::string::npos);
+  EXPECT_NE(before.body.find("2 assignments"), std::string::npos);
+  EXPECT_EQ(before.body.find("Returned to you"), std::string::npos);
+
+  const int64_t asg = t_.Assignment("R1", kOwnerA);
+  const int64_t id = t_.Submit(asg, "we did it");
+  Reply waiting = Get("/my-assignments", eddie.Cookie());
+  EXPECT_NE(waiting.body.find("Waiting for the tracking office to review"), std::string::npos);
+  ASSERT_TRUE(t_.store().ReturnUpdate(id, "Add the inspection report as evidence", Actor{"user:cora"}));
+  Reply back = Get("/my-assignments", eddie.Cookie());
+  EXPECT_NE(back.body.find("Returned to you to fix"), std::string::npos);
+  EXPECT_NE(back.body.find("Add the inspection report as evidence"), std::string::npos);
+  EXPECT_EQ(back.body.find("Waiting for the tracking office"), std::string::npos);
+  // Sent again: no longer waiting on the editor.
+  t_.Submit(asg, "we did it, with the report");
+  Reply again = Get("/my-assignments", eddie.Cookie());
+  EXPECT_EQ(again.body.find("Returned to you to fix"), std::string::npos);
+  EXPECT_NE(again.body.find("Waiting for the tracking office to review"), std::string::npos);
+}
+
+TEST_F(AuthServerTest, TheReviewQueueShowsWhatAnUpdateChangesAndTellsItsButtonsApart) {
+  const int64_t asg = t_.Assignment("R1", kOwnerA);
+  t_.Submit(asg, "in hand");  // implementation: in progress
+  Browser cora = SignIn("cora");
+  Reply page = Get("/review", cora.Cookie());
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("1 update is waiting"), std::string::npos);
+  EXPECT_EQ(page.body.find("update(s)"), std::string::npos);
+  EXPECT_NE(page.body.find("What validating it changes"), std::string::npos);
+  std::regex row("<th scope=\"row\" class=\"rt-table__header\">Implementation</th><td[^>]*>([^<]+)</td>"
+                 "<td[^>]*><strong>([^<]+)</strong>");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(page.body, m, row)) << page.body.substr(0, 4000);
+  EXPECT_EQ(m[1], "Not started");
+  EXPECT_EQ(m[2], "In progress");
+  EXPECT_NE(page.body.find("class=\"rt-button\">Validate update"), std::string::npos);
+  EXPECT_NE(page.body.find("class=\"rt-button rt-button--secondary\">Return update"),
+            std::string::npos);
+  t_.Submit(t_.Assignment("R2", kOwnerA), "more");
+  EXPECT_NE(Get("/review", cora.Cookie()).body.find("2 updates are waiting"), std::string::npos);
+}
+
+// ---- accounts, for admins (issue 9, item 4) ----------------------------------------
+
+TEST_F(AuthServerTest, OnlyAdminsSeeTheAccountsPages) {
+  EXPECT_EQ(Get("/accounts").status, 303) << "to sign in";
+  for (const char* name : {"eddie", "cora", "vera"}) {
+    Browser b = SignIn(name);
+    EXPECT_EQ(Get("/accounts", b.Cookie()).status, 403) << name;
+    EXPECT_EQ(Get("/accounts/1", b.Cookie()).status, 403) << name;
+    auto h = b.Cookie();
+    h.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+    EXPECT_EQ(Post(fmt::format("/accounts/{}/disable", t_.store().GetUser("vera")->id), h,
+                   Form({{"csrf", b.csrf}})).status,
+              403)
+        << name;
+    EXPECT_FALSE(t_.store().GetUser("vera")->disabled);
+  }
+  Browser ada = SignIn("ada");
+  Reply page = Get("/accounts", ada.Cookie());
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("href=\"/accounts\""), std::string::npos) << "in the staff menu";
+  for (const char* name : {"ada", "cora", "eddie", "erin", "vera"})
+    EXPECT_NE(page.body.find(std::string(">") + name + "</a>"), std::string::npos) << name;
+  EXPECT_NE(page.body.find("5 accounts"), std::string::npos);
+  EXPECT_NE(page.body.find(kOwnerA), std::string::npos) << "eddie acts for it";
+  // A form without its token changes nothing.
+  EXPECT_EQ(Post("/accounts", {ada.Cookie()[0], {"Content-Type", "application/x-www-form-urlencoded"}},
+                 Form({{"name", "sneaky"}, {"role", "admin"}, {"password", "long enough 1"},
+                       {"confirm", "long enough 1"}}))
+                .status,
+            403);
+  EXPECT_FALSE(t_.store().GetUser("sneaky"));
+}
+
+TEST_F(AuthServerTest, AnAdminAddsAnAccountChangesItsRoleAndSeesEveryProblemAtOnce) {
+  Browser ada = SignIn("ada");
+  auto h = ada.Cookie();
+  h.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  Reply bad = Post("/accounts", h,
+                   Form({{"csrf", ada.csrf}, {"name", "has space"}, {"role", "editor"},
+                         {"owners", "No Such Body\n"}, {"password", "short"}, {"confirm", "short"}}));
+  EXPECT_EQ(bad.status, 400);
+  for (const char* e : {"href=\"#name\"", "href=\"#owners\"", "href=\"#password\"",
+                        "No body is called &apos;No Such Body&apos;"})
+    EXPECT_NE(bad.body.find(e), std::string::npos) << e;
+  EXPECT_NE(bad.body.find("value=\"has space\""), std::string::npos) << "what was typed stays";
+  Reply taken = Post("/accounts", h,
+                     Form({{"csrf", ada.csrf}, {"name", "cora"}, {"role", "viewer"},
+                           {"password", "long enough 1"}, {"confirm", "long enough 2"}}));
+  EXPECT_EQ(taken.status, 400);
+  EXPECT_NE(taken.body.find("An account called &apos;cora&apos; already exists"), std::string::npos);
+  EXPECT_NE(taken.body.find("href=\"#confirm\""), std::string::npos);
+
+  Reply added = Post("/accounts", h,
+                     Form({{"csrf", ada.csrf}, {"name", "newbie@example.org"}, {"role", "editor"},
+                           {"owners", std::string(kOwnerA) + "\r\n" + kOwnerB + "\r\n"},
+                           {"password", "a first password"}, {"confirm", "a first password"}}));
+  ASSERT_EQ(added.status, 303) << added.body;
+  auto user = t_.store().GetUser("newbie@example.org");
+  ASSERT_TRUE(user);
+  EXPECT_EQ(user->role, "editor");
+  EXPECT_EQ(user->owner_ids.size(), 2u);
+  EXPECT_EQ(added.Header("Location"), fmt::format("/accounts/{}?done=added", user->id));
+  Reply shown = Get(added.Header("Location"), ada.Cookie());
+  ASSERT_EQ(shown.status, 200);
+  EXPECT_NE(shown.body.find("The account was added"), std::string::npos);
+  Browser newbie = SignIn("newbie@example.org", "a first password");
+  EXPECT_FALSE(newbie.session.empty());
+  EXPECT_EQ(t_.Events("user_add").back().actor, "user:ada");
+
+  const std::string base = fmt::format("/accounts/{}", user->id);
+  Reply wrong = Post(base + "/role", h, Form({{"csrf", ada.csrf}, {"role", "viewer"},
+                                             {"owners", kOwnerA}}));
+  EXPECT_EQ(wrong.status, 400);
+  EXPECT_NE(wrong.body.find("Only editors act for bodies"), std::string::npos);
+  Reply viewer = Post(base + "/role", h, Form({{"csrf", ada.csrf}, {"role", "viewer"}, {"owners", ""}}));
+  ASSERT_EQ(viewer.status, 303);
+  EXPECT_EQ(t_.store().GetUser("newbie@example.org")->role, "viewer");
+  EXPECT_TRUE(t_.store().GetUser("newbie@example.org")->owner_ids.empty());
+  Reply now = Get("/my-assignments", newbie.Cookie());
+  EXPECT_NE(now.body.find("(viewer)"), std::string::npos) << "the same session, the new role";
+  auto events = t_.Events("user_role");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].actor, "user:ada");
+
+  // Nobody demotes or disables themselves here.
+  Reply self = Post(fmt::format("/accounts/{}/role", t_.store().GetUser("ada")->id), h,
+                    Form({{"csrf", ada.csrf}, {"role", "viewer"}, {"owners", ""}}));
+  EXPECT_EQ(self.status, 400);
+  EXPECT_NE(self.body.find("Another admin changes your own role"), std::string::npos);
+  EXPECT_EQ(Post(fmt::format("/accounts/{}/disable", t_.store().GetUser("ada")->id), h,
+                 Form({{"csrf", ada.csrf}})).status,
+            409);
+  EXPECT_EQ(t_.store().GetUser("ada")->role, "admin");
+  EXPECT_FALSE(t_.store().GetUser("ada")->disabled);
+}
+
+TEST_F(AuthServerTest, AnAdminDisablesEnablesAndLiftsALockOut) {
+  Browser ada = SignIn("ada");
+  auto h = ada.Cookie();
+  h.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  Browser cora = SignIn("cora");
+  const std::string base = fmt::format("/accounts/{}", t_.store().GetUser("cora")->id);
+  ASSERT_EQ(Post(base + "/disable", h, Form({{"csrf", ada.csrf}})).status, 303);
+  EXPECT_TRUE(t_.store().GetUser("cora")->disabled);
+  EXPECT_EQ(Get("/review", cora.Cookie()).status, 303) << "her session has ended";
+  Reply listed = Get("/accounts", ada.Cookie());
+  EXPECT_NE(listed.body.find("Disabled"), std::string::npos);
+  ASSERT_EQ(Post(base + "/enable", h, Form({{"csrf", ada.csrf}})).status, 303);
+  EXPECT_FALSE(t_.store().GetUser("cora")->disabled);
+  SignIn("cora");
+
+  // Five wrong passwords for eddie from here: he is locked out at this address.
+  for (int i = 0; i < 5; ++i) {
+    Reply page = Get("/login");
+    auto cookie = page.SetCookie(kLoginCsrfCookie);
+    Post("/login",
+         {{"Cookie", std::string(kLoginCsrfCookie) + "=" + cookie.value_or("")},
+          {"Content-Type", "application/x-www-form-urlencoded"}},
+         Form({{"csrf", HiddenValue(page.body, "csrf")}, {"name", "eddie"}, {"password", "wrong"}}));
+  }
+  Reply locked = Get("/accounts", ada.Cookie());
+  EXPECT_NE(locked.body.find("Locked out at 127.0.0.1 until"), std::string::npos);
+  const std::string eddie = fmt::format("/accounts/{}", t_.store().GetUser("eddie")->id);
+  Reply page = Get(eddie, ada.Cookie());
+  EXPECT_NE(page.body.find("Lift the lock-out"), std::string::npos);
+  ASSERT_EQ(Post(eddie + "/unlock", h, Form({{"csrf", ada.csrf}})).status, 303);
+  EXPECT_EQ(Get("/accounts", ada.Cookie()).body.find("Locked out"), std::string::npos);
+  SignIn("eddie");
+
+  // A new password from an admin ends the account's sessions.
+  Browser erin = SignIn("erin");
+  const std::string erin_base = fmt::format("/accounts/{}", t_.store().GetUser("erin")->id);
+  Reply mismatch = Post(erin_base + "/password", h,
+                        Form({{"csrf", ada.csrf}, {"password", "a new one here"}, {"confirm", "another"}}));
+  EXPECT_EQ(mismatch.status, 400);
+  ASSERT_EQ(Post(erin_base + "/password", h,
+                 Form({{"csrf", ada.csrf}, {"password", "a new one here"}, {"confirm", "a new one here"}}))
+                .status,
+            303);
+  EXPECT_EQ(Get("/my-assignments", erin.Cookie()).status, 303);
+  SignIn("erin", "a new one here");
 }
 
 TEST_F(AuthServerTest, ChangingOnesPasswordKeepsThisSessionAndEndsTheOthers) {

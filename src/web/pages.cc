@@ -96,10 +96,6 @@ int64_t Int(const json& v) { return v.is_number() ? v.get<int64_t>() : 0; }
 
 std::string Count(int64_t n) { return WithThousands(n); }
 
-std::string Plural(int64_t n, std::string_view one, std::string_view many) {
-  return Count(n) + " " + std::string(n == 1 ? one : many);
-}
-
 // "25 October 2017" from "2017-10-25"; the text as given if it is no date.
 std::string LongDate(const json& iso) {
   std::string s = Str(iso);
@@ -1257,7 +1253,8 @@ std::string HighlightSnippet(const std::string& snippet) {
   return out;
 }
 
-Result<PageView> SearchPage(Store& store, const PageCtx& pc, const std::string& raw_q) {
+Result<PageView> SearchPage(Store& store, const PageCtx& pc, const std::string& raw_q,
+                            const std::string& after) {
   std::string q(Trim(raw_q));
   PageView p;
   p.title = "Search recommendations";
@@ -1267,16 +1264,23 @@ Result<PageView> SearchPage(Store& store, const PageCtx& pc, const std::string& 
   json errors = json::array();
   json results = json::array();
   bool searched = false;
+  int64_t total = 0, offset = 0;
+  std::string next;
   if (q.size() > kMaxQuery) {
     errors.push_back(FieldError("search-q", "Search words must be 500 characters or fewer"));
   } else if (!q.empty()) {
-    auto doc = SearchDoc(store, q, 50);
+    auto doc = SearchDoc(store, q, ::rectrack::Page{after, pc.options->page_size});
     if (!doc && doc.error().code == Error::Code::kInvalidInput) {
-      errors.push_back(FieldError("search-q", "Enter words to search for"));
+      errors.push_back(FieldError("search-q", doc.error().message.rfind("after:", 0) == 0
+                                                  ? "That page of results does not exist: search again"
+                                                  : "Enter words to search for"));
     } else if (!doc) {
       return Fail(doc.error());
     } else {
       searched = true;
+      total = Int((*doc)["total"]);
+      offset = Int((*doc)["offset"]);
+      next = Str((*doc)["next_cursor"]);
       std::map<std::string, std::string> titles;
       for (const auto& h : (*doc)["results"]) {
         std::string slug = Str(h["source"]);
@@ -1306,9 +1310,18 @@ Result<PageView> SearchPage(Store& store, const PageCtx& pc, const std::string& 
             {"error", errors.empty() ? json(nullptr) : errors[0]["text"]},
             {"searched", searched},
             {"results", results},
-            {"count", Plural(static_cast<int64_t>(results.size()), "result", "results")},
+            {"count", Plural(total, "result", "results")},
+            {"range", results.size() < static_cast<size_t>(total)
+                          ? json(fmt::format("Showing {} to {} of {}", offset + 1,
+                                             offset + static_cast<int64_t>(results.size()), total))
+                          : json(nullptr)},
+            {"start", offset + 1},
             {"query", q},
-            {"none", searched && results.empty()}};
+            {"none", searched && results.empty()},
+            {"pagination",
+             Pagination(offset > 0 ? Href(pc, "/search", {{"q", q}}) : "",
+                        next.empty() ? "" : Href(pc, "/search", {{"q", q}, {"after", next}}),
+                        "results")}};
   return p;
 }
 
@@ -1595,7 +1608,9 @@ void RegisterPages(Router& router, AppContext& ctx, PagesOptions options) {
   router.Add("GET", "/search", [&ctx, opts](Request& req) {
     std::string q = req.Query("q");
     return Serve(ctx, *opts, req, Pin::kLedger,
-                 Page([&](Store& s, const PageCtx& pc) { return SearchPage(s, pc, q); }));
+                 Page([&](Store& s, const PageCtx& pc) {
+                   return SearchPage(s, pc, q, req.Query("after"));
+                 }));
   });
   router.Add("GET", "/feeds/sources/{file}", [&ctx, opts](Request& req) {
     auto [slug, ext] = SplitExt(req.Param("file"));

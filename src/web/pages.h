@@ -26,7 +26,7 @@ struct PagesOptions {
   std::function<std::optional<Viewer>(const Request&)> viewer;
   // Where "Sign in" points; the sign-in layer serves it.
   std::string sign_in_path = "/sign-in";
-  // Items per page of the sources list and of a source's recommendations.
+  // Items per page of the sources list, a source's recommendations and search results.
   int page_size = 50;
   // Renders for a static copy (export-site): no forms that need the server
   // (filters, search, sign-in), whole lists instead of filtered pages.

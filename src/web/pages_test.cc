@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <regex>
+#include <set>
 #include <thread>
 #include <string>
 #include <vector>
@@ -513,6 +514,40 @@ TEST_F(PagesTest, SearchHighlightsAndEscapes) {
   Response long_q = site_.Get("/search?q=" + std::string(600, 'a'));
   EXPECT_EQ(long_q.status, 400);
   EXPECT_TRUE(Has(long_q.body, "There is a problem"));
+}
+
+TEST_F(PagesTest, SearchResultsComeInPagesWithTheirTotal) {
+  PagesOptions options;
+  options.page_size = 4;
+  Site small(options);
+  auto count = SiteStore::Get().store().SearchCount("London");
+  ASSERT_TRUE(count);
+  ASSERT_GT(*count, 8) << "the fixture needs three pages of matches";
+  Response first = small.Get("/search?q=London");
+  ASSERT_EQ(first.status, 200);
+  EXPECT_TRUE(Has(first.body, fmt::format("{} results for", *count)));
+  EXPECT_TRUE(Has(first.body, fmt::format("Showing 1 to 4 of {}", *count)));
+  EXPECT_EQ(Occurrences(first.body, "class=\"rt-results__item\""), 4);
+  EXPECT_TRUE(Has(first.body, "href=\"/search?q=London&amp;after=s4\" rel=\"next\""));
+  EXPECT_TRUE(Lacks(first.body, "First page"));
+  Response second = small.Get("/search?q=London&after=s4");
+  ASSERT_EQ(second.status, 200);
+  EXPECT_TRUE(Has(second.body, fmt::format("Showing 5 to 8 of {}", *count)));
+  EXPECT_TRUE(Has(second.body, "<ol class=\"rt-results\" aria-labelledby=\"results\" start=\"5\">"));
+  EXPECT_TRUE(Has(second.body, "First page"));
+  // No page repeats another's results.
+  std::regex link("<h3 class=\"rt-heading-s\"><a href=\"(/recommendations/[0-9]+)\"");
+  std::set<std::string> seen;
+  size_t listed = 0;
+  for (const Response* r : {&first, &second})
+    for (auto it = std::sregex_iterator(r->body.begin(), r->body.end(), link);
+         it != std::sregex_iterator(); ++it, ++listed)
+      seen.insert((*it)[1]);
+  EXPECT_EQ(listed, 8u);
+  EXPECT_EQ(seen.size(), 8u);
+  Response bad = small.Get("/search?q=London&after=zzz");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_TRUE(Has(bad.body, "That page of results does not exist"));
 }
 
 TEST_F(PagesTest, AtomFeedsAreWellFormedEscapedAndStable) {

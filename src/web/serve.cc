@@ -16,6 +16,7 @@
 #include "web/context.h"
 #include "web/pages.h"
 #include "web/server.h"
+#include "web/admin_pages.h"
 #include "web/workflow_pages.h"
 #include "web/write_api.h"
 
@@ -257,6 +258,7 @@ class WebAppImpl : public WebApp {
     auth_.Register(router_);
     RegisterWriteApi(router_, auth_);
     RegisterWorkflowPages(router_, auth_);
+    RegisterAdminPages(router_, auth_);
     PagesOptions pages;
     pages.viewer = [this](const Request& r) { return auth_.ViewerFor(r); };
     pages.sign_in_path = "/login";

@@ -8,11 +8,13 @@
 #include "app/chase.h"
 #include "app/service.h"
 #include "core/markdown.h"
+#include "core/text.h"
 #include "report/report_render.h"
 #include "app/views.h"
 #include "core/vocab.h"
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
+#include "web/staff_gate.h"
 #include "web/write_api.h"
 
 namespace rectrack::web {
@@ -22,89 +24,13 @@ using json = nlohmann::json;
 
 constexpr int kMaxAssignmentsListed = 500;
 
-Response Message(int status, const std::string& title, const std::string& detail,
-                 const std::optional<auth::Principal>& who, std::string href = "",
-                 std::string link_text = "") {
-  json view = {{"title", title}, {"detail", detail}, {"link", nullptr}};
-  if (!href.empty()) view["link"] = {{"href", href}, {"text", link_text}};
-  return StaffPage(status, title, "auth_message", view, who);
-}
-
-Response ServiceProblem(const std::optional<auth::Principal>& who) {
-  return Message(500, "Sorry, there is a problem with the service", "Try again later.", who);
-}
-
-// The page for an expected failure of the store (not found, conflict...).
-Response ErrorPage(const Error& e, const std::optional<auth::Principal>& who) {
-  switch (e.code) {
-    case Error::Code::kNotFound: return Message(404, "Page not found", e.message, who);
-    case Error::Code::kInvalidInput: return Message(400, "There is a problem", e.message, who);
-    case Error::Code::kConflict: return Message(409, "This has already been dealt with", e.message, who, "/review", "Back to the review queue");
-    case Error::Code::kPrecondition: return Message(412, "This changed meanwhile", e.message, who);
-    case Error::Code::kCorrupt:
-      return Message(503, "This tracker's data failed its integrity check", e.message, who);
-    case Error::Code::kUnavailable: {
-      Response r = Message(503, "Sorry, the service is busy", BusyDetail(), who);
-      r.Set("Retry-After", std::to_string(kRetryAfterSeconds));
-      return r;
-    }
-    default: return ServiceProblem(who);
-  }
-}
-
-// Who is on a staff page, or what to answer instead. GET without a session
-// goes to sign-in; POST without one is 401; POST without the form's CSRF
-// token is 403.
-struct PageGate {
-  std::optional<auth::Principal> who;
-  std::optional<Response> refusal;
-  FormFields form;
-};
-
-PageGate Gate(WebAuth& auth, const Request& req) {
-  PageGate g;
-  const bool post = req.method == "POST";
-  auto c = auth.Resolve(req);
-  if (!c) {
-    g.refusal = ErrorPage(c.error(), std::nullopt);
-    return g;
-  }
-  if (c->bad_credentials) {
-    g.refusal = Message(401, "Sign in", "The API token is not valid.", std::nullopt);
-    return g;
-  }
-  if (!c->principal) {
-    if (!post) {
-      g.refusal = Response::Redirect("/login?next=" + PercentEncode(req.path));
-      g.refusal->Set("Cache-Control", "no-store");
-    } else {
-      g.refusal = Message(401, "Sign in", "Sign in to do that.", std::nullopt,
-                          "/login", "Sign in");
-    }
-    return g;
-  }
-  if (post) {
-    if (!ParseForm(req, &g.form)) {
-      g.refusal = Message(415, "There is a problem", "Send this as a web form.", c->principal);
-      return g;
-    }
-    if (!auth.CsrfOk(*c->principal, req, &g.form)) {
-      g.refusal = Message(403, "The form had expired",
-                          "Go back, reload the page and try again.", c->principal);
-      return g;
-    }
-  }
-  g.who = std::move(c->principal);
-  return g;
-}
-
 template <typename E, size_t N>
 json Options(const E (&all)[N], const std::string& selected, bool with_none) {
   json out = json::array();
   if (with_none) out.push_back({{"value", ""}, {"label", "No change"}, {"selected", selected.empty()}});
   for (E e : all)
     out.push_back({{"value", Name(e)},
-                   {"label", Label(e)},
+                   {"label", SentenceCase(Label(e))},
                    {"selected", selected == Name(e)}});
   return out;
 }
@@ -122,18 +48,34 @@ json EvidenceJson(const std::vector<std::string>& evidence) {
 
 // Renders the submit form for assignment `a`, with `in` as typed and `error`.
 Response SubmitPage(int status, Store& store, const AssignmentRef& a, Date today,
-                    const auth::Principal& who, const UpdateInput& in, const std::string& field,
-                    const std::string& error, int64_t submitted_id) {
+                    const auth::Principal& who, const UpdateInput& in,
+                    const std::vector<FieldProblem>& problems, int64_t submitted_id) {
   auto rec = RecommendationDoc(store, a.recommendation_id, today, true);
   if (!rec) return ErrorPage(rec.error(), who);
   json state = nullptr, history = json::array();
   for (const auto& x : (*rec)["assignments"]) {
     if (x["assignment_id"] != a.id) continue;
-    state = x;
+    // In words, as the public pages put them, not the canonical names.
+    auto word = [&](const char* key, auto parse) -> json {
+      if (!x.contains(key) || !x[key].is_string()) return nullptr;
+      auto v = parse(x[key].get<std::string>());
+      return v ? json(SentenceCase(Label(*v))) : x[key];
+    };
+    state = {{"response", word("response", ParseResponseKind)},
+             {"response_status", word("response_status", ParseResponseStatus)},
+             {"implementation", word("implementation", ParseImplementation)},
+             {"due", nullptr}};
+    if (x.contains("due") && x["due"].is_string())
+      if (auto d = Date::ParseIso(x["due"].get<std::string>())) state["due"] = d->ToLong();
     for (const auto& u : x["updates"]) {
       json h = u;
       h["evidence"] = EvidenceJson(u["evidence"].get<std::vector<std::string>>());
       h["returned"] = u["state"] == "returned";
+      h["state"] = u["state"] == "returned"    ? "Returned"
+                   : u["state"] == "submitted" ? "Awaiting review"
+                                               : "Validated";
+      if (u.contains("date") && u["date"].is_string())
+        if (auto d = Date::ParseIso(u["date"].get<std::string>())) h["date"] = d->ToLong();
       h["submitted"] = u["state"] == "submitted";
       history.push_back(std::move(h));
     }
@@ -161,14 +103,17 @@ Response SubmitPage(int status, Store& store, const AssignmentRef& a, Date today
       {"narrative", in.narrative},
       {"evidence", evidence},
       {"submitted_id", submitted_id > 0 ? json(submitted_id) : json(nullptr)},
-      {"error", error.empty() ? json(nullptr) : json(error)},
-      {"has_errors", !error.empty()},
-      {"errors", error.empty() ? json::array()
-                               : json::array({{{"href", "#" + field}, {"text", error}}})},
+      {"has_errors", !problems.empty()},
   };
+  json summary = json::array();
   for (const char* f : {"date", "response", "response_status", "implementation",
                         "response_text", "narrative", "evidence"})
-    view[std::string("error_") + f] = field == f && !error.empty() ? json(error) : json(nullptr);
+    view[std::string("error_") + f] = nullptr;
+  for (const auto& p : problems) {
+    view["error_" + p.field] = p.message;
+    summary.push_back({{"href", "#" + p.field}, {"text", p.message}});
+  }
+  view["errors"] = summary;
   return StaffPage(status, "Submit an update", "auth_submit", view, who);
 }
 
@@ -243,7 +188,7 @@ void RegisterWorkflowPages(Router& router, WebAuth& auth) {
           }
           case Outcome::kRejected:
             error = r->message, field = "new";
-            if (!error.empty()) error[0] = static_cast<char>(std::toupper(error[0]));
+            error = SentenceCase(error);
             break;
         }
       }
@@ -263,26 +208,81 @@ void RegisterWorkflowPages(Router& router, WebAuth& auth) {
   router.Add("GET", "/account/password", password);
   router.Add("POST", "/account/password", password);
 
+  // An editor's work: per body, what came back to fix, what waits for review,
+  // then every assignment with its text, statuses and clocks, overdue first.
   router.Add("GET", "/my-assignments", [&auth, &ctx](Request& req) {
     PageGate g = Gate(auth, req);
     if (g.refusal) return *g.refusal;
     auto store = ctx.stores->Get();
     if (!store) return ErrorPage(store.error(), g.who);
+    const Date today = ctx.today();
+    auto word = [](const json& v, auto parse) -> std::string {
+      if (!v.is_string()) return "";
+      auto x = parse(v.get<std::string>());
+      return x ? SentenceCase(Label(*x)) : v.get<std::string>();
+    };
+    auto long_date = [](const json& v) -> json {
+      if (!v.is_string()) return nullptr;
+      auto d = Date::ParseIso(v.get<std::string>());
+      return d ? json(d->ToLong()) : v;
+    };
     json owners = json::array();
     for (size_t i = 0; i < g.who->owner_ids.size(); ++i) {
-      auto list = (*store)->AssignmentsOfOwner(g.who->owner_ids[i], kMaxAssignmentsListed);
-      if (!list) return ErrorPage(list.error(), g.who);
+      const int64_t owner_id = g.who->owner_ids[i];
+      auto doc = OwnerDoc(**store, owner_id, today);
+      if (!doc) return ErrorPage(doc.error(), g.who);
+      auto open = (*store)->OpenUpdatesOfOwner(owner_id);
+      if (!open) return ErrorPage(open.error(), g.who);
+      json returned = json::array(), waiting = json::array();
+      for (const auto& x : *open) {
+        json item = {{"source", x.assignment.source_slug},
+                     {"ref", x.assignment.ref},
+                     {"date", x.update.date.ToLong()},
+                     {"author", x.update.author},
+                     {"reason", x.update.return_reason},
+                     {"narrative", x.update.narrative},
+                     {"href", fmt::format("/assignments/{}/submit", x.assignment.id)}};
+        (x.update.state == UpdateState::kReturned ? returned : waiting).push_back(std::move(item));
+      }
       json items = json::array();
-      for (const auto& a : *list)
-        items.push_back({{"source", a.source_slug},
-                         {"ref", a.ref},
-                         {"href", fmt::format("/assignments/{}/submit", a.id)},
-                         {"recommendation_href",
-                          fmt::format("/recommendations/{}", a.recommendation_id)}});
+      const json& all = (*doc)["assignments"];
+      for (size_t k = 0; k < all.size() && k < static_cast<size_t>(kMaxAssignmentsListed); ++k) {
+        const json& a = all[k];
+        std::string text = a["text"].get<std::string>();
+        if (text.size() > 280) {
+          size_t cut = 280;
+          while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+          text = text.substr(0, cut) + "…";
+        }
+        json overdue = nullptr, past_target = nullptr;
+        if (a["days_overdue"].is_number())
+          overdue = fmt::format("Response overdue by {}", DaysInWords(a["days_overdue"].get<int64_t>()));
+        if (a["days_past_target"].is_number())
+          past_target =
+              fmt::format("Past its target by {}", DaysInWords(a["days_past_target"].get<int64_t>()));
+        items.push_back(
+            {{"source", a["source"]},
+             {"ref", a["ref"]},
+             {"text", text},
+             {"response_status", word(a["response_status"], ParseResponseStatus)},
+             {"implementation", word(a["implementation"], ParseImplementation)},
+             {"due", long_date(a["due"])},
+             {"target", long_date(a["target"])},
+             {"overdue", overdue},
+             {"past_target", past_target},
+             {"href", fmt::format("/assignments/{}/submit", a["assignment_id"].get<int64_t>())},
+             {"recommendation_href", a["links"]["html"]}});
+      }
       owners.push_back({{"name", g.who->owner_names[i]},
-                        {"href", fmt::format("/owners/{}", g.who->owner_ids[i])},
+                        {"href", fmt::format("/owners/{}", owner_id)},
+                        {"returned", returned},
+                        {"has_returned", !returned.empty()},
+                        {"waiting", waiting},
+                        {"has_waiting", !waiting.empty()},
+                        {"overdue_count", (*doc)["overdue"]},
+                        {"count", Plural(static_cast<int64_t>(all.size()), "assignment", "assignments")},
                         {"assignments", items},
-                        {"capped", list->size() >= static_cast<size_t>(kMaxAssignmentsListed)}});
+                        {"capped", all.size() > static_cast<size_t>(kMaxAssignmentsListed)}});
     }
     json view = {{"title", "Your assignments"},
                  {"owners", owners},
@@ -309,30 +309,31 @@ void RegisterWorkflowPages(Router& router, WebAuth& auth) {
       int64_t submitted = 0;
       std::string s = req.Query("submitted");
       std::from_chars(s.data(), s.data() + s.size(), submitted);
-      return SubmitPage(200, **store, *a, today, *g.who, UpdateInput{}, "", "", submitted);
+      return SubmitPage(200, **store, *a, today, *g.who, UpdateInput{}, {}, submitted);
     }
     UpdateInput in = InputFromForm(g.form);
     int64_t version = -1;
     std::string v = FormValue(g.form, "version");
     auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), version);
     if (ec != std::errc() || p != v.data() + v.size())
-      return SubmitPage(400, **store, *a, today, *g.who, in, "narrative",
-                        "The form was incomplete. Submit it again.", 0);
+      return SubmitPage(400, **store, *a, today, *g.who, in,
+                        {{"narrative", "The form was incomplete. Submit it again."}}, 0);
     std::string field;
-    auto update = MakeUpdate(in, today, g.who->name, &field);
-    if (!update)
-      return SubmitPage(400, **store, *a, today, *g.who, in, field, update.error().message, 0);
+    std::vector<FieldProblem> problems;
+    auto update = MakeUpdate(in, today, g.who->name, &field, &problems);
+    if (!update) return SubmitPage(400, **store, *a, today, *g.who, in, problems, 0);
     if (auto fits = CheckUpdateFor(**store, *a, *update, &field); !fits) {
       if (fits.error().code != Error::Code::kInvalidInput) return ErrorPage(fits.error(), g.who);
-      return SubmitPage(400, **store, *a, today, *g.who, in, field, fits.error().message, 0);
+      return SubmitPage(400, **store, *a, today, *g.who, in, {{field, fits.error().message}}, 0);
     }
     auto uid = (*store)->SubmitUpdate(a->id, *update, version, g.who->actor());
     if (!uid && uid.error().code == Error::Code::kPrecondition) {
       auto fresh = (*store)->GetAssignment(a->id);
       if (!fresh) return ErrorPage(fresh.error(), g.who);
-      return SubmitPage(412, **store, *fresh, today, *g.who, in, "narrative",
-                        "Someone changed this assignment after you opened the form. Check its "
-                        "updates below, then submit again.",
+      return SubmitPage(412, **store, *fresh, today, *g.who, in,
+                        {{"narrative",
+                          "Someone changed this assignment after you opened the form. Check its "
+                          "updates below, then submit again."}},
                         0);
     }
     if (!uid) return ErrorPage(uid.error(), g.who);
@@ -357,6 +358,10 @@ void RegisterWorkflowPages(Router& router, WebAuth& auth) {
     json items = json::array();
     for (const auto& x : *queue) {
       const Update& u = x.update;
+      auto changes = ChangesIfValidated(**store, x, ctx.today());
+      if (!changes) return ErrorPage(changes.error(), g.who);
+      for (auto& c : *changes)
+        for (const char* k : {"before", "after"}) c[k] = SentenceCase(c[k].get<std::string>());
       items.push_back(
           {{"id", u.id},
            {"source", x.assignment.source_slug},
@@ -367,18 +372,21 @@ void RegisterWorkflowPages(Router& router, WebAuth& auth) {
            {"date", u.date.ToLong()},
            {"author", u.author},
            {"own", u.author == g.who->name},
-           {"response", u.response ? json(Label(*u.response)) : json(nullptr)},
+           {"response", u.response ? json(SentenceCase(Label(*u.response))) : json(nullptr)},
            {"response_text", u.response_text},
-           {"response_status", u.response_status ? json(Label(*u.response_status)) : json(nullptr)},
-           {"implementation", u.implementation ? json(Label(*u.implementation)) : json(nullptr)},
+           {"response_status", u.response_status ? json(SentenceCase(Label(*u.response_status))) : json(nullptr)},
+           {"implementation", u.implementation ? json(SentenceCase(Label(*u.implementation))) : json(nullptr)},
            {"narrative", u.narrative},
            {"evidence", EvidenceJson(u.evidence)},
+           {"changes", *changes},
+           {"has_changes", !changes->empty()},
            {"csrf", csrf}});
     }
     std::string done = req.Query("done");
     json view = {{"title", "Review submitted updates"},
                  {"items", items},
-                 {"count", items.size()},
+                 {"count", items.size() == 1 ? std::string("1 update is")
+                                             : fmt::format("{} updates are", items.size())},
                  {"none", items.empty()},
                  {"done", done == "validated" || done == "returned" ? json(done) : json(nullptr)}};
     return StaffPage(200, "Review submitted updates", "auth_review", view, g.who);

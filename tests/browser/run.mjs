@@ -35,6 +35,7 @@ const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const SOURCE = 'harris-2016';
 const EDITOR = { name: 'ho-editor', password: 'correct horse battery staple 1', owner: 'Home Office' };
 const COORD = { name: 'coordinator', password: 'correct horse battery staple 2' };
+const ADMIN = { name: 'office-admin', password: 'correct horse battery staple 3' };
 const NARRATIVE = 'CONTEST was published in June 2018 (browser test).';
 const EVIDENCE = 'https://www.gov.uk/government/publications/counter-terrorism-strategy-contest-2018';
 const PUB_TITLE = 'Browser test update: G3 implemented';
@@ -202,6 +203,25 @@ async function screenshot(page, name) {
   await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
 }
 
+// Nothing wider than the viewport: the page does not scroll sideways, and no
+// element but a scrolling table region reaches past its right edge.
+async function assertFits(page, label) {
+  const over = await page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const out = [];
+    if (document.documentElement.scrollWidth > width)
+      out.push(`the page is ${document.documentElement.scrollWidth}px wide in ${width}px`);
+    for (const el of document.querySelectorAll('main *')) {
+      if (el.closest('.rt-table-wrap')) continue;
+      const r = el.getBoundingClientRect();
+      if (r.width > 0 && r.right > width + 1)
+        out.push(`${el.tagName.toLowerCase()}.${el.className} reaches ${Math.round(r.right)}px`);
+    }
+    return out.slice(0, 5);
+  });
+  assert.deepEqual(over, [], `${label}: overflows the viewport`);
+}
+
 async function signIn(page, who, expectPath) {
   await open(page, '/login');
   await page.getByLabel('Name', { exact: true }).fill(who.name);
@@ -233,6 +253,7 @@ before(async () => {
   rectrack(['import', 'pfd', path.join(SRC, 'tests/fixtures/pfd-sample.csv')]);
   rectrack(['user', 'add', EDITOR.name, '--role', 'editor', '--owner', EDITOR.owner], EDITOR.password + '\n');
   rectrack(['user', 'add', COORD.name, '--role', 'coordinator'], COORD.password + '\n');
+  rectrack(['user', 'add', ADMIN.name, '--role', 'admin'], ADMIN.password + '\n');
   await startServer();
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: LAUNCH_ARGS });
 
@@ -706,6 +727,62 @@ describe('rectrack in Chromium', () => {
     await signIn(page, { ...EDITOR, password: 'a brand new passphrase' }, '/my-assignments');
     await signOut(page);
     await ctx.close();
+  });
+
+  test('an admin adds an account, changes its role and disables it, at 1280 and 390 px', async () => {
+    for (const width of [1280, 390]) {
+      const ctx = await newContext({ viewport: { width, height: 900 } });
+      const page = await ctx.newPage();
+      await signIn(page, ADMIN, '/review');
+      await Promise.all([
+        page.waitForURL((u) => u.pathname === '/accounts'),
+        page.getByRole('link', { name: 'Accounts', exact: true }).click(),
+      ]);
+      assert.equal(await h1(page), 'Accounts');
+      await assertNoAxeViolations(page, `accounts (${width} px)`);
+      await assertFits(page, `accounts (${width} px)`);
+      await screenshot(page, `accounts-${width}`);
+      // Everything wrong at once, each problem linked to its field.
+      await page.getByLabel('User name', { exact: true }).fill('two words');
+      await page.getByLabel('Role', { exact: true }).selectOption('editor');
+      await page.getByLabel('First password', { exact: true }).fill('short');
+      await page.getByRole('button', { name: 'Add the account' }).click();
+      await page.waitForLoadState('load');
+      assert.match(await page.title(), /^Error:/);
+      const links = await page.getByRole('alert').getByRole('link').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+      assert.deepEqual(links, ['#name', '#owners', '#password']);
+      await assertNoAxeViolations(page, `accounts with errors (${width} px)`);
+      await assertFits(page, `accounts with errors (${width} px)`);
+      // Then right.
+      const name = `clerk-${width}`;
+      await page.getByLabel('User name', { exact: true }).fill(name);
+      await page.getByLabel('Bodies an editor acts for', { exact: true }).fill('Home Office');
+      await page.getByLabel('First password', { exact: true }).fill('a clerk passphrase');
+      await page.getByLabel('The password again', { exact: true }).fill('a clerk passphrase');
+      await Promise.all([
+        page.waitForURL(/\/accounts\/\d+\?done=added/),
+        page.getByRole('button', { name: 'Add the account' }).click(),
+      ]);
+      assert.equal(await h1(page), `Account: ${name}`);
+      assert.match(await page.getByRole('status').innerText(), /The account was added/);
+      await assertNoAxeViolations(page, `an account (${width} px)`);
+      await assertFits(page, `an account (${width} px)`);
+      await screenshot(page, `account-${width}`);
+      await page.getByLabel('Role', { exact: true }).selectOption('viewer');
+      await page.getByLabel('Bodies an editor acts for', { exact: true }).fill('');
+      await Promise.all([
+        page.waitForURL(/done=role/),
+        page.getByRole('button', { name: 'Change the role' }).click(),
+      ]);
+      assert.match(await page.locator('.rt-summary-list').innerText(), /Viewer/);
+      await Promise.all([
+        page.waitForURL(/done=disabled/),
+        page.getByRole('button', { name: `Disable ${name}` }).click(),
+      ]);
+      assert.match(await page.getByRole('status').innerText(), /disabled/);
+      await signOut(page);
+      await ctx.close();
+    }
   });
 
   test('the server stops on SIGTERM and exits 0', async () => {

@@ -328,12 +328,12 @@ std::string Snippet(std::string headline, std::string_view text) {
 
 }  // namespace
 
-Result<std::vector<SearchHit>> PostgresStore::Search(const std::string& query, int limit) {
-  // Terms as SQLite's store takes them: split on spaces, quotes and control
-  // characters; every term must match, and a term that is several words
-  // ("and/or", "A&E", "child's") matches them next to each other, as FTS5's
-  // quoted terms do (phraseto_tsquery per term, ANDed; stemmed). Terms go to
-  // the server one per line, with what the search vector blanks as spaces.
+// Terms as SQLite's store takes them: split on spaces, quotes and control
+// characters; every term must match, and a term that is several words
+// ("and/or", "A&E", "child's") matches them next to each other, as FTS5's
+// quoted terms do (phraseto_tsquery per term, ANDed; stemmed). Terms go to
+// the server one per line, with what the search vector blanks as spaces.
+static Result<std::string> SearchTerms(const std::string& query) {
   std::string terms;
   bool any = false;
   for (unsigned char c : query) {
@@ -347,23 +347,48 @@ Result<std::vector<SearchHit>> PostgresStore::Search(const std::string& query, i
     terms.push_back(blank ? ' ' : static_cast<char>(c));
   }
   if (!any) return Fail(Error::Invalid("empty search"));
+  return terms;
+}
+
+// The query the terms make, as one tsquery named q.
+#define RT_TSQUERY                                                                   \
+  "(SELECT coalesce(string_agg('(' || t.q::text || ')', ' & ')::tsquery, "          \
+  "                 ''::tsquery) AS q "                                              \
+  " FROM (SELECT phraseto_tsquery('rectrack_english', term) AS q "                   \
+  "       FROM regexp_split_to_table(?, E'\\n') AS term) t "                       \
+  " WHERE numnode(t.q) > 0) q "
+
+Result<int64_t> PostgresStore::SearchCount(const std::string& query) {
+  auto terms = SearchTerms(query);
+  if (!terms) return Fail(terms.error());
+  auto st = db_->Prepare("SELECT count(*) FROM recommendation_search f, " RT_TSQUERY
+                         "WHERE f.document @@ q.q");
+  if (!st) return Fail(st.error());
+  (*st)->Bind(1, *terms);
+  auto r = (*st)->Step();
+  if (!r) return Fail(r.error());
+  int64_t n = *r ? (*st)->Int(0) : 0;
+  (*st)->Reset();
+  return n;
+}
+
+Result<std::vector<SearchHit>> PostgresStore::Search(const std::string& query, int limit,
+                                                     int offset) {
+  auto found = SearchTerms(query);
+  if (!found) return Fail(found.error());
+  const std::string& terms = *found;
   // Best first by ts_rank_cd (cover density), negated so that lower is better
   // as with SQLite's bm25; snippets of about 16 words from the matching field.
   auto st = db_->Prepare(
       "SELECT h.id, s.slug, r.ref, -h.rank, " RT_HEADLINE("h.text") ", " RT_HEADLINE(
           "h.responses") ", h.text, h.responses "
                          "FROM (SELECT f.id, f.text, f.responses, q.q, ts_rank_cd(f.document, q.q) AS rank "
-                         "      FROM recommendation_search f, "
-                         "           (SELECT coalesce(string_agg('(' || t.q::text || ')', ' & ')::tsquery, "
-                         "                            ''::tsquery) AS q "
-                         "            FROM (SELECT phraseto_tsquery('rectrack_english', term) AS q "
-                         "                  FROM regexp_split_to_table(?, E'\\n') AS term) t "
-                         "            WHERE numnode(t.q) > 0) q "
-                         "      WHERE f.document @@ q.q ORDER BY rank DESC, f.id LIMIT ?) h "
+                         "      FROM recommendation_search f, " RT_TSQUERY
+                         "      WHERE f.document @@ q.q ORDER BY rank DESC, f.id LIMIT ? OFFSET ?) h "
                          "JOIN recommendations r ON r.id = h.id JOIN sources s ON s.id = r.source_id "
                          "ORDER BY h.rank DESC, h.id");
   if (!st) return Fail(st.error());
-  (*st)->Bind(1, terms).Bind(2, limit);
+  (*st)->Bind(1, terms).Bind(2, limit).Bind(3, std::max(offset, 0));
   std::vector<SearchHit> out;
   while (true) {
     auto r = (*st)->Step();

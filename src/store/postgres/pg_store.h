@@ -15,7 +15,9 @@ class PostgresStore : public sql::SqlStore {
   PostgresStore(std::unique_ptr<PgConnection> db, std::string url, KeyOptions keys)
       : sql::SqlStore(std::move(db), std::move(url), std::move(keys), false) {}
 
-  Result<std::vector<SearchHit>> Search(const std::string& query, int limit) override;
+  using Store::Search;
+  Result<std::vector<SearchHit>> Search(const std::string& query, int limit, int offset) override;
+  Result<int64_t> SearchCount(const std::string& query) override;
   Result<std::unique_ptr<ChangeListener>> ListenForChanges() override;
 
  protected:

@@ -253,6 +253,40 @@ Status ClearLoginFailures(Connection& db, const std::string& key) {
   return st->Run();
 }
 
+Result<std::vector<std::pair<std::string, LoginFailures>>> LoginFailuresByKey(Connection& db,
+                                                                              int64_t since) {
+  RT_PREPARE(st,
+             "SELECT key, COUNT(*), MIN(at) FROM login_failures WHERE at >= ? "
+             "GROUP BY key ORDER BY key");
+  st->Bind(1, since);
+  std::vector<std::pair<std::string, LoginFailures>> out;
+  while (true) {
+    auto r = st->Step();
+    if (!r) return Fail(r.error());
+    if (!*r) break;
+    out.emplace_back(st->Str(0), LoginFailures{st->Int(1), st->Int(2)});
+  }
+  return out;
+}
+
+Result<int64_t> ClearLoginFailuresWithPrefix(Connection& db, const std::string& prefix) {
+  // A range on the key (byte order on both stores), so that no character of
+  // the prefix is read as a pattern: [prefix, prefix with its last byte + 1).
+  std::string upper = prefix;
+  while (!upper.empty() && static_cast<unsigned char>(upper.back()) == 0xff) upper.pop_back();
+  if (upper.empty()) {
+    RT_PREPARE(st, "DELETE FROM login_failures WHERE key >= ?");
+    st->Bind(1, prefix);
+    RT_TRY(st->Run());
+    return db.Changes();
+  }
+  upper.back() = static_cast<char>(static_cast<unsigned char>(upper.back()) + 1);
+  RT_PREPARE(st, "DELETE FROM login_failures WHERE key >= ? AND key < ?");
+  st->Bind(1, prefix).Bind(2, upper);
+  RT_TRY(st->Run());
+  return db.Changes();
+}
+
 // ---- the workflow --------------------------------------------------------------
 
 Result<AssignmentRef> GetAssignment(Connection& db, int64_t id) {
@@ -293,6 +327,22 @@ Result<UpdateWithAssignment> GetUpdate(Connection& db, int64_t update_id) {
 
 Result<std::vector<UpdateWithAssignment>> SubmittedUpdates(Connection& db) {
   RT_PREPARE(st, std::string(kUpdateSql) + "WHERE u.state = 'submitted' ORDER BY u.id");
+  std::vector<UpdateWithAssignment> out;
+  while (true) {
+    auto r = st->Step();
+    if (!r) return Fail(r.error());
+    if (!*r) break;
+    out.push_back(ReadUpdateRow(st));
+  }
+  return out;
+}
+
+Result<std::vector<UpdateWithAssignment>> OpenUpdatesOfOwner(Connection& db, int64_t owner_id) {
+  RT_PREPARE(st, std::string(kUpdateSql) +
+                     "WHERE a.owner_id = ? AND (u.state = 'submitted' OR (u.state = 'returned' "
+                     "AND NOT EXISTS (SELECT 1 FROM updates v WHERE v.assignment_id = "
+                     "u.assignment_id AND v.id > u.id))) ORDER BY u.id");
+  st->Bind(1, owner_id);
   std::vector<UpdateWithAssignment> out;
   while (true) {
     auto r = st->Step();
@@ -413,6 +463,71 @@ Status SqlStore::DisableUser(const std::string& name, const Actor& actor) {
   });
 }
 
+Status SqlStore::EnableUser(const std::string& name, const Actor& actor) {
+  return InTransaction([&]() -> Status {
+    auto user = sql::GetUser(*db_, name);
+    if (!user) return Fail(user.error());
+    if (!user->disabled) return {};
+    EventPayload p;
+    p.about = json{{"user", name}};
+    p.changes.Set("users", {Value::Int(user->id)}, "disabled", Value::Int(0));
+    auto e = Record(actor, "user_enable", p);
+    if (!e) return Fail(e.error());
+    return {};
+  });
+}
+
+Result<User> SqlStore::SetUserRole(const std::string& name, const std::string& role,
+                                   const std::vector<std::string>& owners, const Actor& actor) {
+  Connection& db = *db_;
+  if (!IsRole(role))
+    return Fail(Error::Invalid(
+        fmt::format("unknown role '{}' (known: admin, coordinator, editor, viewer)", role)));
+  return InTransaction([&]() -> Result<User> {
+    auto user = sql::GetUser(*db_, name);
+    if (!user) return Fail(user.error());
+    std::vector<int64_t> ids;
+    for (const auto& o : owners) {
+      auto id = ResolveOwner(o);
+      if (!id) return Fail(id.error());
+      if (*id == 0)
+        return Fail(Error::NotFound(fmt::format("no owner '{}' (see `rectrack owner list`)", o)));
+      if (std::find(ids.begin(), ids.end(), *id) == ids.end()) ids.push_back(*id);
+    }
+    std::sort(ids.begin(), ids.end());
+    std::vector<int64_t> had = user->owner_ids;
+    std::sort(had.begin(), had.end());
+    if (user->role == role && had == ids) return *user;
+    EventPayload p;
+    if (user->role != role) p.changes.Set("users", {Value::Int(user->id)}, "role", Value::Text(role));
+    for (int64_t id : ids)
+      if (!std::binary_search(had.begin(), had.end(), id))
+        p.changes.Insert("user_owners", {Value::Int(user->id), Value::Int(id)});
+    for (int64_t id : had)
+      if (!std::binary_search(ids.begin(), ids.end(), id))
+        p.changes.Delete("user_owners", {Value::Int(user->id), Value::Int(id)});
+    std::vector<std::string> names;
+    for (int64_t id : ids) {
+      RT_PREPARE(on, "SELECT name FROM owners WHERE id = ?");
+      on->Bind(1, id);
+      auto r = on->Step();
+      if (!r) return Fail(r.error());
+      if (*r) {
+        names.push_back(on->Str(0));
+        on->Reset();
+      }
+    }
+    std::sort(names.begin(), names.end());
+    p.about = json{{"user", name},
+                   {"role", role},
+                   {"owners", names},
+                   {"was", {{"role", user->role}, {"owners", user->owner_names}}}};
+    auto e = Record(actor, "user_role", p);
+    if (!e) return Fail(e.error());
+    return sql::GetUserById(*db_, user->id);
+  });
+}
+
 Status SqlStore::SetPassword(const std::string& name, const std::string& password_hash,
                                 const std::string& keep_session_hash, const Actor& actor) {
   Connection& db = *db_;
@@ -490,6 +605,13 @@ Result<LoginFailures> SqlStore::LoginFailuresSince(const std::string& key, int64
 Status SqlStore::ClearLoginFailures(const std::string& key) {
   return sql::ClearLoginFailures(*db_, key);
 }
+Result<std::vector<std::pair<std::string, LoginFailures>>> SqlStore::LoginFailuresByKey(
+    int64_t since) {
+  return sql::LoginFailuresByKey(*db_, since);
+}
+Result<int64_t> SqlStore::ClearLoginFailuresWithPrefix(const std::string& prefix) {
+  return sql::ClearLoginFailuresWithPrefix(*db_, prefix);
+}
 Result<AssignmentRef> SqlStore::GetAssignment(int64_t id) {
   return sql::GetAssignment(*db_, id);
 }
@@ -501,6 +623,9 @@ Result<UpdateWithAssignment> SqlStore::GetUpdate(int64_t id) {
 }
 Result<std::vector<UpdateWithAssignment>> SqlStore::SubmittedUpdates() {
   return sql::SubmittedUpdates(*db_);
+}
+Result<std::vector<UpdateWithAssignment>> SqlStore::OpenUpdatesOfOwner(int64_t owner_id) {
+  return sql::OpenUpdatesOfOwner(*db_, owner_id);
 }
 
 Result<int64_t> SqlStore::SubmitUpdate(int64_t assignment_id, const Update& in,

@@ -33,12 +33,16 @@ Status TouchApiToken(Connection& db, int64_t id, int64_t now);
 Status RecordLoginFailure(Connection& db, const std::string& key, int64_t at, int64_t forget_before);
 Result<LoginFailures> LoginFailuresSince(Connection& db, const std::string& key, int64_t since);
 Status ClearLoginFailures(Connection& db, const std::string& key);
+Result<std::vector<std::pair<std::string, LoginFailures>>> LoginFailuresByKey(Connection& db,
+                                                                              int64_t since);
+Result<int64_t> ClearLoginFailuresWithPrefix(Connection& db, const std::string& prefix);
 
 // The workflow.
 Result<AssignmentRef> GetAssignment(Connection& db, int64_t id);
 Result<std::vector<AssignmentRef>> AssignmentsOfOwner(Connection& db, int64_t owner_id, int limit);
 Result<UpdateWithAssignment> GetUpdate(Connection& db, int64_t update_id);
 Result<std::vector<UpdateWithAssignment>> SubmittedUpdates(Connection& db);
+Result<std::vector<UpdateWithAssignment>> OpenUpdatesOfOwner(Connection& db, int64_t owner_id);
 
 // Fills p->source_slug, p->signature and p->signing_key from the stored row.
 Status ReadPublicationExtras(Connection& db, Publication* p);

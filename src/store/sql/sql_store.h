@@ -171,6 +171,9 @@ class SqlStore : public Store {
   Result<User> GetUserById(int64_t id) override;
   Result<std::vector<User>> ListUsers() override;
   Status DisableUser(const std::string& name, const Actor& a) override;
+  Status EnableUser(const std::string& name, const Actor& a) override;
+  Result<User> SetUserRole(const std::string& name, const std::string& role,
+                           const std::vector<std::string>& owners, const Actor& a) override;
   Status SetPassword(const std::string& name, const std::string& hash,
                      const std::string& keep_session_hash, const Actor& a) override;
   Status AddSession(const SessionRecord& s) override;
@@ -185,6 +188,9 @@ class SqlStore : public Store {
   Status RecordLoginFailure(const std::string& key, int64_t at, int64_t forget) override;
   Result<LoginFailures> LoginFailuresSince(const std::string& key, int64_t since) override;
   Status ClearLoginFailures(const std::string& key) override;
+  Result<std::vector<std::pair<std::string, LoginFailures>>> LoginFailuresByKey(
+      int64_t since) override;
+  Result<int64_t> ClearLoginFailuresWithPrefix(const std::string& prefix) override;
   Result<AssignmentRef> GetAssignment(int64_t id) override;
   Result<std::vector<AssignmentRef>> AssignmentsOfOwner(int64_t owner_id, int limit) override;
   Result<int64_t> SubmitUpdate(int64_t assignment_id, const Update& u, int64_t expected_version,
@@ -193,6 +199,7 @@ class SqlStore : public Store {
   Status ReturnUpdate(int64_t update_id, const std::string& reason, const Actor& a) override;
   Result<UpdateWithAssignment> GetUpdate(int64_t id) override;
   Result<std::vector<UpdateWithAssignment>> SubmittedUpdates() override;
+  Result<std::vector<UpdateWithAssignment>> OpenUpdatesOfOwner(int64_t owner_id) override;
   Result<std::vector<Secret>> ReadSecrets() override;
   Status WriteSecrets(const std::vector<Secret>& secrets) override;
 

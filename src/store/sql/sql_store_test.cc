@@ -14,6 +14,7 @@
 #include <iterator>
 #include <memory>
 #include <sstream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -1316,6 +1317,38 @@ ImportBatch SearchBatch() {
   s.recommendations = {once, none, twice, bracket, other1, other2};
   b.sources = {s};
   return b;
+}
+
+TEST_F(StoreTest, SearchComesAPageAtATimeWithItsTotal) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  std::vector<std::string> refs;
+  for (int i = 1; i <= 25; ++i) refs.push_back("P" + std::to_string(i));
+  ASSERT_TRUE(store->Import(SimpleBatch("paged", refs), kAlice, "paged"));
+  ASSERT_TRUE(store->Import(SearchBatch(), kAlice, "floods"));
+  auto total = store->SearchCount("paged");
+  ASSERT_TRUE(total) << total.error().message;
+  EXPECT_EQ(*total, 25);
+  EXPECT_EQ(*store->SearchCount("flood"), 2);
+  EXPECT_EQ(*store->SearchCount("zzqqxx"), 0);
+  EXPECT_FALSE(store->SearchCount("  "));
+  auto whole = store->Search("paged", 100);
+  ASSERT_TRUE(whole);
+  ASSERT_EQ(whole->size(), 25u);
+  // Pages of ten, laid end to end, are the whole list in its order: ties in
+  // rank (all 25 texts alike) are broken by id, the same on every page.
+  std::vector<int64_t> paged;
+  for (int offset : {0, 10, 20}) {
+    auto page = store->Search("paged", 10, offset);
+    ASSERT_TRUE(page);
+    EXPECT_EQ(page->size(), offset == 20 ? 5u : 10u);
+    for (const auto& h : *page) paged.push_back(h.recommendation_id);
+  }
+  std::vector<int64_t> all;
+  for (const auto& h : *whole) all.push_back(h.recommendation_id);
+  EXPECT_EQ(paged, all);
+  EXPECT_EQ(std::set<int64_t>(all.begin(), all.end()).size(), 25u);
+  EXPECT_TRUE(store->Search("paged", 10, 30)->empty());
 }
 
 TEST_F(StoreTest, SearchRanksAndMarksTerms) {

@@ -100,7 +100,21 @@ static std::string FtsQuery(const std::string& q) {
   return out;
 }
 
-Result<std::vector<SearchHit>> SqliteStore::Search(const std::string& query, int limit) {
+Result<int64_t> SqliteStore::SearchCount(const std::string& query) {
+  std::string fts = FtsQuery(query);
+  if (fts.empty()) return Fail(Error::Invalid("empty search"));
+  auto st = db_->Prepare("SELECT count(*) FROM recommendation_fts WHERE recommendation_fts MATCH ?");
+  if (!st) return Fail(st.error());
+  (*st)->Bind(1, fts);
+  auto r = (*st)->Step();
+  if (!r) return Fail(r.error());
+  int64_t n = *r ? (*st)->Int(0) : 0;
+  (*st)->Reset();
+  return n;
+}
+
+Result<std::vector<SearchHit>> SqliteStore::Search(const std::string& query, int limit,
+                                                   int offset) {
   std::string fts = FtsQuery(query);
   if (fts.empty()) return Fail(Error::Invalid("empty search"));
   auto st = db_->Prepare(
@@ -109,9 +123,9 @@ Result<std::vector<SearchHit>> SqliteStore::Search(const std::string& query, int
       "snippet(recommendation_fts, 1, char(1), char(2), '…', 16) "
       "FROM recommendation_fts f JOIN recommendations r ON r.id = f.rowid "
       "JOIN sources s ON s.id = r.source_id "
-      "WHERE recommendation_fts MATCH ? ORDER BY rank, f.rowid LIMIT ?");
+      "WHERE recommendation_fts MATCH ? ORDER BY rank, f.rowid LIMIT ? OFFSET ?");
   if (!st) return Fail(st.error());
-  (*st)->Bind(1, fts).Bind(2, limit);
+  (*st)->Bind(1, fts).Bind(2, limit).Bind(3, std::max(offset, 0));
   std::vector<SearchHit> out;
   while (true) {
     auto r = (*st)->Step();

@@ -15,7 +15,9 @@ class SqliteStore : public sql::SqlStore {
   SqliteStore(std::unique_ptr<Db> db, std::string path, KeyOptions keys, bool scratch)
       : sql::SqlStore(std::move(db), std::move(path), std::move(keys), scratch) {}
 
-  Result<std::vector<SearchHit>> Search(const std::string& query, int limit) override;
+  using Store::Search;
+  Result<std::vector<SearchHit>> Search(const std::string& query, int limit, int offset) override;
+  Result<int64_t> SearchCount(const std::string& query) override;
 
  protected:
   Status Configure() override;

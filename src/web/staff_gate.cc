@@ -1,0 +1,75 @@
+#include "web/staff_gate.h"
+
+#include "nlohmann/json.hpp"
+
+namespace rectrack::web {
+
+using json = nlohmann::json;
+
+Response Message(int status, const std::string& title, const std::string& detail,
+                 const std::optional<auth::Principal>& who, std::string href,
+                 std::string link_text) {
+  json view = {{"title", title}, {"detail", detail}, {"link", nullptr}};
+  if (!href.empty()) view["link"] = {{"href", href}, {"text", link_text}};
+  return StaffPage(status, title, "auth_message", view, who);
+}
+
+Response ServiceProblem(const std::optional<auth::Principal>& who) {
+  return Message(500, "Sorry, there is a problem with the service", "Try again later.", who);
+}
+
+Response ErrorPage(const Error& e, const std::optional<auth::Principal>& who) {
+  switch (e.code) {
+    case Error::Code::kNotFound: return Message(404, "Page not found", e.message, who);
+    case Error::Code::kInvalidInput: return Message(400, "There is a problem", e.message, who);
+    case Error::Code::kConflict: return Message(409, "This has already been dealt with", e.message, who, "/review", "Back to the review queue");
+    case Error::Code::kPrecondition: return Message(412, "This changed meanwhile", e.message, who);
+    case Error::Code::kCorrupt:
+      return Message(503, "This tracker's data failed its integrity check", e.message, who);
+    case Error::Code::kUnavailable: {
+      Response r = Message(503, "Sorry, the service is busy", BusyDetail(), who);
+      r.Set("Retry-After", std::to_string(kRetryAfterSeconds));
+      return r;
+    }
+    default: return ServiceProblem(who);
+  }
+}
+
+PageGate Gate(WebAuth& auth, const Request& req) {
+  PageGate g;
+  const bool post = req.method == "POST";
+  auto c = auth.Resolve(req);
+  if (!c) {
+    g.refusal = ErrorPage(c.error(), std::nullopt);
+    return g;
+  }
+  if (c->bad_credentials) {
+    g.refusal = Message(401, "Sign in", "The API token is not valid.", std::nullopt);
+    return g;
+  }
+  if (!c->principal) {
+    if (!post) {
+      g.refusal = Response::Redirect("/login?next=" + PercentEncode(req.path));
+      g.refusal->Set("Cache-Control", "no-store");
+    } else {
+      g.refusal = Message(401, "Sign in", "Sign in to do that.", std::nullopt,
+                          "/login", "Sign in");
+    }
+    return g;
+  }
+  if (post) {
+    if (!ParseForm(req, &g.form)) {
+      g.refusal = Message(415, "There is a problem", "Send this as a web form.", c->principal);
+      return g;
+    }
+    if (!auth.CsrfOk(*c->principal, req, &g.form)) {
+      g.refusal = Message(403, "The form had expired",
+                          "Go back, reload the page and try again.", c->principal);
+      return g;
+    }
+  }
+  g.who = std::move(c->principal);
+  return g;
+}
+
+}  // namespace rectrack::web
