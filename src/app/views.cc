@@ -207,7 +207,52 @@ Result<json> SourceDoc(Store& store, const std::string& slug, Date as_of) {
             {"recommendations", data->total},
             {"implemented", data->implemented},
             {"percent_implemented", data->total ? data->implemented * 100 / data->total : 0},
+            {"last_changed", nullptr},
             {"links", SourceLinks(s.slug)}};
+  // The latest day anything of it changed, as of `as_of`: its record, a
+  // response, a validated update.
+  std::optional<Date> last;
+  auto consider = [&](std::optional<Date> d) {
+    if (d && *d <= as_of && (!last || *d > *last)) last = d;
+  };
+  consider(s.date);
+  consider(s.recorded_on);
+  for (const auto& a : facts->assignments) consider(a.initial.response_date);
+  for (const auto& u : facts->updates) consider(u.date);
+  j["last_changed"] = OptDate(last);
+  // The response clock: who has answered, who is awaited, who is late and by
+  // how long. What a coroner's report is about first, before implementation.
+  {
+    FactsIndex index(*facts, as_of);
+    int64_t bodies = 0, responded = 0, pending = 0, overdue = 0;
+    std::optional<int64_t> longest;
+    std::optional<Date> next_due, overdue_since;
+    for (const auto& c : index.computed()) {
+      ++bodies;
+      switch (c.st.response_status) {
+        case ResponseStatus::kResponded:
+        case ResponseStatus::kPartial: ++responded; break;
+        case ResponseStatus::kOverdue:
+          ++overdue;
+          if (c.due && (!longest || as_of - *c.due > *longest)) {
+            longest = as_of - *c.due;
+            overdue_since = c.due;
+          }
+          break;
+        case ResponseStatus::kPending:
+          ++pending;
+          if (c.due && (!next_due || *c.due < *next_due)) next_due = c.due;
+          break;
+      }
+    }
+    j["response_clock"] = {{"bodies", bodies},
+                           {"responded", responded},
+                           {"pending", pending},
+                           {"overdue", overdue},
+                           {"longest_overdue_days", Opt(longest)},
+                           {"overdue_since", OptDate(overdue_since)},
+                           {"next_due", OptDate(next_due)}};
+  }
   json bi = json::object(), br = json::object();
   for (Implementation i : kAllImplementations)
     bi[std::string(Name(i))] = data->by_implementation[static_cast<int>(i)];

@@ -109,6 +109,40 @@ bool IsWebUrl(std::string_view u) {
   return lower.rfind("http://", 0) == 0 || lower.rfind("https://", 0) == 0;
 }
 
+// A source of this few recommendations shows them whole (a coroner's
+// concerns, not their first lines) and without a status chart of zeros.
+constexpr int64_t kWholeTextUpTo = 5;
+constexpr int64_t kMinForChart = 3;
+
+// The response clock a source leads with when responses are owed: late (by
+// how long, since when), awaited (due when), or all in. Null when the source
+// owes none (no response duty, no due date).
+json ResponseClock(const json& s) {
+  const json& c = s["response_clock"];
+  const int64_t bodies = Int(c["bodies"]), overdue = Int(c["overdue"]);
+  const int64_t pending = Int(c["pending"]), responded = Int(c["responded"]);
+  if (bodies == 0) return nullptr;
+  if (overdue > 0 && c["longest_overdue_days"].is_number()) {
+    const std::string late = DaysInWords(Int(c["longest_overdue_days"]));
+    std::string body =
+        bodies == 1 ? fmt::format("The response was due on {}.", LongDate(c["overdue_since"]))
+                    : fmt::format("{} of {} bodies have not responded; the first was due on {}.",
+                                  overdue, bodies, LongDate(c["overdue_since"]));
+    return {{"tone", "late"}, {"title", "Response overdue by " + late}, {"body", body}};
+  }
+  if (pending > 0 && c["next_due"].is_string())
+    return {{"tone", "neutral"},
+            {"title", "Response due on " + LongDate(c["next_due"])},
+            {"body", bodies == 1 ? std::string("Awaited from the one body named.")
+                                 : fmt::format("{} of {} bodies have responded.", responded, bodies)}};
+  if (responded == bodies && s["response_days"].is_number())
+    return {{"tone", "done"},
+            {"title", bodies == 1 ? std::string("The response has been received")
+                                  : fmt::format("All {} bodies have responded", bodies)},
+            {"body", "Within or after the response duty; each answer is below."}};
+  return nullptr;
+}
+
 std::string Excerpt(const std::string& text) {
   if (text.size() <= kExcerpt) return text;
   size_t cut = text.rfind(' ', kExcerpt);
@@ -200,6 +234,24 @@ json ResponseTag(const std::string& name) {
       return Tag(Label(*r), "grey");
   }
   return Tag(name, "grey");
+}
+
+// A tag that says what it is about ("Implementation: implemented"), for lists
+// where two tags stand side by side.
+json Prefixed(json tag, std::string_view prefix) {
+  tag["tag_prefix"] = prefix;
+  return tag;
+}
+
+// An assignment's (or recommendation's) response in one tag: what the body
+// said when it has answered (a rejection in red, not a green "responded"),
+// else whether the answer is awaited or overdue.
+json ResponseSummaryTag(const json& a) {
+  const std::string status = Str(a["response_status"]);
+  const std::string kind = a.contains("response") ? Str(a["response"]) : "";
+  if ((status == "responded" || status == "partial") && !kind.empty() && kind != "none")
+    return Prefixed(ResponseTag(kind), "Response");
+  return Prefixed(ResponseStatusTag(status), "Response");
 }
 
 std::string OverdueText(const json& days) {
@@ -562,17 +614,22 @@ Result<PageView> SourcePage(Store& store, const PageCtx& pc, const std::string& 
         for (const auto& a : r["assignments"]) {
           owners.push_back({{"owner", Str(a["owner"])},
                             {"href", Href(pc, OwnerPath(Int(a["owner_id"])))},
-                            {"implementation", ImplementationTag(Str(a["implementation"]))},
-                            {"response_status", ResponseStatusTag(Str(a["response_status"]))},
+                            {"implementation", Prefixed(ImplementationTag(Str(a["implementation"])),
+                                                        "Implementation")},
+                            {"response_status", ResponseSummaryTag(a)},
                             {"overdue", OverdueText(a["days_overdue"])},
                             {"past_target", PastTargetText(a["days_past_target"])}});
         }
         rows.push_back({{"ref", Str(r["ref"])},
                         {"href", Href(pc, RecPath(Int(r["id"])))},
-                        {"text", Excerpt(Str(r["text"]))},
+                        {"text", Int(s["recommendations"]) <= kWholeTextUpTo ? Str(r["text"])
+                                                                             : Excerpt(Str(r["text"]))},
                         {"owners", owners},
-                        {"implementation", ImplementationTag(Str(r["implementation"]))},
-                        {"response_status", ResponseStatusTag(Str(r["response_status"]))}});
+                        {"single", owners.size() == 1},
+                        {"implementation", Prefixed(ImplementationTag(Str(r["implementation"])),
+                                                    "Implementation")},
+                        {"response_status", Prefixed(ResponseStatusTag(Str(r["response_status"])),
+                                                     "Response")}});
       }
       Query filters = {{"owner", f.owner},
                        {"tier", f.tier},
@@ -726,8 +783,12 @@ Result<PageView> SourcePage(Store& store, const PageCtx& pc, const std::string& 
       {"owners_caption", "Recommendations held by each body"},
       {"headline", fmt::format("{} of {} implemented", Count(done),
                                Plural(total, "recommendation", "recommendations"))},
+      {"complete", total > 0 && done == total},
+      {"clock", ResponseClock(s)},
+      {"show_chart", total >= kMinForChart},
       {"percent", Int(s["percent_implemented"])},
       {"as_of", LongDate(s["as_of"])},
+      {"last_changed", s["last_changed"].is_string() ? json(LongDate(s["last_changed"])) : json(nullptr)},
       {"stated", stated},
       {"chart", StatusBreakdownSvg(chart)},
       {"by_implementation", impl_rows},

@@ -237,7 +237,16 @@ TEST_F(PagesTest, SourcePageHasHeadlineChartOwnersFundingChangesAndList) {
   EXPECT_TRUE(Has(h, "href=\"/api/v1/sources/harris-2016/recommendations?format=xlsx\""));
   EXPECT_TRUE(
       Has(h, "href=\"/api/v1/sources/harris-2016/recommendations?format=json&amp;limit=500\""));
-  EXPECT_TRUE(Has(h, "<strong class=\"rt-tag rt-tag--green\">implemented</strong>"));
+  // Each tag says what it is about; an answer says what the body said (a
+  // rejection in red, not a green "responded"); a row of one owner does not
+  // repeat itself as "Overall"; the headline says when anything last changed.
+  EXPECT_TRUE(Has(h, "<strong class=\"rt-tag rt-tag--green\"><span class=\"rt-tag__prefix\">"
+                     "Implementation: </span>implemented</strong>"));
+  EXPECT_TRUE(Has(h, "<strong class=\"rt-tag rt-tag--red\"><span class=\"rt-tag__prefix\">"
+                     "Response: </span>rejected</strong>"));
+  EXPECT_TRUE(Lacks(h, "</span>responded</strong>"));
+  EXPECT_TRUE(Has(h, "As its one owner"));
+  EXPECT_TRUE(Has(h, "% as of 1 June 2024. Last changed on 25 October 2017"));
   EXPECT_TRUE(Has(h, "href=\"/feeds/sources/harris-2016.atom\""));
   EXPECT_TRUE(Has(h, "<link rel=\"alternate\" type=\"application/atom+xml\""));
   // Every download link answers.
@@ -245,6 +254,29 @@ TEST_F(PagesTest, SourcePageHasHeadlineChartOwnersFundingChangesAndList) {
     if (href.rfind("/api/v1/", 0) == 0) {
       EXPECT_EQ(site_.Get(href).status, 200) << href;
     }
+}
+
+TEST_F(PagesTest, ACoronersReportLeadsWithTheResponseClock) {
+  // Due 56 days after 11 March 2024; unanswered on 1 June 2024.
+  Response r = site_.Get("/sources/pfd-2024-0131");
+  ASSERT_EQ(r.status, 200);
+  const std::string& h = r.body;
+  size_t clock = h.find("<div class=\"rt-panel rt-panel--late\">\n<p class=\"rt-panel__title\">"
+                        "Response overdue by 26 days</p>");
+  size_t headline = h.find("0 of 1 recommendation implemented");
+  ASSERT_NE(clock, std::string::npos);
+  ASSERT_NE(headline, std::string::npos);
+  EXPECT_LT(clock, headline) << "the clock comes first";
+  EXPECT_TRUE(Has(h, "The response was due on 6 May 2024."));
+  EXPECT_TRUE(Has(h, "<div class=\"rt-panel rt-panel--neutral\">\n<p class=\"rt-panel__title\">0 of 1"))
+      << "nothing implemented is not a green panel";
+  EXPECT_TRUE(Lacks(h, "Status of the recommendations")) << "no chart of zeros for one recommendation";
+  EXPECT_TRUE(Has(site_.Get("/sources/harris-2016").body, "Status of the recommendations"));
+  auto doc = SourceDoc(SiteStore::Get().store(), "pfd-2024-0131", kToday);
+  ASSERT_TRUE(doc);
+  EXPECT_EQ((*doc)["response_clock"]["overdue"], 1);
+  EXPECT_EQ((*doc)["response_clock"]["longest_overdue_days"], 26);
+  EXPECT_EQ((*doc)["response_clock"]["overdue_since"], "2024-05-06");
 }
 
 TEST_F(PagesTest, SourceListFiltersAndKeepsTheFilterInItsLinks) {

@@ -423,6 +423,18 @@ describe('rectrack in Chromium', () => {
     await ctx.close();
   });
 
+  test('the public pages fit a 390 px phone screen', async (t) => {
+    const ctx = await newContext({ viewport: { width: 390, height: 844 } });
+    const page = await ctx.newPage();
+    for (const [label, p] of publicPages()) {
+      await t.test(label, async () => {
+        await open(page, p);
+        await assertFits(page, `${label} at 390 px`);
+      });
+    }
+    await ctx.close();
+  });
+
   test('pages keep their strict CSP and break none of it', async () => {
     // No bypass here: what a reader's browser does.
     const ctx = await browser.newContext({ baseURL: base });
