@@ -115,10 +115,62 @@ std::optional<int64_t> DecodeCursor(const std::string& cursor) {
 }
 
 Result<json> SourcesDoc(Store& store, Date as_of, const std::string& kind, const Page& page) {
+  SourcesFilter f;
+  f.kind = kind;
+  return SourcesDoc(store, as_of, f, page);
+}
+
+Result<json> SourcesDoc(Store& store, Date as_of, const SourcesFilter& want, const Page& page) {
+  const std::string& kind = want.kind;
   FactsFilter filter;
   filter.source_kind = kind;
+  // Categories (themes) come with the texts: read them for one kind's list
+  // (its choices) or a category asked for, not for every source at once.
+  filter.with_text = !kind.empty() || !want.theme.empty();
   auto facts = store.LoadFacts(filter);
   if (!facts) return Fail(facts.error());
+  auto lower = [](std::string t) {
+    for (char& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return t;
+  };
+  // The owner asked for, by name or alias.
+  std::optional<int64_t> owner_id;
+  if (!want.owner.empty()) {
+    const std::string w = lower(want.owner);
+    for (const auto& o : facts->owners) {
+      bool hit = lower(o.name) == w;
+      for (const auto& a : o.aliases) hit |= lower(a) == w;
+      if (hit) owner_id = o.id;
+    }
+    if (!owner_id)
+      return Fail(Error::NotFound(fmt::format("owner: no body called '{}'", want.owner)));
+  }
+  // What each source holds, for the theme and owner filters and the choices.
+  std::unordered_map<int64_t, std::set<std::string>> themes_of;
+  std::set<std::string> all_themes;
+  std::unordered_map<int64_t, int64_t> source_of_rec;
+  for (const auto& r : facts->recommendations) {
+    source_of_rec[r.id] = r.source_id;
+    for (const auto& t : r.themes) {
+      themes_of[r.source_id].insert(lower(t));
+      all_themes.insert(t);
+    }
+  }
+  std::set<int64_t> names_owner;
+  if (owner_id)
+    for (const auto& a : facts->assignments)
+      if (a.owner_id == *owner_id) names_owner.insert(source_of_rec[a.recommendation_id]);
+  std::set<int, std::greater<int>> years;
+  for (const auto& s : facts->sources)
+    if (s.date) years.insert(s.date->year());
+  auto keep = [&](const Source& s) {
+    if (want.year && (!s.date || s.date->year() != want.year)) return false;
+    if (!want.area.empty() && lower(s.notes + " " + s.author).find(lower(want.area)) == std::string::npos)
+      return false;
+    if (!want.theme.empty() && !themes_of[s.id].count(lower(want.theme))) return false;
+    if (owner_id && !names_owner.count(s.id)) return false;
+    return true;
+  };
   FactsIndex index(*facts, as_of);
   struct Progress {
     int recs = 0, implemented = 0, overdue = 0;
@@ -137,9 +189,16 @@ Result<json> SourcesDoc(Store& store, Date as_of, const std::string& kind, const
       ++p.implemented;
   }
   std::vector<const Source*> sources;
-  for (const auto& s : facts->sources) sources.push_back(&s);
+  for (const auto& s : facts->sources)
+    if (keep(s)) sources.push_back(&s);
+  // By kind, then newest first (undated last), then the latest added first.
   std::sort(sources.begin(), sources.end(), [](const Source* a, const Source* b) {
-    return a->kind != b->kind ? a->kind < b->kind : a->id < b->id;
+    if (a->kind != b->kind) return a->kind < b->kind;
+    if (a->date != b->date) {
+      if (!a->date || !b->date) return a->date.has_value();
+      return *a->date > *b->date;
+    }
+    return a->id > b->id;
   });
   std::map<std::string, int> kinds;
   for (const Source* s : sources) ++kinds[s->kind];
@@ -176,6 +235,9 @@ Result<json> SourcesDoc(Store& store, Date as_of, const std::string& kind, const
   for (const auto& [name, count] : kinds) k.push_back({{"kind", name}, {"sources", count}});
   return json{{"as_of", as_of.ToIso()},
               {"kinds", k},
+              {"total", sources.size()},
+              {"years", years},
+              {"themes", all_themes},
               {"sources", items},
               {"next_cursor", next.empty() ? json(nullptr) : json(next)}};
 }

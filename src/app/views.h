@@ -35,6 +35,20 @@ struct Page {
 // "kinds" as counts as well.
 Result<nlohmann::json> SourcesDoc(Store& store, Date as_of, const std::string& kind,
                                   const Page& page);
+// Which sources a list shows (each empty or 0: any). `area` is a few words of
+// the coroner's area or the author (case ignored); `theme` a category of one
+// of its recommendations; `owner` a body (name or alias) it names. Newest first
+// within each kind. An unknown owner is NotFound.
+struct SourcesFilter {
+  std::string kind;
+  int year = 0;
+  std::string area;
+  std::string theme;
+  std::string owner;
+  bool any() const { return year != 0 || !area.empty() || !theme.empty() || !owner.empty(); }
+};
+Result<nlohmann::json> SourcesDoc(Store& store, Date as_of, const SourcesFilter& filter,
+                                  const Page& page);
 
 // One source: headline, status breakdown, owners table, funding, changes since
 // the last publication, publications, timeline.

@@ -235,15 +235,26 @@ void RegisterReadApi(Router& router, AppContext& ctx) {
     r.Set("Cache-Control", "public, max-age=3600");
     return r;
   });
-  AddRead(router, "/api/v1/sources", {"after", "kind", "limit"}, [&ctx](Request& req) {
+  AddRead(router, "/api/v1/sources", {"after", "kind", "limit", "year", "area", "theme", "owner"},
+          [&ctx](Request& req) {
     auto limit = LimitParam(req, 50);
     if (!limit) return ProblemFor(limit.error());
     // Downloads are complete: every page at once.
     Page page{req.Query("after"), Format(req) == "json" ? *limit : 1 << 30};
-    std::string kind = req.Query("kind");
+    SourcesFilter f;
+    f.kind = req.Query("kind");
+    const std::string& kind = f.kind;
+    auto year = IntParam(req, "year", 0);
+    if (!year) return ProblemFor(year.error());
+    if (*year != 0 && (*year < 1800 || *year > 2200))
+      return ProblemFor(Error::Invalid("year: give a year such as 2024"));
+    f.year = *year;
+    f.area = req.Query("area");
+    f.theme = req.Query("theme");
+    f.owner = req.Query("owner");
     std::string base = BaseUrl(req);
     return Serve(
-        ctx, req, [&](Store& s, Date d) { return SourcesDoc(s, d, kind, page); },
+        ctx, req, [&](Store& s, Date d) { return SourcesDoc(s, d, f, page); },
         [&](const json& doc) -> Result<Table> {
           Table t;
           t.name = kind.empty() ? "sources" : kind + "-sources";

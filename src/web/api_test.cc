@@ -171,7 +171,7 @@ TEST_F(ApiTest, UnknownQueryParametersAreRefusedByName) {
   auto bad = GetJson("/api/v1/sources?cursor=abc", 400);
   std::string detail = bad["detail"].get<std::string>();
   EXPECT_NE(detail.find("unknown query parameter 'cursor'"), std::string::npos) << detail;
-  EXPECT_NE(detail.find("this address takes after, as_of, format, kind, limit"), std::string::npos)
+  EXPECT_NE(detail.find("this address takes after, area, as_of, format, kind, limit, owner, theme, year"), std::string::npos)
       << detail;
   auto guess = GetJson("/api/v1/sources/harris-2016/recommendations?ownr=HO", 400);
   EXPECT_NE(guess["detail"].get<std::string>().find("did you mean 'owner'?"), std::string::npos);
@@ -289,6 +289,26 @@ TEST_F(ApiTest, SearchGivesItsTotalAndACursorToTheNextPage) {
   EXPECT_EQ(paged, whole) << "pages laid end to end are the whole list";
   for (const char* bad : {"after=x", "after=s-1", "after=s99999999", "after=7", "limit=0", "limit=201"})
     GetJson(std::string("/api/v1/search?q=London&") + bad, 400);
+}
+
+TEST_F(ApiTest, SourcesAreNewestFirstAndFilteredByYearAreaThemeAndOwner) {
+  auto all = GetJson("/api/v1/sources?kind=pfd&limit=500");
+  const int total = all["total"].get<int>();
+  ASSERT_EQ(all["sources"].size(), static_cast<size_t>(total));
+  std::string previous = "9999-12-31";
+  for (const auto& s : all["sources"]) {
+    if (!s["date"].is_string()) continue;
+    EXPECT_LE(s["date"].get<std::string>(), previous) << "newest first";
+    previous = s["date"].get<std::string>();
+  }
+  auto y = GetJson("/api/v1/sources?kind=pfd&year=2023&limit=500");
+  for (const auto& s : y["sources"]) EXPECT_EQ(s["date"].get<std::string>().substr(0, 4), "2023");
+  EXPECT_GT(y["total"].get<int>(), 0);
+  EXPECT_LT(y["total"].get<int>(), total);
+  EXPECT_EQ(GetJson("/api/v1/sources?kind=pfd&area=gwent")["total"], 1);
+  GetJson("/api/v1/sources?year=twenty", 400);
+  GetJson("/api/v1/sources?year=20", 400);
+  GetJson("/api/v1/sources?owner=Nobody%20At%20All", 404);
 }
 
 TEST_F(ApiTest, SqlLookingInputIsHarmless) {

@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <charconv>
 #include <map>
 #include <set>
 
@@ -57,6 +58,7 @@ struct PageView {
   std::string json_href;              // "this page's data as JSON"
   int status = 200;
   bool has_error = false;  // "Error: " before the title (GOV.UK pattern)
+  bool wide = false;       // a page of wide tables: a wider column (1200 px)
 };
 
 // A finished response body.
@@ -298,6 +300,7 @@ Result<Rendered> Finish(const PageCtx& pc, PageView page) {
       {"nav", Nav(pc, page.section)},
       {"breadcrumbs", page.breadcrumbs},
       {"has_breadcrumbs", !page.breadcrumbs.empty()},
+      {"wide", page.wide},
       {"content", *content},
       {"static_site", pc.static_site()},
       {"as_of_given", pc.as_of_given},
@@ -440,6 +443,10 @@ Result<PageView> HomePage(Store& store, const PageCtx& pc) {
   return p;
 }
 
+json Option(const std::string& value, const std::string& text, const std::string& selected) {
+  return {{"value", value}, {"text", text}, {"selected", value == selected}};
+}
+
 json Pagination(const std::string& first_href, const std::string& next_href,
                 const std::string& what) {
   if (first_href.empty() && next_href.empty()) return nullptr;
@@ -449,8 +456,9 @@ json Pagination(const std::string& first_href, const std::string& next_href,
   return p;
 }
 
-Result<PageView> SourcesPage(Store& store, const PageCtx& pc, const std::string& kind,
-                             const std::string& after) {
+Result<PageView> SourcesPage(Store& store, const PageCtx& pc, const SourcesFilter& want,
+                             const std::string& year_text, const std::string& after) {
+  const std::string& kind = want.kind;
   if (!after.empty() && !DecodeCursor(after))
     return Fail(
         Error::Invalid("The link to this page of sources is not valid. Start again from "
@@ -461,10 +469,38 @@ Result<PageView> SourcesPage(Store& store, const PageCtx& pc, const std::string&
   for (const auto& s : *all) ++kinds[s.kind];
   if (!kind.empty() && !kinds.count(kind))
     return Fail(Error::NotFound(fmt::format("There are no sources of the kind '{}'.", kind)));
-  auto doc = SourcesDoc(store, pc.as_of, kind, Page{after, pc.options->page_size});
+  // The filters: each problem shown at its field, the list then unfiltered by it.
+  json errors = json::array();
+  json field_errors = json::object();
+  auto field_error = [&](const std::string& field, const std::string& message) {
+    errors.push_back(FieldError("sources-" + field, message));
+    field_errors[field] = message;
+  };
+  SourcesFilter f = want;
+  if (!year_text.empty() && f.year == 0) field_error("year", "Choose a year from the list");
+  auto doc = SourcesDoc(store, pc.as_of, f, Page{after, pc.options->page_size});
+  if (!doc && doc.error().code == Error::Code::kNotFound && !f.owner.empty()) {
+    field_error("owner", fmt::format("No body is called ‘{}’: use a name from the owners page",
+                                     f.owner));
+    f.owner.clear();
+    doc = SourcesDoc(store, pc.as_of, f, Page{after, pc.options->page_size});
+  }
   if (!doc) return Fail(doc.error());
   json rows = json::array();
   for (const auto& s : (*doc)["sources"]) rows.push_back(SourceRow(pc, s));
+  const std::string year_s = want.year ? std::to_string(want.year) : "";
+  Query filters = {{"kind", kind}, {"year", year_s}, {"area", want.area},
+                   {"theme", want.theme}, {"owner", want.owner}};
+  auto with_after = [&](const std::string& a) {
+    Query q = filters;
+    q.push_back({"after", a});
+    return q;
+  };
+  json years = json::array({Option("", "Any year", year_s)});
+  for (const auto& y : (*doc)["years"])
+    years.push_back(Option(std::to_string(y.get<int>()), std::to_string(y.get<int>()), year_s));
+  json themes = json::array({Option("", "Any category", want.theme)});
+  for (const auto& t : (*doc)["themes"]) themes.push_back(Option(Str(t), Str(t), want.theme));
   json kind_links = json::array();
   kind_links.push_back({{"href", Href(pc, "/sources")},
                         {"text", "All kinds"},
@@ -475,7 +511,8 @@ Result<PageView> SourcesPage(Store& store, const PageCtx& pc, const std::string&
                           {"text", KindLabel(k, true)},
                           {"count", Count(static_cast<int64_t>(n))},
                           {"current", k == kind}});
-  size_t total = kind.empty() ? all->size() : kinds[kind];
+  const int64_t total = Int((*doc)["total"]);
+  const bool filtered = want.any();
   PageView p;
   p.title = kind.empty() ? "All sources" : KindLabel(kind, true);
   p.section = "sources";
@@ -483,16 +520,30 @@ Result<PageView> SourcesPage(Store& store, const PageCtx& pc, const std::string&
   p.breadcrumbs = json::array({{{"href", Href(pc, "/")}, {"text", "Home"}}});
   if (!kind.empty()) p.breadcrumbs.push_back({{"href", Href(pc, "/sources")}, {"text", "Sources"}});
   std::string next = Str((*doc)["next_cursor"]);
+  if (!errors.empty()) {
+    p.has_error = true;
+    p.status = 400;
+  }
   p.view = {{"title", p.title},
             {"kinds", kind_links},
             {"sources", rows},
             {"empty", rows.empty()},
-            {"caption", fmt::format("{}: {}{}", p.title, Count(static_cast<int64_t>(total)),
-                                    after.empty() ? "" : ", continued")},
+            {"caption", fmt::format("{}{}: {}{}", p.title, filtered ? ", filtered" : "",
+                                    Count(total), after.empty() ? "" : ", continued")},
+            {"form", pc.static_site() ? json(nullptr)
+                                      : json{{"kind", kind},
+                                             {"years", years},
+                                             {"themes", themes},
+                                             {"has_themes", themes.size() > 1},
+                                             {"area", want.area},
+                                             {"owner", want.owner},
+                                             {"clear", Href(pc, "/sources", {{"kind", kind}})}}},
+            {"errors", errors},
+            {"has_errors", !errors.empty()},
+            {"field_errors", field_errors},
             {"pagination",
-             Pagination(after.empty() ? "" : Href(pc, "/sources", {{"kind", kind}}),
-                        next.empty() ? "" : Href(pc, "/sources", {{"kind", kind}, {"after", next}}),
-                        "sources")}};
+             Pagination(after.empty() ? "" : Href(pc, "/sources", filters),
+                        next.empty() ? "" : Href(pc, "/sources", with_after(next)), "sources")}};
   return p;
 }
 
@@ -511,7 +562,10 @@ json OwnerTableRow(const PageCtx& pc, const json& o) {
           {"outstanding", Count(total - implemented - superseded - unknown)},
           {"not_reported", Count(unknown)},
           {"past_target", Count(Int(o["past_target"]))},
-          {"median", median.is_number() ? fmt::format("{:.0f}", median.get<double>()) : "–"}};
+          {"median", median.is_number() ? fmt::format("{:.0f}", median.get<double>()) : "–"},
+          {"median_words", median.is_number()
+                               ? json(DaysInWords(static_cast<int64_t>(median.get<double>() + 0.5)))
+                               : json(nullptr)}};
 }
 
 // Rows grouped by tier, central government first: "who holds it up" by tier.
@@ -554,9 +608,6 @@ struct SourceFilter {
   std::string after;
 };
 
-json Option(const std::string& value, const std::string& text, const std::string& selected) {
-  return {{"value", value}, {"text", text}, {"selected", value == selected}};
-}
 
 Result<PageView> SourcePage(Store& store, const PageCtx& pc, const std::string& slug,
                             const SourceFilter& sf) {
@@ -927,7 +978,7 @@ Result<PageView> RecommendationPage(Store& store, const PageCtx& pc, int64_t id)
 }
 
 struct OwnersFilter {
-  std::string kind, source, sort;
+  std::string kind, source, sort, tier, name, page;
 };
 
 Result<PageView> OwnersPage(Store& store, const PageCtx& pc, const OwnersFilter& f) {
@@ -954,24 +1005,80 @@ Result<PageView> OwnersPage(Store& store, const PageCtx& pc, const OwnersFilter&
         return Fail(s.error());
     }
   }
-  if (!f.sort.empty() && f.sort != "name" && f.sort != "overdue")
-    field_error("sort", "Choose an order from the list");
+  static const std::vector<std::pair<std::string, std::string>> kSorts = {
+      {"name", "Name"},
+      {"overdue", "Most overdue responses first"},
+      {"held", "Most held first"},
+      {"outstanding", "Most outstanding first"},
+      {"stale", "Longest without progress first"}};
+  auto is_sort = [&](const std::string& v) {
+    return std::any_of(kSorts.begin(), kSorts.end(), [&](const auto& x) { return x.first == v; });
+  };
+  if (!f.sort.empty() && !is_sort(f.sort)) field_error("sort", "Choose an order from the list");
+  if (!f.tier.empty() && !std::any_of(std::begin(kTiers), std::end(kTiers),
+                                      [&](const auto& t) { return f.tier == t; }))
+    field_error("tier", "Choose a tier from the list");
+  int64_t page = 1;
+  if (!f.page.empty()) {
+    auto [end, ec] = std::from_chars(f.page.data(), f.page.data() + f.page.size(), page);
+    if (ec != std::errc() || end != f.page.data() + f.page.size() || page < 1) page = 0;
+  }
+  const int64_t per_page = pc.static_site() ? std::numeric_limits<int64_t>::max() / 2
+                                            : pc.options->page_size;
   json rows = json::array();
+  int64_t matched = 0, first_shown = 0;
   if (field_errors.empty()) {
     auto doc = OwnersDoc(store, f.source, f.kind, pc.as_of);
     if (!doc) return Fail(doc.error());
-    std::vector<json> owners((*doc)["owners"].begin(), (*doc)["owners"].end());
-    if (f.sort == "overdue")
-      std::stable_sort(owners.begin(), owners.end(), [](const json& a, const json& b) {
-        return Int(a["overdue"]) > Int(b["overdue"]);
+    std::vector<json> owners;
+    const std::string want_name = ToLowerAscii(f.name);
+    for (const auto& o : (*doc)["owners"]) {
+      if (!f.tier.empty() && Str(o["tier"]) != f.tier) continue;
+      if (!want_name.empty() && ToLowerAscii(Str(o["owner"])).find(want_name) == std::string::npos)
+        continue;
+      owners.push_back(o);
+    }
+    auto by = [&](auto key) {
+      std::stable_sort(owners.begin(), owners.end(),
+                       [&](const json& a, const json& b) { return key(a) > key(b); });
+    };
+    if (f.sort == "overdue") by([](const json& o) { return Int(o["overdue"]); });
+    if (f.sort == "held") by([](const json& o) { return Int(o["total"]); });
+    if (f.sort == "outstanding")
+      by([](const json& o) {
+        return Int(o["total"]) - Int(o["implemented"]) - Int(o["superseded"]) - Int(o["unknown"]);
       });
-    for (const auto& o : owners) rows.push_back(OwnerTableRow(pc, o));
+    if (f.sort == "stale")
+      by([](const json& o) {
+        const json& m = o["median_days_since_progress"];
+        return m.is_number() ? m.get<double>() : -1.0;
+      });
+    matched = static_cast<int64_t>(owners.size());
+    if (page == 0 || (page - 1) * per_page >= std::max<int64_t>(matched, 1)) {
+      field_error("page", "That page does not exist: start from the first page");
+      page = 1;
+    }
+    first_shown = (page - 1) * per_page;
+    for (int64_t i = first_shown; i < matched && i < first_shown + per_page; ++i)
+      rows.push_back(OwnerTableRow(pc, owners[static_cast<size_t>(i)]));
   }
   json kind_options = json::array({Option("", "Every kind", f.kind)});
   for (const auto& k : kinds) kind_options.push_back(Option(k, KindLabel(k, true), f.kind));
-  json sort_options = json::array({Option("name", "Name", f.sort.empty() ? "name" : f.sort),
-                                   Option("overdue", "Most overdue responses first", f.sort)});
+  json sort_options = json::array();
+  for (const auto& [value, text] : kSorts)
+    sort_options.push_back(Option(value, text, f.sort.empty() ? "name" : f.sort));
+  json tier_options = json::array({Option("", "Every tier", f.tier)});
+  for (std::string_view t : kTiers)
+    tier_options.push_back(Option(std::string(t), std::string(TierLabel(t)), f.tier));
   Query filters = {{"kind", f.kind}, {"source", f.source}};
+  Query shown = {{"kind", f.kind}, {"source", f.source}, {"tier", f.tier},
+                 {"name", f.name}, {"sort", f.sort}};
+  auto page_href = [&](int64_t n) {
+    Query q = shown;
+    if (n > 1) q.emplace_back("page", std::to_string(n));
+    return Href(pc, "/owners", q);
+  };
+  const bool more = first_shown + per_page < matched;
   auto download = [&](const std::string& format) {
     Query q = filters;
     q.emplace_back("format", format);
@@ -988,11 +1095,19 @@ Result<PageView> OwnersPage(Store& store, const PageCtx& pc, const OwnersFilter&
   std::string scope = !f.source.empty() ? "of " + f.source
                       : !f.kind.empty() ? "of " + ToLowerAscii(KindLabel(f.kind, true))
                                         : "of every source";
+  p.wide = true;
   p.view = {{"title", p.title},
             {"rows", rows},
             {"empty", rows.empty() && errors.empty()},
             {"has_rows", !rows.empty()},
             {"caption", "Recommendations held by each body, " + scope},
+            {"range", matched > static_cast<int64_t>(rows.size())
+                          ? json(fmt::format("Showing {} to {} of {} bodies", Count(first_shown + 1),
+                                             Count(first_shown + static_cast<int64_t>(rows.size())),
+                                             Count(matched)))
+                          : json(nullptr)},
+            {"pagination", Pagination(page > 1 ? page_href(1) : "", more ? page_href(page + 1) : "",
+                                      "bodies")},
             {"errors", errors},
             {"has_errors", !errors.empty()},
             {"field_errors", field_errors},
@@ -1001,6 +1116,8 @@ Result<PageView> OwnersPage(Store& store, const PageCtx& pc, const OwnersFilter&
               {"as_of", pc.as_of_given ? pc.as_of.ToIso() : ""},
               {"kinds", kind_options},
               {"source", f.source},
+              {"tiers", tier_options},
+              {"name", f.name},
               {"sorts", sort_options},
               {"clear", Href(pc, "/owners")}}},
             {"downloads", json::array({{{"href", download("csv")}, {"text", "CSV"}},
@@ -1564,9 +1681,19 @@ void RegisterPages(Router& router, AppContext& ctx, PagesOptions options) {
     return Serve(ctx, *opts, req, Pin::kLedger, Page(HomePage));
   });
   router.Add("GET", "/sources", [&ctx, opts](Request& req) {
-    std::string kind = req.Query("kind"), after = req.Query("after");
+    std::string after = req.Query("after"), year = req.Query("year");
+    SourcesFilter f;
+    f.kind = req.Query("kind");
+    if (!opts->static_site) {
+      int y = 0;
+      auto [end, ec] = std::from_chars(year.data(), year.data() + year.size(), y);
+      if (ec == std::errc() && end == year.data() + year.size() && y >= 1800 && y <= 2200) f.year = y;
+      f.area = std::string(Trim(req.Query("area")));
+      f.theme = req.Query("theme");
+      f.owner = std::string(Trim(req.Query("owner")));
+    }
     return Serve(ctx, *opts, req, Pin::kLedger, Page([&](Store& s, const PageCtx& pc) {
-                   return SourcesPage(s, pc, kind, after);
+                   return SourcesPage(s, pc, f, year, after);
                  }));
   });
   router.Add("GET", "/sources/{slug}", [&ctx, opts](Request& req) {
@@ -1597,6 +1724,9 @@ void RegisterPages(Router& router, AppContext& ctx, PagesOptions options) {
       f.kind = req.Query("kind");
       f.source = req.Query("source");
       f.sort = req.Query("sort");
+      f.tier = req.Query("tier");
+      f.name = std::string(Trim(req.Query("name")));
+      f.page = req.Query("page");
     }
     return Serve(ctx, *opts, req, Pin::kLedger,
                  Page([&](Store& s, const PageCtx& pc) { return OwnersPage(s, pc, f); }));

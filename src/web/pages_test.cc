@@ -279,6 +279,63 @@ TEST_F(PagesTest, ACoronersReportLeadsWithTheResponseClock) {
   EXPECT_EQ((*doc)["response_clock"]["overdue_since"], "2024-05-06");
 }
 
+TEST_F(PagesTest, TheSourcesListIsNewestFirstAndFindsByYearAreaCategoryAndRecipient) {
+  Response all = site_.Get("/sources?kind=pfd");
+  ASSERT_EQ(all.status, 200);
+  // Newest first: the list's order is the document's, whose dates fall.
+  auto whole = SourcesDoc(SiteStore::Get().store(), kToday, "pfd", Page{"", 1000});
+  ASSERT_TRUE(whole);
+  std::vector<std::string> dates;
+  for (const auto& src : (*whole)["sources"])
+    if (src["date"].is_string()) dates.push_back(src["date"].get<std::string>());
+  ASSERT_GT(dates.size(), 5u);
+  EXPECT_TRUE(std::is_sorted(dates.rbegin(), dates.rend())) << "newest first";
+  const std::string first_slug = (*whole)["sources"][0]["slug"].get<std::string>();
+  const std::string second_slug = (*whole)["sources"][1]["slug"].get<std::string>();
+  EXPECT_LT(all.body.find("href=\"/sources/" + first_slug + "\""),
+            all.body.find("href=\"/sources/" + second_slug + "\""));
+  EXPECT_TRUE(Has(all.body, "<label class=\"rt-label\" for=\"sources-year\">Year</label>"));
+  EXPECT_TRUE(Has(all.body, "<option value=\"2024\">2024</option>"));
+
+  auto count = [&](const std::string& query) {
+    Response r = site_.Get("/sources?kind=pfd&" + query);
+    EXPECT_EQ(r.status, 200) << query;
+    std::smatch m;
+    EXPECT_TRUE(std::regex_search(r.body, m, std::regex("filtered: ([0-9]+)"))) << query;
+    return m.empty() ? -1 : std::stoi(m[1]);
+  };
+  // Each filter against the data it filters on, read from the API's document.
+  auto doc = SourcesDoc(SiteStore::Get().store(), kToday, "pfd", Page{"", 1000});
+  ASSERT_TRUE(doc);
+  int in_2024 = 0;
+  for (const auto& src : (*doc)["sources"])
+    if (src["date"].is_string() && src["date"].get<std::string>().rfind("2024", 0) == 0) ++in_2024;
+  EXPECT_EQ(count("year=2024"), in_2024);
+  EXPECT_GT(in_2024, 0);
+  EXPECT_LT(in_2024, (*doc)["total"].get<int>());
+  EXPECT_EQ(count("area=GWENT"), 1) << "case ignored; the coroner's area is in the notes";
+  ASSERT_FALSE((*doc)["themes"].empty());
+  const std::string theme = (*doc)["themes"][0].get<std::string>();
+  EXPECT_GT(count("theme=" + PercentEncode(theme)), 0);
+  auto owners = OwnersDoc(SiteStore::Get().store(), "", "pfd", kToday);
+  ASSERT_TRUE(owners);
+  const json& some = (*owners)["owners"][0];
+  EXPECT_GT(count("owner=" + PercentEncode(some["owner"].get<std::string>())), 0)
+      << "a body a report was sent to";
+  EXPECT_LE(count("owner=" + PercentEncode(some["owner"].get<std::string>())),
+            some["total"].get<int>())
+      << "no more reports than the body holds recommendations of them";
+  Response unknown = site_.Get("/sources?kind=pfd&owner=Nobody%20At%20All");
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_TRUE(Has(unknown.body, "No body is called ‘Nobody At All’"));
+  // The filters stay in the next page's link.
+  PagesOptions options;
+  options.page_size = 2;
+  Site small(options);
+  Response first = small.Get("/sources?kind=pfd&year=2024");
+  EXPECT_TRUE(std::regex_search(first.body, std::regex("href=\"/sources\\?kind=pfd&amp;year=2024&amp;after=r[0-9]+\" rel=\"next\"")));
+}
+
 TEST_F(PagesTest, SourceListFiltersAndKeepsTheFilterInItsLinks) {
   Response r = site_.Get("/sources/harris-2016?owner=Home%20Office&status=not_started");
   ASSERT_EQ(r.status, 200);
@@ -360,6 +417,55 @@ TEST_F(PagesTest, RecommendationPageShowsOwnersResponsesAndValidatedTimeline) {
   ASSERT_EQ(harris.status, 200);
   EXPECT_TRUE(Has(harris.body, "Metropolitan Police Service"));
   EXPECT_TRUE(Has(harris.body, "<time datetime=\"2017-10-25\">25 October 2017</time>"));
+}
+
+TEST_F(PagesTest, TheOwnersTableComesInPagesFilteredSortedAndInWords) {
+  PagesOptions options;
+  options.page_size = 5;
+  Site small(options);
+  auto doc = OwnersDoc(SiteStore::Get().store(), "", "", kToday);
+  ASSERT_TRUE(doc);
+  const int64_t bodies = static_cast<int64_t>((*doc)["owners"].size());
+  ASSERT_GT(bodies, 10);
+  Response first = small.Get("/owners");
+  ASSERT_EQ(first.status, 200);
+  EXPECT_TRUE(Has(first.body, fmt::format("Showing 1 to 5 of {} bodies", bodies)));
+  EXPECT_EQ(Occurrences(first.body, "<th scope=\"row\" class=\"rt-table__header\"><a href=\"/owners/"), 5);
+  EXPECT_TRUE(Has(first.body, "href=\"/owners?page=2\" rel=\"next\""));
+  EXPECT_TRUE(Has(first.body, "rt-width-container rt-width-container--wide"));
+  Response second = small.Get("/owners?page=2");
+  EXPECT_TRUE(Has(second.body, fmt::format("Showing 6 to 10 of {} bodies", bodies)));
+  EXPECT_TRUE(Has(second.body, "First page"));
+  EXPECT_EQ(small.Get("/owners?page=0").status, 400);
+  EXPECT_EQ(small.Get("/owners?page=9999").status, 400);
+  EXPECT_EQ(small.Get("/owners?tier=nope").status, 400);
+  // A name filter, case ignored; a tier filter.
+  Response named = small.Get("/owners?name=home%20OFFICE");
+  ASSERT_EQ(named.status, 200);
+  EXPECT_TRUE(Has(named.body, ">Home Office</a>"));
+  Response central = small.Get("/owners?tier=central_government&page=1");
+  ASSERT_EQ(central.status, 200);
+  for (const auto& o : (*doc)["owners"]) {
+    if (o["tier"] == "central_government") continue;
+    EXPECT_TRUE(Lacks(central.body, ">" + HtmlEscape(o["owner"].get<std::string>()) + "</a>"))
+        << o["owner"];
+  }
+  // Most held first: the first row holds the most.
+  int64_t most = 0;
+  std::string most_name;
+  for (const auto& o : (*doc)["owners"])
+    if (o["total"].get<int64_t>() > most) {
+      most = o["total"].get<int64_t>();
+      most_name = o["owner"].get<std::string>();
+    }
+  Response held = small.Get("/owners?sort=held");
+  std::smatch row;
+  ASSERT_TRUE(std::regex_search(held.body, row,
+                                std::regex("<th scope=\"row\" class=\"rt-table__header\"><a "
+                                           "href=\"/owners/[0-9]+\">([^<]+)</a>")));
+  EXPECT_EQ(row[1].str(), HtmlEscape(most_name)) << "the body that holds most comes first";
+  // The median time since progress, in words beside the number.
+  EXPECT_TRUE(std::regex_search(first.body, std::regex("[0-9]+<span class=\"rt-secondary rt-block\">[0-9]+ (years?|months?|days?)")));
 }
 
 TEST_F(PagesTest, OwnersTableAndItsErrors) {

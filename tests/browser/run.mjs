@@ -435,6 +435,17 @@ describe('rectrack in Chromium', () => {
     await ctx.close();
   });
 
+  test('the owners table shows every column at 1280 px, without scrolling sideways', async () => {
+    const ctx = await newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await ctx.newPage();
+    await open(page, '/owners');
+    const wrap = page.locator('.rt-table-wrap').first();
+    const [scroll, client] = await wrap.evaluate((el) => [el.scrollWidth, el.clientWidth]);
+    assert.ok(scroll <= client + 1, `the owners table is ${scroll}px wide in a ${client}px region`);
+    await screenshot(page, 'owners-1280');
+    await ctx.close();
+  });
+
   test('pages keep their strict CSP and break none of it', async () => {
     // No bypass here: what a reader's browser does.
     const ctx = await browser.newContext({ baseURL: base });
