@@ -363,6 +363,23 @@ bool CsrfMatches(std::string_view csrf_token, std::string_view submitted) {
   return ConstantTimeEquals(unmasked, csrf_token);
 }
 
+namespace {
+
+// A role, and owners only for an editor (who needs one or more).
+Result<Role> RoleWithOwners(const std::string& role, const std::vector<std::string>& owners) {
+  auto r = ParseRole(role);
+  if (!r)
+    return Fail(Error::Invalid(
+        fmt::format("unknown role '{}' (known: admin, coordinator, editor, viewer)", role)));
+  if (*r == Role::kEditor && owners.empty())
+    return Fail(Error::Invalid("an editor acts for one or more owners: give --owner NAME"));
+  if (*r != Role::kEditor && !owners.empty())
+    return Fail(Error::Invalid("only editors are scoped to owners (--owner)"));
+  return *r;
+}
+
+}  // namespace
+
 Status CheckUserName(std::string_view name) {
   if (ValidUserName(name)) return {};
   return Fail(Error::Invalid(fmt::format(
@@ -373,14 +390,8 @@ Result<User> CreateUser(Store& store, const std::string& name, const std::string
                         const std::vector<std::string>& owners, const std::string& password,
                         const Actor& actor, PasswordCost cost) {
   RT_TRY(CheckUserName(name));
-  auto r = ParseRole(role);
-  if (!r)
-    return Fail(Error::Invalid(
-        fmt::format("unknown role '{}' (known: admin, coordinator, editor, viewer)", role)));
-  if (*r == Role::kEditor && owners.empty())
-    return Fail(Error::Invalid("an editor acts for one or more owners: give --owner NAME"));
-  if (*r != Role::kEditor && !owners.empty())
-    return Fail(Error::Invalid("only editors are scoped to owners (--owner)"));
+  auto r = RoleWithOwners(role, owners);
+  if (!r) return Fail(r.error());
   RT_TRY(CheckPasswordRules(password));
   auto hash = HashPassword(password, cost);
   if (!hash) return Fail(hash.error());
@@ -464,14 +475,8 @@ Status EnableAccount(Store& store, const std::string& name, const Actor& actor) 
 
 Result<User> ChangeRole(Store& store, const std::string& name, const std::string& role,
                         const std::vector<std::string>& owners, const Actor& actor) {
-  auto r = ParseRole(role);
-  if (!r)
-    return Fail(Error::Invalid(
-        fmt::format("unknown role '{}' (known: admin, coordinator, editor, viewer)", role)));
-  if (*r == Role::kEditor && owners.empty())
-    return Fail(Error::Invalid("an editor acts for one or more owners: give --owner NAME"));
-  if (*r != Role::kEditor && !owners.empty())
-    return Fail(Error::Invalid("only editors are scoped to owners (--owner)"));
+  auto r = RoleWithOwners(role, owners);
+  if (!r) return Fail(r.error());
   RT_TRY(KeepsAnAdmin(store, name, *r == Role::kAdmin));
   return store.SetUserRole(name, role, owners, actor);
 }

@@ -38,6 +38,23 @@ Status ReadOwnersOf(Connection& db, User* u) {
   return {};
 }
 
+// The names of owners by id, sorted, as a user's record lists them.
+Result<std::vector<std::string>> OwnerNamesOf(Connection& db, const std::vector<int64_t>& ids) {
+  std::vector<std::string> names;
+  for (int64_t id : ids) {
+    RT_PREPARE(on, "SELECT name FROM owners WHERE id = ?");
+    on->Bind(1, id);
+    auto r = on->Step();
+    if (!r) return Fail(r.error());
+    if (*r) {
+      names.push_back(on->Str(0));
+      on->Reset();
+    }
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 User ReadUserRow(Statement* st) {
   User u;
   u.id = st->Int(0);
@@ -325,8 +342,8 @@ Result<UpdateWithAssignment> GetUpdate(Connection& db, int64_t update_id) {
   return out;
 }
 
-Result<std::vector<UpdateWithAssignment>> SubmittedUpdates(Connection& db) {
-  RT_PREPARE(st, std::string(kUpdateSql) + "WHERE u.state = 'submitted' ORDER BY u.id");
+// Every row of a prepared update query.
+Result<std::vector<UpdateWithAssignment>> ReadUpdates(Statement* st) {
   std::vector<UpdateWithAssignment> out;
   while (true) {
     auto r = st->Step();
@@ -337,20 +354,18 @@ Result<std::vector<UpdateWithAssignment>> SubmittedUpdates(Connection& db) {
   return out;
 }
 
+Result<std::vector<UpdateWithAssignment>> SubmittedUpdates(Connection& db) {
+  RT_PREPARE(st, std::string(kUpdateSql) + "WHERE u.state = 'submitted' ORDER BY u.id");
+  return ReadUpdates(st);
+}
+
 Result<std::vector<UpdateWithAssignment>> OpenUpdatesOfOwner(Connection& db, int64_t owner_id) {
   RT_PREPARE(st, std::string(kUpdateSql) +
                      "WHERE a.owner_id = ? AND (u.state = 'submitted' OR (u.state = 'returned' "
                      "AND NOT EXISTS (SELECT 1 FROM updates v WHERE v.assignment_id = "
                      "u.assignment_id AND v.id > u.id))) ORDER BY u.id");
   st->Bind(1, owner_id);
-  std::vector<UpdateWithAssignment> out;
-  while (true) {
-    auto r = st->Step();
-    if (!r) return Fail(r.error());
-    if (!*r) break;
-    out.push_back(ReadUpdateRow(st));
-  }
-  return out;
+  return ReadUpdates(st);
 }
 
 Status ReadPublicationExtras(Connection& db, Publication* p) {
@@ -406,23 +421,15 @@ Result<User> SqlStore::AddUser(const NewUser& nu, const Actor& actor) {
                                Value::Int(0), Value::Text(NowUtc()),
                                Value::Text(Sha256Hex(nu.password_hash))});
     std::sort(owners.begin(), owners.end());
-    std::vector<std::string> owner_names;
+    std::vector<int64_t> owner_ids;
     for (const auto& [owner_id, name] : owners) {
       p.changes.Insert("user_owners", {Value::Int(*id), Value::Int(owner_id)});
+      owner_ids.push_back(owner_id);
     }
     // The owners by their own names, as the user's record lists them.
-    for (const auto& [owner_id, name] : owners) {
-      RT_PREPARE(on, "SELECT name FROM owners WHERE id = ?");
-      on->Bind(1, owner_id);
-      auto r = on->Step();
-      if (!r) return Fail(r.error());
-      if (*r) {
-        owner_names.push_back(on->Str(0));
-        on->Reset();
-      }
-    }
-    std::sort(owner_names.begin(), owner_names.end());
-    p.about = json{{"user", nu.name}, {"role", nu.role}, {"owners", owner_names}};
+    auto owner_names = OwnerNamesOf(db, owner_ids);
+    if (!owner_names) return Fail(owner_names.error());
+    p.about = json{{"user", nu.name}, {"role", nu.role}, {"owners", *owner_names}};
     auto e = Record(actor, "user_add", p);
     if (!e) return Fail(e.error());
     // The secret itself, beside the projection: the ledger holds its digest.
@@ -506,21 +513,11 @@ Result<User> SqlStore::SetUserRole(const std::string& name, const std::string& r
     for (int64_t id : had)
       if (!std::binary_search(ids.begin(), ids.end(), id))
         p.changes.Delete("user_owners", {Value::Int(user->id), Value::Int(id)});
-    std::vector<std::string> names;
-    for (int64_t id : ids) {
-      RT_PREPARE(on, "SELECT name FROM owners WHERE id = ?");
-      on->Bind(1, id);
-      auto r = on->Step();
-      if (!r) return Fail(r.error());
-      if (*r) {
-        names.push_back(on->Str(0));
-        on->Reset();
-      }
-    }
-    std::sort(names.begin(), names.end());
+    auto names = OwnerNamesOf(db, ids);
+    if (!names) return Fail(names.error());
     p.about = json{{"user", name},
                    {"role", role},
-                   {"owners", names},
+                   {"owners", *names},
                    {"was", {{"role", user->role}, {"owners", user->owner_names}}}};
     auto e = Record(actor, "user_role", p);
     if (!e) return Fail(e.error());
