@@ -48,43 +48,13 @@ std::string WhenUtc(int64_t unix_seconds) {
   return iso.substr(11, 5) + " UTC on " + (d ? d->ToLong() : iso.substr(0, 10));
 }
 
-// The owners typed into the form, one per line, trimmed, without blanks.
+// The owners typed into the form, one per line, without repeats.
 std::vector<std::string> OwnerLines(const std::string& text) {
   std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t end = text.find('\n', start);
-    std::string line = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
-      line.pop_back();
-    size_t first = line.find_first_not_of(" \t");
-    line = first == std::string::npos ? "" : line.substr(first);
-    if (!line.empty() && std::find(out.begin(), out.end(), line) == out.end()) out.push_back(line);
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
+  for (auto& line : FormLines(text))
+    if (std::find(out.begin(), out.end(), line) == out.end()) out.push_back(std::move(line));
   return out;
 }
-
-// Every field's problem at once, in the order they were found (form order).
-struct FormErrors {
-  std::vector<std::pair<std::string, std::string>> list;
-  void Add(const std::string& field, const std::string& text) {
-    for (const auto& e : list)
-      if (e.first == field) return;
-    list.emplace_back(field, text);
-  }
-  bool empty() const { return list.empty(); }
-  void Into(json& view) const {
-    json summary = json::array();
-    for (const auto& [field, text] : list) {
-      view["error_" + field] = text;
-      summary.push_back({{"href", "#" + field}, {"text", text}});
-    }
-    view["errors"] = summary;
-    view["has_errors"] = !list.empty();
-  }
-};
 
 // The role and owners of a form, checked: problems go to `errors`.
 void CheckRoleAndOwners(Store& store, const std::string& role, const std::vector<std::string>& owners,

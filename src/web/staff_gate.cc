@@ -72,4 +72,35 @@ PageGate Gate(WebAuth& auth, const Request& req) {
   return g;
 }
 
+void FormErrors::Add(const std::string& field, const std::string& text) {
+  for (const auto& e : list)
+    if (e.first == field) return;
+  list.emplace_back(field, text);
+}
+
+void FormErrors::Into(json& view) const {
+  json summary = json::array();
+  for (const auto& [field, text] : list) {
+    view["error_" + field] = text;
+    summary.push_back({{"href", "#" + field}, {"text", text}});
+  }
+  view["errors"] = summary;
+  view["has_errors"] = !list.empty();
+}
+
+std::vector<std::string> FormLines(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find('\n', start);
+    std::string line = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    const size_t first = line.find_first_not_of(" \t\r");
+    if (first != std::string::npos)
+      out.push_back(line.substr(first, line.find_last_not_of(" \t\r") - first + 1));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return out;
+}
+
 }  // namespace rectrack::web

@@ -4,8 +4,11 @@
 
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/result.h"
+#include "nlohmann/json.hpp"
 #include "web/auth_web.h"
 #include "web/http.h"
 
@@ -28,5 +31,19 @@ struct PageGate {
   FormFields form;
 };
 PageGate Gate(WebAuth& auth, const Request& req);
+
+// Every field's problem at once (GOV.UK's error summary), in the order they
+// were found (form order); the first problem of a field is the one shown.
+struct FormErrors {
+  std::vector<std::pair<std::string, std::string>> list;
+  void Add(const std::string& field, const std::string& text);
+  bool empty() const { return list.empty(); }
+  // Sets "error_FIELD" for each, "errors" (the summary's links) and "has_errors".
+  void Into(nlohmann::json& view) const;
+};
+
+// A text box's lines, each trimmed of spaces, tabs and CR, without the blank
+// ones, in order (duplicates kept: the caller decides what they mean).
+std::vector<std::string> FormLines(const std::string& text);
 
 }  // namespace rectrack::web

@@ -47,6 +47,15 @@ json EvidenceJson(const std::vector<std::string>& evidence) {
 }
 
 // Renders the submit form for assignment `a`, with `in` as typed and `error`.
+// A canonical value ("not_started") in words as the public pages put them
+// ("Not started"); a value the parser does not know as it is; null if absent.
+template <typename Parse>
+json WordOf(const json& v, Parse parse) {
+  if (!v.is_string()) return nullptr;
+  auto x = parse(v.get<std::string>());
+  return x ? json(SentenceCase(Label(*x))) : v;
+}
+
 Response SubmitPage(int status, Store& store, const AssignmentRef& a, Date today,
                     const auth::Principal& who, const UpdateInput& in,
                     const std::vector<FieldProblem>& problems, int64_t submitted_id) {
@@ -55,11 +64,8 @@ Response SubmitPage(int status, Store& store, const AssignmentRef& a, Date today
   json state = nullptr, history = json::array();
   for (const auto& x : (*rec)["assignments"]) {
     if (x["assignment_id"] != a.id) continue;
-    // In words, as the public pages put them, not the canonical names.
-    auto word = [&](const char* key, auto parse) -> json {
-      if (!x.contains(key) || !x[key].is_string()) return nullptr;
-      auto v = parse(x[key].get<std::string>());
-      return v ? json(SentenceCase(Label(*v))) : x[key];
+    auto word = [&](const char* key, auto parse) {
+      return x.contains(key) ? WordOf(x[key], parse) : json(nullptr);
     };
     state = {{"response", word("response", ParseResponseKind)},
              {"response_status", word("response_status", ParseResponseStatus)},
@@ -103,17 +109,10 @@ Response SubmitPage(int status, Store& store, const AssignmentRef& a, Date today
       {"narrative", in.narrative},
       {"evidence", evidence},
       {"submitted_id", submitted_id > 0 ? json(submitted_id) : json(nullptr)},
-      {"has_errors", !problems.empty()},
   };
-  json summary = json::array();
-  for (const char* f : {"date", "response", "response_status", "implementation",
-                        "response_text", "narrative", "evidence"})
-    view[std::string("error_") + f] = nullptr;
-  for (const auto& p : problems) {
-    view["error_" + p.field] = p.message;
-    summary.push_back({{"href", "#" + p.field}, {"text", p.message}});
-  }
-  view["errors"] = summary;
+  FormErrors errors;
+  for (const auto& p : problems) errors.Add(p.field, p.message);
+  errors.Into(view);
   return StaffPage(status, "Submit an update", "auth_submit", view, who);
 }
 
@@ -125,18 +124,7 @@ UpdateInput InputFromForm(const FormFields& form) {
   in.response_status = FormValue(form, "response_status");
   in.implementation = FormValue(form, "implementation");
   in.narrative = FormValue(form, "narrative");
-  std::string evidence = FormValue(form, "evidence");
-  size_t start = 0;
-  while (start <= evidence.size()) {
-    size_t end = evidence.find('\n', start);
-    std::string line = evidence.substr(start, end == std::string::npos ? std::string::npos
-                                                                       : end - start);
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-    while (!line.empty() && line.front() == ' ') line.erase(line.begin());
-    if (!line.empty()) in.evidence.push_back(line);
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
+  in.evidence = FormLines(FormValue(form, "evidence"));
   return in;
 }
 
@@ -217,9 +205,8 @@ void RegisterWorkflowPages(Router& router, WebAuth& auth) {
     if (!store) return ErrorPage(store.error(), g.who);
     const Date today = ctx.today();
     auto word = [](const json& v, auto parse) -> std::string {
-      if (!v.is_string()) return "";
-      auto x = parse(v.get<std::string>());
-      return x ? SentenceCase(Label(*x)) : v.get<std::string>();
+      json w = WordOf(v, parse);
+      return w.is_string() ? w.get<std::string>() : "";
     };
     auto long_date = [](const json& v) -> json {
       if (!v.is_string()) return nullptr;
@@ -487,13 +474,8 @@ void RegisterWorkflowPages(Router& router, WebAuth& auth) {
     std::string title = FormValue(g.form, "title"), as_of_s = FormValue(g.form, "as_of");
     std::string commentary = FormValue(g.form, "commentary"), reason = FormValue(g.form, "reason");
     std::string corrects_s = FormValue(g.form, "corrects"), step = FormValue(g.form, "step");
-    // Every field's problem at once (GOV.UK's error summary), in form order.
-    std::vector<std::pair<std::string, std::string>> errors;
-    auto error = [&](const std::string& field, const std::string& text) {
-      for (const auto& e : errors)
-        if (e.first == field) return;
-      errors.emplace_back(field, text);
-    };
+    FormErrors errors;
+    auto error = [&](const std::string& field, const std::string& text) { errors.Add(field, text); };
     json preview = nullptr;
     if (req.method == "POST") {
       PublishRequest pr;
@@ -560,14 +542,8 @@ void RegisterWorkflowPages(Router& router, WebAuth& auth) {
                  {"reason", reason},
                  {"publications", options},
                  {"has_publications", !pubs->empty()},
-                 {"preview", errors.empty() ? preview : json(nullptr)},
-                 {"has_errors", !errors.empty()}};
-    json summary = json::array();
-    for (const auto& [field, text] : errors) {
-      view["error_" + field] = text;
-      summary.push_back({{"href", "#" + field}, {"text", text}});
-    }
-    view["errors"] = summary;
+                 {"preview", errors.empty() ? preview : json(nullptr)}};
+    errors.Into(view);
     return StaffPage(errors.empty() ? 200 : 400, "Publish an official update", "auth_publish", view,
                      g.who);
   };
