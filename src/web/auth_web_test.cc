@@ -17,12 +17,14 @@
 #include <thread>
 
 #include "app/auth_test_util.h"
+#include "app/chase.h"
 #include "nlohmann/json.hpp"
 #include "web/api.h"
 #include "web/auth_web.h"
 #include "web/server.h"
 #include "fmt/format.h"
 #include "web/admin_pages.h"
+#include "web/chase_pages.h"
 #include "web/workflow_pages.h"
 #include "web/write_api.h"
 
@@ -165,6 +167,7 @@ class AuthServerTest : public ::testing::Test {
     RegisterWriteApi(*router_, *auth_);
     RegisterWorkflowPages(*router_, *auth_);
     RegisterAdminPages(*router_, *auth_);
+    RegisterChasePages(*router_, *auth_);
     ServerOptions so;
     so.port = 0;
     so.threads = 2;
@@ -1070,6 +1073,223 @@ TEST_F(AuthServerTest, AnAdminDisablesEnablesAndLiftsALockOut) {
             303);
   EXPECT_EQ(Get("/my-assignments", erin.Cookie()).status, 303);
   SignIn("erin", "a new one here");
+}
+
+// ---- chasing, for the tracking office (issue 9, item 1) ---------------------------------
+
+TEST_F(AuthServerTest, OnlyTheOfficeSeesTheChasingPages) {
+  EXPECT_EQ(Get("/chasing").status, 303) << "to sign in";
+  for (const char* name : {"eddie", "vera"}) {
+    Browser b = SignIn(name);
+    for (const char* page : {"/chasing", "/chasing/contacts", "/chasing/schedules"})
+      EXPECT_EQ(Get(page, b.Cookie()).status, 403) << name << " " << page;
+    auto h = b.Cookie();
+    h.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+    EXPECT_EQ(Post("/chasing/contacts", h,
+                   Form({{"csrf", b.csrf}, {"owner", kOwnerA}, {"email", "x@example.org"}}))
+                  .status,
+              403)
+        << name;
+    EXPECT_EQ(Post("/chasing/schedules", h,
+                   Form({{"csrf", b.csrf}, {"kind", "review"}, {"before", "3"},
+                         {"overdue_every", "1"}, {"target_every", "1"}, {"enabled", "off"}}))
+                  .status,
+              403)
+        << name;
+    EXPECT_EQ(Get("/my-assignments", b.Cookie()).body.find("href=\"/chasing\""), std::string::npos)
+        << name << ": not in the menu";
+  }
+  EXPECT_TRUE(ListContacts(t_.store(), "")->empty());
+  EXPECT_TRUE(LoadChaseSchedules(t_.store())->empty());
+  Browser cora = SignIn("cora");
+  Reply page = Get("/chasing", cora.Cookie());
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("href=\"/chasing\""), std::string::npos) << "in the staff menu";
+  // A form without its token changes nothing.
+  EXPECT_EQ(Post("/chasing/contacts",
+                 {cora.Cookie()[0], {"Content-Type", "application/x-www-form-urlencoded"}},
+                 Form({{"owner", kOwnerA}, {"email", "x@example.org"}}))
+                .status,
+            403);
+  EXPECT_TRUE(ListContacts(t_.store(), "")->empty());
+}
+
+TEST_F(AuthServerTest, TheOfficeAddsAndRemovesContactsAndSeesWhoIsDue) {
+  Browser cora = SignIn("cora");
+  auto h = cora.Cookie();
+  h.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  // Both owners' responses were due on 30 June: overdue, and nobody to send to.
+  Reply before = Get("/chasing", cora.Cookie());
+  ASSERT_EQ(before.status, 200);
+  EXPECT_NE(before.body.find("with no contact"), std::string::npos);
+  EXPECT_NE(before.body.find("href=\"/chasing/contacts?owner=Highways%20Board#add\""),
+            std::string::npos)
+      << before.body;
+
+  Reply bad = Post("/chasing/contacts", h,
+                   Form({{"csrf", cora.csrf}, {"owner", ""}, {"email", "not an address"}}));
+  EXPECT_EQ(bad.status, 400);
+  for (const char* e : {"href=\"#owner\"", "href=\"#email\"", "Enter an e-mail address like"})
+    EXPECT_NE(bad.body.find(e), std::string::npos) << e;
+  EXPECT_NE(bad.body.find("value=\"not an address\""), std::string::npos) << "what was typed stays";
+  Reply unknown = Post("/chasing/contacts", h,
+                       Form({{"csrf", cora.csrf}, {"owner", "No Such Body"},
+                             {"email", "a@example.org"}}));
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_NE(unknown.body.find("No Such Body"), std::string::npos);
+  EXPECT_TRUE(ListContacts(t_.store(), "")->empty());
+
+  Reply added = Post("/chasing/contacts", h,
+                     Form({{"csrf", cora.csrf}, {"owner", kOwnerA}, {"email", "pat@highways.example"},
+                           {"name", "Pat <Lee>"}, {"role", "Head of safety"}}));
+  ASSERT_EQ(added.status, 303) << added.body;
+  EXPECT_EQ(added.Header("Location"),
+            "/chasing/contacts?owner=Highways%20Board&added=pat%40highways.example");
+  auto contacts = ListContacts(t_.store(), kOwnerA);
+  ASSERT_TRUE(contacts);
+  ASSERT_EQ(contacts->size(), 1u);
+  EXPECT_EQ((*contacts)[0].name, "Pat <Lee>");
+  EXPECT_EQ((*contacts)[0].role, "Head of safety");
+  EXPECT_EQ(t_.Events("contact_add").back().actor, "user:cora");
+  Reply listed = Get(added.Header("Location"), cora.Cookie());
+  ASSERT_EQ(listed.status, 200);
+  EXPECT_NE(listed.body.find("pat@highways.example added"), std::string::npos);
+  EXPECT_NE(listed.body.find("Pat &lt;Lee&gt;"), std::string::npos) << "escaped";
+  EXPECT_EQ(listed.body.find("Pat <Lee>"), std::string::npos);
+  Reply twice = Post("/chasing/contacts", h,
+                     Form({{"csrf", cora.csrf}, {"owner", kOwnerA}, {"email", "pat@highways.example"}}));
+  EXPECT_EQ(twice.status, 400) << "an address the owner has already";
+  EXPECT_EQ(ListContacts(t_.store(), kOwnerA)->size(), 1u);
+
+  // Now owner A is due to be chased, at that address; owner B still has nobody.
+  Reply due = Get("/chasing", cora.Cookie());
+  const size_t table = due.body.find("Owners due to be chased");
+  ASSERT_NE(table, std::string::npos) << due.body;
+  EXPECT_NE(due.body.find("2 overdue responses", table), std::string::npos) << "R1 and R2";
+  EXPECT_NE(due.body.find("pat@highways.example", table), std::string::npos);
+  EXPECT_NE(due.body.find("href=\"/chasing/contacts?owner=Rail%20Authority#add\""),
+            std::string::npos);
+  EXPECT_EQ(due.body.find("href=\"/chasing/contacts?owner=Highways%20Board#add\""),
+            std::string::npos);
+
+  Reply removed = Post("/chasing/contacts/remove", h,
+                       Form({{"csrf", cora.csrf}, {"owner", kOwnerA}, {"email", "pat@highways.example"}}));
+  ASSERT_EQ(removed.status, 303);
+  EXPECT_TRUE(ListContacts(t_.store(), kOwnerA)->empty());
+  EXPECT_EQ(t_.Events("contact_remove").back().actor, "user:cora");
+  EXPECT_EQ(Post("/chasing/contacts/remove", h,
+                 Form({{"csrf", cora.csrf}, {"owner", kOwnerA}, {"email", "pat@highways.example"}}))
+                .status,
+            404);
+}
+
+TEST_F(AuthServerTest, TheOfficeSetsAScheduleAndSeesEveryProblemAtOnce) {
+  Browser ada = SignIn("ada");
+  auto h = ada.Cookie();
+  h.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  Reply page = Get("/chasing/schedules", ada.Cookie());
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("14, 7, 1 days before"), std::string::npos) << "the built-in default";
+  EXPECT_NE(page.body.find("<option value=\"review\""), std::string::npos) << "the store's kinds";
+
+  Reply bad = Post("/chasing/schedules", h,
+                   Form({{"csrf", ada.csrf}, {"kind", "inqiury"}, {"before", "14,x"},
+                         {"overdue_every", "-3"}, {"target_every", "400"}, {"enabled", "on"}}));
+  EXPECT_EQ(bad.status, 400);
+  for (const char* e : {"href=\"#kind\"", "href=\"#before\"", "href=\"#overdue_every\"",
+                        "href=\"#target_every\""})
+    EXPECT_NE(bad.body.find(e), std::string::npos) << e;
+  EXPECT_NE(bad.body.find("value=\"14,x\""), std::string::npos) << "what was typed stays";
+  EXPECT_TRUE(LoadChaseSchedules(t_.store())->empty());
+
+  Reply set = Post("/chasing/schedules", h,
+                   Form({{"csrf", ada.csrf}, {"kind", "review"}, {"before", "10, 3"},
+                         {"overdue_every", "14"}, {"target_every", "0"}, {"enabled", "off"}}));
+  ASSERT_EQ(set.status, 303) << set.body;
+  auto schedules = LoadChaseSchedules(t_.store());
+  ASSERT_TRUE(schedules);
+  ASSERT_EQ(schedules->count("review"), 1u);
+  const ChaseSchedule& s = schedules->at("review");
+  EXPECT_EQ(s.before, (std::vector<int>{10, 3}));
+  EXPECT_EQ(s.overdue_every, 14);
+  EXPECT_EQ(s.target_every, 0);
+  EXPECT_FALSE(s.enabled);
+  EXPECT_EQ(t_.Events("chase_schedule").back().actor, "user:ada");
+  Reply shown = Get(set.Header("Location"), ada.Cookie());
+  EXPECT_NE(shown.body.find("The schedule of review was set"), std::string::npos);
+  EXPECT_NE(shown.body.find("10, 3 days before"), std::string::npos);
+  EXPECT_NE(shown.body.find("Every 14 days"), std::string::npos);
+  // With chasing off for its only kind, nobody is due.
+  ASSERT_TRUE(AddContact(t_.store(), kOwnerA, "pat@highways.example", "", "", Actor{"test:x"}));
+  EXPECT_NE(Get("/chasing", ada.Cookie()).body.find("No owner with a contact has anything new"),
+            std::string::npos);
+}
+
+TEST_F(AuthServerTest, TheOutboxShowsEachMessageAndSendsAFailedOneAgain) {
+  ASSERT_TRUE(AddContact(t_.store(), kOwnerA, "pat@highways.example", "", "", Actor{"test:x"}));
+  auto render = [](int64_t id, const MessageFor&) -> Result<RenderedMessage> {
+    RenderedMessage m;
+    m.subject = "Overdue <responses>";
+    m.message_id = fmt::format("<{}@test>", id);
+    m.message =
+        "Subject: Overdue\r\nContent-Type: multipart/alternative; boundary=\"b\"\r\n\r\n--b\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: "
+        "quoted-printable\r\n\r\nPlease respond <now> =E2=80=94 a long line th=\r\nat "
+        "goes on.\r\n--b--\r\n";
+    m.text = "Please respond.";
+    return m;
+  };
+  auto run = QueueChase(t_.store(), D("2023-09-01"), render, Actor{"test:chase"});
+  ASSERT_TRUE(run) << run.error().message;
+  ASSERT_FALSE(run->ids.empty());
+  int64_t chaser = 0;
+  for (int64_t id : run->ids)
+    if (GetOutboxMessage(t_.store(), id)->kind == "chaser") chaser = id;
+  ASSERT_GT(chaser, 0);
+  // The SMTP server refused it for good: given up.
+  for (;;) {
+    auto m = ClaimNextMessage(t_.store(), 1'700'000'000'000, "test", false, Actor{"test:chase"});
+    ASSERT_TRUE(m);
+    if (!*m) break;
+    ASSERT_TRUE(MarkFailed(t_.store(), **m, "550 no such mailbox", true, 1'700'000'000'000,
+                           Actor{"test:chase"}));
+  }
+  Browser cora = SignIn("cora");
+  Reply list = Get("/chasing", cora.Cookie());
+  ASSERT_EQ(list.status, 200);
+  EXPECT_NE(list.body.find("Overdue &lt;responses&gt;"), std::string::npos);
+  EXPECT_NE(list.body.find("Given up"), std::string::npos);
+  EXPECT_NE(list.body.find("550 no such mailbox"), std::string::npos);
+  EXPECT_NE(Get("/chasing?state=abandoned", cora.Cookie()).body.find("Overdue &lt;responses&gt;"),
+            std::string::npos);
+  EXPECT_EQ(Get("/chasing?state=sent", cora.Cookie()).body.find("Overdue &lt;responses&gt;"),
+            std::string::npos);
+  Reply wrong = Get("/chasing?state=lost", cora.Cookie());
+  EXPECT_EQ(wrong.status, 400);
+  EXPECT_NE(wrong.body.find("queued, sending, sent"), std::string::npos);
+
+  const std::string href = fmt::format("/chasing/outbox/{}", chaser);
+  Reply one = Get(href, cora.Cookie());
+  ASSERT_EQ(one.status, 200);
+  EXPECT_NE(one.body.find("Please respond &lt;now&gt; \u2014 a long line that goes on."),
+            std::string::npos)
+      << "its text decoded and escaped";
+  EXPECT_NE(one.body.find("response overdue"), std::string::npos) << "the stage in words";
+  EXPECT_NE(one.body.find(fmt::format("href=\"/recommendations/{}\"", t_.Recommendation("R2"))),
+            std::string::npos)
+      << "what it chased";
+  EXPECT_NE(one.body.find("Send it again"), std::string::npos);
+  auto h = cora.Cookie();
+  h.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  Reply again = Post(href + "/resend", h, Form({{"csrf", cora.csrf}}));
+  ASSERT_EQ(again.status, 303);
+  EXPECT_EQ(GetOutboxMessage(t_.store(), chaser)->state, "queued");
+  EXPECT_EQ(t_.Events("chase_resend").back().actor, "user:cora");
+  Reply queued = Get(again.Header("Location"), cora.Cookie());
+  EXPECT_NE(queued.body.find("Queued again"), std::string::npos);
+  EXPECT_EQ(queued.body.find("Send it again"), std::string::npos) << "a queued one waits";
+  EXPECT_EQ(Post(href + "/resend", h, Form({{"csrf", cora.csrf}})).status, 409);
+  EXPECT_EQ(Get("/chasing/outbox/99999", cora.Cookie()).status, 404);
 }
 
 TEST_F(AuthServerTest, ChangingOnesPasswordKeepsThisSessionAndEndsTheOthers) {

@@ -17,6 +17,7 @@
 #include "web/pages.h"
 #include "web/server.h"
 #include "web/admin_pages.h"
+#include "web/chase_pages.h"
 #include "web/workflow_pages.h"
 #include "web/write_api.h"
 
@@ -259,6 +260,7 @@ class WebAppImpl : public WebApp {
     RegisterWriteApi(router_, auth_);
     RegisterWorkflowPages(router_, auth_);
     RegisterAdminPages(router_, auth_);
+    RegisterChasePages(router_, auth_);
     PagesOptions pages;
     pages.viewer = [this](const Request& r) { return auth_.ViewerFor(r); };
     pages.sign_in_path = "/login";

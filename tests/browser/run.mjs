@@ -808,6 +808,116 @@ describe('rectrack in Chromium', () => {
     }
   });
 
+  test('the staff pages fit a 390 px phone screen and pass axe-core', async (t) => {
+    const phone = { name: 'phone-editor', password: 'correct horse battery staple 4' };
+    rectrack(['user', 'add', phone.name, '--role', 'editor', '--owner', EDITOR.owner], phone.password + '\n');
+    const ctx = await newContext({ viewport: { width: 390, height: 844 } });
+    const page = await ctx.newPage();
+    await signIn(page, phone, '/my-assignments');
+    const pages = [['my assignments', '/my-assignments'], ['submit', `/assignments/${ids.g3Assignment}/submit`]];
+    for (const [label, p] of pages) {
+      await t.test(label, async () => {
+        await open(page, p);
+        await assertFits(page, `${label} at 390 px`);
+        await assertNoAxeViolations(page, `${label} at 390 px`);
+        await screenshot(page, `staff-${label.replace(/ /g, '-')}-390`);
+      });
+    }
+    await signOut(page);
+    await signIn(page, COORD, '/review');
+    for (const [label, p] of [['review', '/review'], ['publish', `/sources/${SOURCE}/publish`]]) {
+      await t.test(label, async () => {
+        await open(page, p);
+        await assertFits(page, `${label} at 390 px`);
+        await assertNoAxeViolations(page, `${label} at 390 px`);
+        await screenshot(page, `staff-${label}-390`);
+      });
+    }
+    await signOut(page);
+    await ctx.close();
+  });
+
+  test('the office chases on the web: who is due, the outbox, contacts and schedules, at 1280 and 390 px', async () => {
+    // One run against an SMTP server that is not there: its messages wait in the outbox.
+    rectrack(['owner', 'contact', 'add', 'London Fire Brigade', 'inquiries@lfb.example', '--name', 'Inquiries team']);
+    const run = spawnSync(BIN, [...storeArgs(), 'chase', '--smtp', 'smtp://127.0.0.1:1', '--from',
+      'office@tracker.example', '--public-url', base], { encoding: 'utf8', cwd: SRC, timeout: 120_000 });
+    assert.equal(run.status, 1, `chase with no SMTP server fails: ${run.stdout}\n${run.stderr}`);
+    assert.match(run.stdout, /queued [1-9]\d* messages?/);
+    for (const width of [1280, 390]) {
+      const ctx = await newContext({ viewport: { width, height: 900 } });
+      const page = await ctx.newPage();
+      await signIn(page, COORD, '/review');
+      await Promise.all([
+        page.waitForURL((u) => u.pathname === '/chasing'),
+        page.getByRole('link', { name: 'Chasing', exact: true }).click(),
+      ]);
+      assert.equal(await h1(page), 'Chasing');
+      const outbox = page.getByRole('region', { name: 'Messages' });
+      assert.match(await outbox.innerText(), /inquiries@lfb\.example/);
+      await assertNoAxeViolations(page, `chasing (${width} px)`);
+      await assertFits(page, `chasing (${width} px)`);
+      await screenshot(page, `chasing-${width}`);
+      // A message, as it would have gone.
+      await Promise.all([
+        page.waitForURL(/\/chasing\/outbox\/\d+$/),
+        outbox.getByRole('row').filter({ hasText: 'inquiries@lfb.example' }).getByRole('link').first().click(),
+      ]);
+      assert.match(await page.locator('.rt-summary-list').innerText(), /Failed|Queued/);
+      assert.match(await page.getByRole('region', { name: "The message's headers" }).innerText(), /List-Unsubscribe:/);
+      assert.match(await page.getByRole('region', { name: "The message's text" }).innerText(), /London Fire Brigade/);
+      await assertNoAxeViolations(page, `a message (${width} px)`);
+      await assertFits(page, `a message (${width} px)`);
+      await screenshot(page, `chasing-message-${width}`);
+
+      // Contacts: every problem at once, then right.
+      await open(page, '/chasing/contacts');
+      await page.getByLabel('E-mail address', { exact: true }).fill('not an address');
+      await page.getByRole('button', { name: 'Add the contact' }).click();
+      await page.waitForLoadState('load');
+      assert.match(await page.title(), /^Error:/);
+      const links = await page.getByRole('alert').getByRole('link').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+      assert.deepEqual(links, ['#owner', '#email']);
+      await assertNoAxeViolations(page, `contacts with errors (${width} px)`);
+      await assertFits(page, `contacts with errors (${width} px)`);
+      const email = `clerk-${width}@homeoffice.example`;
+      await page.getByLabel('Body', { exact: true }).fill(EDITOR.owner);
+      await page.getByLabel('E-mail address', { exact: true }).fill(email);
+      await page.getByLabel('Name (optional)', { exact: true }).fill('A clerk');
+      await Promise.all([
+        page.waitForURL(/added=/),
+        page.getByRole('button', { name: 'Add the contact' }).click(),
+      ]);
+      assert.match(await page.getByRole('status').innerText(), new RegExp(`${email} added`));
+      await assertNoAxeViolations(page, `contacts (${width} px)`);
+      await assertFits(page, `contacts (${width} px)`);
+      await screenshot(page, `chasing-contacts-${width}`);
+      await Promise.all([
+        page.waitForURL(/removed=/),
+        page.getByRole('button', { name: `Remove ${email} from ${EDITOR.owner}` }).click(),
+      ]);
+      assert.match(await page.getByRole('status').innerText(), new RegExp(`${email} removed`));
+      assert.equal(await page.getByRole('cell', { name: new RegExp(email) }).count(), 0);
+
+      // A schedule.
+      await open(page, '/chasing/schedules');
+      await page.getByLabel('Kind of source', { exact: true }).selectOption('pfd');
+      await page.getByLabel('Reminders before a response is due', { exact: true }).fill(`${width === 390 ? 21 : 28}, 7`);
+      await page.getByLabel('No: send nothing for this kind').check();
+      await page.getByLabel('Yes').check();
+      await Promise.all([
+        page.waitForURL(/done=pfd/),
+        page.getByRole('button', { name: 'Set the schedule' }).click(),
+      ]);
+      assert.match(await page.getByRole('row', { name: /^pfd/ }).innerText(), new RegExp(`${width === 390 ? 21 : 28}, 7 days before`));
+      await assertNoAxeViolations(page, `schedules (${width} px)`);
+      await assertFits(page, `schedules (${width} px)`);
+      await screenshot(page, `chasing-schedules-${width}`);
+      await signOut(page);
+      await ctx.close();
+    }
+  });
+
   test('the server stops on SIGTERM and exits 0', async () => {
     await browser.close();
     browser = undefined;
