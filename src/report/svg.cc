@@ -47,9 +47,12 @@ std::string SvgOpen(int width, int height, std::string_view id, std::string_view
 
 }  // namespace
 
-std::string StatusBreakdownSvg(const ReportData& data) {
-  constexpr int kWidth = 640, kLabelRight = 220, kBarLeft = 230, kBarMax = 340;
-  constexpr int kRow = 30, kBar = 20, kTop = 10;
+std::string StatusBreakdownSvg(const ReportData& data, ChartLayout layout, std::string_view id) {
+  const bool wide = layout == ChartLayout::kWide;
+  // Wide: the label left of its bar. Narrow: the label above its bar.
+  const int kWidth = wide ? 640 : 340, kLabelRight = 220, kBarLeft = wide ? 230 : 0,
+            kBarMax = wide ? 340 : 280;
+  const int kRow = wide ? 30 : 46, kBar = 20, kTop = 10, kLabelHeight = wide ? 0 : 20;
   constexpr int kRows = static_cast<int>(std::size(kAllImplementations));
   const int height = kTop * 2 + kRows * kRow;
 
@@ -65,17 +68,20 @@ std::string StatusBreakdownSvg(const ReportData& data) {
   }
   desc += ".";
 
-  std::string out =
-      SvgOpen(kWidth, height, "status-chart", "Recommendations by implementation status", desc);
+  std::string out = SvgOpen(kWidth, height, id, "Recommendations by implementation status", desc);
   out += "<g font-family=\"Arial, Helvetica, sans-serif\" font-size=\"14\" fill=\"#0b0c0c\">\n";
   int y = kTop;
   for (Implementation i : kAllImplementations) {
     int count = data.by_implementation[static_cast<int>(i)];
     int bar = static_cast<int>(static_cast<int64_t>(count) * kBarMax / max);
-    int text_y = y + kBar / 2 + 5;
-    out += "<text x=\"" + Num(kLabelRight) + "\" y=\"" + Num(text_y) + "\" text-anchor=\"end\">" +
-           HtmlEscape(Label(i)) + "</text>\n";
-    out += "<rect x=\"" + Num(kBarLeft) + "\" y=\"" + Num(y) + "\" width=\"" + Num(bar) +
+    const int bar_y = y + kLabelHeight;
+    int text_y = bar_y + kBar / 2 + 5;
+    if (wide)
+      out += "<text x=\"" + Num(kLabelRight) + "\" y=\"" + Num(text_y) + "\" text-anchor=\"end\">" +
+             HtmlEscape(Label(i)) + "</text>\n";
+    else
+      out += "<text x=\"0\" y=\"" + Num(y + 14) + "\">" + HtmlEscape(Label(i)) + "</text>\n";
+    out += "<rect x=\"" + Num(kBarLeft) + "\" y=\"" + Num(bar_y) + "\" width=\"" + Num(bar) +
            "\" height=\"" + Num(kBar) + "\" fill=\"" + std::string(ColourOf(i)) + "\"/>\n";
     out += "<text x=\"" + Num(kBarLeft + bar + 6) + "\" y=\"" + Num(text_y) + "\">" + Num(count) +
            "</text>\n";
@@ -85,16 +91,18 @@ std::string StatusBreakdownSvg(const ReportData& data) {
   return out;
 }
 
-std::string ImplementedOverTimeSvg(const ReportData& data) {
-  constexpr int kWidth = 640, kHeight = 260;
-  constexpr int kLeft = 60, kRight = 600, kTop = 20, kBottom = 200;
+std::string ImplementedOverTimeSvg(const ReportData& data, ChartLayout layout,
+                                   std::string_view id) {
+  const bool wide = layout == ChartLayout::kWide;
+  const int kWidth = wide ? 640 : 340, kHeight = wide ? 260 : 240;
+  const int kLeft = wide ? 60 : 40, kRight = wide ? 600 : 330, kTop = 20, kBottom = wide ? 200 : 190;
   const std::string title = "Recommendations implemented over time";
 
   std::vector<ReportData::TimelinePoint> points = data.timeline;
   std::stable_sort(points.begin(), points.end(),
                    [](const auto& a, const auto& b) { return a.date < b.date; });
   if (points.empty()) {
-    std::string out = SvgOpen(kWidth, 60, "timeline-chart", title, "No dated progress to chart.");
+    std::string out = SvgOpen(kWidth, 60, id, title, "No dated progress to chart.");
     out +=
         "<text x=\"10\" y=\"35\" font-family=\"Arial, Helvetica, sans-serif\" "
         "font-size=\"14\" fill=\"#0b0c0c\">No dated progress to chart.</text>\n</svg>\n";
@@ -120,7 +128,7 @@ std::string ImplementedOverTimeSvg(const ReportData& data) {
   desc += ", of " + Num(data.total) + " tracked (" + Num(static_cast<int64_t>(points.size())) +
           (points.size() == 1 ? " data point)." : " data points).");
 
-  std::string out = SvgOpen(kWidth, kHeight, "timeline-chart", title, desc);
+  std::string out = SvgOpen(kWidth, kHeight, id, title, desc);
   out += "<g font-family=\"Arial, Helvetica, sans-serif\" font-size=\"12\" fill=\"#0b0c0c\">\n";
   // Axes.
   out += "<path d=\"M" + Num(kLeft) + " " + Num(kTop) + " V" + Num(kBottom) + " H" + Num(kRight) +

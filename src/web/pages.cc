@@ -89,6 +89,28 @@ std::string SourcePath(const std::string& slug) { return "/sources/" + PercentEn
 std::string OwnerPath(int64_t id) { return fmt::format("/owners/{}", id); }
 std::string RecPath(int64_t id) { return fmt::format("/recommendations/{}", id); }
 
+// A chart both ways: the wide one on a wide screen, the narrow one on a
+// phone's (CSS picks by the width; the hidden one is not in the page's
+// accessibility tree).
+std::string ResponsiveChart(const std::string& wide, const std::string& narrow) {
+  return "<div class=\"rt-chart rt-chart--wide\">\n" + wide +
+         "</div>\n<div class=\"rt-chart rt-chart--narrow\">\n" + narrow + "</div>\n";
+}
+
+// A report's charts, each given its narrow twin for phones. The report's
+// bytes stay as frozen: this is the web page around them.
+std::string WithNarrowCharts(std::string body, const ReportData& data) {
+  const std::pair<std::string, std::string> charts[] = {
+      {StatusBreakdownSvg(data), StatusBreakdownSvg(data, ChartLayout::kNarrow, "status-chart-narrow")},
+      {ImplementedOverTimeSvg(data),
+       ImplementedOverTimeSvg(data, ChartLayout::kNarrow, "timeline-chart-narrow")}};
+  for (const auto& [wide, narrow] : charts)
+    if (size_t at = body.find(wide); at != std::string::npos)
+      body.replace(at, wide.size(), ResponsiveChart(wide, narrow));
+  return body;
+}
+
+
 std::string Str(const json& v) {
   if (v.is_null()) return "";
   if (v.is_string()) return v.get<std::string>();
@@ -841,7 +863,8 @@ Result<PageView> SourcePage(Store& store, const PageCtx& pc, const std::string& 
       {"as_of", LongDate(s["as_of"])},
       {"last_changed", s["last_changed"].is_string() ? json(LongDate(s["last_changed"])) : json(nullptr)},
       {"stated", stated},
-      {"chart", StatusBreakdownSvg(chart)},
+      {"chart", ResponsiveChart(StatusBreakdownSvg(chart),
+                                StatusBreakdownSvg(chart, ChartLayout::kNarrow, "status-chart-narrow"))},
       {"by_implementation", impl_rows},
       {"by_response_status", response_rows},
       {"owner_groups", OwnerGroups(pc, s["owners"])},
@@ -1404,7 +1427,7 @@ Result<PageView> PublicationPage(Store& store, const PageCtx& pc, int64_t id) {
             {"signed", sig.is_object()},
             {"public_key", sig.is_object() ? Str(sig["public_key"]) : ""},
             {"document_href", Href(pc, fmt::format("/api/v1/publications/{}", id))},
-            {"report", ReportBody(RenderReport(*data, ReportFormat::kHtml))},
+            {"report", WithNarrowCharts(ReportBody(RenderReport(*data, ReportFormat::kHtml)), *data)},
             {"downloads", json::array({{{"href", base + ".md"}, {"text", "Markdown"}},
                                        {{"href", base + ".html"}, {"text", "HTML"}},
                                        {{"href", base + ".json"}, {"text", "JSON"}}})}};

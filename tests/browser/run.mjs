@@ -222,6 +222,18 @@ async function assertFits(page, label) {
   assert.deepEqual(over, [], `${label}: overflows the viewport`);
 }
 
+// Every chart's text that shows is at least 12 CSS pixels tall on screen (a
+// wide chart squeezed onto a phone shrinks its labels to 7 px). Returns how
+// many labels it checked.
+async function assertReadableCharts(page, label) {
+  const sizes = await page.evaluate(() => [...document.querySelectorAll('main svg.chart text')]
+    .filter((t) => t.getClientRects().length > 0)
+    .map((t) => ({ text: t.textContent, px: parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a })));
+  const small = sizes.filter((s) => s.px < 12).map((s) => `"${s.text}" at ${s.px.toFixed(1)} px`);
+  assert.deepEqual(small.slice(0, 5), [], `${label}: chart labels too small to read`);
+  return sizes.length;
+}
+
 async function signIn(page, who, expectPath) {
   await open(page, '/login');
   await page.getByLabel('Name', { exact: true }).fill(who.name);
@@ -423,15 +435,29 @@ describe('rectrack in Chromium', () => {
     await ctx.close();
   });
 
-  test('the public pages fit a 390 px phone screen', async (t) => {
+  test('the public pages fit a 390 px phone screen, and their charts are readable there', async (t) => {
     const ctx = await newContext({ viewport: { width: 390, height: 844 } });
     const page = await ctx.newPage();
+    let charts = 0;
     for (const [label, p] of publicPages()) {
       await t.test(label, async () => {
         await open(page, p);
         await assertFits(page, `${label} at 390 px`);
+        charts += await assertReadableCharts(page, `${label} at 390 px`);
       });
     }
+    assert.ok(charts >= 14, `only ${charts} chart labels were checked: the charts are missing`);
+    // The wide charts are what a wide screen gets, readable there too.
+    const wide = await newContext({ viewport: { width: 1280, height: 900 } });
+    const wpage = await wide.newPage();
+    let wideCharts = 0;
+    for (const [label, p] of publicPages()) {
+      await open(wpage, p);
+      wideCharts += await assertReadableCharts(wpage, `${label} at 1280 px`);
+    }
+    assert.ok(wideCharts >= 14, `only ${wideCharts} chart labels at 1280 px`);
+    await screenshot(page, 'source-390');
+    await wide.close();
     await ctx.close();
   });
 
