@@ -66,6 +66,12 @@ if wait_http "http://127.0.0.1:$PORT/" 30; then
   ok "the server started by ExecStart answers"
   code="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/")"
   check "its home page answers 200" test "$code" = 200
+  # --public-url: the site's host is answered, a stranger's is refused, and
+  # downloads link to the site whatever Host a request names.
+  site="$(curl -s -o /dev/null -w '%{http_code}' -H "Host: ${env[RECTRACK_PUBLIC_URL]#https://}" "http://127.0.0.1:$PORT/")"
+  check "a request for the public URL's host answers 200" test "$site" = 200
+  evil="$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: evil.example' "http://127.0.0.1:$PORT/")"
+  check "a request naming another host gets 400" test "$evil" = 400
   # --trust-forwarded-proto: behind nginx, a sign-in cookie is Secure.
   check "the store was made in the state directory" test -s "$STATE/rectrack.db"
   check "the key file too, mode 0600" test "$(stat -c %a "$STATE/rectrack.key" 2>/dev/null)" = 600

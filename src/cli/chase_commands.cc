@@ -583,8 +583,9 @@ void AddChaseServeOptions(CLI::App* serve, ChaseServeSettings* s) {
   serve->add_option("--from", s->from, "The address chasers come from (default $RECTRACK_MAIL_FROM)");
   serve->add_option("--from-name", s->from_name, "The office's name, shown as the sender");
   serve->add_option("--public-url", s->public_url,
-                    "The tracker's address as readers reach it, for links in messages (default "
-                    "$RECTRACK_PUBLIC_URL)");
+                    "The tracker's address as readers reach it, such as https://tracker.example.org: "
+                    "links in downloads and messages start with it, and the server answers for its "
+                    "host (default $RECTRACK_PUBLIC_URL, else http://LISTEN-ADDRESS)");
   serve->add_option("--chase-max", s->max_messages, "Messages sent per chase run at most (default 100)");
 }
 

@@ -3,9 +3,11 @@
 #include <CLI/CLI.hpp>
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 
 #include "fmt/format.h"
 #include "cli/chase_commands.h"
+#include "web/http.h"
 #include "web/serve.h"
 
 namespace rectrack::cli {
@@ -22,6 +24,7 @@ struct ServeArgs {
   int verify_every_ms = 1000;
   int verify_full_every_s = 3600;
   int checkpoint_every_s = 86400;
+  std::vector<std::string> allowed_hosts;
 };
 
 // "HOST:PORT", "[::1]:PORT" or ":PORT".
@@ -71,6 +74,10 @@ void AddServeCommand(CLI::App& app, std::function<std::string()> db,
                   "X-Forwarded-For (sign-in limits, access log)");
   serve->add_flag("--trust-forwarded-proto", args->trust_forwarded_proto,
                   "Behind a TLS proxy: honour X-Forwarded-Proto (Secure cookies)");
+  serve->add_option("--allowed-host", args->allowed_hosts,
+                    "Another host name the server answers for (repeatable); it answers for the "
+                    "--public-url's host, the listen address's and the loopback names, and gives "
+                    "400 to a request that names any other in Host");
   AddChaseServeOptions(serve, chase.get());
   serve->callback([args, chase, db, keys, create, open, rc]() {
     web::ServeOptions o;
@@ -109,6 +116,30 @@ void AddServeCommand(CLI::App& app, std::function<std::string()> db,
     o.cache_bytes = static_cast<size_t>(std::max(1, args->cache_mb)) << 20;
     o.trust_forwarded_proto = args->trust_forwarded_proto;
     o.trust_forwarded_for = args->trust_forwarded_for;
+    // The site's address: links in downloads and chasers start with it, never
+    // with what a request says its Host is.
+    o.public_url = chase->public_url;
+    if (o.public_url.empty())
+      if (const char* env = std::getenv("RECTRACK_PUBLIC_URL")) o.public_url = env;
+    if (!o.public_url.empty() &&
+        ((o.public_url.rfind("https://", 0) != 0 && o.public_url.rfind("http://", 0) != 0) ||
+         web::PublicUrlHost(o.public_url).empty() ||
+         o.public_url.find_first_of("?# ") != std::string::npos)) {
+      std::fprintf(stderr,
+                   "rectrack: error: --public-url '%s' must be an address such as "
+                   "https://tracker.example.org (http or https, a host, no query)\n",
+                   o.public_url.c_str());
+      *rc = 1;
+      return;
+    }
+    for (const auto& h : args->allowed_hosts) {
+      if (web::HostName(h).empty()) {
+        std::fprintf(stderr, "rectrack: error: --allowed-host '%s' is not a host name\n", h.c_str());
+        *rc = 1;
+        return;
+      }
+    }
+    o.allowed_hosts = args->allowed_hosts;
     // Chasing runs beside the server, on a store connection of its own, from
     // when it listens (the store is there then, also with --create).
     auto chasing = MakeChaseTimer(*chase, open);

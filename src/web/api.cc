@@ -164,12 +164,6 @@ Table NonResponsesTable(const json& doc, const std::string& base) {
   return t;
 }
 
-std::string BaseUrl(const Request& req) {
-  std::string host = req.Header("Host");
-  if (host.empty()) return "";
-  return std::string(req.secure ? "https://" : "http://") + host;
-}
-
 }  // namespace
 
 Result<int64_t> IdParam(const Request& req, std::string_view name) {
@@ -195,8 +189,10 @@ Response ProblemFor(const Error& e) {
       return r;
     }
     default:
+      LogServerError(e.message);
       return Response::Problem(500, "Internal error",
-                               "The server could not answer; the problem was logged.");
+                               "The server could not answer; the problem was logged with the "
+                               "request id below.");
   }
 }
 
@@ -252,7 +248,7 @@ void RegisterReadApi(Router& router, AppContext& ctx) {
     f.area = req.Query("area");
     f.theme = req.Query("theme");
     f.owner = req.Query("owner");
-    std::string base = BaseUrl(req);
+    const std::string& base = ctx.public_url;
     return Serve(
         ctx, req, [&](Store& s, Date d) { return SourcesDoc(s, d, f, page); },
         [&](const json& doc) -> Result<Table> {
@@ -290,7 +286,7 @@ void RegisterReadApi(Router& router, AppContext& ctx) {
     std::string format = Format(req);
     // Downloads are complete: every page at once.
     Page page{req.Query("after"), format == "json" ? *limit : 1 << 30};
-    std::string base = BaseUrl(req);
+    const std::string& base = ctx.public_url;
     return Serve(
         ctx, req, [&](Store& s, Date d) { return RecommendationsDoc(s, slug, d, f, page); },
         [&](const json& doc) -> Result<Table> { return RecommendationsTable(doc, base); });
@@ -305,14 +301,14 @@ void RegisterReadApi(Router& router, AppContext& ctx) {
     std::string source = req.Query("source"), kind = req.Query("kind");
     if (!source.empty() && !kind.empty())
       return ProblemFor(Error::Invalid("give source or kind, not both"));
-    std::string base = BaseUrl(req);
+    const std::string& base = ctx.public_url;
     return Serve(
         ctx, req, [&](Store& s, Date d) { return OwnersDoc(s, source, kind, d); },
         [&](const json& doc) -> Result<Table> { return OwnersTableDownload(doc, base); });
   });
   AddRead(router, "/api/v1/non-responses", {"kind"}, [&ctx](Request& req) {
     std::string kind = req.Query("kind");
-    std::string base = BaseUrl(req);
+    const std::string& base = ctx.public_url;
     return Serve(
         ctx, req, [&](Store& s, Date d) { return NonResponsesDoc(s, d, kind); },
         [&](const json& doc) -> Result<Table> { return NonResponsesTable(doc, base); });
@@ -320,7 +316,7 @@ void RegisterReadApi(Router& router, AppContext& ctx) {
   AddRead(router, "/api/v1/owners/{id}", {}, [&ctx](Request& req) {
     auto id = IdParam(req, "id");
     if (!id) return ProblemFor(id.error());
-    std::string base = BaseUrl(req);
+    const std::string& base = ctx.public_url;
     return Serve(
         ctx, req, [&](Store& s, Date d) { return OwnerDoc(s, *id, d); },
         [&](const json& doc) -> Result<Table> {
@@ -346,7 +342,7 @@ void RegisterReadApi(Router& router, AppContext& ctx) {
     if (*limit < 1 || *limit > 200)
       return ProblemFor(Error::Invalid("limit must be between 1 and 200"));
     Page page{req.Query("after"), *limit};
-    std::string base = BaseUrl(req);
+    const std::string& base = ctx.public_url;
     return Serve(
         ctx, req, [&](Store& s, Date) { return SearchDoc(s, q, page); },
         [&](const json& doc) -> Result<Table> {

@@ -10,6 +10,7 @@
 #include "app/service.h"
 #include "ingest/json_format.h"
 #include "ingest/presets.h"
+#include "fmt/format.h"
 #include "nlohmann/json.hpp"
 #include "web/serve.h"
 #include "web/server.h"
@@ -63,12 +64,16 @@ class ApiTest : public ::testing::Test {
     ServeOptions o;
     o.db = testing_util::StoreLocation(*db_);
     o.keys = testing_util::StoreKeys(*db_);
+    o.public_url = "https://tracker.example.org";
+    o.allowed_hosts = {"test"};  // what the test client names
     auto app = WebApp::Create(o);
     ASSERT_TRUE(app) << app.error().message;
     app_ = app->release();
     app_->SetToday([] { return *Date::ParseIso("2024-03-17"); });
+    app_->SetPublicUrl(o.public_url);
     ServerOptions so;
     so.port = 0;
+    so.allowed_hosts = AllowedHosts(o);
     server_ = Server::Create(so, &app_->router()).release();
     app_->SetServerMetrics(&server_->metrics());
     auto port = server_->Listen();
@@ -347,6 +352,51 @@ TEST_F(ApiTest, ErrorsAreProblemJson) {
   EXPECT_EQ(bad_date.Header("Content-Type"), "application/problem+json");
 }
 
+// Issue 10: one request naming a stranger's host cannot put it into a
+// download that is cached for every later reader.
+TEST_F(ApiTest, DownloadsLinkToThePublicUrlWhateverTheHostSays) {
+  const std::string target = "/api/v1/owners?source=harris-2016&format=csv";
+  Client evil(port_);
+  ASSERT_TRUE(evil.Send("GET " + target + " HTTP/1.1\r\nHost: evil.example\r\n\r\n"));
+  auto refused = evil.Read();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400);
+  EXPECT_EQ(refused->body.find("evil.example"), std::string::npos) << "not echoed";
+  for (const char* host : {"localhost:1234", "127.0.0.1", "tracker.example.org"}) {
+    Client c(port_);
+    ASSERT_TRUE(c.Send("GET " + target + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n"));
+    auto r = c.Read();
+    ASSERT_TRUE(r) << host;
+    EXPECT_EQ(r->status, 200) << host;
+    EXPECT_NE(r->body.find(",https://tracker.example.org/owners/"), std::string::npos) << host;
+    EXPECT_EQ(r->body.find("localhost"), std::string::npos) << host;
+    EXPECT_EQ(r->body.find("127.0.0.1"), std::string::npos) << host;
+  }
+  // HTTP/1.1 without Host.
+  Client none(port_);
+  ASSERT_TRUE(none.Send("GET " + target + " HTTP/1.1\r\n\r\n"));
+  auto r = none.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+}
+
+// Issue 10: bytes that are not UTF-8 in a query are a 400 naming the
+// parameter, on every route (the JSON library used to answer 500).
+TEST_F(ApiTest, QueriesThatAreNotUtf8GetA400NamingTheParameter) {
+  for (auto [target, name] : {std::pair{"/api/v1/search?q=%ff%fe", "q"},
+                              {"/api/v1/sources?theme=%ff", "theme"},
+                              {"/api/v1/owners?kind=%ff", "kind"},
+                              {"/sources?area=%ff", "area"},
+                              {"/search?q=%e2%82", "q"}}) {
+    auto r = Get(target);
+    EXPECT_EQ(r.status, 400) << target << "\n" << r.body;
+    EXPECT_EQ(r.Header("Content-Type"), "application/problem+json") << target;
+    EXPECT_NE(r.body.find(fmt::format("The query parameter '{}' is not valid UTF-8", name)),
+              std::string::npos)
+        << target << "\n" << r.body;
+  }
+}
+
 TEST_F(ApiTest, DownloadsInCsvAndXlsxAreComplete) {
   auto csv = Get("/api/v1/sources/harris-2016/recommendations?format=csv&as_of=2017-10-25&limit=3");
   ASSERT_EQ(csv.status, 200);
@@ -360,7 +410,7 @@ TEST_F(ApiTest, DownloadsInCsvAndXlsxAreComplete) {
     if (c == '\n' && !in_quotes) ++lines;
   }
   EXPECT_EQ(lines, 24u);
-  EXPECT_NE(csv.body.find("http://test/recommendations/"), std::string::npos);
+  EXPECT_NE(csv.body.find("https://tracker.example.org/recommendations/"), std::string::npos);
   auto filtered = Get("/api/v1/sources/harris-2016/recommendations?format=csv&owner=DCLG");
   EXPECT_EQ(std::count(filtered.body.begin(), filtered.body.end(), '\n'), 3);
   auto xlsx = Get("/api/v1/owners?source=harris-2016&format=xlsx");

@@ -82,6 +82,7 @@ Response StoreProblemPage(const Error& e, const std::optional<auth::Principal>& 
     r.Set("Retry-After", std::to_string(kRetryAfterSeconds));
     return r;
   }
+  LogServerError(e.message);
   return ProblemPage(500, "Sorry, there is a problem with the service", "Try again later.", who);
 }
 

@@ -644,10 +644,17 @@ TEST_F(MatrixTest, SubmittingNeedsTheCurrentEtag) {
   auto form_type = fresh;
   form_type[0].second = "application/x-www-form-urlencoded";
   EXPECT_EQ(Post(path, form_type, "narrative=x").status, 415);
-  // "*" asks for no check; it is allowed, as RFC 9110 says.
+  // "*" would be a blind write past the lost-update check: the ETag itself is required.
   auto star = h;
   star.emplace_back("If-Match", "*");
-  EXPECT_EQ(Post(path, star, R"({"narrative":"unconditional"})").status, 201);
+  const int64_t versions = t_.store().GetAssignment(asg_)->version;
+  Reply blind = Post(path, star, R"({"narrative":"unconditional"})");
+  EXPECT_EQ(blind.status, 428);
+  EXPECT_NE(blind.body.find("If-Match: * is not enough"), std::string::npos) << blind.body;
+  auto star_list = h;
+  star_list.emplace_back("If-Match", "*, \"not-it\"");
+  EXPECT_EQ(Post(path, star_list, R"({"narrative":"unconditional"})").status, 412);
+  EXPECT_EQ(t_.store().GetAssignment(asg_)->version, versions) << "nothing written";
   // The public view shows none of the submissions.
   Reply pub = Get("/api/v1/updates/" + std::to_string(u["id"].get<int64_t>()));
   EXPECT_EQ(pub.status, 404);

@@ -111,6 +111,12 @@ struct AppContext {
   HeadWatch* heads = nullptr;  // null: read the head on every request
   // "Today" for as-of defaults; tests pin it.
   std::function<Date()> today;
+  // The site's address as readers reach it ("https://tracker.example.org"),
+  // without a trailing slash: the start of every absolute link a document
+  // carries (CSV and XLSX downloads). Never taken from a request's Host, which
+  // a stranger chooses: one request could otherwise put its host into a
+  // cached download that every later reader gets. Empty: links stay relative.
+  std::string public_url;
   // The store's check against its ledger (null: none, as in a static export).
   IntegrityWatch* integrity = nullptr;
 };

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <string>
 
+#include "core/text.h"
+
 namespace rectrack::web {
 namespace {
 
@@ -384,6 +386,72 @@ bool ParseQuery(std::string_view query, std::multimap<std::string, std::string>*
     out->emplace(std::move(key), std::move(value));
   }
   return true;
+}
+
+std::string HostName(std::string_view host) {
+  while (!host.empty() && (host.back() == ' ' || host.back() == '\t')) host.remove_suffix(1);
+  while (!host.empty() && (host.front() == ' ' || host.front() == '\t')) host.remove_prefix(1);
+  std::string_view name = host;
+  if (!host.empty() && host.front() == '[') {  // an IPv6 literal
+    size_t close = host.find(']');
+    if (close == std::string_view::npos) return "";
+    name = host.substr(0, close + 1);
+    host.remove_prefix(close + 1);
+    if (!host.empty() && host.front() != ':') return "";
+  } else {
+    size_t colon = host.find(':');
+    name = host.substr(0, colon);
+    host = colon == std::string_view::npos ? std::string_view() : host.substr(colon);
+  }
+  if (!host.empty()) {  // ":PORT"
+    host.remove_prefix(1);
+    if (host.empty() || host.size() > 5 ||
+        !std::all_of(host.begin(), host.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      return "";
+  }
+  if (!name.empty() && name.back() == '.' && name.front() != '[') name.remove_suffix(1);
+  if (name.empty() || name.size() > 255) return "";
+  std::string out;
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '.' || c == '_' || c == '[' || c == ']' || c == ':';
+    if (!ok) return "";
+    out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+  }
+  return out;
+}
+
+std::optional<std::string> InvalidUtf8Field(const Request& request) {
+  // A name that is not UTF-8 itself is shown percent-encoded.
+  auto shown = [](const std::string& name) {
+    return IsValidUtf8(name) ? name : PercentEncode(name);
+  };
+  if (!IsValidUtf8(request.path)) return std::string("the path");
+  for (const auto& [k, v] : request.query)
+    if (!IsValidUtf8(k) || !IsValidUtf8(v)) return "the query parameter '" + shown(k) + "'";
+  std::string type = request.Header("Content-Type");
+  std::transform(type.begin(), type.end(), type.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (type.rfind("application/x-www-form-urlencoded", 0) == 0) {
+    std::multimap<std::string, std::string> form;
+    if (ParseQuery(request.body, &form))
+      for (const auto& [k, v] : form)
+        if (!IsValidUtf8(k) || !IsValidUtf8(v)) return "the form field '" + shown(k) + "'";
+  }
+  return std::nullopt;
+}
+
+namespace {
+thread_local std::string current_request_id;
+}  // namespace
+
+const std::string& CurrentRequestId() { return current_request_id; }
+void SetCurrentRequestId(std::string id) { current_request_id = std::move(id); }
+
+void LogServerError(std::string_view why) {
+  const std::string& id = current_request_id;
+  std::fprintf(stderr, "rectrack serve: request %s: %.*s\n", id.empty() ? "-" : id.c_str(),
+               static_cast<int>(why.size()), why.data());
 }
 
 std::string StrongEtag(std::string_view body) {

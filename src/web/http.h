@@ -128,6 +128,22 @@ bool PercentDecode(std::string_view in, std::string* out, bool plus_is_space);
 std::string PercentEncode(std::string_view in);
 // Parses "a=1&b=x%20y" into `out` ('+' is a space). Returns false if malformed.
 bool ParseQuery(std::string_view query, std::multimap<std::string, std::string>* out);
+// The host name a Host header names: lower case, without its port or a
+// trailing dot ("Tracker.Example.org.:443" -> "tracker.example.org",
+// "[::1]:80" -> "[::1]"); "" for an empty or malformed one.
+std::string HostName(std::string_view host_header);
+// The first field of `request` that is not valid UTF-8 (its path, a query
+// parameter or a form field), said for a person: "the query parameter 'q'";
+// nullopt when all are valid.
+std::optional<std::string> InvalidUtf8Field(const Request& request);
+
+// The id of the request this thread is handling ("" outside one): the server
+// sets it, logs it with every 5xx and puts it in the 5xx problem document, so
+// that a report of a failure can be found in the log.
+const std::string& CurrentRequestId();
+void SetCurrentRequestId(std::string id);
+// Logs why this request failed on the server (standard error, with its id).
+void LogServerError(std::string_view why);
 
 // A strong ETag over the body: "\"<first 32 hex of sha256>\"".
 std::string StrongEtag(std::string_view body);

@@ -388,6 +388,7 @@ int StatusFor(const Error& e) {
 // The error page as a complete response, for failures before or while rendering.
 Rendered ErrorPage(const PageCtx& pc, const Error& e) {
   int status = StatusFor(e);
+  if (status == 500) LogServerError(e.message);
   const bool unavailable = e.code == Error::Code::kUnavailable;
   auto r = Finish(pc, ErrorView(status, status == 500 ? "" : e.message, unavailable));
   if (r) {

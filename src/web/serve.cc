@@ -1,5 +1,8 @@
 #include "web/serve.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <memory>
@@ -277,6 +280,7 @@ class WebAppImpl : public WebApp {
   const Router& router() const override { return router_; }
   void SetServerMetrics(const ServerMetrics* m) override { metrics_ = m; }
   void SetToday(std::function<Date()> today) override { ctx_.today = std::move(today); }
+  void SetPublicUrl(std::string url) override { ctx_.public_url = std::move(url); }
   Status StartChecks() {
     RT_TRY(integrity_.Start());
     feed_.Start();
@@ -318,6 +322,43 @@ Result<std::unique_ptr<WebApp>> WebApp::Create(const ServeOptions& o) {
   return std::unique_ptr<WebApp>(std::move(app));
 }
 
+namespace {
+
+bool ListensEverywhere(const std::string& host) {
+  return host.empty() || host == "0.0.0.0" || host == "::" || host == "[::]";
+}
+
+std::string MachineName() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0 || !name[0]) return "localhost";
+  return HostName(name).empty() ? "localhost" : HostName(name);
+}
+
+// "[::1]" for an IPv6 address, else the host as it is.
+std::string UrlHost(const std::string& host) {
+  return host.find(':') != std::string::npos && host.front() != '[' ? "[" + host + "]" : host;
+}
+
+}  // namespace
+
+std::string PublicUrlHost(std::string_view url) {
+  size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return "";
+  std::string_view rest = url.substr(scheme + 3);
+  return HostName(rest.substr(0, rest.find_first_of("/?#")));
+}
+
+std::vector<std::string> AllowedHosts(const ServeOptions& o) {
+  std::vector<std::string> out = {"localhost", "127.0.0.1", "[::1]"};
+  auto add = [&out](const std::string& name) {
+    if (!name.empty() && std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+  };
+  add(ListensEverywhere(o.host) ? MachineName() : HostName(UrlHost(o.host)));
+  add(PublicUrlHost(o.public_url));
+  for (const auto& h : o.allowed_hosts) add(HostName(h));
+  return out;
+}
+
 Status ServeForever(const ServeOptions& o) {
   auto app = WebApp::Create(o);
   if (!app) return Fail(app.error());
@@ -333,11 +374,18 @@ Status ServeForever(const ServeOptions& o) {
   so.threads = o.threads;
   so.trust_forwarded_proto = o.trust_forwarded_proto;
   so.trust_forwarded_for = o.trust_forwarded_for;
+  so.allowed_hosts = AllowedHosts(o);
   if (log) so.access_log = [l = log.get()](const std::string& line) { l->Write(line); };
   auto server = Server::Create(so, &(*app)->router());
   (*app)->SetServerMetrics(&server->metrics());
   auto port = server->Listen();
   if (!port) return Fail(port.error());
+  std::string public_url = o.public_url;
+  if (public_url.empty())
+    public_url = fmt::format("http://{}:{}",
+                             ListensEverywhere(o.host) ? MachineName() : UrlHost(o.host), *port);
+  while (!public_url.empty() && public_url.back() == '/') public_url.pop_back();
+  (*app)->SetPublicUrl(public_url);
   if (o.on_listening) o.on_listening(*port);
   server->StopOnSignals();
   server->Run();

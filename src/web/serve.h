@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <memory>
 
@@ -26,6 +28,14 @@ struct ServeOptions {
   size_t cache_bytes = 64u << 20;  // rendered documents kept in memory
   bool trust_forwarded_proto = false;
   bool trust_forwarded_for = false;
+  // The site's address as readers reach it (--public-url): absolute links in
+  // downloads start with it, and its host is one the server answers for.
+  // Empty: http://HOST:PORT of the listen address (this machine's name when
+  // listening on every address).
+  std::string public_url;
+  // More host names the server answers for (--allowed-host), besides the
+  // public URL's, the listen address's and the loopback names.
+  std::vector<std::string> allowed_hosts;
   // How often live pages re-read the ledger head (HeadWatch): writes by
   // another process show within this; writes through this server at once.
   int head_recheck_ms = 250;
@@ -48,6 +58,8 @@ class WebApp {
   virtual void SetServerMetrics(const ServerMetrics* metrics) = 0;
   // "Today" for as-of defaults (Europe/London unless a test pins it).
   virtual void SetToday(std::function<Date()> today) = 0;
+  // Before the server runs: the start of absolute links (AppContext::public_url).
+  virtual void SetPublicUrl(std::string url) = 0;
   // The store's check against its ledger.
   virtual const IntegrityWatch& integrity() const = 0;
 };
@@ -55,5 +67,12 @@ class WebApp {
 // Runs `rectrack serve` until SIGTERM/SIGINT: JSON API, web pages, /healthz and
 // /metrics. Returns when the server has shut down gracefully.
 Status ServeForever(const ServeOptions& options);
+
+// The host names a server with these options answers for: the loopback
+// names, the listen address's (this machine's name when it listens on every
+// address), the public URL's and the --allowed-host ones.
+std::vector<std::string> AllowedHosts(const ServeOptions& options);
+// "https://Tracker.example.org:8443/x" -> "tracker.example.org"; "" if none.
+std::string PublicUrlHost(std::string_view url);
 
 }  // namespace rectrack::web

@@ -2,6 +2,8 @@
 
 #include "core/text.h"
 #include "web/compress.h"
+#include "core/signing.h"
+#include "fmt/format.h"
 
 #include <algorithm>
 #include <array>
@@ -349,7 +351,8 @@ class ServerImpl final : public Server {
         iocs_(MakeContexts(std::max(1, options_.threads))),
         acceptor_(control()),
         accept_timer_(control()),
-        drain_timer_(control()) {
+        drain_timer_(control()),
+        id_prefix_(RandomHex(4)) {
     // Each context keeps running until the server has drained, even while it
     // has no connection of its own yet.
     for (auto& ioc : iocs_) work_.push_back(asio::make_work_guard(*ioc));
@@ -363,6 +366,9 @@ class ServerImpl final : public Server {
 
   const ServerOptions& options() const { return options_; }
   const Router& router() const { return *router_; }
+  // Request ids: this process's random prefix and a count ("3f9a1c0e-1042").
+  const std::string& id_prefix() const { return id_prefix_; }
+  uint64_t NextRequestNumber() { return request_number_.fetch_add(1, std::memory_order_relaxed) + 1; }
   Metrics& counters() { return metrics_; }
   bool stopping() const { return stopping_.load(std::memory_order_acquire); }
   void Track(const std::shared_ptr<Session>& s) {
@@ -412,6 +418,8 @@ class ServerImpl final : public Server {
   tcp::acceptor acceptor_;
   asio::steady_timer accept_timer_;
   asio::steady_timer drain_timer_;
+  std::string id_prefix_;
+  std::atomic<uint64_t> request_number_{0};
   std::optional<asio::signal_set> signals_;
   Clock::time_point drain_deadline_;
 };
@@ -585,9 +593,26 @@ void Session::Handle() {
   request.secure = server_->options().trust_forwarded_proto &&
                    beast::iequals(request.Header("X-Forwarded-Proto"), "https");
   bool keep_alive = msg.keep_alive();
+  SetCurrentRequestId(fmt::format("{}-{}", server_->id_prefix(), server_->NextRequestNumber()));
 
   Response response;
-  if (HasDotDotSegment(request.path) || request.path.find('\\') != std::string::npos) {
+  // The host this request is for: one, named, and one this server answers for.
+  const size_t hosts = msg.count(http::field::host);
+  const std::string host_name = hosts == 1 ? HostName(msg[http::field::host]) : "";
+  const auto& allowed = server_->options().allowed_hosts;
+  if (hosts > 1 || (hosts == 1 && host_name.empty()) || (hosts == 0 && msg.version() >= 11)) {
+    response = Response::Problem(400, "Bad Request",
+                                 hosts == 0 ? "An HTTP/1.1 request must name its Host."
+                                            : "The request must name one valid Host.");
+    keep_alive = false;
+  } else if (!allowed.empty() && hosts == 1 &&
+             std::find(allowed.begin(), allowed.end(), host_name) == allowed.end()) {
+    response = Response::Problem(
+        400, "Bad Request",
+        fmt::format("This server does not answer for that host. It answers for {}.",
+                    fmt::join(allowed, ", ")));
+    keep_alive = false;
+  } else if (HasDotDotSegment(request.path) || request.path.find('\\') != std::string::npos) {
     // Nothing we serve has such a name: refuse before any handler sees it.
     response = Response::Problem(404, "Not Found", "Nothing is published at this address.");
   } else if (question != std::string::npos &&
@@ -595,16 +620,24 @@ void Session::Handle() {
     response = Response::Problem(400, "Bad Request", "The query string is malformed.");
   } else {
     request.body = std::move(msg.body());
-    try {
-      response = server_->router().Dispatch(request, &route_);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "rectrack serve: handler for %s %s threw: %s\n", request.method.c_str(),
-                   request.path.c_str(), e.what());
-      response = Response::Problem(500, "Internal Server Error",
-                                   "The server failed to answer this request.");
+    // Text that is not UTF-8 is refused here, once, for every handler.
+    if (auto field = InvalidUtf8Field(request)) {
+      response = Response::Problem(400, "Bad Request",
+                                   fmt::format("{} is not valid UTF-8.", SentenceCase(*field)));
+    } else {
+      try {
+        response = server_->router().Dispatch(request, &route_);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "rectrack serve: request %s: the handler for %s %s threw: %s\n",
+                     CurrentRequestId().c_str(), request.method.c_str(), request.path.c_str(),
+                     e.what());
+        response = Response::Problem(500, "Internal Server Error",
+                                     "The server failed to answer this request.");
+      }
     }
   }
   Send(request, std::move(response), keep_alive);
+  SetCurrentRequestId("");
 }
 
 // Everything the server adds to a handler's response: ETag and 304, gzip,
@@ -614,6 +647,18 @@ void Session::Send(const Request& request, Response response, bool keep_alive) {
   if (status < 200 || status > 599) {
     response = Response::Problem(500, "Internal Server Error", "The handler gave no valid status.");
     status = 500;
+  }
+  // Every 5xx is logged with the request's id, which the response carries (a
+  // header, and a member of a problem document) for a report to quote.
+  if (status >= 500) {
+    std::string id = CurrentRequestId();
+    if (id.empty()) id = fmt::format("{}-{}", server_->id_prefix(), server_->NextRequestNumber());
+    std::fprintf(stderr, "rectrack serve: request %s: %d %s %s\n", id.c_str(), status,
+                 request.method.c_str(), request.target.substr(0, 200).c_str());
+    response.Set("X-Request-Id", id);
+    if (!response.shared_body && response.Get("Content-Type") == "application/problem+json" &&
+        !response.body.empty() && response.body.back() == '}')
+      response.body.insert(response.body.size() - 1, ",\"request_id\":" + JsonQuote(id));
   }
   const bool head = request.method == "HEAD";
   const bool get_or_head = head || request.method == "GET";

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/result.h"
 #include "web/http.h"
@@ -27,6 +28,11 @@ struct ServerOptions {
   // Behind a reverse proxy: the client's address is the last one in
   // X-Forwarded-For (the one our proxy added), for the sign-in limit and the log.
   bool trust_forwarded_for = false;
+  // The host names (without port, lower case) this server answers for: a
+  // request whose Host names another gets 400, so that nothing can be made to
+  // name a stranger's host. Empty: any name (a server tested on its own).
+  // HTTP/1.1 requests without a Host, or with two, get 400 either way.
+  std::vector<std::string> allowed_hosts;
   // One JSON line per request (time, remote, method, target, status, bytes,
   // duration_ms, user agent), without the newline; empty: no access log.
   // Called on the server's threads, concurrently: it must be thread-safe.

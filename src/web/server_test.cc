@@ -830,6 +830,107 @@ TEST_F(ServerTest, HandlerExceptionIs500Problem) {
   EXPECT_EQ(r->body.find("boom"), std::string::npos);  // no internals on the wire
 }
 
+// Issue 10: a 5xx is logged with an id that the answer carries.
+TEST_F(ServerTest, AServerErrorIsLoggedWithTheIdItsProblemCarries) {
+  Start(Small());
+  Client c(port_);
+  ::testing::internal::CaptureStderr();
+  auto r = c.Get("/throw");
+  auto again = c.Get("/throw");
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(r);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(r->status, 500);
+  const auto j = nlohmann::json::parse(r->body);
+  ASSERT_TRUE(j.contains("request_id")) << r->body;
+  const std::string id = j["request_id"];
+  EXPECT_EQ(r->Header("X-Request-Id"), id);
+  EXPECT_NE(nlohmann::json::parse(again->body)["request_id"], id) << "one id per request";
+  EXPECT_NE(log.find("request " + id + ": the handler for GET /throw threw: boom"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("request " + id + ": 500 GET /throw"), std::string::npos) << log;
+  // A request that succeeds carries no id and logs nothing.
+  ::testing::internal::CaptureStderr();
+  auto ok = c.Get("/hello");
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->Header("X-Request-Id"), "");
+}
+
+// Issue 10: what a stranger puts in Host cannot reach a response.
+TEST_F(ServerTest, RequestsNameOneHostThisServerAnswersFor) {
+  ServerOptions o = Small();
+  o.allowed_hosts = {"tracker.example.org", "localhost"};
+  Start(o);
+  auto send = [&](const std::string& head) {
+    Client c(port_);
+    EXPECT_TRUE(c.Send(head + "\r\n"));
+    auto r = c.Read();
+    EXPECT_TRUE(r) << head;
+    return r ? *r : WireResponse{};
+  };
+  EXPECT_EQ(send("GET /hello HTTP/1.1\r\nHost: tracker.example.org\r\n").status, 200);
+  EXPECT_EQ(send("GET /hello HTTP/1.1\r\nHost: Tracker.Example.ORG.:8443\r\n").status, 200);
+  EXPECT_EQ(send("GET /hello HTTP/1.1\r\nHost: localhost:8080\r\n").status, 200);
+  WireResponse evil = send("GET /hello HTTP/1.1\r\nHost: evil.example\r\n");
+  EXPECT_EQ(evil.status, 400);
+  EXPECT_NE(evil.body.find("does not answer for that host"), std::string::npos) << evil.body;
+  EXPECT_EQ(send("GET /hello HTTP/1.1\r\nHost: tracker.example.org.evil.example\r\n").status, 400);
+  EXPECT_EQ(send("GET /hello HTTP/1.1\r\nHost: tracker.example.org@evil.example\r\n").status, 400);
+  WireResponse none = send("GET /hello HTTP/1.1\r\n");
+  EXPECT_EQ(none.status, 400);
+  EXPECT_NE(none.body.find("must name its Host"), std::string::npos) << none.body;
+  EXPECT_EQ(send("GET /hello HTTP/1.1\r\nHost: tracker.example.org\r\nHost: evil.example\r\n").status,
+            400);
+  EXPECT_EQ(send("GET /hello HTTP/1.1\r\nHost: \r\n").status, 400);
+  EXPECT_EQ(send("GET /hello HTTP/1.1\r\nHost: tracker.example.org:http\r\n").status, 400);
+  // HTTP/1.0 need not name one.
+  EXPECT_EQ(send("GET /hello HTTP/1.0\r\n").status, 200);
+}
+
+TEST(HostNameTest, ReadsTheNameAndDropsThePort) {
+  EXPECT_EQ(HostName("Tracker.Example.org.:443"), "tracker.example.org");
+  EXPECT_EQ(HostName("[::1]:80"), "[::1]");
+  EXPECT_EQ(HostName("127.0.0.1"), "127.0.0.1");
+  EXPECT_EQ(HostName(" localhost "), "localhost");
+  for (const char* bad : {"", ":80", "a b", "a/b", "evil@x", "[::1", "[::1]x", "x:99999999", "x:"})
+    EXPECT_EQ(HostName(bad), "") << bad;
+}
+
+// Issue 10: text that is not UTF-8 gets 400 at the edge, naming where it was.
+TEST_F(ServerTest, TextThatIsNotUtf8IsRefusedAtTheEdgeNamingWhere) {
+  Start(Small());
+  Client c(port_);
+  auto query = c.Get("/items/1?q=%ff%fe");
+  ASSERT_TRUE(query);
+  EXPECT_EQ(query->status, 400);
+  EXPECT_NE(query->body.find("The query parameter 'q' is not valid UTF-8"), std::string::npos)
+      << query->body;
+  auto name = c.Get("/items/1?%c0%af=1");
+  ASSERT_TRUE(name);
+  EXPECT_EQ(name->status, 400);
+  EXPECT_NE(name->body.find("'%C0%AF'"), std::string::npos) << name->body;
+  auto path = c.Get("/items/%ed%a0%80");
+  ASSERT_TRUE(path);
+  EXPECT_EQ(path->status, 400);
+  EXPECT_NE(path->body.find("The path is not valid UTF-8"), std::string::npos) << path->body;
+  const std::string form = "name=ok&text=%ff";
+  ASSERT_TRUE(c.Send("POST /items/1 HTTP/1.1\r\nHost: t\r\nContent-Type: "
+                     "application/x-www-form-urlencoded\r\nContent-Length: " +
+                     std::to_string(form.size()) + "\r\n\r\n" + form));
+  auto posted = c.Read();
+  ASSERT_TRUE(posted);
+  EXPECT_EQ(posted->status, 400);
+  EXPECT_NE(posted->body.find("The form field 'text' is not valid UTF-8"), std::string::npos)
+      << posted->body;
+  Client d(port_);
+  auto fine = d.Get("/items/1?q=%C3%A9t%C3%A9");
+  ASSERT_TRUE(fine);
+  EXPECT_EQ(fine->status, 200);
+  EXPECT_EQ(nlohmann::json::parse(fine->body)["q"], "\xC3\xA9t\xC3\xA9");
+}
+
 TEST_F(ServerTest, Http10WithoutKeepAliveCloses) {
   Start(Small());
   Client c(port_);

@@ -31,7 +31,9 @@ Response ErrorPage(const Error& e, const std::optional<auth::Principal>& who) {
       r.Set("Retry-After", std::to_string(kRetryAfterSeconds));
       return r;
     }
-    default: return ServiceProblem(who);
+    default:
+      LogServerError(e.message);
+      return ServiceProblem(who);
   }
 }
 

@@ -78,8 +78,11 @@ Gate Authenticate(WebAuth& auth, const Request& req) {
 }
 
 // The version an If-Match header names for assignment `id`, given its current
-// version: the current one if listed (or "*"), else nullopt (stale).
+// version: the current one if its ETag is listed, else nullopt (stale). "*"
+// ("any version") is not enough: a write names the version it saw, so that
+// a blind write cannot pass the lost-update check.
 std::optional<int64_t> IfMatchVersion(std::string_view header, int64_t id, int64_t current) {
+  if (header.find_first_not_of(" \t*") == std::string_view::npos) return std::nullopt;
   if (EtagMatches(header, AssignmentEtag(id, current))) return current;
   return std::nullopt;
 }
@@ -95,6 +98,12 @@ std::optional<Response> RequireIfMatch(const Request& req, const AssignmentRef& 
         428, "Precondition Required",
         fmt::format("send If-Match with the assignment's ETag (GET /api/v1/assignments/{}), "
                     "so that no one's change is overwritten unseen",
+                    a.id));
+  if (if_match.find_first_not_of(" \t*,") == std::string::npos)
+    return Response::Problem(
+        428, "Precondition Required",
+        fmt::format("If-Match: * is not enough: send the assignment's ETag (GET "
+                    "/api/v1/assignments/{}), so that no one's change is overwritten unseen",
                     a.id));
   auto v = IfMatchVersion(if_match, a.id, a.version);
   if (!v)
