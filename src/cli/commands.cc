@@ -888,7 +888,7 @@ int OwnersCommand(const Globals& g, const std::string& source, const std::string
   filter.source_kind = kind;
   auto rows = LiveOwnersTable(**store, filter, *as_of);
   if (!rows) return Report(rows.error());
-  auto w = WriteOutput("", RenderOwners(*rows, *f));
+  auto w = WriteOutput("", RenderOwners(*rows, *f, CliCsvFormulas()));
   return w ? kOk : Report(w.error());
 }
 
@@ -1007,7 +1007,7 @@ int ExportCommand(const Globals& g, const std::string& format, const std::string
   if (!store) return Report(store.error());
   auto batch = (*store)->ExportAll();
   if (!batch) return Report(batch.error());
-  auto w = WriteOutput(out, format == "json" ? WriteNativeJson(*batch) : WriteFlatCsv(*batch, *as_of));
+  auto w = WriteOutput(out, format == "json" ? WriteNativeJson(*batch) : WriteFlatCsv(*batch, *as_of, CliCsvFormulas()));
   return w ? kOk : Report(w.error());
 }
 
@@ -1080,6 +1080,9 @@ int Run(int argc, char** argv) {
                   "The store: an SQLite file or a postgresql:// URL (default: $RECTRACK_DB, else "
                   "./rectrack.db)");
     c->add_flag("--create", g.create, "Make the store if there is none (as `init` does)");
+    c->add_flag("--keep-formulas", KeepFormulasFlag(),
+                "CSV output: keep cells that start with = + - @ as stored (for machines); by "
+                "default they get a leading ' so that a spreadsheet does not run them");
     c->add_option("--key-file", g.key_file,
                   "The tracker's signing key (default: $RECTRACK_KEY_FILE, else the store's path "
                   "with .key; $RECTRACK_SIGNING_KEY holds the key itself)");

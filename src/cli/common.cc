@@ -77,26 +77,20 @@ std::string TextTable(const std::vector<std::string>& header,
   return out;
 }
 
-std::string CsvCell(std::string_view s) {
-  bool quote = s.find_first_of(",\"\r\n") != std::string_view::npos;
-  if (!quote) return std::string(s);
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += "\"\"";
-    else out.push_back(c);
-  }
-  return out + "\"";
+bool& KeepFormulasFlag() {
+  static bool keep = false;
+  return keep;
+}
+
+CsvFormulas CliCsvFormulas() {
+  return KeepFormulasFlag() ? CsvFormulas::kKeep : CsvFormulas::kNeutralise;
 }
 
 std::string CsvTable(const std::vector<std::string>& header,
                      const std::vector<std::vector<std::string>>& rows) {
   std::string out;
-  auto line = [&](const std::vector<std::string>& r) {
-    for (size_t i = 0; i < r.size(); ++i) out += (i ? "," : "") + CsvCell(r[i]);
-    out += "\r\n";
-  };
-  line(header);
-  for (const auto& r : rows) line(r);
+  AppendCsvRow(header, &out, CliCsvFormulas());
+  for (const auto& r : rows) AppendCsvRow(r, &out, CliCsvFormulas());
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/date.h"
+#include "core/csv.h"
 #include "core/result.h"
 #include "store/store.h"
 
@@ -31,10 +32,13 @@ size_t Width(std::string_view s);
 // Aligned columns under a header and a rule.
 std::string TextTable(const std::vector<std::string>& header,
                       const std::vector<std::vector<std::string>>& rows);
-// RFC 4180 CSV with CRLF line ends.
-std::string CsvCell(std::string_view s);
+// RFC 4180 CSV with CRLF line ends (core/csv.h): cells a spreadsheet would
+// run as formulas get a leading ', unless --keep-formulas was given.
 std::string CsvTable(const std::vector<std::string>& header,
                      const std::vector<std::vector<std::string>>& rows);
+// --keep-formulas, on every command that writes CSV: the bytes as stored, for machines.
+bool& KeepFormulasFlag();
+CsvFormulas CliCsvFormulas();
 
 // Who the ledger says did it: "cli:" and the login name ($USER, else the
 // password database, else "unknown").

@@ -674,25 +674,6 @@ Result<ImportBatch::SourceIn> ReadSource(const Obj& o) {
 // ---------------------------------------------------------------------------
 // Flat CSV.
 
-std::string CsvField(std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
-
-void AppendCsvRow(const std::vector<std::string>& fields, std::string* out) {
-  for (size_t i = 0; i < fields.size(); ++i) {
-    if (i) out->push_back(',');
-    *out += CsvField(fields[i]);
-  }
-  out->push_back('\n');
-}
-
 }  // namespace
 
 std::string WriteNativeJson(const ImportBatch& batch) {
@@ -781,7 +762,7 @@ Result<ImportBatch> ReadNativeJson(std::string_view utf8, const std::string& fil
   return batch;
 }
 
-std::string WriteFlatCsv(const ImportBatch& batch, Date as_of) {
+std::string WriteFlatCsv(const ImportBatch& batch, Date as_of, CsvFormulas formulas) {
   // Tiers by owner name, also reachable through aliases.
   std::map<std::string, std::string> tier_of;
   for (const Owner& o : batch.owners) {
@@ -798,7 +779,7 @@ std::string WriteFlatCsv(const ImportBatch& batch, Date as_of) {
       {"source", "source_title", "kind", "ref", "text", "owner", "tier", "made", "due", "target",
        "status", "implementation", "response", "response_text", "theme", "url", "raw_status", "updates",
        "last_update", "last_note"},
-      &out);
+      &out, formulas, "\n");
   for (const auto& s : batch.sources) {
     for (const auto& r : s.recommendations) {
       const Recommendation& rec = r.recommendation;
@@ -809,7 +790,7 @@ std::string WriteFlatCsv(const ImportBatch& batch, Date as_of) {
         std::vector<std::string> row = common;
         row.insert(row.end(), {"", "", OptionalIso(rec.made), "", OptionalIso(rec.target), "", "",
                                "", "", Join(rec.themes, ";"), rec.url, "", "", "", ""});
-        AppendCsvRow(row, &out);
+        AppendCsvRow(row, &out, formulas, "\n");
         continue;
       }
       for (const auto& a : r.assignments) {
@@ -837,7 +818,7 @@ std::string WriteFlatCsv(const ImportBatch& batch, Date as_of) {
              std::string(Name(st.implementation)), std::string(Name(st.response)), response_text,
              Join(rec.themes, ";"), rec.url, as.raw_status, std::to_string(validated.size()),
              last ? last->date.ToIso() : std::string(), last ? last->narrative : std::string()});
-        AppendCsvRow(row, &out);
+        AppendCsvRow(row, &out, formulas, "\n");
       }
     }
   }

@@ -3,6 +3,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/csv.h"
 #include "core/batch.h"
 #include "core/result.h"
 
@@ -23,7 +24,9 @@ Result<ImportBatch> ReadNativeJson(std::string_view utf8, const std::string& fil
 // its state as of `as_of` (the imported state with the validated updates dated
 // up to then), then how many such updates there are, the last one's date and
 // note. Re-importable with the same --map (as a new starting state: the
-// lossless form is the native JSON).
-std::string WriteFlatCsv(const ImportBatch& batch, Date as_of);
+// lossless form is the native JSON). Cells that look like spreadsheet
+// formulas get a leading ' unless `formulas` says keep (core/csv.h).
+std::string WriteFlatCsv(const ImportBatch& batch, Date as_of,
+                         CsvFormulas formulas = CsvFormulas::kNeutralise);
 
 }  // namespace rectrack

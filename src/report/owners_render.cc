@@ -90,27 +90,10 @@ std::string RenderTable(const std::vector<OwnerRow>& rows) {
   return out;
 }
 
-std::string CsvField(std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  return out + "\"";
-}
-
-std::string RenderCsv(const std::vector<OwnerRow>& rows) {
+std::string RenderCsv(const std::vector<OwnerRow>& rows, CsvFormulas formulas) {
   std::string out;
-  auto line = [&](const std::vector<std::string>& cells) {
-    for (size_t i = 0; i < cells.size(); ++i) {
-      if (i) out.push_back(',');
-      out += CsvField(cells[i]);
-    }
-    out.push_back('\n');
-  };
-  line(Headers());
-  for (const auto& r : rows) line(Cells(r));
+  AppendCsvRow(Headers(), &out, formulas, "\n");
+  for (const auto& r : rows) AppendCsvRow(Cells(r), &out, formulas, "\n");
   return out;
 }
 
@@ -148,12 +131,12 @@ Result<TableFormat> ParseTableFormat(std::string_view name) {
                              "' (expected table, csv or json)"));
 }
 
-std::string RenderOwners(const std::vector<OwnerRow>& rows, TableFormat format) {
+std::string RenderOwners(const std::vector<OwnerRow>& rows, TableFormat format, CsvFormulas formulas) {
   switch (format) {
     case TableFormat::kTable:
       return RenderTable(rows);
     case TableFormat::kCsv:
-      return RenderCsv(rows);
+      return RenderCsv(rows, formulas);
     case TableFormat::kJson:
       return RenderJson(rows);
   }

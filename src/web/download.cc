@@ -8,38 +8,18 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "core/csv.h"
 #include "fmt/format.h"
 
 namespace rectrack::web {
 namespace {
 
-std::string CsvCell(const std::string& v) {
-  std::string s = v;
-  if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
-                     s[0] == '\r'))
-    s = "'" + s;
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += "\"\"";
-    else out.push_back(c);
-  }
-  return out + "\"";
-}
-
 }  // namespace
 
 std::string TableCsv(const Table& t) {
   std::string out;
-  auto line = [&](const std::vector<std::string>& r) {
-    for (size_t i = 0; i < r.size(); ++i) {
-      if (i) out.push_back(',');
-      out += CsvCell(r[i]);
-    }
-    out += "\r\n";
-  };
-  line(t.header);
-  for (const auto& r : t.rows) line(r);
+  AppendCsvRow(t.header, &out);
+  for (const auto& r : t.rows) AppendCsvRow(r, &out);
   return out;
 }
 
