@@ -98,7 +98,21 @@ expect json-not-utf8 "binary.json:1:1: invalid UTF-8 byte 0xFF" -- import json b
 printf 'ref,text,owner\n1,a\000b,X\n' >nul.csv
 expect nul-in-csv "nul.csv:2:4: a NUL byte (0x00)" -- import csv nul.csv --map ref=ref --map text=text --map owner=owner
 printf '{"format":"rectrack/1","sources":[{"slug":"x","kind":"review","title":"X","recommendations":[{"ref":"1","text":"a\\u0000b","assignments":[{"owner":"A"}]}]}]}\n' >nul.json
-expect nul-in-json "its text holds a NUL byte (0x00)" -- import json nul.json
+expect nul-in-json "its text holds a control character (U+0000)" -- import json nul.json
+# Other control characters too (issue 10): invisible, they break pages,
+# terminals and feeds. Tab and line breaks stay allowed.
+printf 'ref,text,owner\n1,"ring\007 the bell",X\n' >bel.csv
+expect bel-in-csv "bel.csv:2:8: a control character (U+0007)" -- import csv bel.csv --map ref=ref --map text=text --map owner=owner
+printf 'ref,text,owner\n1,esc \033[2J,X\n' >esc.csv
+expect esc-in-csv "esc.csv:2:7: a control character (U+001B)" -- import csv esc.csv --map ref=ref --map text=text --map owner=owner
+printf 'ref,text,owner\n1,next \302\205 line,X\n' >c1.csv
+expect c1-in-csv "c1.csv:2:8: a control character (U+0085)" -- import csv c1.csv --map ref=ref --map text=text --map owner=owner
+printf 'ref,text,owner\n1,a\205b,X\n' >c1-latin1.csv
+expect c1-in-latin1-csv "c1-latin1.csv:2:4: a control character (U+0085)" -- import csv c1-latin1.csv --encoding latin1 --map ref=ref --map text=text --map owner=owner
+printf '{"format":"rectrack/1","sources":[{"slug":"x","kind":"review","title":"X","recommendations":[{"ref":"1","text":"t","assignments":[{"owner":"A\\u001b[31m"}]}]}]}\n' >esc.json
+expect esc-in-json "holds a control character (U+001B)" -- import json esc.json
+expect del-in-update "Remove the control character (U+007F) from the narrative" -- \
+  update base 1 --owner "Home Office" --note "$(printf 'rub\177out')"
 
 # A source that is already there: refused whole, even though the file is valid.
 expect duplicate-source "source 'base' is already in the store" -- \

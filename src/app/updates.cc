@@ -1,8 +1,10 @@
 #include "app/updates.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "core/vocab.h"
+#include "core/text.h"
 #include "fmt/format.h"
 
 namespace rectrack {
@@ -34,6 +36,14 @@ void CheckFields(const Update& u, Date today, bool parsed_ok, std::vector<FieldP
   if (u.date > today)
     add("date", fmt::format("The date of an update cannot be in the future ({} is after today, {})",
                             u.date.ToIso(), today.ToIso()));
+  // Invisible control characters (NUL, ESC...) are no part of any text.
+  for (auto [field, text, what] : {std::tuple{"response_text", &u.response_text, "response text"},
+                                   {"narrative", &u.narrative, "narrative"}}) {
+    if (size_t at = FindControlCharacter(*text); at != std::string::npos)
+      add(field, fmt::format("Remove the control character ({}) from the {}: text may hold "
+                             "line breaks and tabs, not other control characters",
+                             CodePointAt(*text, at), what));
+  }
   if (u.response_text.size() > kMaxText)
     add("response_text", fmt::format("The response text has at most {} characters", kMaxText));
   if (u.narrative.size() > kMaxText)

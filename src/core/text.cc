@@ -92,6 +92,34 @@ std::string Slugify(std::string_view s) {
   return out;
 }
 
+size_t FindControlCharacter(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  for (size_t i = 0; i < n; ++i) {
+    const unsigned char c = p[i];
+    if (c >= 0x20 && c != 0x7F && c != 0xC2) continue;
+    if (c == 0xC2) {
+      if (i + 1 < n && p[i + 1] >= 0x80 && p[i + 1] <= 0x9F) return i;
+      continue;
+    }
+    if (c == '\t' || c == '\n' || c == '\r') continue;
+    return i;
+  }
+  return std::string_view::npos;
+}
+
+std::string CodePointAt(std::string_view s, size_t pos) {
+  if (pos >= s.size()) return "";
+  const auto c = static_cast<unsigned char>(s[pos]);
+  uint32_t cp = c;
+  if (c == 0xC2 && pos + 1 < s.size()) cp = static_cast<unsigned char>(s[pos + 1]);
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out = "U+00";
+  out.push_back(kHex[(cp >> 4) & 15]);
+  out.push_back(kHex[cp & 15]);
+  return out;
+}
+
 bool IsValidUtf8(std::string_view s) {
   size_t i = 0, n = s.size();
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());

@@ -17,6 +17,14 @@ std::string Join(const std::vector<std::string>& parts, std::string_view sep);
 std::string Slugify(std::string_view s);
 // True if `s` is well-formed UTF-8 (no overlongs, no surrogates).
 bool IsValidUtf8(std::string_view s);
+// The first character that no text in rectrack may hold, in UTF-8 `s`: a C0
+// control other than tab, LF and CR (NUL, BEL, ESC...), DEL, or a C1 control
+// (U+0080 to U+009F). npos if there is none. Such bytes are invisible, break
+// terminals and feeds, and come from binary or mis-decoded files.
+size_t FindControlCharacter(std::string_view s);
+// "U+0007": the code point of the character that starts at `pos` (ASCII or
+// a two-byte sequence, as FindControlCharacter finds them).
+std::string CodePointAt(std::string_view s, size_t pos);
 // Escapes for HTML text and attribute values (& < > " ').
 std::string HtmlEscape(std::string_view s);
 // Formats 172000000 as "172,000,000".

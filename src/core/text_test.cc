@@ -67,6 +67,20 @@ TEST(TextTest, SplitTrimmed) {
   EXPECT_EQ(SplitTrimmed("   ", ""), std::vector<std::string>{});
 }
 
+TEST(TextTest, FindsTheControlCharactersNoTextMayHold) {
+  EXPECT_EQ(FindControlCharacter("plain text, caf\xC3\xA9 \xE2\x80\x94 ok"), std::string_view::npos);
+  EXPECT_EQ(FindControlCharacter("tab\tnew\nline\r\n"), std::string_view::npos);
+  EXPECT_EQ(FindControlCharacter(std::string("a\0b", 3)), 1u);
+  EXPECT_EQ(FindControlCharacter("bell\x07"), 4u);
+  EXPECT_EQ(FindControlCharacter("esc\x1b[31m"), 3u);
+  EXPECT_EQ(FindControlCharacter("del\x7f"), 3u);
+  EXPECT_EQ(FindControlCharacter("c1 \xC2\x85 next line"), 3u);
+  EXPECT_EQ(FindControlCharacter("nbsp \xC2\xA0 is fine"), std::string_view::npos);
+  EXPECT_EQ(CodePointAt("bell\x07", 4), "U+0007");
+  EXPECT_EQ(CodePointAt("c1 \xC2\x85", 3), "U+0085");
+  EXPECT_EQ(CodePointAt(std::string("a\0", 2), 1), "U+0000");
+}
+
 TEST(TextTest, Join) {
   EXPECT_EQ(Join({}, ", "), "");
   EXPECT_EQ(Join({"a"}, ", "), "a");

@@ -172,12 +172,26 @@ Status RefuseNul(std::string_view in, std::string_view file_label, bool utf8) {
       file_label, line, column)));
 }
 
+// Any other control character (core/text.h's FindControlCharacter) in UTF-8
+// text: named by line and column, with what it is.
+Status RefuseControls(std::string_view utf8, std::string_view file_label) {
+  size_t at = FindControlCharacter(utf8);
+  if (at == std::string_view::npos) return {};
+  if (utf8[at] == '\0') return RefuseNul(utf8, file_label, true);
+  auto [line, column] = LineAndColumn(utf8, at, /*utf8=*/true);
+  return Fail(Error::Invalid(fmt::format(
+      "{}:{}:{}: a control character ({}), which no text may hold: remove it (or, if the file "
+      "is not UTF-8, say its encoding with --encoding)",
+      file_label, line, column, CodePointAt(utf8, at))));
+}
+
 }  // namespace
 
 Result<std::string_view> CheckUtf8(std::string_view in, std::string_view file_label) {
   if (in.size() >= 3 && in.substr(0, 3) == "\xEF\xBB\xBF") in.remove_prefix(3);
   RT_TRY(RefuseNul(in, file_label, true));
   size_t bad = FindInvalidUtf8(in);
+  if (bad == std::string_view::npos) RT_TRY(RefuseControls(in, file_label));
   if (bad != std::string_view::npos) {
     auto [line, column] = LineAndColumn(in, bad, /*utf8=*/true);
     return Fail(Error::Invalid(fmt::format(
@@ -218,6 +232,7 @@ Result<std::string> ToUtf8(std::string_view in, Encoding encoding, std::string_v
     AppendUtf8(cp, &out);
     ++i;
   }
+  RT_TRY(RefuseControls(out, file_label));
   return out;
 }
 

@@ -1,5 +1,7 @@
 #include "ingest/encoding.h"
 
+#include "fmt/format.h"
+
 #include <string>
 
 #include "gtest/gtest.h"
@@ -125,15 +127,25 @@ TEST(ToUtf8Test, MacRomanFullTable) {
 
 TEST(ToUtf8Test, Latin1MapsBytesToTheSameCodePoints) {
   std::string all;
-  for (int b = 0x80; b <= 0xFF; ++b) all.push_back(static_cast<char>(b));
+  for (int b = 0xA0; b <= 0xFF; ++b) all.push_back(static_cast<char>(b));
   auto out = ToUtf8(all, Encoding::kLatin1, "f");
   ASSERT_TRUE(out);
-  ASSERT_EQ(out->size(), 256u);
-  for (int b = 0x80; b <= 0xFF; ++b) {
-    EXPECT_EQ(static_cast<unsigned char>((*out)[2 * (b - 0x80)]), 0xC0 | (b >> 6));
-    EXPECT_EQ(static_cast<unsigned char>((*out)[2 * (b - 0x80) + 1]), 0x80 | (b & 0x3F));
+  ASSERT_EQ(out->size(), 192u);
+  for (int b = 0xA0; b <= 0xFF; ++b) {
+    EXPECT_EQ(static_cast<unsigned char>((*out)[2 * (b - 0xA0)]), 0xC0 | (b >> 6));
+    EXPECT_EQ(static_cast<unsigned char>((*out)[2 * (b - 0xA0) + 1]), 0x80 | (b & 0x3F));
   }
   EXPECT_EQ(*ToUtf8("caf\xE9", Encoding::kLatin1, "f"), "caf\xC3\xA9");
+  // 0x80 to 0x9F are Latin-1's C1 control characters: no text holds them (a
+  // file with them is more likely Windows-1252, which the error suggests).
+  for (int b = 0x80; b <= 0x9F; ++b) {
+    auto c1 = ToUtf8(std::string("ab") + static_cast<char>(b), Encoding::kLatin1, "f");
+    ASSERT_FALSE(c1) << b;
+    EXPECT_NE(c1.error().message.find(fmt::format("f:1:3: a control character (U+00{:02X})", b)),
+              std::string::npos)
+        << c1.error().message;
+    EXPECT_NE(c1.error().message.find("--encoding"), std::string::npos);
+  }
 }
 
 TEST(ToUtf8Test, Windows1252) {
@@ -162,11 +174,22 @@ TEST(ToUtf8Test, Windows1252UndefinedBytesAreErrors) {
 }
 
 TEST(ToUtf8Test, AsciiIsUnchangedInEveryEncoding) {
-  std::string ascii;
-  for (int b = 1; b < 0x80; ++b) ascii.push_back(static_cast<char>(b));
+  std::string ascii = "\t\n\r";
+  for (int b = 0x20; b < 0x7F; ++b) ascii.push_back(static_cast<char>(b));
   for (Encoding e :
-       {Encoding::kUtf8, Encoding::kWindows1252, Encoding::kLatin1, Encoding::kMacRoman})
-    EXPECT_EQ(*ToUtf8(ascii, e, "f"), ascii);
+       {Encoding::kUtf8, Encoding::kWindows1252, Encoding::kLatin1, Encoding::kMacRoman}) {
+    auto out = ToUtf8(ascii, e, "f");
+    ASSERT_TRUE(out) << out.error().message;
+    EXPECT_EQ(*out, ascii);
+    // The other control characters are refused in every encoding, named.
+    for (int b : {0x01, 0x07, 0x0B, 0x0C, 0x1B, 0x1F, 0x7F}) {
+      auto bad = ToUtf8(std::string("x") + static_cast<char>(b), e, "f");
+      ASSERT_FALSE(bad) << b;
+      EXPECT_NE(bad.error().message.find(fmt::format("f:1:2: a control character (U+00{:02X})", b)),
+                std::string::npos)
+          << bad.error().message;
+    }
+  }
 }
 
 }  // namespace

@@ -631,6 +631,11 @@ TEST_F(MatrixTest, SubmittingNeedsTheCurrentEtag) {
   EXPECT_EQ(Post(path, fresh, R"J({"narrative":"x","evidence":["javascript:alert(1)"]})J").status, 400);
   EXPECT_EQ(Post(path, fresh, R"({"date":"2099-01-01","narrative":"x"})").status, 400);
   EXPECT_EQ(Post(path, fresh, R"J({"narrative":"x","evidence":["ftp://example.org/file"]})J").status, 400);
+  // Control characters (issue 10): refused with what and where, never stored.
+  Reply bell = Post(path, fresh, R"({"narrative":"ring \u0007 the bell"})");
+  EXPECT_EQ(bell.status, 400);
+  EXPECT_NE(bell.body.find("control character (U+0007)"), std::string::npos) << bell.body;
+  EXPECT_EQ(Post(path, fresh, R"({"response_text":"nul \u0000 here"})").status, 400);
   // The checks `rectrack update` makes too (app/updates.h): not before the
   // recommendation was made, and not the same update twice.
   Reply early = Post(path, fresh, R"({"date":"1999-01-01","narrative":"x"})");

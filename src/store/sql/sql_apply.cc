@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/text.h"
 #include "core/ledger.h"
 #include "core/signing.h"
 #include "fmt/format.h"
@@ -578,32 +579,33 @@ Status SqlStore::WriteHead(const LedgerHead& head, const SigningKeyPair& key) {
   return (*meta)->Run();
 }
 
-Status RefuseNul(const ChangeSet& cs) {
+Status RefuseControls(const ChangeSet& cs) {
   auto has_nul = [](const Value& v) {
-    return v.type == Value::Type::kText && v.s.find('\0') != std::string::npos;
+    return v.type == Value::Type::kText && FindControlCharacter(v.s) != std::string::npos;
   };
   for (const auto& [name, tc] : cs.tables) {
     const TableDef* t = FindProjectedTable(name);
     if (!t) continue;  // CheckChangeSet names it
-    auto refuse = [&](const Row& key, std::string_view column) {
+    auto refuse = [&](const Row& key, std::string_view column, const std::string& text) {
+      const std::string code = CodePointAt(text, FindControlCharacter(text));
       return Fail(Error::Invalid(fmt::format(
-          "{} {}: its {} holds a NUL byte (0x00), which no text in rectrack may hold (is the "
-          "input binary, or UTF-16?)",
-          t->row_name, t->DescribeKey(key), column)));
+          "{} {}: its {} holds a control character ({}), which no text in rectrack may hold{}",
+          t->row_name, t->DescribeKey(key), column, code,
+          code == "U+0000" ? " (is the input binary, or UTF-16?)" : "")));
     };
     for (const Row& row : tc.inserts)
       for (size_t i = 0; i < row.size() && i < t->columns.size(); ++i)
-        if (has_nul(row[i])) return refuse(t->KeyOf(row), t->columns[i].name);
+        if (has_nul(row[i])) return refuse(t->KeyOf(row), t->columns[i].name, row[i].s);
     for (const auto& [key, cols] : tc.updates)
       for (const auto& [col, v] : cols)
-        if (has_nul(v)) return refuse(key, col);
+        if (has_nul(v)) return refuse(key, col, v.s);
   }
   return {};
 }
 
 Result<LedgerEvent> SqlStore::Record(const Actor& actor, std::string_view kind,
                                         const EventPayload& payload) {
-  RT_TRY(RefuseNul(payload.changes));
+  RT_TRY(RefuseControls(payload.changes));
   auto text = SerializePayload(payload);
   if (!text) return Fail(text.error());
   RT_TRY(Apply(payload.changes, true));

@@ -339,10 +339,12 @@ class SqlStore : public Store {
   friend class SqlImportSession;
 };
 
-// A new write's texts may not hold a NUL byte (PostgreSQL's text cannot, and
-// no input means one): kInvalidInput naming the row and column. Not applied
-// to replays: what a ledger holds is replayed as it is.
-Status RefuseNul(const ChangeSet& changes);
+// A new write's texts may not hold a control character other than tab, LF
+// and CR (core/text.h's FindControlCharacter: NUL, which PostgreSQL's text
+// cannot hold, BEL, ESC, DEL, C1...): kInvalidInput naming the row, the column
+// and the character. Not applied to replays: what a ledger holds is replayed
+// as it is.
+Status RefuseControls(const ChangeSet& changes);
 
 // Columns 0..9 of an updates row: id, assignment_id, date, response,
 // response_text, response_status, implementation, narrative, evidence, author.

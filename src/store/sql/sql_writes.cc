@@ -289,7 +289,7 @@ Status SqlImportSession::AddChunk(const ImportBatch& chunk, ChangeSet* cs) {
     source_slugs_.insert(s.slug);
   }
 
-  RT_TRY(RefuseNul(*cs));
+  RT_TRY(RefuseControls(*cs));
   ApplyFailure failure;
   auto applied = store_->ApplyTracked(*cs, true, &failure);
   if (applied) return {};
