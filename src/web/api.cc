@@ -172,6 +172,20 @@ Result<int64_t> IdParam(const Request& req, std::string_view name) {
   return Fail(Error::NotFound(fmt::format("no such {}: '{}'", name, v)));
 }
 
+std::optional<Response> UnknownQueryProblem(const Request& req, std::vector<std::string> known) {
+  for (const auto& [name, value] : req.query) {
+    (void)value;
+    if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+    std::string guess = ClosestMatch(name, known);
+    std::sort(known.begin(), known.end());
+    return ProblemFor(Error::Invalid(fmt::format(
+        "unknown query parameter '{}'{}: this address takes {}", name,
+        guess.empty() ? "" : fmt::format(" (did you mean '{}'?)", guess),
+        known.empty() ? std::string("none") : Join(known, ", "))));
+  }
+  return std::nullopt;
+}
+
 Response ProblemFor(const Error& e) {
   switch (e.code) {
     case Error::Code::kInvalidInput: return Response::Problem(400, "Bad request", e.message);
@@ -207,18 +221,7 @@ void AddRead(Router& router, const char* path, std::vector<std::string> known, H
   known.push_back("as_of");
   known.push_back("format");
   router.Add("GET", path, [known = std::move(known), handler](Request& req) -> Response {
-    for (const auto& [name, value] : req.query) {
-      (void)value;
-      if (std::find(known.begin(), known.end(), name) != known.end()) continue;
-      if (!IsValidUtf8(name))
-        return ProblemFor(Error::Invalid("a query parameter's name is not valid UTF-8"));
-      std::string guess = ClosestMatch(name, known);
-      std::vector<std::string> sorted = known;
-      std::sort(sorted.begin(), sorted.end());
-      return ProblemFor(Error::Invalid(fmt::format(
-          "unknown query parameter '{}'{}: this address takes {}", name,
-          guess.empty() ? "" : fmt::format(" (did you mean '{}'?)", guess), Join(sorted, ", "))));
-    }
+    if (auto problem = UnknownQueryProblem(req, known)) return *problem;
     return handler(req);
   });
 }

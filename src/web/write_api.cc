@@ -172,7 +172,8 @@ std::string AssignmentEtag(int64_t id, int64_t version) {
 void RegisterWriteApi(Router& router, WebAuth& auth) {
   AppContext& ctx = auth.ctx();
 
-  router.Add("GET", "/api/v1/signing-key", [&ctx](Request&) {
+  router.Add("GET", "/api/v1/signing-key", [&ctx](Request& req) {
+    if (auto problem = UnknownQueryProblem(req, {})) return *problem;
     auto store = ctx.stores->Get();
     if (!store) return ProblemFor(store.error());
     auto keys = (*store)->TrackerKeys();
@@ -191,6 +192,7 @@ void RegisterWriteApi(Router& router, WebAuth& auth) {
   });
 
   router.Add("GET", "/api/v1/assignments/{id}", [&ctx](Request& req) {
+    if (auto problem = UnknownQueryProblem(req, {})) return *problem;
     auto id = IdParam(req, "id");
     if (!id) return ProblemFor(id.error());
     auto store = ctx.stores->Get();
@@ -329,6 +331,7 @@ void RegisterWriteApi(Router& router, WebAuth& auth) {
   });
 
   router.Add("GET", "/api/v1/updates/{id}", [&auth, &ctx](Request& req) {
+    if (auto problem = UnknownQueryProblem(req, {})) return *problem;
     auto id = IdParam(req, "id");
     if (!id) return ProblemFor(id.error());
     auto store = ctx.stores->Get();
@@ -386,6 +389,7 @@ void RegisterWriteApi(Router& router, WebAuth& auth) {
              [transition](Request& req) { return transition(req, false); });
 
   router.Add("GET", "/api/v1/review", [&auth, &ctx](Request& req) {
+    if (auto problem = UnknownQueryProblem(req, {})) return NoStore(*problem);
     Gate g = Authenticate(auth, req);
     if (g.refusal) return NoStore(*g.refusal);
     if (!auth::CanValidate(*g.who))
