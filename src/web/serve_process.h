@@ -153,7 +153,10 @@ struct Reply {
                             const std::string& body = "") {
   Client c(port);
   if (!c.connected()) return {};
-  std::string req = method + " " + target + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n";
+  // A loopback Host, as a browser on this machine names it: `serve` answers
+  // only for its own names.
+  std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+                    "\r\nConnection: close\r\n";
   for (const auto& [k, v] : headers) req += k + ": " + v + "\r\n";
   if (method == "POST" || !body.empty())
     req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
