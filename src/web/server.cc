@@ -424,6 +424,95 @@ class ServerImpl final : public Server {
   Clock::time_point drain_deadline_;
 };
 
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Answering a request that was read whole
+
+Response AnswerRequest(const ServerOptions& options, const Router& router, WireRequest wire,
+                       Request* out, bool* close, std::string* route) {
+  Request& request = *out;
+  request = Request();
+  *close = false;
+  request.method = std::move(wire.method);
+  request.target = std::move(wire.target);
+  request.remote_addr = wire.remote;
+
+  const std::string& target = request.target;
+  if (target.empty() || target.front() != '/' || target.find('\0') != std::string::npos) {
+    *close = true;
+    return Response::Problem(400, "Bad Request", "The request target must be a path (origin-form).");
+  }
+  size_t question = target.find('?');
+  std::string_view raw_path = std::string_view(target).substr(0, question);
+  if (!PercentDecode(raw_path, &request.path, /*plus_is_space=*/false)) {
+    *close = true;
+    return Response::Problem(400, "Bad Request", "The path has a malformed percent-escape or a NUL.");
+  }
+  size_t hosts = 0;
+  std::string host;
+  for (auto& [name, value] : wire.headers) {
+    if (beast::iequals(name, "Host")) {
+      ++hosts;
+      host = value;
+    }
+    auto [it, inserted] = request.headers.emplace(name, value);
+    if (!inserted) {
+      it->second += beast::iequals(name, "Cookie") ? "; " : ", ";
+      it->second.append(value);
+    }
+  }
+  if (options.trust_forwarded_for) {
+    if (auto forwarded = LastForwardedFor(request.Header("X-Forwarded-For")))
+      request.remote_addr = *forwarded;  // the access log names the client, not the proxy
+  }
+  request.secure = options.trust_forwarded_proto &&
+                   beast::iequals(request.Header("X-Forwarded-Proto"), "https");
+
+  // The host this request is for: one, named, and one this server answers for.
+  const std::string host_name = hosts == 1 ? HostName(host) : "";
+  const auto& allowed = options.allowed_hosts;
+  if (hosts > 1 || (hosts == 1 && host_name.empty()) || (hosts == 0 && wire.version >= 11)) {
+    *close = true;
+    return Response::Problem(400, "Bad Request",
+                             hosts == 0 ? "An HTTP/1.1 request must name its Host."
+                                        : "The request must name one valid Host.");
+  }
+  if (!allowed.empty() && hosts == 1 &&
+      std::find(allowed.begin(), allowed.end(), host_name) == allowed.end()) {
+    *close = true;
+    return Response::Problem(
+        400, "Bad Request",
+        fmt::format("This server does not answer for that host. It answers for {}.",
+                    fmt::join(allowed, ", ")));
+  }
+  if (HasDotDotSegment(request.path) || request.path.find('\\') != std::string::npos) {
+    // Nothing we serve has such a name: refuse before any handler sees it.
+    return Response::Problem(404, "Not Found", "Nothing is published at this address.");
+  }
+  if (question != std::string::npos &&
+      !ParseQuery(std::string_view(target).substr(question + 1), &request.query)) {
+    return Response::Problem(400, "Bad Request", "The query string is malformed.");
+  }
+  request.body = std::move(wire.body);
+  // Text that is not UTF-8 is refused here, once, for every handler.
+  if (auto field = InvalidUtf8Field(request)) {
+    return Response::Problem(400, "Bad Request",
+                             fmt::format("{} is not valid UTF-8.", SentenceCase(*field)));
+  }
+  try {
+    return router.Dispatch(request, route);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rectrack serve: request %s: the handler for %s %s threw: %s\n",
+                 CurrentRequestId().c_str(), request.method.c_str(), request.path.c_str(),
+                 e.what());
+    return Response::Problem(500, "Internal Server Error",
+                             "The server failed to answer this request.");
+  }
+}
+
+namespace {
+
 // ---------------------------------------------------------------------------
 // Session
 
@@ -558,85 +647,25 @@ void Session::Handle() {
   state_ = State::kHandling;
   stream_.expires_never();
   auto& msg = parser_->get();
-  Request request;
-  request.method = std::string(msg.method_string());
-  request.target = std::string(msg.target());
-  request.remote_addr = remote_;
-  log_remote_ = remote_;
-  log_method_ = request.method;
-  log_target_ = request.target;
+  WireRequest wire;
+  wire.method = std::string(msg.method_string());
+  wire.target = std::string(msg.target());
+  wire.version = static_cast<int>(msg.version());
+  for (const auto& field : msg) wire.headers.emplace_back(field.name_string(), field.value());
+  wire.body = std::move(msg.body());
+  wire.remote = remote_;
   log_user_agent_ = std::string(msg[http::field::user_agent]);
-
-  const std::string& target = request.target;
-  if (target.empty() || target.front() != '/' || target.find('\0') != std::string::npos) {
-    return Reject(400, "Bad Request", "The request target must be a path (origin-form).");
-  }
-  size_t question = target.find('?');
-  std::string_view raw_path = std::string_view(target).substr(0, question);
-  if (!PercentDecode(raw_path, &request.path, /*plus_is_space=*/false)) {
-    return Reject(400, "Bad Request", "The path has a malformed percent-escape or a NUL.");
-  }
-  for (const auto& field : msg) {
-    std::string name(field.name_string());
-    auto [it, inserted] = request.headers.emplace(name, std::string(field.value()));
-    if (!inserted) {
-      it->second += beast::iequals(name, "Cookie") ? "; " : ", ";
-      it->second.append(field.value());
-    }
-  }
-  if (server_->options().trust_forwarded_for) {
-    if (auto forwarded = LastForwardedFor(request.Header("X-Forwarded-For"))) {
-      request.remote_addr = *forwarded;
-      log_remote_ = *forwarded;  // the access log names the client, not the proxy
-    }
-  }
-  request.secure = server_->options().trust_forwarded_proto &&
-                   beast::iequals(request.Header("X-Forwarded-Proto"), "https");
-  bool keep_alive = msg.keep_alive();
   SetCurrentRequestId(fmt::format("{}-{}", server_->id_prefix(), server_->NextRequestNumber()));
 
-  Response response;
-  // The host this request is for: one, named, and one this server answers for.
-  const size_t hosts = msg.count(http::field::host);
-  const std::string host_name = hosts == 1 ? HostName(msg[http::field::host]) : "";
-  const auto& allowed = server_->options().allowed_hosts;
-  if (hosts > 1 || (hosts == 1 && host_name.empty()) || (hosts == 0 && msg.version() >= 11)) {
-    response = Response::Problem(400, "Bad Request",
-                                 hosts == 0 ? "An HTTP/1.1 request must name its Host."
-                                            : "The request must name one valid Host.");
-    keep_alive = false;
-  } else if (!allowed.empty() && hosts == 1 &&
-             std::find(allowed.begin(), allowed.end(), host_name) == allowed.end()) {
-    response = Response::Problem(
-        400, "Bad Request",
-        fmt::format("This server does not answer for that host. It answers for {}.",
-                    fmt::join(allowed, ", ")));
-    keep_alive = false;
-  } else if (HasDotDotSegment(request.path) || request.path.find('\\') != std::string::npos) {
-    // Nothing we serve has such a name: refuse before any handler sees it.
-    response = Response::Problem(404, "Not Found", "Nothing is published at this address.");
-  } else if (question != std::string::npos &&
-             !ParseQuery(std::string_view(target).substr(question + 1), &request.query)) {
-    response = Response::Problem(400, "Bad Request", "The query string is malformed.");
-  } else {
-    request.body = std::move(msg.body());
-    // Text that is not UTF-8 is refused here, once, for every handler.
-    if (auto field = InvalidUtf8Field(request)) {
-      response = Response::Problem(400, "Bad Request",
-                                   fmt::format("{} is not valid UTF-8.", SentenceCase(*field)));
-    } else {
-      try {
-        response = server_->router().Dispatch(request, &route_);
-      } catch (const std::exception& e) {
-        std::fprintf(stderr, "rectrack serve: request %s: the handler for %s %s threw: %s\n",
-                     CurrentRequestId().c_str(), request.method.c_str(), request.path.c_str(),
-                     e.what());
-        response = Response::Problem(500, "Internal Server Error",
-                                     "The server failed to answer this request.");
-      }
-    }
-  }
-  Send(request, std::move(response), keep_alive);
+  Request request;
+  bool close = false;
+  Response response =
+      AnswerRequest(server_->options(), server_->router(), std::move(wire), &request, &close, &route_);
+  log_remote_ = request.remote_addr;  // the client, not the proxy, when trusted
+  log_method_ = request.method;
+  log_target_ = request.target;
+  if (close) request_unread_ = true;
+  Send(request, std::move(response), msg.keep_alive() && !close);
   SetCurrentRequestId("");
 }
 

@@ -39,6 +39,24 @@ struct ServerOptions {
   std::function<void(const std::string& line)> access_log;
 };
 
+// A request as read off the wire, before the server's own checks.
+struct WireRequest {
+  std::string method, target;
+  int version = 11;  // 10 for HTTP/1.0, 11 for HTTP/1.1
+  std::vector<std::pair<std::string, std::string>> headers;  // in order, repeats kept
+  std::string body;
+  std::string remote;  // the peer's address
+};
+
+// What the server answers a request read whole with, before it adds its own
+// headers (ETag, gzip, security headers): the target, Host, path, query and
+// UTF-8 checks, then the router (a handler that throws is a 500). `request`
+// gets what the handler saw; `close` says the connection must end after the
+// answer; `route` gets the matched pattern. Connections call it, and so does
+// the HTTP fuzzer (fuzz/http_fuzz.cc).
+Response AnswerRequest(const ServerOptions& options, const Router& router, WireRequest wire,
+                       Request* request, bool* close, std::string* route);
+
 // Counters for /metrics (Prometheus text format).
 class ServerMetrics {
  public:
