@@ -91,12 +91,6 @@ void CheckNewPassword(const std::string& password, const std::string& confirm, F
   }
 }
 
-Response Done(const std::string& href) {
-  Response r = Response::Redirect(href);
-  r.Set("Cache-Control", "no-store");
-  return r;
-}
-
 Response NotAdmin(const std::optional<auth::Principal>& who) {
   return Message(403, "Only admins manage accounts",
                  "Ask an admin to add, change or disable an account.", who);

@@ -19,12 +19,6 @@ constexpr int kOutboxShown = 50;
 const std::vector<std::string> kStates = {"queued",    "sending",   "sent",     "failed",
                                           "abandoned", "uncertain", "cancelled"};
 
-Response Done(const std::string& href) {
-  Response r = Response::Redirect(href);
-  r.Set("Cache-Control", "no-store");
-  return r;
-}
-
 Response NotOffice(const std::optional<auth::Principal>& who) {
   return Message(403, "Only the tracking office chases",
                  "Coordinators and admins see who is chased and manage contacts and schedules.",

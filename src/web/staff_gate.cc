@@ -74,6 +74,12 @@ PageGate Gate(WebAuth& auth, const Request& req) {
   return g;
 }
 
+Response Done(const std::string& href) {
+  Response r = Response::Redirect(href);
+  r.Set("Cache-Control", "no-store");
+  return r;
+}
+
 void FormErrors::Add(const std::string& field, const std::string& text) {
   for (const auto& e : list)
     if (e.first == field) return;

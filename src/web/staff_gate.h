@@ -32,6 +32,10 @@ struct PageGate {
 };
 PageGate Gate(WebAuth& auth, const Request& req);
 
+// The answer to a form that did what it asked: 303 to the page it changed,
+// never cached.
+Response Done(const std::string& href);
+
 // Every field's problem at once (GOV.UK's error summary), in the order they
 // were found (form order); the first problem of a field is the one shown.
 struct FormErrors {

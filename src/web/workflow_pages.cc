@@ -159,9 +159,7 @@ void RegisterWorkflowPages(Router& router, WebAuth& auth) {
         using Outcome = auth::Authenticator::PasswordChange::Outcome;
         switch (r->outcome) {
           case Outcome::kOk: {
-            Response done = Response::Redirect("/account/password?changed=1");
-            done.Set("Cache-Control", "no-store");
-            return done;
+            return Done("/account/password?changed=1");
           }
           case Outcome::kWrongCurrent:
             error = "Your current password is not right", field = "current";
@@ -324,9 +322,7 @@ void RegisterWorkflowPages(Router& router, WebAuth& auth) {
                         0);
     }
     if (!uid) return ErrorPage(uid.error(), g.who);
-    Response r = Response::Redirect(fmt::format("/assignments/{}/submit?submitted={}", a->id, *uid));
-    r.Set("Cache-Control", "no-store");
-    return r;
+    return Done(fmt::format("/assignments/{}/submit?submitted={}", a->id, *uid));
   };
   router.Add("GET", "/assignments/{id}/submit", submit);
   router.Add("POST", "/assignments/{id}/submit", submit);
@@ -405,9 +401,7 @@ void RegisterWorkflowPages(Router& router, WebAuth& auth) {
                        g.who, "/review", "Back to the review queue");
       return ErrorPage(s.error(), g.who);
     }
-    Response r = Response::Redirect(validate ? "/review?done=validated" : "/review?done=returned");
-    r.Set("Cache-Control", "no-store");
-    return r;
+    return Done(validate ? "/review?done=validated" : "/review?done=returned");
   };
   router.Add("POST", "/updates/{id}/validate",
              [transition](Request& req) { return transition(req, true); });
@@ -514,9 +508,7 @@ void RegisterWorkflowPages(Router& router, WebAuth& auth) {
                    FormValue(g.form, "preview_seq") == std::to_string(data->ledger_seq)) {
           auto pub = Publish(ctx, **store, slug, as_of, pr, g.who->actor());
           if (!pub) return ErrorPage(pub.error(), g.who);
-          Response r = Response::Redirect(fmt::format("/publications/{}", pub->id));
-          r.Set("Cache-Control", "no-store");
-          return r;
+          return Done(fmt::format("/publications/{}", pub->id));
         } else {
           if (step == "publish")
             error("title", "The data changed since your preview: read the new preview, then publish");

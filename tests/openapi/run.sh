@@ -9,18 +9,8 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "${1:-$here/../..}" && pwd)"
 cd "$here"
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  echo "openapi: node and npm are needed (Node.js 20 or later)" >&2
-  exit 1
-fi
-if [ -z "${HOME:-}" ]; then export HOME="${TMPDIR:-/tmp}"; fi
-stamp=node_modules/.rectrack-lock.sha256
-want="$(sha256sum package-lock.json | cut -d' ' -f1)"
-if [ ! -d node_modules ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "openapi: npm ci (package-lock.json changed or node_modules missing)"
-  npm ci --no-audit --no-fund --loglevel=error
-  echo "$want" > "$stamp"
-fi
+. "$here/../lib/npm.sh"
+npm_ready openapi
 contract="$root/web/openapi.json"
 report="$(mktemp)"; trap 'rm -f "$report"' EXIT
 # Redocly exits non-zero on errors only; warnings count too here.
