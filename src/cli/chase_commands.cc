@@ -19,6 +19,7 @@
 #include "mail/chase_run.h"
 #include "nlohmann/json.hpp"
 #include "report/owners_render.h"
+#include "web/serve.h"
 
 namespace rectrack::cli {
 namespace {
@@ -47,9 +48,7 @@ Result<mail::Sender> SenderOf(SendSettings s) {
     return Fail(Error::Invalid(
         "give --public-url URL (or RECTRACK_PUBLIC_URL): the tracker's address as readers reach "
         "it, for the links in the messages"));
-  if (s.public_url.rfind("https://", 0) != 0 && s.public_url.rfind("http://", 0) != 0)
-    return Fail(Error::Invalid(fmt::format("--public-url '{}' must start with https:// or http://",
-                                           s.public_url)));
+  RT_TRY(web::CheckPublicUrl(s.public_url));
   while (!s.public_url.empty() && s.public_url.back() == '/') s.public_url.pop_back();
   mail::Sender sender;
   sender.from = s.from;
@@ -419,18 +418,12 @@ void AddChaseCommands(CLI::App& app, StoreOpener open,
       }
       auto days_of = [&](const std::string& v, const char* option, int* out) -> bool {
         if (v.empty()) return true;
-        int n = -1;
-        try {
-          size_t used = 0;
-          n = std::stoi(v, &used);
-          if (used != v.size()) n = -1;
-        } catch (const std::exception&) {
-        }
-        if (n < 0 || n > 365) {
+        auto n = ParseIntervalDays(v);
+        if (!n) {
           *rc = Report(Error::Invalid(fmt::format("{} '{}' must be days from 0 to 365", option, v)));
           return false;
         }
-        *out = n;
+        *out = *n;
         return true;
       };
       if (!days_of(a->overdue_every, "--overdue-every", &s.overdue_every)) return;

@@ -121,14 +121,8 @@ void AddServeCommand(CLI::App& app, std::function<std::string()> db,
     o.public_url = chase->public_url;
     if (o.public_url.empty())
       if (const char* env = std::getenv("RECTRACK_PUBLIC_URL")) o.public_url = env;
-    if (!o.public_url.empty() &&
-        ((o.public_url.rfind("https://", 0) != 0 && o.public_url.rfind("http://", 0) != 0) ||
-         web::PublicUrlHost(o.public_url).empty() ||
-         o.public_url.find_first_of("?# ") != std::string::npos)) {
-      std::fprintf(stderr,
-                   "rectrack: error: --public-url '%s' must be an address such as "
-                   "https://tracker.example.org (http or https, a host, no query)\n",
-                   o.public_url.c_str());
+    if (auto ok = o.public_url.empty() ? Status{} : web::CheckPublicUrl(o.public_url); !ok) {
+      std::fprintf(stderr, "rectrack: error: %s\n", ok.error().message.c_str());
       *rc = 1;
       return;
     }

@@ -29,6 +29,17 @@ Result<std::vector<int>> ParseDayList(std::string_view s) {
   return days;
 }
 
+std::optional<int> ParseIntervalDays(std::string_view s) {
+  if (s.empty() || s.size() > 3) return std::nullopt;
+  int n = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + (c - '0');
+  }
+  if (n > 365) return std::nullopt;
+  return n;
+}
+
 std::string FormatDayList(const std::vector<int>& days) {
   std::string out;
   for (int d : days) {

@@ -26,6 +26,9 @@ struct ChaseSchedule {
 // reminders before the due date).
 Result<std::vector<int>> ParseDayList(std::string_view s);
 std::string FormatDayList(const std::vector<int>& days);
+// "14" -> 14: the days between chasers, 0 (only once) to 365, in digits only;
+// nullopt for anything else.
+std::optional<int> ParseIntervalDays(std::string_view s);
 
 enum class ChaseReason { kResponseDue, kResponseOverdue, kTargetPassed, kUpdateReturned };
 // "response_due", "response_overdue", "target_passed", "update_returned".

@@ -54,6 +54,10 @@ TEST(ChaseTest, APassedTargetIsChasedEveryTargetPeriod) {
 TEST(ChaseTest, DayListsParseSortedAndRefuseNonsense) {
   EXPECT_EQ(*ParseDayList("1, 14,7"), (std::vector<int>{14, 7, 1}));
   EXPECT_EQ(FormatDayList(*ParseDayList("7,30")), "30,7");
+  EXPECT_EQ(ParseIntervalDays("0"), 0);
+  EXPECT_EQ(ParseIntervalDays("365"), 365);
+  for (const char* bad : {"", "366", "-1", "+5", " 5", "1e2", "0x10", "1000"})
+    EXPECT_FALSE(ParseIntervalDays(bad)) << bad;
   EXPECT_TRUE(ParseDayList("")->empty());
   EXPECT_FALSE(ParseDayList("7,7"));
   EXPECT_FALSE(ParseDayList("0"));

@@ -41,13 +41,6 @@ json RoleOptions(const std::string& selected) {
   return out;
 }
 
-// "14:32 UTC on 7 December 2026".
-std::string WhenUtc(int64_t unix_seconds) {
-  std::string iso = UtcTimestamp(unix_seconds * 1000);  // 2026-12-07T14:32:05.000Z
-  auto d = Date::ParseIso(iso.substr(0, 10));
-  return iso.substr(11, 5) + " UTC on " + (d ? d->ToLong() : iso.substr(0, 10));
-}
-
 // The owners typed into the form, one per line, without repeats.
 std::vector<std::string> OwnerLines(const std::string& text) {
   std::vector<std::string> out;
@@ -104,7 +97,7 @@ json LockOutsOf(const std::vector<auth::Authenticator::LockOut>& locks, const st
           {{"text", fmt::format("Locked out {} until {} ({} failed sign-ins)",
                                 l.address.empty() ? std::string("from every address")
                                                   : "at " + l.address,
-                                WhenUtc(l.until), l.failures)}});
+                                LongTimestamp(UtcTimestamp(l.until * 1000)), l.failures)}});
   return out;
 }
 
@@ -165,7 +158,7 @@ void RegisterAdminPages(Router& router, WebAuth& auth) {
     for (const auto& l : *locks)
       if (l.name.empty())
         addresses.push_back({{"address", l.address},
-                             {"until", WhenUtc(l.until)},
+                             {"until", LongTimestamp(UtcTimestamp(l.until * 1000))},
                              {"failures", l.failures},
                              {"csrf", csrf}});
     json view = {{"title", "Accounts"},

@@ -49,13 +49,6 @@ bool Resendable(const std::string& state) {
          state == "cancelled";
 }
 
-// "2026-12-07T14:32:05.123Z" -> "14:32 on 7 December 2026".
-std::string WhenText(const std::string& iso) {
-  if (iso.size() < 16) return iso;
-  auto d = Date::ParseIso(iso.substr(0, 10));
-  return iso.substr(11, 5) + " on " + (d ? d->ToLong() : iso.substr(0, 10));
-}
-
 std::string ScheduleDays(const ChaseSchedule& s) {
   if (s.before.empty()) return "None";
   std::vector<std::string> days;
@@ -179,7 +172,7 @@ void RegisterChasePages(Router& router, WebAuth& auth) {
                       {"recipient", m.recipient},
                       {"subject", m.subject},
                       {"tag", StateTag(m.state)},
-                      {"when", WhenText(m.sent_at.empty() ? m.queued_at : m.sent_at)},
+                      {"when", LongTimestamp(m.sent_at.empty() ? m.queued_at : m.sent_at)},
                       {"error", m.last_error}});
     json filters = json::array({{{"value", ""}, {"text", "Every state"}, {"selected", state.empty()}}});
     for (const std::string& s : kStates)
@@ -255,8 +248,8 @@ void RegisterChasePages(Router& router, WebAuth& auth) {
                                       m->id, as_of ? as_of->ToLong() : m->as_of)},
                  {"tag", StateTag(m->state)},
                  {"attempts", Plural(m->attempts, "attempt", "attempts")},
-                 {"queued", WhenText(m->queued_at)},
-                 {"sent", m->sent_at.empty() ? json(nullptr) : json(WhenText(m->sent_at))},
+                 {"queued", LongTimestamp(m->queued_at)},
+                 {"sent", m->sent_at.empty() ? json(nullptr) : json(LongTimestamp(m->sent_at))},
                  {"error", m->last_error.empty() ? json(nullptr) : json(m->last_error)},
                  {"message_id", m->message_id},
                  {"items", items},
@@ -322,7 +315,7 @@ void RegisterChasePages(Router& router, WebAuth& auth) {
                       {"role", c.role},
                       {"subscribed", c.unsubscribed_at.empty()},
                       {"unsubscribed", c.unsubscribed_at.empty() ? std::string()
-                                                                 : WhenText(c.unsubscribed_at)},
+                                                                 : LongTimestamp(c.unsubscribed_at)},
                       {"csrf", csrf}});
     json view = {{"title", shown_owner.empty() ? std::string("Contacts")
                                                : "Contacts of " + shown_owner},
@@ -394,15 +387,10 @@ void RegisterChasePages(Router& router, WebAuth& auth) {
       else
         s.before = *days;
       auto days_of = [&](const std::string& v, const char* field, int* out) {
-        int n = -1;
-        if (!v.empty() && v.size() <= 3 && std::all_of(v.begin(), v.end(), [](char c) {
-              return c >= '0' && c <= '9';
-            }))
-          n = std::stoi(v);
-        if (n < 0 || n > 365)
-          errors.Add(field, "Enter a number of days from 0 (only once) to 365");
+        if (auto n = ParseIntervalDays(v))
+          *out = *n;
         else
-          *out = n;
+          errors.Add(field, "Enter a number of days from 0 (only once) to 365");
       };
       days_of(overdue, "overdue_every", &s.overdue_every);
       days_of(target, "target_every", &s.target_every);

@@ -1350,14 +1350,16 @@ std::string ReportBody(const std::string& html) {
   return body;
 }
 
-// "2026-11-26T07:00:12.345Z" -> "26 November 2026 at 07:00 UTC"; anything
-// else comes back as it is.
+}  // namespace
+
 std::string LongTimestamp(const std::string& iso) {
   if (iso.size() < 16 || iso[10] != 'T' || iso[13] != ':') return iso;
   auto day = Date::ParseIso(iso.substr(0, 10));
   if (!day) return iso;
   return day->ToLong() + " at " + iso.substr(11, 5) + " UTC";
 }
+
+namespace {
 
 Result<PageView> PublicationPage(Store& store, const PageCtx& pc, int64_t id) {
   auto doc = PublicationDoc(store, id);

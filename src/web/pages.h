@@ -64,5 +64,8 @@ Response IntegrityFailedPage(const std::string& problem, const PagesOptions& opt
 // with its bytes ("/static/rectrack.css?v=1a2b3c4d5e"), so that it can be
 // cached for a year; empty if the file is not embedded.
 std::string StaticUrl(std::string_view file);
+// A stored timestamp in words: "2026-11-26T07:00:12.345Z" -> "26 November
+// 2026 at 07:00 UTC"; anything else comes back as it is.
+std::string LongTimestamp(const std::string& iso);
 
 }  // namespace rectrack::web

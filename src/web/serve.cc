@@ -348,6 +348,16 @@ std::string PublicUrlHost(std::string_view url) {
   return HostName(rest.substr(0, rest.find_first_of("/?#")));
 }
 
+Status CheckPublicUrl(std::string_view url) {
+  if ((url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) || PublicUrlHost(url).empty() ||
+      url.find_first_of("?# ") != std::string_view::npos)
+    return Fail(Error::Invalid(fmt::format(
+        "--public-url '{}' must be an address such as https://tracker.example.org (http or https, "
+        "a host, no query)",
+        url)));
+  return {};
+}
+
 std::vector<std::string> AllowedHosts(const ServeOptions& o) {
   std::vector<std::string> out = {"localhost", "127.0.0.1", "[::1]"};
   auto add = [&out](const std::string& name) {

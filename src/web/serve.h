@@ -74,5 +74,8 @@ Status ServeForever(const ServeOptions& options);
 std::vector<std::string> AllowedHosts(const ServeOptions& options);
 // "https://Tracker.example.org:8443/x" -> "tracker.example.org"; "" if none.
 std::string PublicUrlHost(std::string_view url);
+// A public URL (--public-url) is http(s), names a host and has no query,
+// fragment or space; kInvalidInput saying so otherwise.
+Status CheckPublicUrl(std::string_view url);
 
 }  // namespace rectrack::web
