@@ -1078,7 +1078,10 @@ Result<PageView> OwnersPage(Store& store, const PageCtx& pc, const OwnersFilter&
         return m.is_number() ? m.get<double>() : -1.0;
       });
     matched = static_cast<int64_t>(owners.size());
-    if (page == 0 || (page - 1) * per_page >= std::max<int64_t>(matched, 1)) {
+    // Pages, counted without multiplying the page asked for, which can be
+    // any 64-bit number (page × per_page would overflow: found by fuzzing).
+    const int64_t pages = std::max<int64_t>(1, (matched + per_page - 1) / per_page);
+    if (page == 0 || page > pages) {
       field_error("page", "That page does not exist: start from the first page");
       page = 1;
     }
