@@ -1,6 +1,8 @@
 #pragma once
 
 #include <map>
+#include <mutex>
+#include <unordered_map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +12,7 @@
 #include "web/context.h"
 #include "web/http.h"
 #include "web/pages.h"
+#include "web/server.h"
 
 namespace rectrack::web {
 
@@ -54,9 +57,25 @@ class WebAuth {
   const auth::Authenticator& authenticator() const { return authn_; }
   AppContext& ctx() const { return ctx_; }
 
+  // ServerOptions::work_ticket: where a request waits for a work thread.
+  // Writes of those signed in go first (priority 0); then sign-ins from an
+  // address with no failed sign-in here in the last 15 minutes (1); then
+  // those from addresses with one (2), so that a flood of wrong passwords,
+  // each a password hash, queues behind everyone else's sign-ins. Sign-ins
+  // carry the key "sign-in ADDRESS" (at most ServerOptions::max_work_per_key
+  // at once from one address).
+  WorkTicket TicketFor(const WorkInfo& w) const;
+
  private:
+  // This process's memory of where sign-ins failed lately (the limits
+  // themselves are in the store, for every server); bounded.
+  void NoteFailure(const std::string& address) const;
+  bool FailedLately(const std::string& address) const;
+
   AppContext& ctx_;
   auth::Authenticator authn_;
+  mutable std::mutex failed_mu_;
+  mutable std::unordered_map<std::string, int64_t> failed_at_;  // address -> when (unix seconds)
 };
 
 // ---- helpers for the staff pages and the write API ------------------------------

@@ -172,6 +172,7 @@ class AuthServerTest : public ::testing::Test {
     so.port = 0;
     so.threads = 2;
     so.trust_forwarded_proto = trust_forwarded_proto;
+    so.work_ticket = [this](const WorkInfo& w) { return auth_->TicketFor(w); };  // as serve does
     server_ = Server::Create(so, router_.get());
     auto port = server_->Listen();
     ASSERT_TRUE(port) << port.error().message;
@@ -827,6 +828,35 @@ TEST_F(AuthServerTest, BehindTlsTheCookieIsSecure) {
                        {"password", kPassword}}));
   ASSERT_EQ(r.status, 303);
   EXPECT_NE(r.CookieLine(kSessionCookie).find("; Secure"), std::string::npos);
+}
+
+// Where sign-ins wait for a work thread (WebAuth::TicketFor): behind writes;
+// from an address where one failed lately, behind other addresses' sign-ins,
+// so that a flood of wrong passwords does not keep a colleague out.
+TEST_F(AuthServerTest, SignInsFromAnAddressThatFailedLatelyWaitBehindOthers) {
+  auto ticket = [&](std::string_view method, std::string_view path, std::string_view client) {
+    return auth_->TicketFor(WorkInfo{method, path, client});
+  };
+  EXPECT_EQ(ticket("POST", "/login", "127.0.0.1").priority, 1);
+  EXPECT_EQ(ticket("POST", "/login", "127.0.0.1").key, "sign-in 127.0.0.1");
+  Reply page = Get("/login");
+  Reply wrong = Post("/login",
+                     {{"Cookie", std::string(kLoginCsrfCookie) + "=" +
+                                     page.SetCookie(kLoginCsrfCookie).value_or("")},
+                      {"Content-Type", "application/x-www-form-urlencoded"}},
+                     Form({{"csrf", HiddenValue(page.body, "csrf")}, {"name", "ada"},
+                           {"password", "not it at all"}}));
+  ASSERT_EQ(wrong.status, 401);
+  EXPECT_EQ(ticket("POST", "/login", "127.0.0.1").priority, 2);
+  EXPECT_EQ(ticket("POST", "/sign-in", "127.0.0.1").priority, 2);
+  EXPECT_EQ(ticket("POST", "/login", "127.0.0.2").priority, 1);
+  // Anything else: first, with no key.
+  WorkTicket write = ticket("POST", "/api/v1/assignments/1/updates", "127.0.0.1");
+  EXPECT_EQ(write.priority, 0);
+  EXPECT_EQ(write.key, "");
+  EXPECT_EQ(ticket("POST", "/logout", "127.0.0.1").priority, 0);
+  // The right password, from the address that failed, still signs in.
+  EXPECT_FALSE(SignIn("ada").session.empty());
 }
 
 TEST_F(AuthServerTest, WrongNamesAndPasswordsGetOneGenericAnswerThenARateLimit) {

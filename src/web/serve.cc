@@ -287,6 +287,7 @@ class WebAppImpl : public WebApp {
     return {};
   }
   const IntegrityWatch& integrity() const override { return integrity_; }
+  WorkTicket TicketFor(const WorkInfo& w) const override { return auth_.TicketFor(w); }
 
  private:
   StoreProvider stores_;
@@ -385,6 +386,8 @@ Status ServeForever(const ServeOptions& o) {
   so.trust_forwarded_proto = o.trust_forwarded_proto;
   so.trust_forwarded_for = o.trust_forwarded_for;
   so.allowed_hosts = AllowedHosts(o);
+  so.work_threads = o.threads;
+  so.work_ticket = [app = app->get()](const WorkInfo& w) { return app->TicketFor(w); };
   if (log) so.access_log = [l = log.get()](const std::string& line) { l->Write(line); };
   auto server = Server::Create(so, &(*app)->router());
   (*app)->SetServerMetrics(&server->metrics());

@@ -12,6 +12,7 @@
 #include "core/date.h"
 #include "core/result.h"
 #include "store/store.h"
+#include "web/server.h"
 
 namespace rectrack::web {
 
@@ -62,6 +63,9 @@ class WebApp {
   virtual void SetPublicUrl(std::string url) = 0;
   // The store's check against its ledger.
   virtual const IntegrityWatch& integrity() const = 0;
+  // For ServerOptions::work_ticket (WebAuth::TicketFor): sign-ins that keep
+  // failing wait behind everyone else.
+  virtual WorkTicket TicketFor(const WorkInfo& w) const = 0;
 };
 
 // Runs `rectrack serve` until SIGTERM/SIGINT: JSON API, web pages, /healthz and

@@ -18,6 +18,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cinttypes>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
@@ -29,6 +30,10 @@
 #include <tuple>
 #include <unordered_map>
 #include <vector>
+
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 namespace rectrack::web {
 namespace {
@@ -283,6 +288,93 @@ class Metrics final : public ServerMetrics {
   std::map<std::string, uint64_t> requests_;  // "method\x1froute\x1fclass"
 };
 
+// ---------------------------------------------------------------------------
+// The work threads: requests with unsafe methods wait here in priority order
+// (ServerOptions::work_ticket), bounded in number and per key.
+
+// How much less CPU the work threads get than the connection threads when
+// both want it (nice +5: about a third of a connection thread's weight).
+constexpr int kWorkNice = 5;
+
+class WorkQueue {
+ public:
+  enum class Admit { kQueued, kFull, kKeyBusy };
+
+  WorkQueue(int threads, size_t max_queued, size_t max_per_key)
+      : max_queued_(max_queued), max_per_key_(std::max<size_t>(1, max_per_key)) {
+    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Work(); });
+  }
+  ~WorkQueue() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+  WorkQueue(const WorkQueue&) = delete;
+  WorkQueue& operator=(const WorkQueue&) = delete;
+
+  Admit Submit(WorkTicket ticket, std::function<void()> job) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!ticket.key.empty()) {
+        auto it = per_key_.find(ticket.key);
+        if (it != per_key_.end() && it->second >= max_per_key_) return Admit::kKeyBusy;
+      }
+      if (queue_.size() >= max_queued_) return Admit::kFull;
+      if (!ticket.key.empty()) ++per_key_[ticket.key];
+      queue_.push_back(Item{ticket.priority, next_seq_++, std::move(ticket.key), std::move(job)});
+      std::push_heap(queue_.begin(), queue_.end(), Later());
+    }
+    cv_.notify_one();
+    return Admit::kQueued;
+  }
+
+ private:
+  struct Item {
+    int priority;
+    uint64_t seq;
+    std::string key;
+    std::function<void()> job;
+  };
+  struct Later {  // the heap's top is the lowest priority, then the oldest
+    bool operator()(const Item& a, const Item& b) const {
+      return std::tie(a.priority, a.seq) > std::tie(b.priority, b.seq);
+    }
+  };
+
+  void Work() {
+    setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), kWorkNice);
+    for (;;) {
+      Item item;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+        if (stop_) return;  // what is still queued is dropped: its connections close
+        std::pop_heap(queue_.begin(), queue_.end(), Later());
+        item = std::move(queue_.back());
+        queue_.pop_back();
+      }
+      item.job();  // AnswerRequest catches what a handler throws
+      if (!item.key.empty()) {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (auto it = per_key_.find(item.key); it != per_key_.end() && --it->second == 0)
+          per_key_.erase(it);
+      }
+    }
+  }
+
+  const size_t max_queued_, max_per_key_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Item> queue_;  // a heap ordered by Later
+  std::unordered_map<std::string, size_t> per_key_;
+  uint64_t next_seq_ = 0;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
+};
+
 class ServerImpl;
 
 // ---------------------------------------------------------------------------
@@ -311,6 +403,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnBody(beast::error_code ec, size_t n);
   void OnReadError(beast::error_code ec);
   void Handle();
+  // Sends what a work thread answered (on the connection's thread).
+  void Finish(Request request, Response response, bool close, bool keep_alive, std::string route);
   // Answers with a problem and closes the connection.
   void Reject(int status, std::string_view title, std::string_view detail);
   void Send(const Request& request, Response response, bool keep_alive);
@@ -353,6 +447,9 @@ class ServerImpl final : public Server {
         accept_timer_(control()),
         drain_timer_(control()),
         id_prefix_(RandomHex(4)) {
+    if (options_.work_threads > 0)
+      work_queue_ = std::make_unique<WorkQueue>(options_.work_threads, options_.max_queued_work,
+                                                options_.max_work_per_key);
     // Each context keeps running until the server has drained, even while it
     // has no connection of its own yet.
     for (auto& ioc : iocs_) work_.push_back(asio::make_work_guard(*ioc));
@@ -370,6 +467,7 @@ class ServerImpl final : public Server {
   const std::string& id_prefix() const { return id_prefix_; }
   uint64_t NextRequestNumber() { return request_number_.fetch_add(1, std::memory_order_relaxed) + 1; }
   Metrics& counters() { return metrics_; }
+  WorkQueue* work_queue() { return work_queue_.get(); }
   bool stopping() const { return stopping_.load(std::memory_order_acquire); }
   void Track(const std::shared_ptr<Session>& s) {
     std::lock_guard<std::mutex> lock(sessions_mu_);
@@ -422,6 +520,10 @@ class ServerImpl final : public Server {
   std::atomic<uint64_t> request_number_{0};
   std::optional<asio::signal_set> signals_;
   Clock::time_point drain_deadline_;
+  // After iocs_: destroyed (its threads joined) before them, since a job
+  // answers through its connection's io_context; what it still holds then
+  // are sessions, whose destruction reaches back into sessions_ and metrics_.
+  std::unique_ptr<WorkQueue> work_queue_;
 };
 
 }  // namespace
@@ -657,16 +759,75 @@ void Session::Handle() {
   log_user_agent_ = std::string(msg[http::field::user_agent]);
   SetCurrentRequestId(fmt::format("{}-{}", server_->id_prefix(), server_->NextRequestNumber()));
 
-  Request request;
-  bool close = false;
-  Response response =
-      AnswerRequest(server_->options(), server_->router(), std::move(wire), &request, &close, &route_);
+  const bool keep_alive = msg.keep_alive();
+  WorkQueue* work = server_->work_queue();
+  if (wire.method == "GET" || wire.method == "HEAD" || !work) {
+    Request request;
+    bool close = false;
+    std::string route;
+    Response response = AnswerRequest(server_->options(), server_->router(), std::move(wire),
+                                      &request, &close, &route);
+    Finish(std::move(request), std::move(response), close, keep_alive, std::move(route));
+    SetCurrentRequestId("");
+    return;
+  }
+
+  // A write or a sign-in: on a work thread, so that neither a wait for the
+  // store's lock nor a password hash holds up the readers of this thread.
+  const ServerOptions& options = server_->options();
+  std::string client = remote_;
+  if (options.trust_forwarded_for) {
+    for (const auto& [name, value] : wire.headers)
+      if (beast::iequals(name, "X-Forwarded-For"))
+        if (auto forwarded = LastForwardedFor(value)) client = *forwarded;
+  }
+  std::string_view target = wire.target;
+  WorkTicket ticket;
+  if (options.work_ticket)
+    ticket = options.work_ticket(WorkInfo{wire.method, target.substr(0, target.find('?')), client});
+  Request refused;  // what the log and Send need when the queue says no
+  refused.method = wire.method;
+  refused.target = wire.target;
+  refused.remote_addr = client;
+  std::string id = CurrentRequestId();
+  auto self = shared_from_this();
+  auto admit = work->Submit(std::move(ticket), [self, wire = std::move(wire), keep_alive, id]() mutable {
+    SetCurrentRequestId(id);
+    auto answer = std::make_shared<std::tuple<Request, Response, bool, std::string>>();
+    auto& [request, response, close, route] = *answer;
+    response = AnswerRequest(self->server_->options(), self->server_->router(), std::move(wire),
+                             &request, &close, &route);
+    SetCurrentRequestId("");
+    asio::post(self->executor(), [self, answer, keep_alive, id] {
+      SetCurrentRequestId(id);
+      auto& [request, response, close, route] = *answer;
+      self->Finish(std::move(request), std::move(response), close, keep_alive, std::move(route));
+      SetCurrentRequestId("");
+    });
+  });
+  if (admit != WorkQueue::Admit::kQueued) {
+    const bool busy_key = admit == WorkQueue::Admit::kKeyBusy;
+    Response r = busy_key
+        ? Response::Problem(429, "Too Many Requests",
+                            "A request of yours like this one is still being answered. Wait for "
+                            "its answer, then try again.")
+        : Response::Problem(503, "Service Unavailable",
+                            "The server has too many changes waiting. Try again in a moment.");
+    r.Set("Retry-After", busy_key ? "1" : "2");
+    r.Set("Cache-Control", "no-store");
+    Finish(std::move(refused), std::move(r), /*close=*/false, keep_alive, "");
+  }
+  SetCurrentRequestId("");
+}
+
+void Session::Finish(Request request, Response response, bool close, bool keep_alive,
+                     std::string route) {
+  route_ = std::move(route);
   log_remote_ = request.remote_addr;  // the client, not the proxy, when trusted
   log_method_ = request.method;
   log_target_ = request.target;
   if (close) request_unread_ = true;
-  Send(request, std::move(response), msg.keep_alive() && !close);
-  SetCurrentRequestId("");
+  Send(request, std::move(response), keep_alive && !close);
 }
 
 // Everything the server adds to a handler's response: ETag and 304, gzip,

@@ -13,6 +13,22 @@
 
 namespace rectrack::web {
 
+// What the server knows of a request with an unsafe method (a write, a
+// sign-in) when it queues it for the work threads.
+struct WorkInfo {
+  std::string_view method;
+  std::string_view path;    // the target before any '?', as sent
+  std::string_view client;  // the peer's address (the proxy's client's when trusted)
+};
+
+// Where a queued request goes: lower priorities run first, in arrival order
+// among equals; at most ServerOptions::max_work_per_key requests with one
+// non-empty key are queued or running at once.
+struct WorkTicket {
+  int priority = 0;
+  std::string key;
+};
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;  // 0: any free port (tests)
@@ -24,6 +40,18 @@ struct ServerOptions {
   std::chrono::seconds idle_timeout{60};    // keep-alive between requests
   std::chrono::seconds write_timeout{30};   // a client that does not read its response
   std::chrono::seconds shutdown_grace{10};  // in-flight requests finish
+  // Requests other than GET and HEAD (writes, sign-ins: a store lock wait, a
+  // password hash) run on these threads, at a lower CPU priority, so that
+  // they never hold up the readers on the connection threads. 0: they run
+  // on the connection threads too.
+  int work_threads = 2;
+  // More requests than this waiting for a work thread: 503 with Retry-After.
+  size_t max_queued_work = 256;
+  // More than this many with one ticket key (queued or running): 429.
+  size_t max_work_per_key = 4;
+  // The ticket of each request for the work threads; empty: priority 0, no key.
+  // Called on a connection thread: it must be quick and thread-safe.
+  std::function<WorkTicket(const WorkInfo&)> work_ticket;
   bool trust_forwarded_proto = false;       // honour X-Forwarded-Proto: https
   // Behind a reverse proxy: the client's address is the last one in
   // X-Forwarded-For (the one our proxy added), for the sign-in limit and the log.

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -358,6 +359,16 @@ class ServerTest : public StaticFilesTest {
     router_.Add("POST", "/items/{id}", [](Request& r) {
       return Response::Text(201, "got " + std::to_string(r.body.size()), "text/plain");
     });
+    // A write that holds its work thread until the test opens the gate
+    // (names starting "hold"); each records when it ran.
+    router_.Add("POST", "/work/{name}", [this](Request& r) {
+      std::string name = r.Param("name");
+      std::unique_lock<std::mutex> lock(mu_);
+      ran_.push_back(name);
+      cv_.notify_all();
+      if (name.starts_with("hold")) cv_.wait(lock, [this] { return gate_open_; });
+      return Response::Text(200, name, "text/plain");
+    });
     router_.Add("GET", "/big", [](Request&) { return Response::Html(BigPage()); });
     // A body shared with a cache, with its gzip made beforehand (at level 9,
     // so that it differs from what the server's own level 5 would make).
@@ -395,10 +406,10 @@ class ServerTest : public StaticFilesTest {
                 [this](Request& r) { return ServeStatic(root_.string(), r.Param("path")); });
   }
 
-  void Start(ServerOptions options = {}) {
+  void Start(ServerOptions options = {}, int threads = 2) {
     options.host = "127.0.0.1";
     options.port = 0;
-    options.threads = 2;
+    options.threads = threads;
     options.access_log = [this](const std::string& line) {
       std::lock_guard<std::mutex> lock(mu_);
       log_.push_back(line);
@@ -448,7 +459,126 @@ class ServerTest : public StaticFilesTest {
   std::condition_variable cv_;
   bool slow_started_ = false;
   std::vector<std::string> log_;
+  std::vector<std::string> ran_;  // the /work/{name} requests, in the order they ran
+  bool gate_open_ = false;
+
+  void OpenGate() {
+    std::lock_guard<std::mutex> lock(mu_);
+    gate_open_ = true;
+    cv_.notify_all();
+  }
+  // Until /work/{name} has started (or 5 s).
+  bool WaitUntilRan(const std::string& name) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(5), [&] {
+      return std::find(ran_.begin(), ran_.end(), name) != ran_.end();
+    });
+  }
+  std::vector<std::string> Ran() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return ran_;
+  }
 };
+
+std::string PostWork(const std::string& name) {
+  return "POST /work/" + name + " HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n";
+}
+
+// A write (or a sign-in's password hash) that takes its time runs on a work
+// thread: with one connection thread, readers are answered meanwhile. Before
+// the work threads, the GET waited for the write.
+TEST_F(ServerTest, AWriteThatTakesItsTimeDoesNotHoldUpReaders) {
+  ServerOptions o = Small();
+  o.idle_timeout = std::chrono::seconds(10);
+  o.work_threads = 1;
+  Start(o, /*threads=*/1);
+  Client writer(port_);
+  ASSERT_TRUE(writer.Send(PostWork("hold-1")));
+  ASSERT_TRUE(WaitUntilRan("hold-1"));
+  // Were the GET held up, it would be answered only once the watchdog opens
+  // the gate (after 5 s), which the test sees.
+  std::thread watchdog([this] {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!cv_.wait_for(lock, std::chrono::seconds(5), [this] { return gate_open_; })) {
+      gate_open_ = true;
+      cv_.notify_all();
+    }
+  });
+  Client reader(port_);
+  auto r = reader.Get("/hello");
+  bool answered_while_held;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    answered_while_held = r && r->status == 200 && !gate_open_;
+  }
+  EXPECT_TRUE(answered_while_held);
+  OpenGate();
+  watchdog.join();
+  auto w = writer.Read();
+  ASSERT_TRUE(w);
+  EXPECT_EQ(w->status, 200);
+  EXPECT_EQ(w->body, "hold-1");
+}
+
+// Queued writes run by their ticket's priority, oldest first among equals;
+// one key gets at most max_work_per_key at once (429 beyond), and the queue
+// holds at most max_queued_work (503 beyond), both with Retry-After.
+TEST_F(ServerTest, QueuedWorkRunsByPriorityAndIsBoundedPerKeyAndInAll) {
+  ServerOptions o = Small();
+  o.idle_timeout = std::chrono::seconds(10);
+  o.work_threads = 1;
+  o.max_queued_work = 3;
+  o.max_work_per_key = 1;
+  o.work_ticket = [](const WorkInfo& w) {
+    // "/work/hold-k1", "/work/p2-a": priority from "p<digit>", key from "k<digit>".
+    WorkTicket t;
+    std::string_view name = w.path.substr(w.path.rfind('/') + 1);
+    if (auto p = name.find('p'); p != name.npos && p + 1 < name.size()) t.priority = name[p + 1] - '0';
+    if (auto k = name.find("-k"); k != name.npos) t.key = std::string(name.substr(k + 1));
+    return t;
+  };
+  Start(o, /*threads=*/1);
+  Client holder(port_);
+  ASSERT_TRUE(holder.Send(PostWork("hold-k1")));
+  ASSERT_TRUE(WaitUntilRan("hold-k1"));
+  Client a(port_), b(port_), c(port_);
+  // One after the other (connections are read in whatever order they are
+  // ready: the pauses make the order of arrival the order of sending).
+  const auto pause = std::chrono::milliseconds(150);
+  ASSERT_TRUE(a.Send(PostWork("p2-a")));
+  std::this_thread::sleep_for(pause);
+  ASSERT_TRUE(b.Send(PostWork("p1-b")));
+  std::this_thread::sleep_for(pause);
+  ASSERT_TRUE(c.Send(PostWork("p2-c")));
+  std::this_thread::sleep_for(pause * 3);  // all three queued
+  // The key k1 is running: another with it is refused at once.
+  Client same_key(port_);
+  ASSERT_TRUE(same_key.Send(PostWork("p0-k1")));
+  auto busy = same_key.Read();
+  ASSERT_TRUE(busy);
+  EXPECT_EQ(busy->status, 429);
+  EXPECT_EQ(busy->Header("Retry-After"), "1");
+  // Three waiting: a fourth is refused, whatever its priority.
+  Client full(port_);
+  ASSERT_TRUE(full.Send(PostWork("p0-d")));
+  auto refused = full.Read();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_EQ(refused->Header("Retry-After"), "2");
+  EXPECT_EQ(nlohmann::json::parse(refused->body)["status"], 503);
+  OpenGate();
+  for (Client* cl : {&holder, &a, &b, &c}) {
+    auto r = cl->Read();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+  }
+  EXPECT_EQ(Ran(), (std::vector<std::string>{"hold-k1", "p1-b", "p2-a", "p2-c"}));
+  // The key is free again once its request is answered.
+  ASSERT_TRUE(same_key.Send(PostWork("p0-k1")));
+  auto again = same_key.Read();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 200);
+}
 
 TEST_F(ServerTest, KeepAliveServesTwoRequestsOnOneConnection) {
   Start(Small());
