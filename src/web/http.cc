@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include "fmt/format.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
@@ -448,10 +450,21 @@ thread_local std::string current_request_id;
 const std::string& CurrentRequestId() { return current_request_id; }
 void SetCurrentRequestId(std::string id) { current_request_id = std::move(id); }
 
+std::string LogSafe(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) out += fmt::format("\\x{:02x}", u);
+    else out += c;
+  }
+  return out;
+}
+
 void LogServerError(std::string_view why) {
   const std::string& id = current_request_id;
-  std::fprintf(stderr, "rectrack serve: request %s: %.*s\n", id.empty() ? "-" : id.c_str(),
-               static_cast<int>(why.size()), why.data());
+  std::fprintf(stderr, "rectrack serve: request %s: %s\n", id.empty() ? "-" : id.c_str(),
+               LogSafe(why).c_str());
 }
 
 std::string StrongEtag(std::string_view body) {

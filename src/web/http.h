@@ -142,8 +142,12 @@ std::optional<std::string> InvalidUtf8Field(const Request& request);
 // that a report of a failure can be found in the log.
 const std::string& CurrentRequestId();
 void SetCurrentRequestId(std::string id);
-// Logs why this request failed on the server (standard error, with its id).
+// Logs why this request failed on the server (standard error, with its id),
+// through LogSafe.
 void LogServerError(std::string_view why);
+// Text for a log line: control characters (newlines, escapes) as \xNN, so
+// that nothing a client sends can start a line of its own or drive a terminal.
+std::string LogSafe(std::string_view text);
 
 // A strong ETag over the body: "\"<first 32 hex of sha256>\"".
 std::string StrongEtag(std::string_view body);

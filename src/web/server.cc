@@ -606,8 +606,8 @@ Response AnswerRequest(const ServerOptions& options, const Router& router, WireR
     return router.Dispatch(request, route);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "rectrack serve: request %s: the handler for %s %s threw: %s\n",
-                 CurrentRequestId().c_str(), request.method.c_str(), request.path.c_str(),
-                 e.what());
+                 CurrentRequestId().c_str(), LogSafe(request.method).c_str(),
+                 LogSafe(request.path).c_str(), LogSafe(e.what()).c_str());
     return Response::Problem(500, "Internal Server Error",
                              "The server failed to answer this request.");
   }
@@ -844,7 +844,7 @@ void Session::Send(const Request& request, Response response, bool keep_alive) {
     std::string id = CurrentRequestId();
     if (id.empty()) id = fmt::format("{}-{}", server_->id_prefix(), server_->NextRequestNumber());
     std::fprintf(stderr, "rectrack serve: request %s: %d %s %s\n", id.c_str(), status,
-                 request.method.c_str(), request.target.substr(0, 200).c_str());
+                 LogSafe(request.method).c_str(), LogSafe(request.target.substr(0, 200)).c_str());
     response.Set("X-Request-Id", id);
     if (!response.shared_body && response.Get("Content-Type") == "application/problem+json" &&
         !response.body.empty() && response.body.back() == '}')

@@ -80,6 +80,14 @@ TEST(RouterTest, AfterWriteRunsAfterEveryUnsafeMethodEvenWhenTheHandlerThrows) {
   EXPECT_EQ(calls.size(), 5u);
 }
 
+// What a client sends reaches the server's error log with its control
+// characters escaped: a "%0A" in a path cannot forge a log line.
+TEST(LogSafeTest, ControlCharactersAreEscaped) {
+  EXPECT_EQ(LogSafe("/a\nrectrack serve: request x: forged\r\x1b[2J\x7f"),
+            "/a\\x0arectrack serve: request x: forged\\x0d\\x1b[2J\\x7f");
+  EXPECT_EQ(LogSafe("tab\there, caf\xc3\xa9 stays"), "tab\\x09here, caf\xc3\xa9 stays");
+}
+
 TEST(RouterTest, ExactSegmentsWinOverParametersWhateverTheOrder) {
   Router router;
   router.Add("GET", "/sources/{slug}", Reply("param"));
