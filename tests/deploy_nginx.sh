@@ -26,47 +26,9 @@ serve_bg rectrack.log "$BIN" --db "$DB" --trust-forwarded-proto --trust-forwarde
 APP="$SERVED_PORT"
 wait_http "http://127.0.0.1:$APP/" 30 || { cat rectrack.log; exit 1; }
 
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=localhost" \
-  -keyout key.pem -out cert.pem >/dev/null 2>&1
-check "openssl made a self-signed certificate" test -s cert.pem
-
-# The site configuration as shipped, with its ports and paths moved here; each
-# move must happen (the test fails if the file no longer has the line).
 HTTP="$(free_port)"; HTTPS="$(free_port)"
-conf="$(cat "$ROOT/deploy/nginx.conf")"
-move() {
-  local from="$1" to="$2"
-  if ! grep -q -F -- "$from" <<<"$conf"; then bad "deploy/nginx.conf has no '$from' to move"; return; fi
-  conf="${conf//"$from"/$to}"
-}
-move "listen 80;" "listen 127.0.0.1:$HTTP;"
-move "listen [::]:80;" ""
-move "listen 443 ssl http2;" "listen 127.0.0.1:$HTTPS ssl http2;"
-move "listen [::]:443 ssl http2;" ""
-move "/etc/letsencrypt/live/tracker.example.org/fullchain.pem" "$WORK/cert.pem"
-move "/etc/letsencrypt/live/tracker.example.org/privkey.pem" "$WORK/key.pem"
-move "/var/cache/nginx/rectrack" "$WORK/cache"
-move "server 127.0.0.1:8080;" "server 127.0.0.1:$APP;"
-printf '%s\n' "$conf" >rectrack.conf
-mkdir -p nginx
-user_line=""
-if [ "$(id -u)" = 0 ]; then user_line="user $(id -un) $(id -gn);"; fi
-cat >nginx.conf <<CONF
-$user_line
-worker_processes 1;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log warn;
-events { worker_connections 256; }
-http {
-    access_log $WORK/nginx/access.log;
-    client_body_temp_path $WORK/nginx/body;
-    proxy_temp_path $WORK/nginx/proxy;
-    fastcgi_temp_path $WORK/nginx/fastcgi;
-    uwsgi_temp_path $WORK/nginx/uwsgi;
-    scgi_temp_path $WORK/nginx/scgi;
-    include $WORK/rectrack.conf;
-}
-CONF
+nginx_site "$WORK" "$ROOT" "$APP" "$HTTP" "$HTTPS"
+check "openssl made a self-signed certificate" test -s cert.pem
 "$NGINX" -t -q -c "$WORK/nginx.conf" -p "$WORK/nginx" -g 'daemon off;' 2>nginx-t.log
 check "nginx -t accepts the configuration" test $? = 0 || cat nginx-t.log
 bg nginx.log "$NGINX" -c "$WORK/nginx.conf" -p "$WORK/nginx" -g 'daemon off;'
@@ -84,6 +46,9 @@ check "  with the certificate made here" \
   bash -c "echo | openssl s_client -connect 127.0.0.1:$HTTPS -servername localhost 2>/dev/null | openssl x509 -noout -fingerprint -sha256 | cmp -s - <(openssl x509 -in cert.pem -noout -fingerprint -sha256)"
 loc="$(curl -s "${R[@]}" -o /dev/null -w '%{http_code} %{redirect_url}' "http://localhost:$HTTP/sources?x=1")"
 check "HTTP is redirected to HTTPS, address kept ($loc)" test "$loc" = "301 https://localhost/sources?x=1"
+check "nginx names no version" bash -c "curl -sk ${R[*]} -D - -o /dev/null '$S/' | tr -d '\r' | grep -qix 'server: nginx'"
+check "/metrics is not served to the public ($(probe "$S/metrics"))" test "$(probe "$S/metrics" | cut -d' ' -f1)" = 404
+check "  but rectrack answers it on its own port" test "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$APP/metrics")" = 200
 check "HSTS is sent" bash -c "curl -sk ${R[*]} -D - -o /dev/null '$S/' | grep -qi '^strict-transport-security: max-age='"
 
 page="$S/sources"

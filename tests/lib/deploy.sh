@@ -78,3 +78,56 @@ serve_bg() {
   cat "$log" >&2
   return 1
 }
+
+# nginx_site DIR ROOT APP_PORT HTTP_PORT HTTPS_PORT [WORKERS] [CONNECTIONS]
+# deploy/nginx.conf as shipped, in front of a rectrack server on APP_PORT, with
+# its ports and paths moved into DIR and a self-signed certificate made there
+# (DIR/cert.pem, DIR/key.pem: CERT_KEY="ec" makes a P-256 key instead of RSA
+# 2048); each move must happen (`bad` when the file no longer has the line).
+# Writes DIR/rectrack.conf and DIR/nginx.conf (WORKERS processes, default 1;
+# CONNECTIONS each, default 256). Run: nginx -c DIR/nginx.conf -p DIR/nginx
+nginx_site() {
+  local dir="$1" root="$2" app="$3" http="$4" https="$5" workers="${6:-1}" conns="${7:-256}"
+  if [ "${CERT_KEY:-rsa}" = ec ]; then
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+      -subj "/CN=localhost" -keyout "$dir/key.pem" -out "$dir/cert.pem" >/dev/null 2>&1
+  else
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=localhost" \
+      -keyout "$dir/key.pem" -out "$dir/cert.pem" >/dev/null 2>&1
+  fi
+  local conf
+  conf="$(cat "$root/deploy/nginx.conf")"
+  _move() {
+    if ! grep -q -F -- "$1" <<<"$conf"; then bad "deploy/nginx.conf has no '$1' to move"; return; fi
+    conf="${conf//"$1"/$2}"
+  }
+  _move "listen 80;" "listen 127.0.0.1:$http;"
+  _move "listen [::]:80;" ""
+  _move "listen 443 ssl http2;" "listen 127.0.0.1:$https ssl http2;"
+  _move "listen [::]:443 ssl http2;" ""
+  _move "/etc/letsencrypt/live/tracker.example.org/fullchain.pem" "$dir/cert.pem"
+  _move "/etc/letsencrypt/live/tracker.example.org/privkey.pem" "$dir/key.pem"
+  _move "/var/cache/nginx/rectrack" "$dir/cache"
+  _move "server 127.0.0.1:8080;" "server 127.0.0.1:$app;"
+  printf '%s\n' "$conf" >"$dir/rectrack.conf"
+  mkdir -p "$dir/nginx"
+  local user_line=""
+  if [ "$(id -u)" = 0 ]; then user_line="user $(id -un) $(id -gn);"; fi
+  cat >"$dir/nginx.conf" <<CONF
+$user_line
+worker_processes $workers;
+worker_rlimit_nofile $((conns * 2 + 100));
+pid $dir/nginx/nginx.pid;
+error_log $dir/nginx/error.log warn;
+events { worker_connections $conns; }
+http {
+    access_log ${NGINX_ACCESS_LOG:-$dir/nginx/access.log};
+    client_body_temp_path $dir/nginx/body;
+    proxy_temp_path $dir/nginx/proxy;
+    fastcgi_temp_path $dir/nginx/fastcgi;
+    uwsgi_temp_path $dir/nginx/uwsgi;
+    scgi_temp_path $dir/nginx/scgi;
+    include $dir/rectrack.conf;
+}
+CONF
+}
