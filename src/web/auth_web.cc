@@ -206,30 +206,35 @@ std::optional<Viewer> WebAuth::ViewerFor(const Request& req) const {
 }
 
 namespace {
-constexpr int64_t kFailureMemorySeconds = 15 * 60;  // as long as the sign-in limits count
-constexpr size_t kFailureMemoryEntries = 100000;
+constexpr int64_t kTriesMemorySeconds = 15 * 60;  // as long as the sign-in limits count
+constexpr size_t kTriesMemoryEntries = 100000;
+constexpr int64_t kMostTriesCounted = 1000;
 }  // namespace
 
-void WebAuth::NoteFailure(const std::string& address) const {
+int64_t WebAuth::CountSignIn(const std::string& address) const {
   const int64_t now = authn_.Now();
-  std::lock_guard<std::mutex> lock(failed_mu_);
-  if (failed_at_.size() >= kFailureMemoryEntries) {
-    std::erase_if(failed_at_, [&](const auto& e) { return now - e.second > kFailureMemorySeconds; });
-    if (failed_at_.size() >= kFailureMemoryEntries) failed_at_.clear();
+  std::lock_guard<std::mutex> lock(tries_mu_);
+  if (tries_.size() >= kTriesMemoryEntries && !tries_.contains(address)) {
+    std::erase_if(tries_, [&](const auto& e) { return now - e.second.last > kTriesMemorySeconds; });
+    if (tries_.size() >= kTriesMemoryEntries) tries_.clear();
   }
-  failed_at_[address] = now;
+  Tries& t = tries_[address];
+  if (now - t.last > kTriesMemorySeconds) t.count = 0;
+  const int64_t before = t.count;
+  t.count = std::min(t.count + 1, kMostTriesCounted);
+  t.last = now;
+  return before;
 }
 
-bool WebAuth::FailedLately(const std::string& address) const {
-  std::lock_guard<std::mutex> lock(failed_mu_);
-  auto it = failed_at_.find(address);
-  return it != failed_at_.end() && authn_.Now() - it->second <= kFailureMemorySeconds;
+void WebAuth::SignedIn(const std::string& address) const {
+  std::lock_guard<std::mutex> lock(tries_mu_);
+  tries_.erase(address);
 }
 
 WorkTicket WebAuth::TicketFor(const WorkInfo& w) const {
   if (w.method != "POST" || (w.path != "/login" && w.path != "/sign-in")) return {};
   std::string client(w.client);
-  return WorkTicket{FailedLately(client) ? 2 : 1, "sign-in " + client};
+  return WorkTicket{static_cast<int>(1 + CountSignIn(client)), "sign-in " + client};
 }
 
 void WebAuth::Register(Router& router) {
@@ -259,7 +264,7 @@ void WebAuth::Register(Router& router) {
     auto result = authn_.Login(**store, name, FormValue(form, "password"), req.remote_addr);
     if (!result) return StoreProblemPage(result.error(), std::nullopt);
     using Outcome = auth::LoginResult::Outcome;
-    if (result->outcome != Outcome::kOk) NoteFailure(req.remote_addr);
+    if (result->outcome == Outcome::kOk) SignedIn(req.remote_addr);
     if (result->outcome == Outcome::kRateLimited) {
       int64_t minutes = (result->retry_after + 59) / 60;
       return LoginForm(429, req,

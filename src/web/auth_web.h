@@ -58,24 +58,28 @@ class WebAuth {
   AppContext& ctx() const { return ctx_; }
 
   // ServerOptions::work_ticket: where a request waits for a work thread.
-  // Writes of those signed in go first (priority 0); then sign-ins from an
-  // address with no failed sign-in here in the last 15 minutes (1); then
-  // those from addresses with one (2), so that a flood of wrong passwords,
-  // each a password hash, queues behind everyone else's sign-ins. Sign-ins
-  // carry the key "sign-in ADDRESS" (at most ServerOptions::max_work_per_key
-  // at once from one address).
+  // Writes of those signed in go first (priority 0); then sign-ins, each
+  // behind those from addresses that tried fewer times in the last 15
+  // minutes (priority 1 + that count; a successful sign-in sets it back to
+  // none), so that a flood of wrong passwords, each a password hash, queues
+  // behind everyone else's sign-ins. Sign-ins carry the key "sign-in ADDRESS"
+  // (at most ServerOptions::max_work_per_key at once from one address).
   WorkTicket TicketFor(const WorkInfo& w) const;
 
  private:
-  // This process's memory of where sign-ins failed lately (the limits
-  // themselves are in the store, for every server); bounded.
-  void NoteFailure(const std::string& address) const;
-  bool FailedLately(const std::string& address) const;
+  // This process's memory of how many sign-ins each address tried lately
+  // (the limits themselves are in the store, for every server); bounded.
+  struct Tries {
+    int64_t count = 0;
+    int64_t last = 0;  // unix seconds
+  };
+  int64_t CountSignIn(const std::string& address) const;  // the tries before this one
+  void SignedIn(const std::string& address) const;
 
   AppContext& ctx_;
   auth::Authenticator authn_;
-  mutable std::mutex failed_mu_;
-  mutable std::unordered_map<std::string, int64_t> failed_at_;  // address -> when (unix seconds)
+  mutable std::mutex tries_mu_;
+  mutable std::unordered_map<std::string, Tries> tries_;  // by address
 };
 
 // ---- helpers for the staff pages and the write API ------------------------------
