@@ -1,5 +1,7 @@
 #include "web/serve.h"
 
+#include <sys/resource.h>
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -370,7 +372,30 @@ std::vector<std::string> AllowedHosts(const ServeOptions& o) {
   return out;
 }
 
+namespace {
+
+// Every connection is a file descriptor: take the hard limit rather than the
+// soft one a shell usually leaves (1,024), so that thousands of readers can
+// connect however the server was started; say so when even that is low.
+void RaiseDescriptorLimit() {
+  rlimit r{};
+  if (getrlimit(RLIMIT_NOFILE, &r) != 0) return;
+  if (r.rlim_cur < r.rlim_max) {
+    r.rlim_cur = r.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &r);
+    (void)getrlimit(RLIMIT_NOFILE, &r);
+  }
+  if (r.rlim_cur < 4096)
+    std::fprintf(stderr,
+                 "rectrack: note: at most %llu open files (ulimit -n): fewer than that many "
+                 "readers can connect at once\n",
+                 static_cast<unsigned long long>(r.rlim_cur));
+}
+
+}  // namespace
+
 Status ServeForever(const ServeOptions& o) {
+  RaiseDescriptorLimit();
   auto app = WebApp::Create(o);
   if (!app) return Fail(app.error());
   std::unique_ptr<AccessLog> log;
