@@ -1551,7 +1551,8 @@ std::string ReportCsp(const std::string& html) {
                           ? std::string()
                           : html.substr(a + 7, b - a - 7);
   return fmt::format(
-      "default-src 'none'; style-src 'sha256-{}'; img-src data:; frame-ancestors 'none'",
+      "default-src 'none'; style-src 'sha256-{}'; img-src data:; frame-ancestors 'none'; "
+      "base-uri 'none'; form-action 'none'",
       Sha256Base64(style));
 }
 

@@ -636,6 +636,7 @@ TEST_F(PagesTest, PublicationPageAndDownloadsMatchTheCommandLine) {
   Response html = site_.Get("/publications/2.html");
   EXPECT_TRUE(Has(html.Get("Content-Security-Policy"), "style-src 'sha256-"));
   EXPECT_TRUE(Has(html.Get("Content-Security-Policy"), "default-src 'none'"));
+  EXPECT_TRUE(Has(html.Get("Content-Security-Policy"), "base-uri 'none'; form-action 'none'"));
   EXPECT_EQ(site_.Get("/publications/2.pdf").status, 404);
   EXPECT_EQ(site_.Get("/publications/99").status, 404);
 }

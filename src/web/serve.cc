@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "app/service.h"
+#include "core/text.h"
 #include "store/keyfile.h"
 #include "store/verify.h"
 #include "fmt/format.h"
@@ -410,6 +411,7 @@ Status ServeForever(const ServeOptions& o) {
   so.threads = o.threads;
   so.trust_forwarded_proto = o.trust_forwarded_proto;
   so.trust_forwarded_for = o.trust_forwarded_for;
+  so.https_only = ToLowerAscii(o.public_url).starts_with("https://");
   so.allowed_hosts = AllowedHosts(o);
   so.work_threads = o.threads;
   so.work_ticket = [app = app->get()](const WorkInfo& w) { return app->TicketFor(w); };

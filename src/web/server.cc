@@ -55,7 +55,7 @@ constexpr size_t kReadChunk = 1024;
 
 constexpr std::string_view kDefaultCsp =
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "frame-ancestors 'none'";
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 constexpr std::string_view kDefaultReferrerPolicy = "strict-origin-when-cross-origin";
 
 char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
@@ -568,8 +568,8 @@ Response AnswerRequest(const ServerOptions& options, const Router& router, WireR
     if (auto forwarded = LastForwardedFor(request.Header("X-Forwarded-For")))
       request.remote_addr = *forwarded;  // the access log names the client, not the proxy
   }
-  request.secure = options.trust_forwarded_proto &&
-                   beast::iequals(request.Header("X-Forwarded-Proto"), "https");
+  request.secure = options.https_only || (options.trust_forwarded_proto &&
+                   beast::iequals(request.Header("X-Forwarded-Proto"), "https"));
 
   // The host this request is for: one, named, and one this server answers for.
   const std::string host_name = hosts == 1 ? HostName(host) : "";
@@ -934,6 +934,8 @@ void Session::Send(const Request& request, Response response, bool keep_alive) {
   if (!response.Has("X-Content-Type-Options")) field("X-Content-Type-Options", "nosniff");
   if (!response.Has("Referrer-Policy")) field("Referrer-Policy", kDefaultReferrerPolicy);
   if (!response.Has("Content-Security-Policy")) field("Content-Security-Policy", kDefaultCsp);
+  // What frame-ancestors says, for browsers too old to read it.
+  if (!response.Has("X-Frame-Options")) field("X-Frame-Options", "DENY");
   if (gzipped) field("Content-Encoding", "gzip");
   if (status != 204 && status != 304) {
     field("Content-Length", std::to_string(body.size()));  // for HEAD too: what GET would send

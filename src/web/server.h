@@ -53,6 +53,9 @@ struct ServerOptions {
   // Called on a connection thread: it must be quick and thread-safe.
   std::function<WorkTicket(const WorkInfo&)> work_ticket;
   bool trust_forwarded_proto = false;       // honour X-Forwarded-Proto: https
+  // The public reach this server over https only (its public URL is https):
+  // every request counts as secure, so cookies are always marked Secure.
+  bool https_only = false;
   // Behind a reverse proxy: the client's address is the last one in
   // X-Forwarded-For (the one our proxy added), for the sign-in limit and the log.
   bool trust_forwarded_for = false;

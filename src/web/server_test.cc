@@ -360,6 +360,8 @@ class ServerTest : public StaticFilesTest {
     router_.Add("GET", "/whoami",
                 [](Request& r) { return Response::Text(200, r.remote_addr, "text/plain"); });
     router_.Add("GET", "/items/special", Reply("special"));
+    router_.Add("GET", "/secure",
+                [](Request& r) { return Response::Text(200, r.secure ? "yes" : "no", "text/plain"); });
     router_.Add("GET", "/items/{id}", [](Request& r) {
       nlohmann::json j = {{"id", r.Param("id")}, {"q", r.Query("q")}, {"path", r.path}};
       return Response::Json(j.dump());
@@ -490,6 +492,30 @@ class ServerTest : public StaticFilesTest {
 
 std::string PostWork(const std::string& name) {
   return "POST /work/" + name + " HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n";
+}
+
+// A request counts as secure (its cookies get Secure) when a trusted proxy
+// says it came over TLS, or always when the public reach the server by https.
+TEST_F(ServerTest, RequestsAreSecureBehindATrustedTlsProxyOrWhenThePublicUrlIsHttps) {
+  Start(Small());
+  Client plain(port_);
+  EXPECT_EQ(plain.Get("/secure")->body, "no");
+  EXPECT_EQ(plain.Get("/secure", "X-Forwarded-Proto: https\r\n")->body, "no");  // not trusted
+  server_->Stop();
+  thread_.join();
+  ServerOptions proxied = Small();
+  proxied.trust_forwarded_proto = true;
+  Start(proxied);
+  Client behind(port_);
+  EXPECT_EQ(behind.Get("/secure")->body, "no");
+  EXPECT_EQ(behind.Get("/secure", "X-Forwarded-Proto: https\r\n")->body, "yes");
+  server_->Stop();
+  thread_.join();
+  ServerOptions https = Small();
+  https.https_only = true;
+  Start(https);
+  Client any(port_);
+  EXPECT_EQ(any.Get("/secure")->body, "yes");
 }
 
 // A write (or a sign-in's password hash) that takes its time runs on a work
@@ -935,7 +961,8 @@ TEST_F(ServerTest, SecurityHeadersAndDefaults) {
   EXPECT_EQ(r->Header("Referrer-Policy"), "strict-origin-when-cross-origin");
   EXPECT_EQ(r->Header("Content-Security-Policy"),
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'");
+            "frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+  EXPECT_EQ(r->Header("X-Frame-Options"), "DENY");
   auto own = c.Get("/csp");
   ASSERT_TRUE(own);
   EXPECT_EQ(own->Header("Content-Security-Policy"), "default-src 'none'");
