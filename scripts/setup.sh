@@ -14,6 +14,7 @@ PACKAGES=(
   postgresql-15 postgresql-client-15  # the PostgreSQL store's tests (a throw-away cluster)
   nginx openssl  # the deployment tests (tests/deploy_*.sh): nginx in front, with TLS
   python3 python3-aiosmtpd  # the chase tests' SMTP server (tests/lib/smtp_sink.py)
+  wrk  # the load and abuse campaign's readers (scripts/abuse.sh; its short run is a test)
   clang-19 libclang-rt-19-dev  # the fuzzers (scripts/fuzz.sh): libFuzzer, ASan, UBSan
 )
 
