@@ -265,6 +265,11 @@ void WebAuth::Register(Router& router) {
     if (!result) return StoreProblemPage(result.error(), std::nullopt);
     using Outcome = auth::LoginResult::Outcome;
     if (result->outcome == Outcome::kOk) SignedIn(req.remote_addr);
+    LogSecurityEvent("sign_in",
+                     result->outcome == Outcome::kOk           ? "ok"
+                     : result->outcome == Outcome::kRateLimited ? "limited"
+                                                                : "wrong",
+                     name, req.remote_addr);
     if (result->outcome == Outcome::kRateLimited) {
       int64_t minutes = (result->retry_after + 59) / 60;
       return LoginForm(429, req,
@@ -298,6 +303,7 @@ void WebAuth::Register(Router& router) {
       if (!store) return StoreProblemPage(store.error(), c->principal);
       if (auto out = authn_.Logout(**store, req.Cookie(kSessionCookie)); !out)
         return StoreProblemPage(out.error(), c->principal);
+      LogSecurityEvent("sign_out", "ok", c->principal->name, req.remote_addr);
     }
     Response r = Response::Redirect("/");
     r.Add("Set-Cookie", ExpiredCookie(kSessionCookie, req.secure));

@@ -5,6 +5,8 @@
 // down to `rectrack verify-publication` on the downloaded publication.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+
+#include <sstream>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -863,6 +865,45 @@ TEST_F(AuthServerTest, SignInsFromAnAddressThatTriedMoreWaitBehindOthers) {
   EXPECT_EQ(write.key, "");
   EXPECT_EQ(ticket("GET", "/login", "127.0.0.9").priority, 0);
   EXPECT_EQ(ticket("POST", "/logout", "127.0.0.9").priority, 0);
+}
+
+// Each sign-in, failed or refused, and each sign-out is one JSON line on
+// standard error naming the account, the address and the request id; what a
+// client typed cannot break out of its string.
+TEST_F(AuthServerTest, SignInsAndSignOutsAreLoggedAsSecurityEvents) {
+  testing::internal::CaptureStderr();
+  Reply page = Get("/login");
+  Reply wrong = Post("/login",
+                     {{"Cookie", std::string(kLoginCsrfCookie) + "=" +
+                                     page.SetCookie(kLoginCsrfCookie).value_or("")},
+                      {"Content-Type", "application/x-www-form-urlencoded"}},
+                     Form({{"csrf", HiddenValue(page.body, "csrf")}, {"name", "mal\"lory\\"},
+                           {"password", "not it at all"}}));
+  Browser ada = SignIn("ada");
+  auto form = ada.Cookie();
+  form.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  Reply out = Post("/logout", form, Form({{"csrf", ""}}));  // no CSRF token: refused, not logged
+  Reply out2 = Post("/logout", form, Form({{"csrf", ada.csrf}}));
+  std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(out.status, 403);
+  EXPECT_EQ(out2.status, 303);
+  std::vector<nlohmann::json> events;
+  std::istringstream lines(err);
+  for (std::string line; std::getline(lines, line);) {
+    const std::string prefix = "rectrack serve: security: ";
+    if (line.rfind(prefix, 0) == 0) events.push_back(nlohmann::json::parse(line.substr(prefix.size())));
+  }
+  ASSERT_EQ(events.size(), 3u) << err;
+  EXPECT_EQ(events[0]["event"], "sign_in");
+  EXPECT_EQ(events[0]["outcome"], "wrong");
+  EXPECT_EQ(events[0]["account"], "mal\"lory\\");
+  EXPECT_EQ(events[0]["address"], "127.0.0.1");
+  EXPECT_NE(events[0]["request_id"], "-");
+  EXPECT_EQ(events[1]["outcome"], "ok");
+  EXPECT_EQ(events[1]["account"], "ada");
+  EXPECT_EQ(events[2]["event"], "sign_out");
+  EXPECT_EQ(events[2]["account"], "ada");
 }
 
 TEST_F(AuthServerTest, WrongNamesAndPasswordsGetOneGenericAnswerThenARateLimit) {

@@ -461,6 +461,17 @@ std::string LogSafe(std::string_view text) {
   return out;
 }
 
+void LogSecurityEvent(std::string_view event, std::string_view outcome, std::string_view account,
+                      std::string_view address) {
+  const std::string& id = current_request_id;
+  std::string line = fmt::format(
+      "rectrack serve: security: {{\"event\":{},\"outcome\":{},\"account\":{},\"address\":{},"
+      "\"request_id\":{}}}\n",
+      JsonQuote(event), JsonQuote(outcome), JsonQuote(account), JsonQuote(address),
+      JsonQuote(id.empty() ? "-" : id));
+  std::fputs(line.c_str(), stderr);  // one write per line: lines of threads do not mix
+}
+
 void LogServerError(std::string_view why) {
   const std::string& id = current_request_id;
   std::fprintf(stderr, "rectrack serve: request %s: %s\n", id.empty() ? "-" : id.c_str(),

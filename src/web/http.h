@@ -145,6 +145,14 @@ void SetCurrentRequestId(std::string id);
 // Logs why this request failed on the server (standard error, with its id),
 // through LogSafe.
 void LogServerError(std::string_view why);
+// One line on standard error for each event that matters to security: a
+// sign-in (outcome "ok", "wrong" or "limited"), a sign-out, a password change
+// ("ok", "wrong_current", "limited", "rejected"). JSON with the event, the
+// outcome, the account named (as typed, for a failed sign-in), the client's
+// address and the request id, after "rectrack serve: security: ", so that a
+// log collector can count failures per account and address and alert.
+void LogSecurityEvent(std::string_view event, std::string_view outcome, std::string_view account,
+                      std::string_view address);
 // Text for a log line: control characters (newlines, escapes) as \xNN, so
 // that nothing a client sends can start a line of its own or drive a terminal.
 std::string LogSafe(std::string_view text);

@@ -157,6 +157,12 @@ void RegisterWorkflowPages(Router& router, WebAuth& auth) {
                                                      req.remote_addr);
         if (!r) return ErrorPage(r.error(), g.who);
         using Outcome = auth::Authenticator::PasswordChange::Outcome;
+        LogSecurityEvent("password_change",
+                         r->outcome == Outcome::kOk             ? "ok"
+                         : r->outcome == Outcome::kWrongCurrent ? "wrong_current"
+                         : r->outcome == Outcome::kRateLimited  ? "limited"
+                                                                : "rejected",
+                         g.who->name, req.remote_addr);
         switch (r->outcome) {
           case Outcome::kOk: {
             return Done("/account/password?changed=1");
