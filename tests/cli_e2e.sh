@@ -217,7 +217,7 @@ rt init >/dev/null
 printf 'first password 1\n' | rt user add pat --role viewer >/dev/null
 h1=$(store_sql users.db "SELECT password_hash FROM users WHERE name = 'pat'")
 printf 'short\n' | rt user password pat >/dev/null 2>err.txt; rc=$?
-check "user password refuses a short password (exit $rc)" bash -c "[ $rc -ne 0 ] && grep -q 'at least 8 characters' err.txt"
+check "user password refuses a short password (exit $rc)" bash -c "[ $rc -ne 0 ] && grep -q 'at least 12 characters' err.txt"
 printf 'long enough pw\n' | rt user password nobody-here >/dev/null 2>err.txt; rc=$?
 check "user password names an unknown user (exit $rc)" bash -c "[ $rc -ne 0 ] && grep -q 'nobody-here' err.txt"
 printf 'second password 2\n' | rt user password pat >out.txt

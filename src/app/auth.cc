@@ -99,7 +99,12 @@ bool VerifyPassword(std::string_view hash, std::string_view password) {
 }
 
 Status CheckPasswordRules(std::string_view password) {
-  if (password.size() < 8) return Fail(Error::Invalid("a password needs at least 8 characters"));
+  // Characters, not bytes (ASVS 2.1.1: at least 12): UTF-8 continuation bytes
+  // are not counted.
+  const auto characters = std::count_if(password.begin(), password.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  });
+  if (characters < 12) return Fail(Error::Invalid("a password needs at least 12 characters"));
   if (password.size() > 1024) return Fail(Error::Invalid("a password has at most 1024 bytes"));
   return {};
 }

@@ -59,7 +59,11 @@ TEST(PasswordTest, EveryHashHasItsOwnSalt) {
 
 TEST(PasswordTest, RulesRefuseShortAndHugePasswords) {
   EXPECT_FALSE(CheckPasswordRules("short"));
-  EXPECT_TRUE(CheckPasswordRules("eight ch"));
+  EXPECT_FALSE(CheckPasswordRules("eleven char"));
+  EXPECT_TRUE(CheckPasswordRules("twelve chars"));
+  // Counted in characters: eleven of them in 22 bytes is still too few.
+  EXPECT_FALSE(CheckPasswordRules("\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"));
+  EXPECT_TRUE(CheckPasswordRules("\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"));
   EXPECT_FALSE(CheckPasswordRules(std::string(1025, 'x')));
 }
 
@@ -272,7 +276,7 @@ TEST(PasswordChangeTest, TheRightCurrentPasswordChangesItAndEndsEveryOtherSessio
   auto shortp = authn.ChangePassword(t.store(), who, kPassword, "short", "10.0.0.1", PasswordCost::kMinimal);
   ASSERT_TRUE(shortp);
   EXPECT_EQ(shortp->outcome, Outcome::kRejected);
-  EXPECT_EQ(shortp->message, "a password needs at least 8 characters");
+  EXPECT_EQ(shortp->message, "a password needs at least 12 characters");
   auto same = authn.ChangePassword(t.store(), who, kPassword, kPassword, "10.0.0.1", PasswordCost::kMinimal);
   ASSERT_TRUE(same);
   EXPECT_EQ(same->outcome, Outcome::kRejected);

@@ -1411,7 +1411,7 @@ TEST_F(AuthServerTest, ChangingOnesPasswordKeepsThisSessionAndEndsTheOthers) {
             std::string::npos);
   Reply weak = send(kPassword, "short", "short", csrf);
   EXPECT_EQ(weak.status, 400);
-  EXPECT_NE(weak.body.find("href=\"#new\">A password needs at least 8 characters"),
+  EXPECT_NE(weak.body.find("href=\"#new\">A password needs at least 12 characters"),
             std::string::npos);
   EXPECT_EQ(weak.body.find(kPassword), std::string::npos) << "passwords are never echoed";
   EXPECT_TRUE(t_.Events("user_password").empty());
