@@ -205,16 +205,22 @@ class AuthServerTest : public ::testing::Test {
     }
   };
 
-  Browser SignIn(const std::string& name, const std::string& password = kPassword) {
+  // The sign-in form as a browser posts it: fetched first for its CSRF
+  // cookie and field.
+  Reply TrySignIn(const std::string& name, const std::string& password) {
     Reply page = Get("/login");
     EXPECT_EQ(page.status, 200);
     auto login_csrf = page.SetCookie(kLoginCsrfCookie);
     EXPECT_TRUE(login_csrf);
-    std::string field = HiddenValue(page.body, "csrf");
-    Reply r = Post("/login",
-                   {{"Cookie", std::string(kLoginCsrfCookie) + "=" + login_csrf.value_or("")},
-                    {"Content-Type", "application/x-www-form-urlencoded"}},
-                   Form({{"csrf", field}, {"name", name}, {"password", password}}));
+    return Post("/login",
+                {{"Cookie", std::string(kLoginCsrfCookie) + "=" + login_csrf.value_or("")},
+                 {"Content-Type", "application/x-www-form-urlencoded"}},
+                Form({{"csrf", HiddenValue(page.body, "csrf")}, {"name", name},
+                      {"password", password}}));
+  }
+
+  Browser SignIn(const std::string& name, const std::string& password = kPassword) {
+    Reply r = TrySignIn(name, password);
     EXPECT_EQ(r.status, 303) << name << ": " << r.body;
     Browser b;
     b.session = r.SetCookie(kSessionCookie).value_or("");
@@ -847,14 +853,7 @@ TEST_F(AuthServerTest, SignInsFromAnAddressThatTriedMoreWaitBehindOthers) {
   EXPECT_EQ(ticket("POST", "/login", "127.0.0.8").priority, 1);
   // Through the server (the fixture wires TicketFor as serve does): a wrong
   // password from 127.0.0.1 counts...
-  Reply page = Get("/login");
-  Reply wrong = Post("/login",
-                     {{"Cookie", std::string(kLoginCsrfCookie) + "=" +
-                                     page.SetCookie(kLoginCsrfCookie).value_or("")},
-                      {"Content-Type", "application/x-www-form-urlencoded"}},
-                     Form({{"csrf", HiddenValue(page.body, "csrf")}, {"name", "ada"},
-                           {"password", "not it at all"}}));
-  ASSERT_EQ(wrong.status, 401);
+  ASSERT_EQ(TrySignIn("ada", "not it at all").status, 401);
   EXPECT_EQ(ticket("POST", "/login", "127.0.0.1").priority, 2);  // one try before this one
   // ...and signing in with the right password sets the address back.
   EXPECT_FALSE(SignIn("ada").session.empty());
@@ -872,13 +871,7 @@ TEST_F(AuthServerTest, SignInsFromAnAddressThatTriedMoreWaitBehindOthers) {
 // client typed cannot break out of its string.
 TEST_F(AuthServerTest, SignInsAndSignOutsAreLoggedAsSecurityEvents) {
   testing::internal::CaptureStderr();
-  Reply page = Get("/login");
-  Reply wrong = Post("/login",
-                     {{"Cookie", std::string(kLoginCsrfCookie) + "=" +
-                                     page.SetCookie(kLoginCsrfCookie).value_or("")},
-                      {"Content-Type", "application/x-www-form-urlencoded"}},
-                     Form({{"csrf", HiddenValue(page.body, "csrf")}, {"name", "mal\"lory\\"},
-                           {"password", "not it at all"}}));
+  Reply wrong = TrySignIn("mal\"lory\\", "not it at all");
   Browser ada = SignIn("ada");
   auto form = ada.Cookie();
   form.emplace_back("Content-Type", "application/x-www-form-urlencoded");
@@ -907,17 +900,8 @@ TEST_F(AuthServerTest, SignInsAndSignOutsAreLoggedAsSecurityEvents) {
 }
 
 TEST_F(AuthServerTest, WrongNamesAndPasswordsGetOneGenericAnswerThenARateLimit) {
-  auto attempt = [&](const std::string& name, const std::string& password) {
-    Reply page = Get("/login");
-    auto cookie = page.SetCookie(kLoginCsrfCookie);
-    return Post("/login",
-                {{"Cookie", std::string(kLoginCsrfCookie) + "=" + cookie.value_or("")},
-                 {"Content-Type", "application/x-www-form-urlencoded"}},
-                Form({{"csrf", HiddenValue(page.body, "csrf")}, {"name", name},
-                      {"password", password}}));
-  };
-  Reply unknown = attempt("mallory", kPassword);
-  Reply wrong = attempt("ada", "not it at all");
+  Reply unknown = TrySignIn("mallory", kPassword);
+  Reply wrong = TrySignIn("ada", "not it at all");
   EXPECT_EQ(unknown.status, 401);
   EXPECT_EQ(wrong.status, 401);
   const std::string generic = "The name or password is not right.";
@@ -926,17 +910,17 @@ TEST_F(AuthServerTest, WrongNamesAndPasswordsGetOneGenericAnswerThenARateLimit) 
   EXPECT_NE(wrong.body.find("<title>Error: Sign in"), std::string::npos) << "GOV.UK error title";
   EXPECT_NE(Get("/login").body.find("<title>Sign in"), std::string::npos);
   EXPECT_FALSE(unknown.SetCookie(kSessionCookie));
-  for (int i = 0; i < 4; ++i) EXPECT_EQ(attempt("ada", "still wrong").status, 401);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(TrySignIn("ada", "still wrong").status, 401);
   // Five failures of this account from this address: the right password is
   // refused for now.
-  Reply limited = attempt("ada", kPassword);
+  Reply limited = TrySignIn("ada", kPassword);
   EXPECT_EQ(limited.status, 429);
   int retry = std::stoi(limited.Header("Retry-After"));
   EXPECT_GT(retry, 0);
   EXPECT_LE(retry, 15 * 60);
   EXPECT_FALSE(limited.SetCookie(kSessionCookie));
   // A colleague behind the same address still signs in.
-  Reply colleague = attempt("cora", kPassword);
+  Reply colleague = TrySignIn("cora", kPassword);
   EXPECT_EQ(colleague.status, 303);
   EXPECT_TRUE(colleague.SetCookie(kSessionCookie));
 }
@@ -1133,14 +1117,7 @@ TEST_F(AuthServerTest, AnAdminDisablesEnablesAndLiftsALockOut) {
   SignIn("cora");
 
   // Five wrong passwords for eddie from here: he is locked out at this address.
-  for (int i = 0; i < 5; ++i) {
-    Reply page = Get("/login");
-    auto cookie = page.SetCookie(kLoginCsrfCookie);
-    Post("/login",
-         {{"Cookie", std::string(kLoginCsrfCookie) + "=" + cookie.value_or("")},
-          {"Content-Type", "application/x-www-form-urlencoded"}},
-         Form({{"csrf", HiddenValue(page.body, "csrf")}, {"name", "eddie"}, {"password", "wrong"}}));
-  }
+  for (int i = 0; i < 5; ++i) TrySignIn("eddie", "wrong");
   Reply locked = Get("/accounts", ada.Cookie());
   EXPECT_NE(locked.body.find("Locked out at 127.0.0.1 until"), std::string::npos);
   const std::string eddie = fmt::format("/accounts/{}", t_.store().GetUser("eddie")->id);
