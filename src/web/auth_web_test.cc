@@ -16,6 +16,7 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <atomic>
 #include <thread>
 
 #include "app/auth_test_util.h"
@@ -864,6 +865,29 @@ TEST_F(AuthServerTest, SignInsFromAnAddressThatTriedMoreWaitBehindOthers) {
   EXPECT_EQ(write.key, "");
   EXPECT_EQ(ticket("GET", "/login", "127.0.0.9").priority, 0);
   EXPECT_EQ(ticket("POST", "/logout", "127.0.0.9").priority, 0);
+}
+
+// Wrong passwords for one account at once cannot both pass its limit with one
+// try left: its password checks run one at a time. (The abuse campaign saw 21
+// checks of an account limited to 20 before they did.) The account's hash has
+// the real cost, so that two checks would overlap.
+TEST_F(AuthServerTest, WrongPasswordsAtOnceNeverPassTheLimit) {
+  ASSERT_TRUE(auth::CreateUser(t_.store(), "sam", "viewer", {}, kPassword,
+                               Actor{"test"}, auth::PasswordCost::kInteractive));
+  std::atomic<int> checked{0}, limited{0}, other{0};
+  std::vector<std::thread> tries;
+  for (int i = 0; i < 2; ++i)
+    tries.emplace_back([&] {
+      for (int k = 0; k < 5; ++k) {
+        int status = TrySignIn("sam", "not the password at all").status;
+        (status == 401 ? checked : status == 429 ? limited : other).fetch_add(1);
+      }
+    });
+  for (auto& t : tries) t.join();
+  const int limit = auth::Policy().max_failures;  // of an account at an address
+  EXPECT_EQ(checked.load(), limit);
+  EXPECT_EQ(limited.load(), 10 - limit);
+  EXPECT_EQ(other.load(), 0);
 }
 
 // Each sign-in, failed or refused, and each sign-out is one JSON line on
