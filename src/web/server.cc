@@ -531,6 +531,22 @@ class ServerImpl final : public Server {
 // ---------------------------------------------------------------------------
 // Answering a request that was read whole
 
+namespace {
+
+// The client's address: the peer's or, behind a trusted proxy, the last entry
+// of X-Forwarded-For (repeated headers joined), the one our proxy added. For
+// the sign-in limits, the access log and the work queue's tickets.
+std::string ClientAddress(const ServerOptions& options, const WireRequest& wire) {
+  if (!options.trust_forwarded_for) return wire.remote;
+  std::string joined;
+  for (const auto& [name, value] : wire.headers)
+    if (beast::iequals(name, "X-Forwarded-For")) joined += (joined.empty() ? "" : ", ") + value;
+  auto forwarded = LastForwardedFor(joined);
+  return forwarded ? *forwarded : wire.remote;
+}
+
+}  // namespace
+
 Response AnswerRequest(const ServerOptions& options, const Router& router, WireRequest wire,
                        Request* out, bool* close, std::string* route) {
   Request& request = *out;
@@ -538,7 +554,7 @@ Response AnswerRequest(const ServerOptions& options, const Router& router, WireR
   *close = false;
   request.method = std::move(wire.method);
   request.target = std::move(wire.target);
-  request.remote_addr = wire.remote;
+  request.remote_addr = ClientAddress(options, wire);  // the access log names the client
 
   const std::string& target = request.target;
   if (target.empty() || target.front() != '/' || target.find('\0') != std::string::npos) {
@@ -563,10 +579,6 @@ Response AnswerRequest(const ServerOptions& options, const Router& router, WireR
       it->second += beast::iequals(name, "Cookie") ? "; " : ", ";
       it->second.append(value);
     }
-  }
-  if (options.trust_forwarded_for) {
-    if (auto forwarded = LastForwardedFor(request.Header("X-Forwarded-For")))
-      request.remote_addr = *forwarded;  // the access log names the client, not the proxy
   }
   request.secure = options.https_only || (options.trust_forwarded_proto &&
                    beast::iequals(request.Header("X-Forwarded-Proto"), "https"));
@@ -775,12 +787,7 @@ void Session::Handle() {
   // A write or a sign-in: on a work thread, so that neither a wait for the
   // store's lock nor a password hash holds up the readers of this thread.
   const ServerOptions& options = server_->options();
-  std::string client = remote_;
-  if (options.trust_forwarded_for) {
-    for (const auto& [name, value] : wire.headers)
-      if (beast::iequals(name, "X-Forwarded-For"))
-        if (auto forwarded = LastForwardedFor(value)) client = *forwarded;
-  }
+  std::string client = ClientAddress(options, wire);
   std::string_view target = wire.target;
   WorkTicket ticket;
   if (options.work_ticket)
