@@ -348,5 +348,28 @@ check "--keep-formulas keeps the bytes as stored" grep -qE '(^|,)"?=HYPERLINK' k
 rt export json -o formulas-export.json
 check "the JSON export is lossless" grep -q '"text": "=HYPERLINK' formulas-export.json
 
+# --- -o to a pipe or a device writes into it, and leaves it one: a temporary
+# file renamed over it would have replaced it (`-o /dev/null` once made
+# /dev/null a plain file).
+mkfifo out.fifo
+timeout 20 cat out.fifo >from-fifo.json &
+reader=$!
+rt export json -o out.fifo 2>err.txt; rc=$?
+wait "$reader"
+check "export json -o FIFO (exit $rc: $(head -c 200 err.txt))" test "$rc" = 0
+check "the reader got the export" cmp -s from-fifo.json formulas-export.json
+check "and the FIFO is still a FIFO" test -p out.fifo
+timeout 20 cat out.fifo >from-fifo.md &
+reader=$!
+rt report csv-injection -o out.fifo 2>err.txt; rc=$?
+wait "$reader"
+check "a streamed report -o FIFO (exit $rc: $(head -c 200 err.txt))" test "$rc" = 0
+check "is written into it" cmp -s from-fifo.md <(rt report csv-injection)
+check "which stays a FIFO" test -p out.fifo
+mkdir outdir
+rt export json -o outdir 2>err.txt; rc=$?
+check "-o a directory is refused (exit $rc)" test "$rc" = 1
+check "saying so ($(head -c 100 err.txt))" grep -q 'outdir: is a directory' err.txt
+
 echo "$pass passed, $fail failed"
 ((fail == 0))

@@ -64,42 +64,49 @@ Result<std::string> ReadFile(const std::string& path) {
   return data;
 }
 
-// Writes to stdout, or atomically to `path` (a temporary file renamed over it).
-Status WriteOutput(const std::string& path, const std::string& data) {
+// Whether PATH is a device or a pipe (-o /dev/null, -o /dev/stdout, a FIFO),
+// written as it is: renaming a temporary file over it would replace it.
+Result<bool> WrittenInPlace(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode)) return false;
+  if (S_ISDIR(st.st_mode)) return Fail(Error::Io(fmt::format("{}: is a directory", path)));
+  return true;
+}
+
+// Like WriteOutput, for output written a piece at a time by `write`: to
+// stdout, to a device or pipe as it is, or to PATH through a temporary file
+// that replaces it only when whole.
+Status WriteStreamed(const std::string& path, const std::function<Status(std::FILE*)>& write) {
   if (path.empty() || path == "-") {
-    std::fwrite(data.data(), 1, data.size(), stdout);
+    Status s = write(stdout);
     std::fflush(stdout);
-    return {};
+    return s;
   }
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return Fail(Error::Io(fmt::format("{}: cannot be written", path)));
-    out.write(data.data(), static_cast<std::streamsize>(data.size()));
-    out.flush();
-    if (!out) return Fail(Error::Io(fmt::format("{}: write failed", path)));
+  auto in_place = WrittenInPlace(path);
+  if (!in_place) return Fail(in_place.error());
+  const std::string target = *in_place ? path : path + ".tmp";
+  std::FILE* file = std::fopen(target.c_str(), "wb");
+  if (!file) return Fail(Error::Io(fmt::format("{}: cannot be written", path)));
+  Status s = write(file);
+  if (std::fclose(file) != 0 && s) s = Fail(Error::Io(fmt::format("{}: write failed", path)));
+  if (*in_place) return s;
+  if (!s) {
+    std::remove(target.c_str());
+    return s;
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+  if (std::rename(target.c_str(), path.c_str()) != 0)
     return Fail(Error::Io(fmt::format("{}: cannot be replaced", path)));
   return {};
 }
 
-// Like WriteOutput, for output written a piece at a time by `write`: to
-// stdout, or to PATH through a temporary file that replaces it only when whole.
-Status WriteStreamed(const std::string& path, const std::function<Status(std::FILE*)>& write) {
-  if (path.empty() || path == "-") return write(stdout);
-  std::string tmp = path + ".tmp";
-  std::FILE* file = std::fopen(tmp.c_str(), "wb");
-  if (!file) return Fail(Error::Io(fmt::format("{}: cannot be written", path)));
-  Status s = write(file);
-  if (std::fclose(file) != 0 && s) s = Fail(Error::Io(fmt::format("{}: write failed", path)));
-  if (!s) {
-    std::remove(tmp.c_str());
-    return s;
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0)
-    return Fail(Error::Io(fmt::format("{}: cannot be replaced", path)));
-  return {};
+// Writes to stdout, or atomically to `path` (a temporary file renamed over
+// it), or to a device or pipe as it is.
+Status WriteOutput(const std::string& path, const std::string& data) {
+  return WriteStreamed(path, [&](std::FILE* out) -> Status {
+    if (std::fwrite(data.data(), 1, data.size(), out) != data.size())
+      return Fail(Error::Io(fmt::format("{}: write failed", path.empty() ? "standard output" : path)));
+    return {};
+  });
 }
 
 // "; did you mean X?" when one of `candidates` is close to `word`, else "".
