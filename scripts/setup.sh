@@ -10,6 +10,8 @@ PACKAGES=(
   libhowardhinnant-date-dev libexpected-dev libkainjow-mustache-dev
   zlib1g-dev libboost1.81-dev libxlsxwriter-dev libcurl4-openssl-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libpoppler-cpp-dev  # import document: the text of PDF reports
+  poppler-utils  # scripts/eval_extract.sh times pdftotext beside import document
   chromium fonts-liberation  # browser tests (tests/browser), driven by npm playwright-core
   postgresql-15 postgresql-client-15  # the PostgreSQL store's tests (a throw-away cluster)
   nginx openssl  # the deployment tests (tests/deploy_*.sh): nginx in front, with TLS

@@ -38,6 +38,9 @@
 #include "ingest/csv_reader.h"
 #include "ingest/json_format.h"
 #include "ingest/presets.h"
+#include "ingest/document.h"
+#include "ingest/draft.h"
+#include "ingest/pdf_text.h"
 #include "store/verify.h"
 #include "nlohmann/json.hpp"
 #include "report/owners_render.h"
@@ -404,6 +407,91 @@ int ImportPresetCommand(const Globals& g, const ImportArgs& a, bool pfd) {
   auto batch = pfd ? ImportPfd(*raw, a.file, o) : ImportUpr(*raw, a.file, o);
   if (!batch) return Report(batch.error());
   return FinishImport(g, std::move(*batch), a, *raw);
+}
+
+// ---- import document / import draft ------------------------------------------
+
+struct DocumentArgs {
+  std::vector<std::string> files;
+  std::string preset = "generic";
+  std::string draft_out;
+  std::string draft_dir;
+};
+
+// One document's draft, and a line on it for standard error.
+Result<DraftFile> ReadDocument(const std::string& path, DocumentPreset preset) {
+  auto raw = ReadFile(path);
+  if (!raw) return Fail(raw.error());
+  auto pages = DocumentPageTexts(*raw, path);
+  if (!pages) return Fail(pages.error());
+  ExtractOptions options;
+  options.preset = preset;
+  auto draft = ExtractRecommendations(*pages, options);
+  if (!draft) return Fail(Error::Invalid(fmt::format("{}: {}", path, draft.error().message)));
+  DraftFile file;
+  file.draft = std::move(*draft);
+  file.file = std::filesystem::path(path).filename().string();
+  file.sha256 = Sha256Hex(*raw);
+  return file;
+}
+
+// `import document`: the draft of each PDF's (or text's) recommendations, for
+// a person to check; nothing is written to the store. Several documents go to
+// --draft-dir, one draft each (NAME.json); one that cannot be read is
+// reported and the others are still read.
+int ImportDocumentCommand(const DocumentArgs& a) {
+  auto preset = ParseDocumentPreset(a.preset);
+  if (!preset) return Report(Error::Invalid("--preset: " + preset.error().message));
+  if (a.files.size() > 1 && a.draft_dir.empty())
+    return Report(Error::Invalid("several documents need --draft-dir DIR (a draft each)"));
+  if (!a.draft_dir.empty() && !a.draft_out.empty())
+    return Report(Error::Invalid("--draft and --draft-dir: give one"));
+  int rc = kOk;
+  for (const auto& path : a.files) {
+    auto file = ReadDocument(path, *preset);
+    if (!file) {
+      rc = Report(file.error());
+      continue;
+    }
+    std::string out = a.draft_out;
+    if (!a.draft_dir.empty())
+      out = (std::filesystem::path(a.draft_dir) / std::filesystem::path(path).stem()).string() + ".json";
+    if (auto w = WriteOutput(out, DraftToJson(*file)); !w) {
+      rc = Report(w.error());
+      continue;
+    }
+    size_t noted = 0;
+    for (const auto& item : file->draft.items) noted += item.notes.empty() ? 0 : 1;
+    std::fprintf(stderr, "%s: %zu recommendation(s) from %d page(s); %zu with a note to check%s\n",
+                 path.c_str(), file->draft.items.size(), file->draft.pages, noted,
+                 out.empty() ? "" : fmt::format("; draft in {}", out).c_str());
+  }
+  return rc;
+}
+
+struct DraftArgs {
+  ImportArgs import;
+  std::string slug, title, kind, date;
+};
+
+// `import draft`: a checked draft through the normal import path, all or nothing.
+int ImportDraftCommand(const Globals& g, const DraftArgs& a) {
+  auto raw = ReadFile(a.import.file);
+  if (!raw) return Report(raw.error());
+  auto draft = DraftFromJson(*raw, a.import.file);
+  if (!draft) return Report(draft.error());
+  DraftSource source;
+  source.slug = a.slug;
+  source.title = a.title;
+  source.kind = a.kind;
+  if (!a.date.empty()) {
+    auto d = Date::ParseIso(a.date);
+    if (!d) return Report(Error::Invalid("--date: " + d.error().message));
+    source.date = *d;
+  }
+  auto batch = DraftToBatch(*draft, source);
+  if (!batch) return Report(batch.error());
+  return FinishImport(g, std::move(*batch), a.import, *raw);
 }
 
 // ---- list / show -------------------------------------------------------------
@@ -1163,6 +1251,32 @@ int Run(int argc, char** argv) {
   iupr->add_option("--encoding", ia.encoding, "Default mac-roman");
   iupr->add_option("--recorded-on", ia.recorded_on, "Date the decisions were true");
   iupr->callback([&]() { rc = ImportPresetCommand(g, ia, false); });
+  DocumentArgs da;
+  auto* idoc = import->add_subcommand(
+      "document", "Read a report (PDF or text) into a draft of its recommendations to check; "
+                  "writes nothing to the store");
+  idoc->add_option("FILE", da.files,
+                   "The report(s): PDF, or text with pages ended by form feeds")
+      ->required();
+  idoc->add_option("--preset", da.preset,
+                   "generic (numbered recommendations in recommendations sections, default) or "
+                   "upr (UN Universal Periodic Review working-group reports)");
+  idoc->add_option("--draft,-o", da.draft_out, "Write the draft here (default: standard output)");
+  idoc->add_option("--draft-dir", da.draft_dir,
+                   "Write each document's draft into this folder, as NAME.json (for several)");
+  idoc->callback([&]() { rc = ImportDocumentCommand(da); });
+  DraftArgs dra;
+  auto* idraft = import->add_subcommand(
+      "draft", "Import a checked draft (from import document) as a new source, all or nothing");
+  add_db(idraft);
+  idraft->add_option("FILE", dra.import.file, "The draft (rectrack-draft/1 JSON)")->required();
+  idraft->add_option("--aliases", dra.import.aliases_file, "CSV of owner aliases (header: alias,owner)");
+  idraft->add_option("--new-source", dra.slug,
+                     "Slug of the new source (default: from the document's symbol and state, or title)");
+  idraft->add_option("--source-title", dra.title, "Title of the new source (default: the document's)");
+  idraft->add_option("--source-kind", dra.kind, "Kind of the new source (default: upr or report)");
+  idraft->add_option("--date", dra.date, "Date of the document (YYYY-MM-DD)");
+  idraft->callback([&]() { rc = ImportDraftCommand(g, dra); });
 
   // export
   auto* exp = app.add_subcommand("export", "Export everything, losslessly");

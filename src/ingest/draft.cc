@@ -1,0 +1,188 @@
+#include "ingest/draft.h"
+
+#include <unordered_set>
+
+#include <nlohmann/json.hpp>
+
+#include "core/text.h"
+#include "core/vocab.h"
+#include "fmt/format.h"
+
+namespace rectrack {
+
+using nlohmann::json;
+
+std::string DraftToJson(const DraftFile& d) {
+  json doc = json::object();
+  doc["format"] = "rectrack-draft/1";
+  doc["preset"] = std::string(PresetName(d.draft.preset));
+  doc["document"] = {{"file", d.file},
+                     {"sha256", d.sha256},
+                     {"pages", d.draft.pages},
+                     {"title", d.draft.title},
+                     {"symbol", d.draft.symbol},
+                     {"state_under_review", d.draft.state_under_review}};
+  doc["notes"] = d.draft.notes;
+  json items = json::array();
+  for (const auto& item : d.draft.items) {
+    json quotes = json::array();
+    for (const auto& q : item.quotes) quotes.push_back({{"page", q.page}, {"begin", q.begin}, {"end", q.end}});
+    items.push_back({{"ref", item.ref},
+                     {"text", item.text},
+                     {"addressees", item.addressees},
+                     {"recommended_by", item.recommended_by},
+                     {"decision", item.decision},
+                     {"quotes", quotes},
+                     {"notes", item.notes}});
+  }
+  doc["items"] = std::move(items);
+  return doc.dump(2, ' ', false, json::error_handler_t::strict) + "\n";
+}
+
+namespace {
+
+Result<std::string> Str(const json& o, const char* key, const std::string& where, bool required) {
+  auto it = o.find(key);
+  if (it == o.end() || it->is_null()) {
+    if (required) return Fail(Error::Invalid(fmt::format("{}: no \"{}\"", where, key)));
+    return std::string();
+  }
+  if (!it->is_string()) return Fail(Error::Invalid(fmt::format("{}: \"{}\" must be a string", where, key)));
+  return it->get<std::string>();
+}
+
+Result<std::vector<std::string>> Strings(const json& o, const char* key, const std::string& where) {
+  std::vector<std::string> out;
+  auto it = o.find(key);
+  if (it == o.end() || it->is_null()) return out;
+  if (!it->is_array()) return Fail(Error::Invalid(fmt::format("{}: \"{}\" must be a list of strings", where, key)));
+  for (const auto& v : *it) {
+    if (!v.is_string()) return Fail(Error::Invalid(fmt::format("{}: \"{}\" must be a list of strings", where, key)));
+    std::string s(Trim(v.get<std::string>()));
+    if (!s.empty()) out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<DraftFile> DraftFromJson(std::string_view text, const std::string& label) {
+  json doc = json::parse(text, nullptr, false);
+  if (doc.is_discarded()) return Fail(Error::Invalid(fmt::format("{}: not JSON", label)));
+  if (!doc.is_object() || doc.value("format", "") != "rectrack-draft/1")
+    return Fail(Error::Invalid(fmt::format("{}: not a draft (\"format\": \"rectrack-draft/1\" expected)", label)));
+  DraftFile d;
+  auto preset = ParseDocumentPreset(doc.value("preset", "generic"));
+  if (!preset) return Fail(Error::Invalid(fmt::format("{}: {}", label, preset.error().message)));
+  d.draft.preset = *preset;
+  if (auto it = doc.find("document"); it != doc.end() && it->is_object()) {
+    const json& m = *it;
+    auto get = [&](const char* k, std::string* out) -> Status {
+      auto v = Str(m, k, label + ": document", false);
+      if (!v) return Fail(v.error());
+      *out = std::move(*v);
+      return {};
+    };
+    RT_TRY(get("file", &d.file));
+    RT_TRY(get("sha256", &d.sha256));
+    RT_TRY(get("title", &d.draft.title));
+    RT_TRY(get("symbol", &d.draft.symbol));
+    RT_TRY(get("state_under_review", &d.draft.state_under_review));
+    if (auto p = m.find("pages"); p != m.end() && p->is_number_integer()) d.draft.pages = p->get<int>();
+  }
+  auto notes = Strings(doc, "notes", label);
+  if (!notes) return Fail(notes.error());
+  d.draft.notes = std::move(*notes);
+  auto items = doc.find("items");
+  if (items == doc.end() || !items->is_array())
+    return Fail(Error::Invalid(fmt::format("{}: no \"items\" list", label)));
+  std::unordered_set<std::string> refs;
+  size_t n = 0;
+  for (const auto& v : *items) {
+    ++n;
+    std::string where = fmt::format("{}: item {}", label, n);
+    if (!v.is_object()) return Fail(Error::Invalid(where + ": must be an object"));
+    DraftItem item;
+    auto ref = Str(v, "ref", where, true);
+    if (!ref) return Fail(ref.error());
+    item.ref = std::string(Trim(*ref));
+    if (item.ref.empty()) return Fail(Error::Invalid(where + ": empty \"ref\""));
+    where = fmt::format("{}: item {} (ref {})", label, n, item.ref);
+    if (!refs.insert(item.ref).second) return Fail(Error::Invalid(where + ": the ref is repeated"));
+    auto t = Str(v, "text", where, true);
+    if (!t) return Fail(t.error());
+    item.text = std::string(Trim(*t));
+    if (item.text.empty()) return Fail(Error::Invalid(where + ": empty \"text\""));
+    auto to = Strings(v, "addressees", where);
+    if (!to) return Fail(to.error());
+    item.addressees = std::move(*to);
+    auto by = Strings(v, "recommended_by", where);
+    if (!by) return Fail(by.error());
+    item.recommended_by = std::move(*by);
+    auto dec = Str(v, "decision", where, false);
+    if (!dec) return Fail(dec.error());
+    item.decision = std::string(Trim(*dec));
+    if (!item.decision.empty() && !MapStatusWord("upr", item.decision))
+      return Fail(Error::Invalid(fmt::format(
+          "{}: unknown decision '{}' (support, consider, reject, implemented, or empty)", where,
+          item.decision)));
+    auto inotes = Strings(v, "notes", where);
+    if (!inotes) return Fail(inotes.error());
+    item.notes = std::move(*inotes);
+    if (auto q = v.find("quotes"); q != v.end() && q->is_array())
+      for (const auto& x : *q)
+        if (x.is_object() && x.value("page", 0) > 0)
+          item.quotes.push_back({x.value("page", 0), x.value<size_t>("begin", 0), x.value<size_t>("end", 0)});
+    d.draft.items.push_back(std::move(item));
+  }
+  if (d.draft.items.empty()) return Fail(Error::Invalid(fmt::format("{}: the draft has no items", label)));
+  return d;
+}
+
+Result<ImportBatch> DraftToBatch(const DraftFile& d, const DraftSource& options) {
+  const bool upr = d.draft.preset == DocumentPreset::kUpr;
+  ImportBatch batch;
+  ImportBatch::SourceIn in;
+  Source& s = in.source;
+  s.kind = !options.kind.empty() ? options.kind : upr ? "upr" : "report";
+  s.title = !options.title.empty() ? options.title : d.draft.title;
+  if (s.title.empty()) s.title = d.file;
+  if (!options.slug.empty()) s.slug = options.slug;
+  else if (upr && !d.draft.state_under_review.empty())
+    s.slug = Slugify(fmt::format("upr {} {}", d.draft.symbol, d.draft.state_under_review));
+  else s.slug = Slugify(s.title);
+  s.date = options.date;
+  if (upr) s.vocabulary = "upr";
+  std::unordered_set<std::string> owners;
+  for (const auto& item : d.draft.items) {
+    ImportBatch::RecommendationIn rec;
+    rec.recommendation.ref = item.ref;
+    rec.recommendation.text = item.text;
+    rec.recommendation.made_by = Join(item.recommended_by, ", ");
+    for (const auto& to : item.addressees) {
+      ImportBatch::AssignmentIn a;
+      a.owner = to;
+      if (!item.decision.empty()) {
+        auto m = MapStatusWord("upr", item.decision);
+        if (!m) return Fail(m.error());
+        a.assignment.initial.implementation = Implementation::kUnknown;
+        if (m->response) a.assignment.initial.response = *m->response;
+        if (m->response_status) a.assignment.initial.recorded_status = *m->response_status;
+        if (m->implementation) a.assignment.initial.implementation = *m->implementation;
+        a.assignment.raw_response = item.decision;
+      }
+      rec.assignments.push_back(std::move(a));
+      if (owners.insert(to).second && upr) {
+        Owner o;
+        o.name = to;
+        o.tier = "national_government";
+        batch.owners.push_back(std::move(o));
+      }
+    }
+    in.recommendations.push_back(std::move(rec));
+  }
+  batch.sources.push_back(std::move(in));
+  return batch;
+}
+
+}  // namespace rectrack

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/batch.h"
+#include "core/date.h"
+#include "core/result.h"
+#include "ingest/document.h"
+
+namespace rectrack {
+
+// A draft in a file: what `import document` writes and a person checks and
+// edits before `import draft` loads it. Format "rectrack-draft/1":
+//   {"format": "rectrack-draft/1", "preset": "upr",
+//    "document": {"file", "sha256", "pages", "title", "symbol", "state_under_review"},
+//    "notes": [...],
+//    "items": [{"ref", "text", "addressees": [...], "recommended_by": [...],
+//               "decision", "quotes": [{"page", "begin", "end"}], "notes": [...]}]}
+struct DraftFile {
+  Draft draft;
+  std::string file;    // the document's name, as given
+  std::string sha256;  // of its bytes
+};
+
+std::string DraftToJson(const DraftFile& d);
+// Strict: a clear error, naming the item, for a field of the wrong type, an
+// empty ref or text, or a repeated ref (a person may have edited the file).
+Result<DraftFile> DraftFromJson(std::string_view json, const std::string& label);
+
+struct DraftSource {
+  std::string slug;   // default: from the document (upr: upr-SYMBOL-STATE; else its title)
+  std::string title;  // default: the document's
+  std::string kind;   // default: upr for the upr preset, else report
+  std::optional<Date> date;
+};
+
+// The batch `import draft` writes: one new source with the draft's items;
+// each addressee an owner (resolved through the store's aliases on import);
+// upr decisions read in the upr vocabulary; the recommending states as the
+// recommendation's made_by ("France, Chile").
+Result<ImportBatch> DraftToBatch(const DraftFile& d, const DraftSource& source);
+
+}  // namespace rectrack
