@@ -3,18 +3,19 @@
 # clang-19, ASan and UBSan into build-fuzz/, then runs each for SECONDS
 # (default 30) from its seed corpus (fuzz/corpus/HARNESS, plus the repository's
 # CSV and JSON fixtures) with its dictionary (fuzz/dict/HARNESS.dict).
-#   scripts/fuzz.sh [SECONDS] [HARNESS...]     HARNESS: csv json markdown template http
+#   scripts/fuzz.sh [SECONDS] [HARNESS...]     HARNESS: csv json markdown template http document
 # The corpus each run grows is kept in build-fuzz/corpus/ for the next run.
 # A crash, a leak, a sanitizer report or a timeout fails the script, and the
 # input that did it is left in build-fuzz/crashes/: make it a regression test
-# (docs/reliability.md says how). FUZZ_JOBS=N runs N workers per harness.
+# (docs/reliability.md says how). FUZZ_JOBS=N runs N workers per harness;
+# FUZZ_BUILD_ONLY=1 only builds them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 SECS="${1:-30}"
 shift || true
 HARNESSES=("$@")
-((${#HARNESSES[@]})) || HARNESSES=(csv json markdown template http)
+((${#HARNESSES[@]})) || HARNESSES=(csv json markdown template http document)
 JOBS="${FUZZ_JOBS:-1}"
 CXX_FUZZ="${CXX_FUZZ:-clang++-19}"
 if ! command -v "$CXX_FUZZ" >/dev/null; then
@@ -28,9 +29,12 @@ targets=()
 for h in "${HARNESSES[@]}"; do targets+=("${h}_fuzz"); done
 cmake --build build-fuzz -j"$(nproc)" --target "${targets[@]}" >build-fuzz/build.log 2>&1 ||
   { tail -40 build-fuzz/build.log; echo "fuzz: the harnesses did not build" >&2; exit 1; }
+# FUZZ_BUILD_ONLY=1: build the harnesses and stop (a campaign times the runs alone).
+if [ "${FUZZ_BUILD_ONLY:-}" = 1 ]; then exit 0; fi
 
 # Seeds from the repository's own fixtures: CSV files (behind the harness's
-# first byte, which picks encoding and delimiter) and JSON files.
+# first byte, which picks encoding and delimiter), JSON files, and the PDF
+# reports (behind the document harness's first byte, 2: a PDF).
 seed() {
   local h="$1" dir="build-fuzz/corpus/$1"
   mkdir -p "$dir" "build-fuzz/crashes"
@@ -50,6 +54,12 @@ seed() {
         [ -f "$f" ] || continue
         [ "$(stat -c %s "$f")" -le 500000 ] || continue
         cp "$f" "$dir/fixture-$((i++))"
+      done ;;
+    document)
+      local i=0 f
+      for f in tests/fixtures/documents/*.pdf; do
+        [ -f "$f" ] || continue
+        { printf '\x02'; cat "$f"; } >"$dir/fixture-$((i++))"  # a PDF, then segmented
       done ;;
   esac
 }
