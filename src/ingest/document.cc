@@ -198,6 +198,10 @@ struct Number {
   bool dot = false;        // "12." rather than "12"
   bool prefixed = false;   // "R12", "Recommendation 12"
   std::string sub;         // "a", "iv": a sub-item "(a)" or "a)"
+  // A plain number in a form that is an item only where the sequence expects
+  // exactly it: no full stop ("73    Take ..."), or text in lower case after it
+  // ("3.  o remove ...", a PDF that lost a letter).
+  bool loose = false;
   size_t length = 0;       // bytes of the line the number takes, with what follows it
 };
 
@@ -309,15 +313,22 @@ std::optional<Number> ParseNumber(std::string_view t) {
   } else if (!StartsText(t, at, &text_at)) {
     return std::nullopt;
   }
+  const bool plain = n.parts.size() == 1 && !n.prefixed && n.sub.empty();
   // A plain number needs its dot ("12."), a prefix or a dotted form ("95.1"):
-  // "2009 the Government" is not an item.
-  if (n.parts.size() == 1 && !n.dot && !n.prefixed && n.sub.empty()) return std::nullopt;
-  // Text after a number starts as a sentence does (or the number is alone).
-  if (text_at < t.size()) {
+  // "2009 the Government" is not an item; "73    Take" (two blanks or more,
+  // then a capital) may be one, loosely.
+  if (plain && !n.dot) {
+    if (text_at < at + 2 || text_at >= t.size() || !IsUpper(t[text_at])) return std::nullopt;
+    n.loose = true;
+  }
+  // Text after a number starts as a sentence does (or the number is alone);
+  // after a dotted number anything may ("84.5. |Implement": a stray glyph).
+  if (text_at < t.size() && n.parts.size() == 1) {
     char c = t[text_at];
     bool ok = IsUpper(c) || c == '(' || c == '"' || c == '\'' || static_cast<unsigned char>(c) >= 0x80 ||
-              IsDigit(c) || (!n.prefixed && n.parts.size() > 1 && IsLower(c));
-    if (!ok) return std::nullopt;
+              IsDigit(c);
+    if (!ok && plain && n.dot && IsLower(c)) n.loose = true;
+    else if (!ok) return std::nullopt;
   }
   n.length = text_at;
   return n;
@@ -924,7 +935,13 @@ void SegmentUpr(Segmenter& seg, Draft* draft) {
     auto num = ParseNumber(l.text);
     if (num && num->sub.empty() && !num->prefixed) {
       const auto& p = num->parts;
-      if (p.size() == 1 && num->dot) {
+      if (p.size() == 1 && num->loose) {
+        if (active && relative == 1 && p[0] == last + 1) {
+          last = p[0];
+          seg.Start({fmt::format("{}.{}", paragraph, p[0]), {{i, num->length}}, decision, {}});
+          continue;
+        }
+      } else if (p.size() == 1 && num->dot) {
         const int n = p[0];
         std::string lead = seg.LeadText(i, num->length, 12);
         if (paragraph > 0 && n > paragraph && n <= paragraph + 3 && IsRetroactive(lead)) {
@@ -969,9 +986,10 @@ void SegmentUpr(Segmenter& seg, Draft* draft) {
         last = p[1];
         seg.Start({fmt::format("{}.{}", p[0], p[1]), {{i, num->length}}, decision, {}});
         continue;
-      } else if (p.size() == 2 && active && relative == 0 && p[1] == last + 1 &&
-                 (p[0] == paragraph - 1 || p[0] == paragraph + 1)) {
-        // "85.75" among 86.74 and 86.76: a slip of the document's numbering.
+      } else if (p.size() == 2 && active && relative == 0 && p[1] == last + 1 && p[1] > 1 &&
+                 p[0] != paragraph) {
+        // "85.75" among 86.74 and 86.76, "84.93" among 82.92 and 82.94: a slip
+        // of the document's numbering.
         last = p[1];
         seg.Start({fmt::format("{}.{}", paragraph, p[1]), {{i, num->length}}, decision, {}});
         draft->notes.push_back(fmt::format("the document numbers {}.{} as {}.{}", paragraph, p[1],
@@ -1066,7 +1084,7 @@ void SegmentGeneric(Segmenter& seg, Draft* draft) {
         continue;
       }
     }
-    if (auto num = ParseNumber(l.text)) {
+    if (auto num = ParseNumber(l.text); num && !num->loose) {
       std::string style = style_of(*num);
       auto it = last.find(style);
       bool ok = false;

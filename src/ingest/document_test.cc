@@ -1,5 +1,7 @@
 #include "ingest/document.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "ingest/draft.h"
@@ -171,6 +173,39 @@ TEST(DocumentTest, NumbersOnTheirOwnLineAndDecisionsGivenAfterTheList) {
   EXPECT_EQ(Find(d, "102.2")->text, "Adopt a national action plan on human rights");
   EXPECT_EQ(Find(d, "102.3")->recommended_by, (std::vector<std::string>{"Ghana"}));
   EXPECT_EQ(d.state_under_review, "Kenya");  // from the lead-in when the title does not say
+}
+
+// Slips of real documents: a number without its full stop (Albania 2010), a
+// letter lost by the PDF's text (France 2008: "o remove"), a paragraph number
+// mistyped (Honduras 2011: 84.93 among 82.x), a stray glyph (Spain 2010).
+TEST(DocumentTest, NumberingSlipsOfRealDocumentsAreReadInTheirSequence) {
+  const std::vector<std::string> pages = {
+      "II. Conclusions and/or recommendations\n"
+      "82. The following recommendations will be examined by Honduras:\n"
+      "82.1. Fully implement the law (Peru);\n"
+      "84.2. Take all necessary measures to protect freedom of expression (Sweden);\n"
+      "82.3. |Implement the human rights goals (Brazil).\n"
+      "83. All conclusions and/or recommendations contained in the present report reflect the\n"
+      "position of the submitting State(s).\n"};
+  Draft d = Extract(pages, DocumentPreset::kUpr);
+  EXPECT_EQ(Refs(d), (std::vector<std::string>{"82.1", "82.2", "82.3"}));
+  const std::vector<std::string> relative = {
+      "II. Conclusions and/or recommendations\n"
+      "67. The recommendations listed below enjoy the support of Albania:\n"
+      "    1.   Facilitate the registration of all children (Mexico);\n"
+      "    2    Take appropriate measures to promote registration (Azerbaijan);\n"
+      "    3.   o remove reservations to the Covenant (Russian Federation);\n"
+      "    4.   Continue the efforts in 2009 and\n"
+      "    5    more (Peru).\n"};
+  Draft r = Extract(relative, DocumentPreset::kUpr);
+  EXPECT_EQ(Refs(r), (std::vector<std::string>{"67.1", "67.2", "67.3", "67.4"}));
+  EXPECT_EQ(Find(r, "67.2")->text, "Take appropriate measures to promote registration");
+  EXPECT_EQ(Find(r, "67.3")->text, "o remove reservations to the Covenant");
+  // "5    more": lower case after a number with no full stop is text.
+  EXPECT_EQ(Find(r, "67.4")->text, "Continue the efforts in 2009 and 5 more");
+  EXPECT_EQ(Find(d, "82.2")->text, "Take all necessary measures to protect freedom of expression");
+  EXPECT_NE(std::find(d.notes.begin(), d.notes.end(), "the document numbers 82.2 as 84.2"), d.notes.end());
+  EXPECT_EQ(Find(d, "82.3")->text, "|Implement the human rights goals");
 }
 
 TEST(DocumentTest, AYearAtTheStartOfALineIsNoParagraph) {
