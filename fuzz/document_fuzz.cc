@@ -19,23 +19,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
   const int mode = data[0] % 3;
   const std::string_view rest(reinterpret_cast<const char*>(data) + 1, size - 1);
-  std::vector<std::string> pages;
-  if (mode == 2) {
-    PdfLimits limits;
-    limits.max_pages = 50;
-    auto texts = PdfPageTexts(rest, "fuzz.pdf", limits);
-    if (!texts) return 0;
-    pages = std::move(*texts);
-  } else {
-    size_t at = 0;
-    while (at <= rest.size()) {
-      size_t ff = rest.find('\f', at);
-      if (ff == std::string_view::npos) ff = rest.size();
-      pages.emplace_back(rest.substr(at, ff - at));
-      if (ff == rest.size()) break;
-      at = ff + 1;
-    }
-  }
+  PdfLimits limits;
+  limits.max_pages = 50;
+  // What import document reads: a PDF (mode 2, behind "%PDF-" or not), or text.
+  auto texts = mode == 2 ? PdfPageTexts(rest, "fuzz.pdf", limits)
+                         : DocumentPageTexts(rest, "fuzz.txt", limits);
+  if (!texts) return 0;
+  const std::vector<std::string>& pages = *texts;
   ExtractOptions options;
   options.preset = mode == 1 ? DocumentPreset::kUpr : DocumentPreset::kGeneric;
   auto draft = ExtractRecommendations(pages, options);
@@ -50,13 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   DraftFile file;
   file.draft = std::move(*draft);
   file.file = "fuzz";
-  // JSON needs UTF-8: the texts of a PDF are; fuzzed text may not be.
-  std::string json;
-  try {
-    json = DraftToJson(file);
-  } catch (...) {
-    return 0;
-  }
+  const std::string json = DraftToJson(file);  // UTF-8 throughout: text is checked, PDF text is
   auto back = DraftFromJson(json, "fuzz.json");
   if (!back) return 0;  // an item the reader refuses (a ref of blanks, say): refused, not mangled
   if (DraftToJson(*back) != json) __builtin_trap();

@@ -120,14 +120,19 @@ def key_fault_form(s):
     return s
 
 
-def strip_final_bracket(s):
-    """The text without its recommending states' bracket and list punctuation."""
+def strip_list_punctuation(s):
+    """Without what joins one item to the next: a final ; . , "and" or "or"."""
     s = s.rstrip()
     while True:
         t = re.sub(r"(\s*[;.,]|\s+and|\s+or)$", "", s)
         if t == s:
-            break
+            return s
         s = t
+
+
+def strip_final_bracket(s):
+    """The text without its recommending states' bracket and list punctuation."""
+    s = strip_list_punctuation(s)
     if s.endswith(")"):
         depth = 0
         for i in range(len(s) - 1, -1, -1):
@@ -138,13 +143,7 @@ def strip_final_bracket(s):
                 if depth == 0:
                     s = s[:i]
                     break
-    s = s.rstrip()
-    while True:
-        t = re.sub(r"(\s*[;.,]|\s+and|\s+or)$", "", s)
-        if t == s:
-            break
-        s = t
-    return s
+    return strip_list_punctuation(s)
 
 
 def end_form(s):

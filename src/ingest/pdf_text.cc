@@ -48,6 +48,8 @@ Result<std::vector<std::string>> PdfPageTexts(std::string_view bytes, const std:
     }
     poppler::byte_array utf8 = page->text(poppler::rectf(), poppler::page::physical_layout).to_utf8();
     out.emplace_back(utf8.begin(), utf8.end());
+    if (!IsValidUtf8(out.back()))  // never seen; a draft must be UTF-8, so say so rather than guess
+      return Fail(Error::Invalid(fmt::format("{}: page {}: its text is not UTF-8", label, i + 1)));
     for (char c : out.back())
       if (c != ' ' && c != '\n' && c != '\r' && c != '\t' && c != '\f') ++chars;
   }
