@@ -699,11 +699,9 @@ std::string TrimListPunctuation(std::string text) {
 
 class Segmenter {
  public:
-  Segmenter(const std::vector<std::string>& pages, std::vector<Line> lines)
-      : pages_(pages), lines_(std::move(lines)), joiner_(lines_) {}
+  explicit Segmenter(std::vector<Line> lines) : lines_(std::move(lines)), joiner_(lines_) {}
 
   std::vector<Line>& lines() { return lines_; }
-  const Line& line(size_t i) const { return lines_[i]; }
 
   // The text of lines from `i` (after the number) until the next numbered
   // line, at most `max` lines: a paragraph's lead-in.
@@ -735,7 +733,6 @@ class Segmenter {
     if (open_) open_->pieces.push_back({line, 0});
   }
   bool HasOpen() const { return open_.has_value(); }
-  Open* open() { return open_ ? &*open_ : nullptr; }
   // The open item's text so far.
   std::string OpenText() const { return open_ ? TextOf(open_->pieces, nullptr) : std::string(); }
   void Drop() { open_.reset(); }
@@ -768,7 +765,6 @@ class Segmenter {
     return text;
   }
 
-  const std::vector<std::string>& pages_;
   std::vector<Line> lines_;
   Joiner joiner_;
   std::optional<Open> open_;
@@ -1184,7 +1180,7 @@ Result<Draft> ExtractRecommendations(const std::vector<std::string>& pages,
       draft.title = CollapseBlanks(l.text);
       break;
     }
-  Segmenter seg(pages, std::move(lines));
+  Segmenter seg(std::move(lines));
   if (options.preset == DocumentPreset::kUpr) {
     draft.state_under_review = FindStateUnderReview(seg.lines());
     if (!draft.state_under_review.empty())

@@ -307,6 +307,11 @@ TEST(DraftTest, RoundTripsAndRefusesWhatAPersonMayBreak) {
             std::string::npos);
   EXPECT_NE(bad(head + "[{\"ref\": 1, \"text\": \"a\"}]}").find("\"ref\" must be a string"),
             std::string::npos);
+  // Wrong types where the reader takes a default: an error, not an exception.
+  EXPECT_NE(bad("{\"format\": 1}").find("not a valid draft"), std::string::npos);
+  EXPECT_NE(bad(head + "[{\"ref\": \"1\", \"text\": \"a\", \"quotes\": [{\"page\": \"two\"}]}]}")
+                .find("not a valid draft"),
+            std::string::npos);
 }
 
 TEST(DraftTest, BatchHasOneSourceWithStatesAndDecisions) {

@@ -66,7 +66,9 @@ Result<std::vector<std::string>> Strings(const json& o, const char* key, const s
 
 }  // namespace
 
-Result<DraftFile> DraftFromJson(std::string_view text, const std::string& label) {
+namespace {
+
+Result<DraftFile> ReadDraft(std::string_view text, const std::string& label) {
   json doc = json::parse(text, nullptr, false);
   if (doc.is_discarded()) return Fail(Error::Invalid(fmt::format("{}: not JSON", label)));
   if (!doc.is_object() || doc.value("format", "") != "rectrack-draft/1")
@@ -137,6 +139,18 @@ Result<DraftFile> DraftFromJson(std::string_view text, const std::string& label)
   }
   if (d.draft.items.empty()) return Fail(Error::Invalid(fmt::format("{}: the draft has no items", label)));
   return d;
+}
+
+}  // namespace
+
+Result<DraftFile> DraftFromJson(std::string_view text, const std::string& label) {
+  // A person edits drafts: a value of the wrong type anywhere ("page": "two")
+  // is a clear error, never an exception out of the command.
+  try {
+    return ReadDraft(text, label);
+  } catch (const json::exception& e) {
+    return Fail(Error::Invalid(fmt::format("{}: not a valid draft: {}", label, e.what())));
+  }
 }
 
 Result<ImportBatch> DraftToBatch(const DraftFile& d, const DraftSource& options) {
