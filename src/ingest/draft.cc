@@ -6,6 +6,7 @@
 
 #include "core/text.h"
 #include "core/vocab.h"
+#include "ingest/presets.h"
 #include "fmt/format.h"
 
 namespace rectrack {
@@ -179,11 +180,7 @@ Result<ImportBatch> DraftToBatch(const DraftFile& d, const DraftSource& options)
       if (!item.decision.empty()) {
         auto m = MapStatusWord("upr", item.decision);
         if (!m) return Fail(m.error());
-        a.assignment.initial.implementation = Implementation::kUnknown;
-        if (m->response) a.assignment.initial.response = *m->response;
-        if (m->response_status) a.assignment.initial.recorded_status = *m->response_status;
-        if (m->implementation) a.assignment.initial.implementation = *m->implementation;
-        a.assignment.raw_response = item.decision;
+        SetUprDecision(*m, item.decision, &a.assignment);
       }
       rec.assignments.push_back(std::move(a));
       if (owners.insert(to).second && upr) {

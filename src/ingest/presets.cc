@@ -388,6 +388,14 @@ std::pair<std::string, std::string_view> SplitParagraphNumber(std::string_view t
 
 }  // namespace
 
+void SetUprDecision(const StatusMapping& m, std::string_view decision, Assignment* a) {
+  a->initial.implementation = Implementation::kUnknown;
+  if (m.response) a->initial.response = *m.response;
+  if (m.response_status) a->initial.recorded_status = *m.response_status;
+  if (m.implementation) a->initial.implementation = *m.implementation;
+  a->raw_response = std::string(decision);
+}
+
 Result<ImportBatch> ImportUpr(std::string_view raw, const std::string& file_label,
                               const PresetOptions& options) {
   std::string storage;
@@ -482,14 +490,8 @@ Result<ImportBatch> ImportUpr(std::string_view raw, const std::string& file_labe
 
     ImportBatch::AssignmentIn a;
     a.owner = std::string(to);
-    // A decision says whether a state accepts, not whether it acted; only
-    // "implemented" says that.
-    a.assignment.initial.implementation = Implementation::kUnknown;
-    if (m.response) a.assignment.initial.response = *m.response;
-    if (m.response_status) a.assignment.initial.recorded_status = *m.response_status;
-    if (m.implementation) a.assignment.initial.implementation = *m.implementation;
+    SetUprDecision(m, decision, &a.assignment);
     a.assignment.initial.response_text = std::string(Cell(row, c_notes));
-    a.assignment.raw_response = std::string(decision);
     rec.assignments.push_back(std::move(a));
     source.recommendations.push_back(std::move(rec));
   }

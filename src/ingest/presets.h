@@ -52,4 +52,9 @@ std::string GuessPfdTier(std::string_view owner);
 Result<ImportBatch> ImportUpr(std::string_view raw, const std::string& file_label,
                               const PresetOptions& options);
 
+// A UPR decision read through the upr vocabulary, as an assignment's initial
+// state: the decision says whether a state accepts, not whether it acted;
+// only "implemented" says that. Used by ImportUpr and by import draft.
+void SetUprDecision(const StatusMapping& m, std::string_view decision, Assignment* a);
+
 }  // namespace rectrack
