@@ -93,8 +93,17 @@ std::string FormValue(const FormFields& f, std::string_view name) {
   return it == f.end() ? "" : it->second;
 }
 
-bool ParseForm(const Request& req, FormFields* out) {
+bool ParseForm(const Request& req, FormFields* out, std::vector<FormPart>* files) {
   std::string type = req.Header("Content-Type");
+  if (files && IsMultipartForm(type)) {
+    std::vector<FormPart> parts;
+    if (!ParseMultipart(type, req.body, &parts)) return false;
+    for (auto& p : parts) {
+      if (p.is_file) files->push_back(std::move(p));
+      else out->emplace(std::move(p.name), std::move(p.value));
+    }
+    return true;
+  }
   std::transform(type.begin(), type.end(), type.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (type.rfind("application/x-www-form-urlencoded", 0) != 0) return false;

@@ -84,9 +84,10 @@ class WebAuth {
 
 // ---- helpers for the staff pages and the write API ------------------------------
 
-// Whether the request came with an application/x-www-form-urlencoded body;
-// parses it into `out`.
-bool ParseForm(const Request& req, FormFields* out);
+// Whether the request came with a form's body: application/x-www-form-urlencoded,
+// or multipart/form-data (an upload) when `files` is given. Parses its text
+// fields into `out` and a multipart body's files into `files`.
+bool ParseForm(const Request& req, FormFields* out, std::vector<FormPart>* files = nullptr);
 
 // A staff page: web/templates/<template_name>.mustache inside the site's layout,
 // never cached ("Cache-Control: no-store").

@@ -373,6 +373,129 @@ std::string PercentEncode(std::string_view in) {
   return out;
 }
 
+namespace {
+
+std::string LowerAscii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// The parameters of a header value after its first ';' ("form-data; name="a";
+// filename="b.pdf"" -> name, filename), names in lower case; a quoted value
+// with its backslash escapes undone. False when a quote is not closed.
+bool HeaderParams(std::string_view value, std::map<std::string, std::string>* out) {
+  size_t i = value.find(';');
+  while (i != std::string_view::npos && i < value.size()) {
+    ++i;
+    while (i < value.size() && (value[i] == ' ' || value[i] == '\t')) ++i;
+    const size_t eq = value.find('=', i);
+    if (eq == std::string_view::npos) return true;
+    std::string name = LowerAscii(TrimOws(value.substr(i, eq - i)));
+    size_t j = eq + 1;
+    std::string v;
+    if (j < value.size() && value[j] == '"') {
+      ++j;
+      bool closed = false;
+      for (; j < value.size(); ++j) {
+        if (value[j] == '\\' && j + 1 < value.size()) {
+          v += value[++j];
+        } else if (value[j] == '"') {
+          closed = true;
+          ++j;
+          break;
+        } else {
+          v += value[j];
+        }
+      }
+      if (!closed) return false;
+      i = value.find(';', j);
+    } else {
+      const size_t end = value.find(';', j);
+      v = std::string(TrimOws(value.substr(j, end == std::string_view::npos ? end : end - j)));
+      i = end;
+    }
+    out->emplace(std::move(name), std::move(v));
+  }
+  return true;
+}
+
+}  // namespace
+
+bool IsMultipartForm(std::string_view content_type) {
+  return LowerAscii(TrimOws(content_type.substr(0, content_type.find(';')))) ==
+         "multipart/form-data";
+}
+
+bool ParseMultipart(std::string_view content_type, std::string_view body,
+                    std::vector<FormPart>* out, size_t max_parts) {
+  constexpr size_t kMaxPartHeader = 8 * 1024;
+  if (!IsMultipartForm(content_type)) return false;
+  std::map<std::string, std::string> params;
+  if (!HeaderParams(content_type, &params)) return false;
+  auto b = params.find("boundary");
+  if (b == params.end() || b->second.empty() || b->second.size() > 70) return false;
+  const std::string delimiter = "--" + b->second;
+  // The first delimiter opens the body or follows a preamble's line.
+  size_t at;
+  if (body.substr(0, delimiter.size()) == delimiter) {
+    at = delimiter.size();
+  } else {
+    const size_t d = body.find("\r\n" + delimiter);
+    if (d == std::string_view::npos) return false;
+    at = d + 2 + delimiter.size();
+  }
+  const std::string next = "\r\n" + delimiter;
+  std::vector<FormPart> parts;
+  while (true) {
+    if (body.substr(at, 2) == "--") break;  // the closing delimiter
+    while (at < body.size() && (body[at] == ' ' || body[at] == '\t')) ++at;  // padding
+    if (body.substr(at, 2) != "\r\n") return false;
+    at += 2;
+    if (parts.size() == max_parts) return false;
+    const size_t header_end = body.find("\r\n\r\n", at);
+    const size_t stop = body.find(next, at);
+    if (header_end == std::string_view::npos || stop == std::string_view::npos ||
+        header_end > stop || header_end - at > kMaxPartHeader)
+      return false;
+    FormPart part;
+    bool named = false;
+    std::string_view headers = body.substr(at, header_end + 2 - at);
+    while (!headers.empty()) {
+      const size_t eol = headers.find("\r\n");
+      std::string_view line = headers.substr(0, eol);
+      headers.remove_prefix(eol + 2);
+      if (line.empty()) continue;
+      const size_t colon = line.find(':');
+      if (colon == std::string_view::npos) return false;
+      const std::string field = LowerAscii(TrimOws(line.substr(0, colon)));
+      std::string_view value = TrimOws(line.substr(colon + 1));
+      if (field == "content-disposition") {
+        if (LowerAscii(TrimOws(value.substr(0, value.find(';')))) != "form-data") return false;
+        std::map<std::string, std::string> p;
+        if (!HeaderParams(value, &p)) return false;
+        auto name = p.find("name");
+        if (name == p.end()) return false;
+        part.name = name->second;
+        named = true;
+        if (auto f = p.find("filename"); f != p.end()) {
+          part.is_file = true;
+          const size_t slash = f->second.find_last_of("/\\");
+          part.filename = slash == std::string::npos ? f->second : f->second.substr(slash + 1);
+        }
+      } else if (field == "content-type") {
+        part.content_type = std::string(value);
+      }
+    }
+    if (!named) return false;
+    part.value = std::string(body.substr(header_end + 4, stop - header_end - 4));
+    parts.push_back(std::move(part));
+    at = stop + next.size();
+  }
+  *out = std::move(parts);
+  return true;
+}
+
 bool ParseQuery(std::string_view query, std::multimap<std::string, std::string>* out) {
   while (!query.empty()) {
     size_t amp = query.find('&');
@@ -439,6 +562,14 @@ std::optional<std::string> InvalidUtf8Field(const Request& request) {
     if (ParseQuery(request.body, &form))
       for (const auto& [k, v] : form)
         if (!IsValidUtf8(k) || !IsValidUtf8(v)) return "the form field '" + shown(k) + "'";
+  } else if (IsMultipartForm(type)) {
+    // A file's bytes are its own (a PDF is not text); its name and the text
+    // fields are text.
+    std::vector<FormPart> parts;
+    if (ParseMultipart(request.Header("Content-Type"), request.body, &parts))
+      for (const auto& p : parts)
+        if (!IsValidUtf8(p.name) || !IsValidUtf8(p.filename) || (!p.is_file && !IsValidUtf8(p.value)))
+          return "the form field '" + shown(p.name) + "'";
   }
   return std::nullopt;
 }

@@ -128,6 +128,23 @@ bool PercentDecode(std::string_view in, std::string* out, bool plus_is_space);
 std::string PercentEncode(std::string_view in);
 // Parses "a=1&b=x%20y" into `out` ('+' is a space). Returns false if malformed.
 bool ParseQuery(std::string_view query, std::multimap<std::string, std::string>* out);
+// One part of a multipart/form-data body (RFC 7578): a text field, or a file
+// (`filename` set, without any folder a browser put before it).
+struct FormPart {
+  std::string name;
+  std::string filename;
+  bool is_file = false;
+  std::string content_type;  // as sent; "" when the part names none
+  std::string value;         // its bytes, as sent
+};
+// True for a Content-Type of multipart/form-data.
+bool IsMultipartForm(std::string_view content_type);
+// Parses a multipart/form-data body whose Content-Type (with its boundary) is
+// `content_type`. False for anything malformed: no or a bad boundary, a part
+// without a form-data name, a part header over 8 KB, no closing delimiter,
+// more than `max_parts` parts.
+bool ParseMultipart(std::string_view content_type, std::string_view body,
+                    std::vector<FormPart>* out, size_t max_parts = 64);
 // The host name a Host header names: lower case, without its port or a
 // trailing dot ("Tracker.Example.org.:443" -> "tracker.example.org",
 // "[::1]:80" -> "[::1]"); "" for an empty or malformed one.

@@ -687,7 +687,11 @@ void Session::ReadHeader() {
   parser_.emplace();
   parser_->header_limit(
       static_cast<uint32_t>(std::min<size_t>(server_->options().max_header_bytes, UINT32_MAX)));
-  parser_->body_limit(static_cast<uint64_t>(server_->options().max_body_bytes));
+  // The largest any path takes: a Content-Length above it fails while the
+  // header is read. The path's own limit is set once the header names it.
+  size_t most = server_->options().max_body_bytes;
+  for (const auto& [path, limit] : server_->options().body_limits) most = std::max(most, limit);
+  parser_->body_limit(static_cast<uint64_t>(most));
   // The whole header within header_timeout of its first byte, however slowly it trickles.
   if (first_request_) {
     stream_.expires_at(accepted_at_ + server_->options().header_timeout);
@@ -703,6 +707,14 @@ void Session::OnHeader(beast::error_code ec, size_t) {
   if (parser_->is_done()) return Handle();
   stream_.expires_after(server_->options().body_timeout);
   auto& msg = parser_->get();
+  size_t limit = server_->options().max_body_bytes;
+  const std::string_view target = msg.target();
+  const std::string_view path = target.substr(0, target.find('?'));
+  for (const auto& [p, l] : server_->options().body_limits)
+    if (p == path) limit = l;
+  if (auto length = parser_->content_length(); length && *length > limit)
+    return OnReadError(http::error::body_limit);
+  parser_->body_limit(static_cast<uint64_t>(limit));
   if (msg.version() >= 11 && beast::iequals(msg[http::field::expect], "100-continue")) {
     static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
     asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),

@@ -35,6 +35,9 @@ struct ServerOptions {
   int threads = 2;
   size_t max_header_bytes = 16 * 1024;      // larger: 431
   size_t max_body_bytes = 2 * 1024 * 1024;  // larger: 413
+  // Paths (exact, before any '?') that take a larger body than that: an
+  // upload. Any other path keeps max_body_bytes, whatever its Content-Length.
+  std::vector<std::pair<std::string, size_t>> body_limits;
   std::chrono::seconds header_timeout{10};  // slow clients are cut off (slowloris)
   std::chrono::seconds body_timeout{30};
   std::chrono::seconds idle_timeout{60};    // keep-alive between requests

@@ -198,6 +198,63 @@ TEST(HttpTest, ParseQueryDecodesAndKeepsRepeatsInOrder) {
   EXPECT_FALSE(ParseQuery("a=%G1", &bad));
 }
 
+TEST(HttpTest, MultipartFormGivesTextFieldsAndFilesAsSent) {
+  const std::string type = "multipart/form-data; boundary=----x1";
+  const std::string pdf = std::string("%PDF-1.4\r\n\0\xff", 12) + "\r\n------x";  // binary, CRLFs, a near-delimiter
+  const std::string body =
+      "------x1\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\ntok\r\n"
+      "------x1\r\nContent-Disposition: form-data; name=\"document\"; "
+      "filename=\"C:\\\\reports\\\\A \\\"final\\\" report.pdf\"\r\n"
+      "Content-Type: application/pdf\r\n\r\n" + pdf + "\r\n"
+      "------x1\r\ncontent-disposition: FORM-DATA; NAME=preset\r\n\r\nupr\r\n"
+      "------x1--\r\n";
+  std::vector<FormPart> parts;
+  ASSERT_TRUE(ParseMultipart(type, body, &parts));
+  ASSERT_EQ(parts.size(), 3u);
+  EXPECT_EQ(parts[0].name, "csrf");
+  EXPECT_FALSE(parts[0].is_file);
+  EXPECT_EQ(parts[0].value, "tok");
+  EXPECT_EQ(parts[1].name, "document");
+  EXPECT_TRUE(parts[1].is_file);
+  EXPECT_EQ(parts[1].filename, "A \"final\" report.pdf");  // no folder, quotes unescaped
+  EXPECT_EQ(parts[1].content_type, "application/pdf");
+  EXPECT_EQ(parts[1].value, pdf);
+  EXPECT_EQ(parts[2].name, "preset");
+  EXPECT_EQ(parts[2].value, "upr");
+  EXPECT_TRUE(IsMultipartForm("Multipart/Form-Data; boundary=a"));
+  EXPECT_FALSE(IsMultipartForm("multipart/mixed; boundary=a"));
+
+  // Malformed: each refused, nothing half-parsed.
+  const std::string ok_part = "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n";
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"multipart/form-data", ok_part + "--b--"},                        // no boundary
+      {"multipart/form-data; boundary=\"b", ok_part + "--b--"},          // unclosed quote
+      {"multipart/form-data; boundary=" + std::string(71, 'b'), ""},    // boundary too long
+      {"multipart/form-data; boundary=b", ok_part},                     // no closing delimiter
+      {"multipart/form-data; boundary=b", "--b\r\n\r\n1\r\n--b--"},      // no name
+      {"multipart/form-data; boundary=b",
+       "--b\r\nContent-Disposition: attachment; name=\"a\"\r\n\r\n1\r\n--b--"},
+      {"multipart/form-data; boundary=b",
+       "--b\r\nContent-Disposition: form-data; name=\"a\"\r\nNo colon\r\n\r\n1\r\n--b--"},
+      {"multipart/form-data; boundary=b",
+       "--b\r\nContent-Disposition: form-data; name=\"a\"\r\nX: " + std::string(9000, 'x') +
+           "\r\n\r\n1\r\n--b--"},
+      {"multipart/form-data; boundary=b", "--bjunk"},
+      {"multipart/form-data; boundary=b", ""},
+      {"application/x-www-form-urlencoded; boundary=b", ok_part + "--b--"},
+  };
+  for (const auto& [t, b] : bad) {
+    std::vector<FormPart> p;
+    EXPECT_FALSE(ParseMultipart(t, b, &p)) << t << " | " << b.substr(0, 80);
+    EXPECT_TRUE(p.empty());
+  }
+  std::string many;
+  for (int i = 0; i < 5; ++i) many += ok_part;
+  std::vector<FormPart> p;
+  EXPECT_TRUE(ParseMultipart("multipart/form-data; boundary=b", many + "--b--", &p, 5));
+  EXPECT_FALSE(ParseMultipart("multipart/form-data; boundary=b", many + ok_part + "--b--", &p, 5));
+}
+
 TEST(HttpTest, RequestHelpers) {
   Request r;
   r.headers.emplace("content-TYPE", "text/plain");
@@ -698,6 +755,48 @@ TEST_F(ServerTest, ExpectContinueGetsAnInterimResponse) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 201);
   EXPECT_EQ(r->body, "got 10");
+}
+
+TEST_F(ServerTest, AnUploadPathTakesItsOwnLargerBodyLimitAndNoOtherPathDoes) {
+  ServerOptions o = Small();
+  o.body_limits = {{"/items/1", 8000}};
+  Start(o);
+  {
+    Client c(port_);
+    ASSERT_TRUE(c.Send("POST /items/1?x=1 HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n" +
+                       std::string(5000, 'x')));
+    auto r = c.Read();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 201);
+    EXPECT_EQ(r->body, "got 5000");
+  }
+  for (const char* target : {"/items/2", "/items/1/x", "/items"}) {
+    Client c(port_);
+    ASSERT_TRUE(c.Send(std::string("POST ") + target +
+                       " HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n" +
+                       std::string(5000, 'x')));
+    auto r = c.Read();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 413) << target;
+  }
+  {  // over the path's own limit, by its length and by its chunks
+    Client c(port_);
+    ASSERT_TRUE(c.Send("POST /items/1 HTTP/1.1\r\nHost: t\r\nContent-Length: 9000\r\n\r\n"));
+    auto r = c.Read();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 413);
+  }
+  {
+    Client c(port_);
+    std::string chunk(3000, 'y');
+    std::string body;
+    for (int i = 0; i < 3; ++i) body += "bb8\r\n" + chunk + "\r\n";
+    ASSERT_TRUE(c.Send("POST /items/1 HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                       body + "0\r\n\r\n"));
+    auto r = c.Read();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 413);
+  }
 }
 
 TEST_F(ServerTest, OversizedBodyIs413AndCloses) {

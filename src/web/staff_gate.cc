@@ -37,7 +37,7 @@ Response ErrorPage(const Error& e, const std::optional<auth::Principal>& who) {
   }
 }
 
-PageGate Gate(WebAuth& auth, const Request& req) {
+PageGate Gate(WebAuth& auth, const Request& req, bool uploads) {
   PageGate g;
   const bool post = req.method == "POST";
   auto c = auth.Resolve(req);
@@ -60,7 +60,7 @@ PageGate Gate(WebAuth& auth, const Request& req) {
     return g;
   }
   if (post) {
-    if (!ParseForm(req, &g.form)) {
+    if (!ParseForm(req, &g.form, uploads ? &g.files : nullptr)) {
       g.refusal = Message(415, "There is a problem", "Send this as a web form.", c->principal);
       return g;
     }

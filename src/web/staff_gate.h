@@ -29,8 +29,10 @@ struct PageGate {
   std::optional<auth::Principal> who;
   std::optional<Response> refusal;
   FormFields form;
+  std::vector<FormPart> files;  // an upload's files (multipart/form-data), when allowed
 };
-PageGate Gate(WebAuth& auth, const Request& req);
+// `uploads`: a POST may be multipart/form-data (its files in `files`).
+PageGate Gate(WebAuth& auth, const Request& req, bool uploads = false);
 
 // The answer to a form that did what it asked: 303 to the page it changed,
 // never cached.
