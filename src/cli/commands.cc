@@ -416,10 +416,11 @@ struct DocumentArgs {
   std::string preset = "generic";
   std::string draft_out;
   std::string draft_dir;
+  bool with_pages = false;
 };
 
 // One document's draft, and a line on it for standard error.
-Result<DraftFile> ReadDocument(const std::string& path, DocumentPreset preset) {
+Result<DraftFile> ReadDocument(const std::string& path, DocumentPreset preset, bool with_pages) {
   auto raw = ReadFile(path);
   if (!raw) return Fail(raw.error());
   auto pages = DocumentPageTexts(*raw, path);
@@ -432,6 +433,7 @@ Result<DraftFile> ReadDocument(const std::string& path, DocumentPreset preset) {
   file.draft = std::move(*draft);
   file.file = std::filesystem::path(path).filename().string();
   file.sha256 = Sha256Hex(*raw);
+  if (with_pages) file.page_texts = std::move(*pages);
   return file;
 }
 
@@ -448,7 +450,7 @@ int ImportDocumentCommand(const DocumentArgs& a) {
     return Report(Error::Invalid("--draft and --draft-dir: give one"));
   int rc = kOk;
   for (const auto& path : a.files) {
-    auto file = ReadDocument(path, *preset);
+    auto file = ReadDocument(path, *preset, a.with_pages);
     if (!file) {
       rc = Report(file.error());
       continue;
@@ -1262,6 +1264,8 @@ int Run(int argc, char** argv) {
                    "generic (numbered recommendations in recommendations sections, default) or "
                    "upr (UN Universal Periodic Review working-group reports)");
   idoc->add_option("--draft,-o", da.draft_out, "Write the draft here (default: standard output)");
+  idoc->add_flag("--with-pages", da.with_pages,
+                 "Put each page's text in the draft too (what the quotes' spans point into)");
   idoc->add_option("--draft-dir", da.draft_dir,
                    "Write each document's draft into this folder, as NAME.json (for several)");
   idoc->callback([&]() { rc = ImportDocumentCommand(da); });

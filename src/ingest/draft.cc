@@ -23,6 +23,7 @@ std::string DraftToJson(const DraftFile& d) {
                      {"title", d.draft.title},
                      {"symbol", d.draft.symbol},
                      {"state_under_review", d.draft.state_under_review}};
+  if (!d.page_texts.empty()) doc["page_texts"] = d.page_texts;
   doc["notes"] = d.draft.notes;
   json items = json::array();
   for (const auto& item : d.draft.items) {
@@ -96,6 +97,13 @@ Result<DraftFile> ReadDraft(std::string_view text, const std::string& label) {
   auto notes = Strings(doc, "notes", label);
   if (!notes) return Fail(notes.error());
   d.draft.notes = std::move(*notes);
+  if (auto it = doc.find("page_texts"); it != doc.end() && !it->is_null()) {
+    if (!it->is_array()) return Fail(Error::Invalid(label + ": \"page_texts\" must be a list of strings"));
+    for (const auto& v : *it) {
+      if (!v.is_string()) return Fail(Error::Invalid(label + ": \"page_texts\" must be a list of strings"));
+      d.page_texts.push_back(v.get<std::string>());  // as extracted: the quotes index it
+    }
+  }
   auto items = doc.find("items");
   if (items == doc.end() || !items->is_array())
     return Fail(Error::Invalid(fmt::format("{}: no \"items\" list", label)));

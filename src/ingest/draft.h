@@ -15,6 +15,7 @@ namespace rectrack {
 // edits before `import draft` loads it. Format "rectrack-draft/1":
 //   {"format": "rectrack-draft/1", "preset": "upr",
 //    "document": {"file", "sha256", "pages", "title", "symbol", "state_under_review"},
+//    "page_texts": [...]  (only when asked for: each page's text, which the quotes index),
 //    "notes": [...],
 //    "items": [{"ref", "text", "addressees": [...], "recommended_by": [...],
 //               "decision", "quotes": [{"page", "begin", "end"}], "notes": [...]}]}
@@ -22,6 +23,10 @@ struct DraftFile {
   Draft draft;
   std::string file;    // the document's name, as given
   std::string sha256;  // of its bytes
+  // Each page's text as extracted, which the quotes' spans index: kept only
+  // when asked for (import document --with-pages; the web's drafts), since it
+  // is most of a draft's size.
+  std::vector<std::string> page_texts;
 };
 
 std::string DraftToJson(const DraftFile& d);

@@ -173,6 +173,21 @@ struct SessionRecord {
   int64_t last_seen = 0;
 };
 
+// A document's draft on the web (issue 11): what `import document` read from
+// an upload, kept while the office checks and edits it, gone when it is
+// confirmed (imported) or dropped. Work in progress, private to the office:
+// not history, so not in the ledger (docs/ledger.md); what it becomes on
+// confirmation is an import event like any other.
+struct DocumentDraftRecord {
+  int64_t id = 0;
+  int64_t user_id = 0;  // who uploaded it
+  std::string file_name, file_sha256, preset;
+  std::string created_at, updated_at;  // UtcTimestamp
+  int64_t version = 1;                 // bumped by every change (lost-update check)
+  int64_t items = 0;                   // how many recommendations it has now
+  std::string draft;  // rectrack-draft/1 JSON with its page texts ("" in lists)
+};
+
 // A token for programs (Authorization: Bearer), stored as its SHA-256.
 struct ApiTokenRecord {
   int64_t id = 0;
@@ -443,6 +458,21 @@ class Store {
       int64_t since) = 0;
   // Forgets the failures of every key that starts with `prefix`; returns how many.
   virtual Result<int64_t> ClearLoginFailuresWithPrefix(const std::string& prefix) = 0;
+
+  // ---- documents' drafts (not history: outside the ledger) ----
+  // Keeps a new draft; returns its id (d.id and d.version are ignored).
+  virtual Result<int64_t> AddDocumentDraft(const DocumentDraftRecord& d) = 0;
+  virtual Result<std::optional<DocumentDraftRecord>> GetDocumentDraft(int64_t id) = 0;
+  // Every draft, newest first, without its JSON.
+  virtual Result<std::vector<DocumentDraftRecord>> ListDocumentDrafts() = 0;
+  // Replaces a draft's JSON if its version is still `expected_version`, and
+  // bumps the version; kPrecondition if someone changed it meanwhile, kNotFound
+  // if it is gone.
+  virtual Status UpdateDocumentDraft(int64_t id, int64_t expected_version,
+                                     const std::string& draft, int64_t items,
+                                     const std::string& updated_at) = 0;
+  // The same check, then the draft is gone.
+  virtual Status DeleteDocumentDraft(int64_t id, int64_t expected_version) = 0;
 
   // ---- the editor -> coordinator workflow ----
   virtual Result<AssignmentRef> GetAssignment(int64_t id) = 0;

@@ -549,6 +549,108 @@ Status SqlStore::SetPassword(const std::string& name, const std::string& passwor
   });
 }
 
+// ---- documents' drafts --------------------------------------------------------
+
+Result<int64_t> SqlStore::AddDocumentDraft(const DocumentDraftRecord& d) {
+  Connection& db = *db_;
+  RT_PREPARE(st,
+             "INSERT INTO document_drafts(user_id, file_name, file_sha256, preset, created_at, "
+             "updated_at, version, items, draft) VALUES(?,?,?,?,?,?,1,?,?) RETURNING id");
+  st->Bind(1, d.user_id).Bind(2, d.file_name).Bind(3, d.file_sha256).Bind(4, d.preset)
+      .Bind(5, d.created_at).Bind(6, d.created_at).Bind(7, d.items).BindRef(8, d.draft);
+  auto r = st->Step();
+  if (!r) return Fail(r.error());
+  if (!*r) return Fail(Error::Internal("the new draft has no id"));
+  const int64_t id = st->Int(0);
+  st->Reset();
+  return id;
+}
+
+namespace {
+constexpr const char* kDraftColumns =
+    "id, user_id, file_name, file_sha256, preset, created_at, updated_at, version, items";
+DocumentDraftRecord ReadDraftRow(const Statement& st) {
+  DocumentDraftRecord d;
+  d.id = st.Int(0);
+  d.user_id = st.Int(1);
+  d.file_name = st.Str(2);
+  d.file_sha256 = st.Str(3);
+  d.preset = st.Str(4);
+  d.created_at = st.Str(5);
+  d.updated_at = st.Str(6);
+  d.version = st.Int(7);
+  d.items = st.Int(8);
+  return d;
+}
+}  // namespace
+
+Result<std::optional<DocumentDraftRecord>> SqlStore::GetDocumentDraft(int64_t id) {
+  Connection& db = *db_;
+  RT_PREPARE(st, fmt::format("SELECT {}, draft FROM document_drafts WHERE id = ?", kDraftColumns));
+  st->Bind(1, id);
+  auto r = st->Step();
+  if (!r) return Fail(r.error());
+  if (!*r) return std::optional<DocumentDraftRecord>();
+  DocumentDraftRecord d = ReadDraftRow(*st);
+  d.draft = st->Str(9);
+  st->Reset();
+  return std::optional<DocumentDraftRecord>(std::move(d));
+}
+
+Result<std::vector<DocumentDraftRecord>> SqlStore::ListDocumentDrafts() {
+  Connection& db = *db_;
+  RT_PREPARE(st, fmt::format("SELECT {} FROM document_drafts ORDER BY id DESC", kDraftColumns));
+  std::vector<DocumentDraftRecord> out;
+  while (true) {
+    auto r = st->Step();
+    if (!r) return Fail(r.error());
+    if (!*r) break;
+    out.push_back(ReadDraftRow(*st));
+  }
+  return out;
+}
+
+namespace {
+// kNotFound for a draft that is not there, kPrecondition for one at another version.
+Status DraftVersionProblem(Connection& db, int64_t id, int64_t expected_version) {
+  RT_PREPARE(st, "SELECT version FROM document_drafts WHERE id = ?");
+  st->Bind(1, id);
+  auto r = st->Step();
+  if (!r) return Fail(r.error());
+  if (!*r) return Fail(Error::NotFound(fmt::format("there is no draft {}", id)));
+  const int64_t now = st->Int(0);
+  st->Reset();
+  return Fail(Error::Precondition(fmt::format(
+      "draft {} was changed by someone else meanwhile (version {}, not {})", id, now,
+      expected_version)));
+}
+}  // namespace
+
+Status SqlStore::UpdateDocumentDraft(int64_t id, int64_t expected_version, const std::string& draft,
+                                     int64_t items, const std::string& updated_at) {
+  Connection& db = *db_;
+  RT_PREPARE(st,
+             "UPDATE document_drafts SET draft = ?, items = ?, updated_at = ?, version = version + 1 "
+             "WHERE id = ? AND version = ? RETURNING id");
+  st->BindRef(1, draft).Bind(2, items).Bind(3, updated_at).Bind(4, id).Bind(5, expected_version);
+  auto r = st->Step();
+  if (!r) return Fail(r.error());
+  if (!*r) return DraftVersionProblem(db, id, expected_version);
+  st->Reset();
+  return {};
+}
+
+Status SqlStore::DeleteDocumentDraft(int64_t id, int64_t expected_version) {
+  Connection& db = *db_;
+  RT_PREPARE(st, "DELETE FROM document_drafts WHERE id = ? AND version = ? RETURNING id");
+  st->Bind(1, id).Bind(2, expected_version);
+  auto r = st->Step();
+  if (!r) return Fail(r.error());
+  if (!*r) return DraftVersionProblem(db, id, expected_version);
+  st->Reset();
+  return {};
+}
+
 Status SqlStore::AddSession(const SessionRecord& s) { return sql::AddSession(*db_, s); }
 Result<std::optional<SessionRecord>> SqlStore::FindSession(const std::string& h) {
   return sql::FindSession(*db_, h);

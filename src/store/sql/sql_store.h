@@ -176,6 +176,12 @@ class SqlStore : public Store {
                            const std::vector<std::string>& owners, const Actor& a) override;
   Status SetPassword(const std::string& name, const std::string& hash,
                      const std::string& keep_session_hash, const Actor& a) override;
+  Result<int64_t> AddDocumentDraft(const DocumentDraftRecord& d) override;
+  Result<std::optional<DocumentDraftRecord>> GetDocumentDraft(int64_t id) override;
+  Result<std::vector<DocumentDraftRecord>> ListDocumentDrafts() override;
+  Status UpdateDocumentDraft(int64_t id, int64_t expected_version, const std::string& draft,
+                             int64_t items, const std::string& updated_at) override;
+  Status DeleteDocumentDraft(int64_t id, int64_t expected_version) override;
   Status AddSession(const SessionRecord& s) override;
   Result<std::optional<SessionRecord>> FindSession(const std::string& h) override;
   Status TouchSession(const std::string& h, int64_t now) override;

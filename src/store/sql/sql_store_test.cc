@@ -429,6 +429,72 @@ TEST_F(SqliteStoreTest, NewerSchemaVersionIsRefused) {
 
 // ---- import ----------------------------------------------------------------
 
+TEST_F(StoreTest, DocumentDraftsAreKeptChangedAtTheirVersionAndDroppedOutsideTheLedger) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  auto head = store->Head();
+  ASSERT_TRUE(head);
+  DocumentDraftRecord d;
+  d.user_id = 7;
+  d.file_name = "report (final).pdf";
+  d.file_sha256 = std::string(64, 'a');
+  d.preset = "generic";
+  d.created_at = "2026-12-07T10:00:00.000Z";
+  d.items = 2;
+  d.draft = R"({"format": "rectrack-draft/1", "items": []})";
+  auto a = store->AddDocumentDraft(d);
+  ASSERT_TRUE(a) << a.error().message;
+  d.file_name = "second.pdf";
+  auto b = store->AddDocumentDraft(d);
+  ASSERT_TRUE(b) << b.error().message;
+  EXPECT_NE(*a, *b);
+  auto got = store->GetDocumentDraft(*a);
+  ASSERT_TRUE(got && *got);
+  EXPECT_EQ((*got)->file_name, "report (final).pdf");
+  EXPECT_EQ((*got)->user_id, 7);
+  EXPECT_EQ((*got)->version, 1);
+  EXPECT_EQ((*got)->items, 2);
+  EXPECT_EQ((*got)->updated_at, d.created_at);
+  EXPECT_EQ((*got)->draft, d.draft);
+  auto list = store->ListDocumentDrafts();
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].id, *b);  // newest first
+  EXPECT_TRUE((*list)[0].draft.empty());
+
+  ASSERT_TRUE(store->UpdateDocumentDraft(*a, 1, "{}", 1, "2026-12-07T11:00:00.000Z"));
+  got = store->GetDocumentDraft(*a);
+  ASSERT_TRUE(got && *got);
+  EXPECT_EQ((*got)->version, 2);
+  EXPECT_EQ((*got)->items, 1);
+  EXPECT_EQ((*got)->draft, "{}");
+  EXPECT_EQ((*got)->updated_at, "2026-12-07T11:00:00.000Z");
+  // A change made from what version 1 showed is refused, and changes nothing.
+  auto stale = store->UpdateDocumentDraft(*a, 1, "{\"lost\": 1}", 9, "2026-12-07T12:00:00.000Z");
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(stale.error().code, Error::Code::kPrecondition);
+  auto stale_drop = store->DeleteDocumentDraft(*a, 1);
+  ASSERT_FALSE(stale_drop);
+  EXPECT_EQ(stale_drop.error().code, Error::Code::kPrecondition);
+  got = store->GetDocumentDraft(*a);
+  ASSERT_TRUE(got && *got);
+  EXPECT_EQ((*got)->draft, "{}");
+  ASSERT_TRUE(store->DeleteDocumentDraft(*a, 2));
+  got = store->GetDocumentDraft(*a);
+  ASSERT_TRUE(got);
+  EXPECT_FALSE(*got);
+  auto gone = store->UpdateDocumentDraft(*a, 2, "{}", 0, "2026-12-07T12:00:00.000Z");
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error().code, Error::Code::kNotFound);
+  // Not history: the ledger did not move, and the store still verifies.
+  auto after = store->Head();
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->seq, head->seq);
+  auto report = store->Verify();
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_TRUE(report->problems.empty()) << Joined(report->problems);
+}
+
 TEST_F(StoreTest, ImportWritesEverything) {
   auto store = Open();
   ASSERT_TRUE(store);

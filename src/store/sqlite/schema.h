@@ -292,6 +292,22 @@ CREATE TABLE assignment_targets (
   target        TEXT NOT NULL
 ) STRICT;
 )sql",
+    // 7: documents' drafts on the web (issue 11): work in progress, outside
+    // the ledger like sessions (docs/ledger.md); confirming one is an import.
+    R"sql(
+CREATE TABLE document_drafts (
+  id          INTEGER PRIMARY KEY,
+  user_id     INTEGER NOT NULL,
+  file_name   TEXT NOT NULL,
+  file_sha256 TEXT NOT NULL,
+  preset      TEXT NOT NULL,
+  created_at  TEXT NOT NULL,
+  updated_at  TEXT NOT NULL,
+  version     INTEGER NOT NULL,
+  items       INTEGER NOT NULL,
+  draft       TEXT NOT NULL
+) STRICT;
+)sql",
 };
 
 }  // namespace rectrack::sqlite
