@@ -16,6 +16,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "app/service.h"
+#include "core/ledger.h"
 #include "core/text.h"
 #include "fmt/format.h"
 
@@ -225,6 +227,36 @@ Result<DraftFile> ExtractDocumentInChild(const std::string& program, std::string
   if (!draft) return Fail(draft.error());
   draft->file = label;
   return draft;
+}
+
+Result<ImportSummary> ConfirmDocumentDraft(Store& store, int64_t draft_id, int64_t expected_version,
+                                           const DraftSource& source, const Actor& actor) {
+  RT_TRY(store.Begin());
+  auto result = [&]() -> Result<ImportSummary> {
+    auto kept = store.GetDocumentDraft(draft_id);
+    if (!kept) return Fail(kept.error());
+    if (!*kept) return Fail(Error::NotFound(fmt::format("there is no draft {}", draft_id)));
+    if ((*kept)->version != expected_version)
+      return Fail(Error::Precondition(fmt::format(
+          "draft {} was changed by someone else meanwhile (version {}, not {})", draft_id,
+          (*kept)->version, expected_version)));
+    auto draft = DraftFromJson((*kept)->draft, (*kept)->file_name);
+    if (!draft) return Fail(draft.error());
+    auto batch = DraftToBatch(*draft, source);
+    if (!batch) return Fail(batch.error());
+    // The ledger names the document as the command line's import does.
+    auto summary = ImportWithPublications(
+        store, *batch, actor, fmt::format("{} sha256:{}", (*kept)->file_name, (*kept)->file_sha256));
+    if (!summary) return Fail(summary.error());
+    RT_TRY(store.DeleteDocumentDraft(draft_id, expected_version));
+    return summary;
+  }();
+  if (!result) {
+    store.Rollback();
+    return result;
+  }
+  RT_TRY(store.Commit());
+  return result;
 }
 
 }  // namespace rectrack

@@ -9,6 +9,7 @@
 #include "core/result.h"
 #include "ingest/document.h"
 #include "ingest/draft.h"
+#include "store/store.h"
 
 namespace rectrack {
 
@@ -37,5 +38,13 @@ struct ExtractLimits {
 Result<DraftFile> ExtractDocumentInChild(const std::string& program, std::string_view bytes,
                                          const std::string& file_name, DocumentPreset preset,
                                          const ExtractLimits& limits = {});
+
+// A draft kept in the store (the web's) imported as a new source through the
+// normal import path, and the draft gone, in one transaction: all of it or
+// nothing. kPrecondition if the draft is no longer at `expected_version` (what
+// the person confirming saw), kNotFound if it is gone; the import's own errors
+// (a slug already there, an unknown decision) as they are.
+Result<ImportSummary> ConfirmDocumentDraft(Store& store, int64_t draft_id, int64_t expected_version,
+                                           const DraftSource& source, const Actor& actor);
 
 }  // namespace rectrack

@@ -284,10 +284,14 @@ TEST(DraftTest, RoundTripsAndRefusesWhatAPersonMayBreak) {
   f.draft = Extract(kUpr2009, DocumentPreset::kUpr);
   f.file = "afghanistan2009.pdf";
   f.sha256 = "ab";
+  f.page_texts = {"Page one\n", "Page \xc3\xa9 two\f"};
   std::string json = DraftToJson(f);
   auto back = DraftFromJson(json, "d.json");
   ASSERT_TRUE(back.has_value()) << back.error().message;
   EXPECT_EQ(DraftToJson(*back), json);
+  EXPECT_EQ(back->page_texts, f.page_texts);
+  f.page_texts.clear();
+  EXPECT_EQ(DraftToJson(f).find("page_texts"), std::string::npos);  // only when asked for
 
   auto bad = [](const std::string& text) {
     auto r = DraftFromJson(text, "d.json");
@@ -335,6 +339,58 @@ TEST(DraftTest, BatchHasOneSourceWithStatesAndDecisions) {
   ASSERT_TRUE(named.has_value());
   EXPECT_EQ(named->sources[0].source.slug, "upr-2009-afghanistan");
   EXPECT_EQ(named->sources[0].source.title, "UPR 2009: Afghanistan");
+}
+
+}  // namespace
+}  // namespace rectrack
+
+namespace rectrack {
+namespace {
+
+TEST(DraftTest, MergingMakesOneItemOfTheTickedOnesAtTheFirstsPlace) {
+  Draft d;
+  auto item = [](std::string ref, std::string text, std::vector<std::string> to,
+                 std::vector<std::string> by, std::string decision, int page) {
+    DraftItem i;
+    i.ref = std::move(ref);
+    i.text = std::move(text);
+    i.addressees = std::move(to);
+    i.recommended_by = std::move(by);
+    i.decision = std::move(decision);
+    i.quotes = {{page, 10, 20}};
+    return i;
+  };
+  d.items = {item("1", "One.", {"Kenya"}, {"France"}, "", 1),
+             item("2", "Two begins", {"Kenya"}, {"Chile"}, "support", 1),
+             item("3", "and ends.", {"Kenya", "Home Office"}, {"France"}, "reject", 2),
+             item("4", "Four.", {"Kenya"}, {"Peru"}, "support", 2)};
+  ASSERT_TRUE(MergeDraftItems(&d, {1, 2}));
+  ASSERT_EQ(d.items.size(), 3u);
+  const DraftItem& m = d.items[1];
+  EXPECT_EQ(m.ref, "2");
+  EXPECT_EQ(m.text, "Two begins and ends.");
+  EXPECT_EQ(m.addressees, (std::vector<std::string>{"Kenya", "Home Office"}));
+  EXPECT_EQ(m.recommended_by, (std::vector<std::string>{"Chile", "France"}));
+  ASSERT_EQ(m.quotes.size(), 2u);
+  EXPECT_EQ(m.quotes[1].page, 2);
+  EXPECT_EQ(m.decision, "support");  // the first said, and a note that they differed
+  ASSERT_EQ(m.notes.size(), 1u);
+  EXPECT_NE(m.notes[0].find("support, reject"), std::string::npos) << m.notes[0];
+  EXPECT_EQ(d.items[2].ref, "4");
+  // A first item with no decision takes the next one's, without a note.
+  ASSERT_TRUE(MergeDraftItems(&d, {0, 2}));
+  EXPECT_EQ(d.items[0].decision, "support");
+  EXPECT_TRUE(d.items[0].notes.empty());
+  EXPECT_EQ(d.items.size(), 2u);
+  // Fewer than two, out of range, out of order or repeated: refused, nothing changed.
+  for (const std::vector<size_t>& bad :
+       {std::vector<size_t>{0}, std::vector<size_t>{}, std::vector<size_t>{0, 5},
+        std::vector<size_t>{1, 0}, std::vector<size_t>{1, 1}}) {
+    Draft before = d;
+    EXPECT_FALSE(MergeDraftItems(&d, bad));
+    EXPECT_EQ(d.items.size(), before.items.size());
+    EXPECT_EQ(d.items[0].text, before.items[0].text);
+  }
 }
 
 }  // namespace

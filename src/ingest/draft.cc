@@ -1,5 +1,7 @@
 #include "ingest/draft.h"
 
+#include <algorithm>
+
 #include <unordered_set>
 
 #include <nlohmann/json.hpp>
@@ -160,6 +162,41 @@ Result<DraftFile> DraftFromJson(std::string_view text, const std::string& label)
   } catch (const json::exception& e) {
     return Fail(Error::Invalid(fmt::format("{}: not a valid draft: {}", label, e.what())));
   }
+}
+
+Status MergeDraftItems(Draft* d, const std::vector<size_t>& positions) {
+  if (positions.size() < 2) return Fail(Error::Invalid("choose two items or more to merge"));
+  for (size_t i = 0; i < positions.size(); ++i)
+    if (positions[i] >= d->items.size() || (i > 0 && positions[i] <= positions[i - 1]))
+      return Fail(Error::Invalid("the items to merge must be distinct items of the draft, in order"));
+  auto add_new = [](std::vector<std::string>* to, const std::vector<std::string>& from) {
+    for (const auto& v : from)
+      if (std::find(to->begin(), to->end(), v) == to->end()) to->push_back(v);
+  };
+  DraftItem& first = d->items[positions[0]];
+  std::vector<std::string> decisions;
+  if (!first.decision.empty()) decisions.push_back(first.decision);
+  for (size_t i = 1; i < positions.size(); ++i) {
+    const DraftItem& other = d->items[positions[i]];
+    first.text += " " + other.text;
+    for (const auto& q : other.quotes)
+      if (std::find(first.quotes.begin(), first.quotes.end(), q) == first.quotes.end())
+        first.quotes.push_back(q);
+    add_new(&first.addressees, other.addressees);
+    add_new(&first.recommended_by, other.recommended_by);
+    add_new(&first.notes, other.notes);
+    if (!other.decision.empty()) {
+      if (first.decision.empty()) first.decision = other.decision;
+      if (std::find(decisions.begin(), decisions.end(), other.decision) == decisions.end())
+        decisions.push_back(other.decision);
+    }
+  }
+  if (decisions.size() > 1)
+    first.notes.push_back(fmt::format("merged items had different decisions ({}); kept {}",
+                                      Join(decisions, ", "), first.decision));
+  for (size_t i = positions.size() - 1; i >= 1; --i)
+    d->items.erase(d->items.begin() + static_cast<std::ptrdiff_t>(positions[i]));
+  return {};
 }
 
 Result<ImportBatch> DraftToBatch(const DraftFile& d, const DraftSource& options) {

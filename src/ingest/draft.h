@@ -34,6 +34,13 @@ std::string DraftToJson(const DraftFile& d);
 // empty ref or text, or a repeated ref (a person may have edited the file).
 Result<DraftFile> DraftFromJson(std::string_view json, const std::string& label);
 
+// Makes the items at `positions` (ascending, at least two, each an index of
+// d->items) one, at the first's place and with its ref: the texts joined with
+// a space, and the quotes, addressees, recommending states and notes of all
+// in order without repeats; the first decision said, with a note when they
+// differ. For an item the extractor cut in two.
+Status MergeDraftItems(Draft* d, const std::vector<size_t>& positions);
+
 struct DraftSource {
   std::string slug;   // default: from the document (upr: upr-SYMBOL-STATE; else its title)
   std::string title;  // default: the document's

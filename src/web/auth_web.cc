@@ -40,6 +40,7 @@ json Nav(const std::optional<auth::Principal>& who) {
   item("Search", "/search");
   if (who && auth::CanValidate(*who)) item("Review", "/review");
   if (who && auth::CanValidate(*who)) item("Chasing", "/chasing");
+  if (who && auth::CanValidate(*who)) item("Import", "/imports");
   if (who && who->role == auth::Role::kEditor) item("My assignments", "/my-assignments");
   if (who && auth::CanManageUsers(*who)) item("Accounts", "/accounts");
   return nav;

@@ -27,7 +27,9 @@
 #include "web/server.h"
 #include "fmt/format.h"
 #include "web/admin_pages.h"
+#include "core/ledger.h"
 #include "web/chase_pages.h"
+#include "web/document_pages.h"
 #include "web/workflow_pages.h"
 #include "web/write_api.h"
 
@@ -171,8 +173,12 @@ class AuthServerTest : public ::testing::Test {
     RegisterWorkflowPages(*router_, *auth_);
     RegisterAdminPages(*router_, *auth_);
     RegisterChasePages(*router_, *auth_);
+    DocumentPagesOptions documents;
+    documents.reader = RECTRACK_CLI;  // never this test's own binary
+    RegisterDocumentPages(*router_, *auth_, documents);
     ServerOptions so;
     so.port = 0;
+    so.body_limits = {{kDocumentUploadPath, kMaxDocumentUploadBytes}};
     so.threads = 2;
     so.trust_forwarded_proto = trust_forwarded_proto;
     so.work_ticket = [this](const WorkInfo& w) { return auth_->TicketFor(w); };  // as serve does
@@ -1163,6 +1169,72 @@ TEST_F(AuthServerTest, AnAdminDisablesEnablesAndLiftsALockOut) {
             303);
   EXPECT_EQ(Get("/my-assignments", erin.Cookie()).status, 303);
   SignIn("erin", "a new one here");
+}
+
+// ---- reading a report on the web (issue 11) ------------------------------------------
+
+std::string Multipart(const std::string& csrf, const std::string& file_name, const std::string& bytes,
+                      const std::string& preset = "upr") {
+  return "--rtb\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n" + csrf +
+         "\r\n--rtb\r\nContent-Disposition: form-data; name=\"preset\"\r\n\r\n" + preset +
+         "\r\n--rtb\r\nContent-Disposition: form-data; name=\"document\"; filename=\"" + file_name +
+         "\"\r\nContent-Type: application/pdf\r\n\r\n" + bytes + "\r\n--rtb--\r\n";
+}
+
+TEST_F(AuthServerTest, OnlyTheOfficeUploadsReportsAndTheirDraftsAreKeptToCheck) {
+  std::ifstream f("tests/fixtures/documents/andorra2011.pdf", std::ios::binary);
+  const std::string pdf((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  ASSERT_GT(pdf.size(), 1000u);
+  EXPECT_EQ(Get("/imports").status, 303) << "to sign in";
+  for (const char* name : {"eddie", "vera"}) {
+    Browser b = SignIn(name);
+    EXPECT_EQ(Get("/imports", b.Cookie()).status, 403) << name;
+    auto h = b.Cookie();
+    h.emplace_back("Content-Type", "multipart/form-data; boundary=rtb");
+    EXPECT_EQ(Post("/imports/document", h, Multipart(b.csrf, "a.pdf", pdf)).status, 403) << name;
+  }
+  Browser cora = SignIn("cora");
+  auto h = cora.Cookie();
+  h.emplace_back("Content-Type", "multipart/form-data; boundary=rtb");
+  // Without the form's token, or as a form that is not multipart, nothing is read.
+  EXPECT_EQ(Post("/imports/document", h, Multipart("nope", "a.pdf", pdf)).status, 403);
+  EXPECT_EQ(Post("/imports/document", {cora.Cookie()[0], {"Content-Type", "multipart/form-data; boundary=rtb"}},
+                 "--rtb\r\nbroken").status,
+            415);
+  EXPECT_TRUE(t_.store().ListDocumentDrafts()->empty());
+  // A file that is not a report: its own error, at the form, nothing kept.
+  Reply bad = Post("/imports/document", h, Multipart(cora.csrf, "letter.pdf", "%PDF-1.4 not really"));
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_NE(bad.body.find("letter.pdf: "), std::string::npos) << bad.body.substr(0, 2000);
+  EXPECT_TRUE(t_.store().ListDocumentDrafts()->empty());
+  // A report: its draft, kept for the office, with the quotes marked.
+  Reply up = Post("/imports/document", h, Multipart(cora.csrf, "andorra2011.pdf", pdf));
+  ASSERT_EQ(up.status, 303) << up.body.substr(0, 2000);
+  const std::string where = up.Header("Location");
+  ASSERT_EQ(where.rfind("/imports/drafts/", 0), 0u) << where;
+  auto drafts = t_.store().ListDocumentDrafts();
+  ASSERT_TRUE(drafts);
+  ASSERT_EQ(drafts->size(), 1u);
+  EXPECT_EQ((*drafts)[0].file_name, "andorra2011.pdf");
+  EXPECT_EQ((*drafts)[0].file_sha256, Sha256Hex(pdf));
+  EXPECT_EQ((*drafts)[0].preset, "upr");
+  Reply page = Get(where, cora.Cookie());
+  ASSERT_EQ(page.status, 200);
+  EXPECT_EQ(page.Header("Cache-Control"), "no-store");
+  size_t marks = 0;
+  for (size_t at = 0; (at = page.body.find("<mark id=\"q", at)) != std::string::npos; ++at) ++marks;
+  EXPECT_EQ(marks, static_cast<size_t>((*drafts)[0].items));
+  // Others than the office cannot see it either.
+  EXPECT_EQ(Get(where, SignIn("eddie").Cookie()).status, 403);
+  // Discarded at a stale version: refused; at its own: gone, and nothing was imported.
+  auto form = cora.Cookie();
+  form.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  EXPECT_EQ(Post(where + "/discard", form, Form({{"csrf", cora.csrf}, {"version", "2"}})).status, 409);
+  const auto head = t_.store().Head()->seq;
+  EXPECT_EQ(Post(where + "/discard", form, Form({{"csrf", cora.csrf}, {"version", "1"}})).status, 303);
+  EXPECT_TRUE(t_.store().ListDocumentDrafts()->empty());
+  EXPECT_EQ(t_.store().Head()->seq, head);
+  EXPECT_EQ(Get(where, cora.Cookie()).status, 404);
 }
 
 // ---- chasing, for the tracking office (issue 9, item 1) ---------------------------------

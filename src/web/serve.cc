@@ -24,6 +24,7 @@
 #include "web/server.h"
 #include "web/admin_pages.h"
 #include "web/chase_pages.h"
+#include "web/document_pages.h"
 #include "web/workflow_pages.h"
 #include "web/write_api.h"
 
@@ -267,6 +268,10 @@ class WebAppImpl : public WebApp {
     RegisterWorkflowPages(router_, auth_);
     RegisterAdminPages(router_, auth_);
     RegisterChasePages(router_, auth_);
+    DocumentPagesOptions documents;
+    documents.reader = o.document_reader;
+    documents.limits = o.document_limits;
+    RegisterDocumentPages(router_, auth_, documents);
     PagesOptions pages;
     pages.viewer = [this](const Request& r) { return auth_.ViewerFor(r); };
     pages.sign_in_path = "/login";
@@ -413,6 +418,7 @@ Status ServeForever(const ServeOptions& o) {
   so.trust_forwarded_for = o.trust_forwarded_for;
   so.https_only = ToLowerAscii(o.public_url).starts_with("https://");
   so.allowed_hosts = AllowedHosts(o);
+  so.body_limits = {{kDocumentUploadPath, kMaxDocumentUploadBytes}};
   so.work_threads = o.threads;
   so.work_ticket = [app = app->get()](const WorkInfo& w) { return app->TicketFor(w); };
   if (log) so.access_log = [l = log.get()](const std::string& line) { l->Write(line); };

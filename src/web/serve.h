@@ -10,6 +10,7 @@
 
 #include "app/integrity.h"
 #include "core/date.h"
+#include "app/document_extract.h"
 #include "core/result.h"
 #include "store/store.h"
 #include "web/server.h"
@@ -40,6 +41,10 @@ struct ServeOptions {
   // How often live pages re-read the ledger head (HeadWatch): writes by
   // another process show within this; writes through this server at once.
   int head_recheck_ms = 250;
+  // Reading uploaded reports (web/document_pages.h): the program run as
+  // `import document` in a child process, and its limits.
+  std::string document_reader = "/proc/self/exe";
+  ExtractLimits document_limits;
   // Called once the socket is bound, with the port (tests use port 0).
   std::function<void(uint16_t)> on_listening;
 };

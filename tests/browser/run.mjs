@@ -944,6 +944,126 @@ describe('rectrack in Chromium', () => {
     }
   });
 
+  test('the office reads a report on the web: upload, check it beside its text, edit, merge, drop and confirm', async () => {
+    const ctx = await newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await ctx.newPage();
+    // Not for the public: the upload asks them to sign in.
+    await page.goto('/imports');
+    assert.equal(new URL(page.url()).pathname, '/login');
+    await signIn(page, COORD, '/review');
+    await Promise.all([
+      page.waitForURL((u) => u.pathname === '/imports'),
+      page.getByRole('link', { name: 'Import', exact: true }).click(),
+    ]);
+    assert.equal(await h1(page), 'Import a report');
+    await assertNoAxeViolations(page, 'import a report');
+    await assertFits(page, 'import a report');
+    const upload = async (file, preset, expectDraft) => {
+      await open(page, '/imports');
+      await page.setInputFiles('#document', file);
+      await page.getByLabel(preset === 'upr' ? /UN Universal Periodic Review/ : /A report, review or inquiry/).check();
+      await Promise.all([
+        expectDraft ? page.waitForURL(/\/imports\/drafts\/\d+$/) : page.waitForLoadState('load'),
+        page.getByRole('button', { name: 'Read the report' }).click(),
+      ]);
+      await page.waitForLoadState('load');
+    };
+    // What is not a report, and a PDF bomb, each get their error; nothing is kept.
+    await upload({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('Nothing numbered here.\n') }, 'generic', false);
+    assert.match(await page.title(), /^Error:/);
+    assert.match(await page.getByRole('alert').innerText(), /notes\.txt: .*recommendation/i);
+    const bomb = path.join(tmp, 'pages.pdf');
+    const made = spawnSync('python3', [path.join(SRC, 'tests/lib/hostile_pdf.py'), 'pages', bomb], { encoding: 'utf8' });
+    assert.equal(made.status, 0, made.stderr);
+    await upload(bomb, 'generic', false);
+    assert.match(await page.getByRole('alert').innerText(), /pages\.pdf: 2001 pages, more than the limit of 2000/);
+    await assertNoAxeViolations(page, 'import a report, with errors');
+    assert.match(await page.locator('main').innerText(), /None: every report uploaded/);
+
+    // A real report: its draft, each item's quote marked in the page text.
+    await upload(path.join(SRC, 'tests/fixtures/documents/kenya2010.pdf'), 'upr', true);
+    const draftUrl = page.url();
+    assert.equal(await h1(page), 'Check the draft of kenya2010.pdf');
+    const items = () => page.locator('.rt-draft__item').count();
+    const total = await items();
+    assert.ok(total > 100, `${total} items`);
+    assert.ok(await page.locator('.rt-draft__text mark').count() >= total);
+    const first = await page.locator('#text-1').inputValue();
+    const where = page.locator('#item-1 .rt-draft__where a').first();
+    const target = await where.getAttribute('href');
+    await where.click();
+    assert.equal(new URL(page.url()).hash, target);
+    const marked = (await page.locator(`${target}`).innerText()).replace(/\s+/g, ' ');
+    assert.ok(first.replace(/\s+/g, ' ').startsWith(marked.slice(0, 40)), `the mark begins item 1's text:\n${marked}\n${first}`);
+    assert.ok(await page.locator(`${target}`).evaluate((m) => m.matches(':target')));
+    await assertNoAxeViolations(page, 'a draft');
+    await assertFits(page, 'a draft');
+    await screenshot(page, 'import-draft-1280');
+
+    // A mistake is refused, with every problem named, and nothing is saved.
+    await page.locator('#text-1').fill('');
+    await page.locator('#ref-2').fill(await page.locator('#ref-3').inputValue());
+    await page.getByRole('button', { name: 'Save the changes' }).click();
+    await page.waitForLoadState('load');
+    assert.match(await page.title(), /^Error:/);
+    const problems = await page.getByRole('alert').getByRole('link').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    assert.deepEqual(problems, ['#text-1', '#ref-3']);
+    await open(page, draftUrl);
+    assert.equal(await page.locator('#text-1').inputValue(), first);
+
+    // An edit, a merge of items 2 and 3, a drop of item 4.
+    const second = await page.locator('#text-2').inputValue();
+    const third = await page.locator('#text-3').inputValue();
+    const fourthRef = await page.locator('#ref-4').inputValue();
+    await page.locator('#text-1').fill(first + ' (checked in the browser test)');
+    await Promise.all([page.waitForURL(/done=saved/), page.getByRole('button', { name: 'Save the changes' }).click()]);
+    assert.match(await page.getByRole('status').innerText(), /Draft saved/);
+    await page.getByLabel(/^Item 2:/).check();
+    await page.getByLabel(/^Item 3:/).check();
+    await Promise.all([page.waitForURL(/done=merged-2/), page.getByRole('button', { name: 'Merge the ticked items' }).click()]);
+    assert.equal(await items(), total - 1);
+    assert.equal(await page.locator('#text-2').inputValue(), `${second} ${third}`);
+    assert.equal(await page.locator('#item-2 .rt-draft__where a').count(), 2, 'the merged item keeps both quotes');
+    assert.equal(await page.locator('#ref-3').inputValue(), fourthRef);
+    await page.getByLabel(/^Item 3:/).check();
+    await Promise.all([page.waitForURL(/done=dropped-1/), page.getByRole('button', { name: 'Drop the ticked items' }).click()]);
+    assert.equal(await items(), total - 2);
+    assert.notEqual(await page.locator('#ref-3').inputValue(), fourthRef);
+
+    // A second tab's stale form is refused, not applied over the newer draft.
+    const other = await ctx.newPage();
+    await other.goto(draftUrl);
+    await page.locator('#text-1').fill(first + ' (second edit)');
+    await Promise.all([page.waitForURL(/done=saved/), page.getByRole('button', { name: 'Save the changes' }).click()]);
+    await other.locator('#text-1').fill('stale');
+    const stale = await Promise.all([other.waitForNavigation(), other.getByRole('button', { name: 'Save the changes' }).click()]);
+    assert.equal(stale[0].status(), 409);
+    await other.close();
+
+    // Confirm: a bad date first, then the import, in one ledger event set.
+    const slug = 'upr-kenya-2010-browser';
+    await page.getByLabel('Short name', { exact: true }).fill(slug);
+    await page.getByLabel('Date of the report (optional)', { exact: true }).fill('1 June 2010');
+    await page.getByRole('button', { name: 'Confirm and import' }).click();
+    await page.waitForLoadState('load');
+    assert.deepEqual(await page.getByRole('alert').getByRole('link').evaluateAll((as) => as.map((a) => a.getAttribute('href'))), ['#date']);
+    await page.getByLabel('Date of the report (optional)', { exact: true }).fill('2010-06-01');
+    await Promise.all([
+      page.waitForURL((u) => u.pathname === `/sources/${slug}`),
+      page.getByRole('button', { name: 'Confirm and import' }).click(),
+    ]);
+    const recs = await api(`/api/v1/sources/${slug}/recommendations?limit=500`);
+    const list = recs.items || recs.recommendations || recs;
+    assert.equal(list.length, total - 2);
+    assert.match(JSON.stringify(list), /\(second edit\)/);
+    assert.match(rectrack(['verify']), /ok|verified/i);
+    await open(page, '/imports');
+    assert.match(await page.locator('main').innerText(), /None: every report uploaded/);
+    await open(page, draftUrl, 404);
+    await signOut(page);
+    await ctx.close();
+  });
+
   test('the server stops on SIGTERM and exits 0', async () => {
     await browser.close();
     browser = undefined;
