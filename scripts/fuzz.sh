@@ -8,7 +8,8 @@
 # A crash, a leak, a sanitizer report or a timeout fails the script, and the
 # input that did it is left in build-fuzz/crashes/: make it a regression test
 # (docs/reliability.md says how). FUZZ_JOBS=N runs N workers per harness;
-# FUZZ_BUILD_ONLY=1 only builds them.
+# FUZZ_BUILD_ONLY=1 only builds them. FUZZ_TIMEOUT=S: an input that runs
+# longer than S seconds (of wall time: libFuzzer's -timeout) fails (default 10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -17,6 +18,7 @@ shift || true
 HARNESSES=("$@")
 ((${#HARNESSES[@]})) || HARNESSES=(csv json markdown template http document)
 JOBS="${FUZZ_JOBS:-1}"
+TIMEOUT="${FUZZ_TIMEOUT:-10}"
 CXX_FUZZ="${CXX_FUZZ:-clang++-19}"
 if ! command -v "$CXX_FUZZ" >/dev/null; then
   echo "fuzz: $CXX_FUZZ is missing: scripts/setup.sh installs clang-19 and libclang-rt-19-dev" >&2
@@ -76,7 +78,7 @@ for h in "${HARNESSES[@]}"; do
   RECTRACK_SOURCE_DIR="$ROOT" ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     "build-fuzz/${h}_fuzz" "build-fuzz/corpus/$h" -dict="fuzz/dict/$h.dict" \
-      -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+      -max_total_time="$SECS" -timeout="$TIMEOUT" -rss_limit_mb=2048 -max_len=65536 \
       -artifact_prefix="build-fuzz/crashes/$h-" -print_final_stats=1 \
       "${parallel[@]}" >"$log" 2>&1
   rc=$?
