@@ -97,6 +97,35 @@ check "and the corrected text" grep -q 'Corrected by the office' <(rt show upr-2
 rt verify >/dev/null 2>&1; rc=$?
 check "verify passes (exit $rc)" test "$rc" = 0
 
+# The item dropped above, added to that source later (import draft --source).
+python3 - andorra2011.json first.json <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["items"] = d["items"][:1]
+json.dump(d, open(sys.argv[2], "w"))
+EOF
+rt import draft first.json --source upr-2011-andorra >out.txt 2>err.txt; rc=$?
+check "a draft adds to an existing source (exit $rc: $(head -c 200 err.txt))" grep -q '0 source(s), 1 recommendation(s)' out.txt
+rows="$(rt list --source upr-2011-andorra --format csv | tail -n +2 | wc -l)"
+check "which now has all 56 ($rows)" test "$rows" = 56
+before="$(rt export json | sha256sum)"
+rt import draft first.json --source upr-2011-andorra >/dev/null 2>err.txt; rc=$?
+check "the same item again is refused, naming its ref (exit $rc: $(head -c 200 err.txt))" grep -q '83.1' err.txt
+rt import draft first.json --source upr-2099-nowhere >/dev/null 2>err.txt; rc=$?
+check "a source that is not there is refused (exit $rc: $(head -c 200 err.txt))" grep -q "source 'upr-2099-nowhere' is not in the store" err.txt
+rt import draft first.json --source upr-2011-andorra --new-source other >/dev/null 2>err.txt; rc=$?
+check "--source and --new-source together are refused (exit $rc)" test "$rc" != 0
+check "and nothing of these is written" test "$(rt export json | sha256sum)" = "$before"
+rt verify >/dev/null 2>&1; rc=$?
+check "verify passes (exit $rc)" test "$rc" = 0
+
+# With a store, a draft's addressees are checked against its owners.
+rt import document "$DOCS/andorra2011.pdf" --preset upr -o mapped.json 2>/dev/null
+check "an owner already in the store gets no note" test "$(grep -c 'not an owner yet' mapped.json)" = 0
+rt import document "$DOCS/kenya2010.pdf" --preset upr -o unmapped.json 2>/dev/null
+check "one that is not is flagged on its items" grep -q "addressee 'Kenya' is not an owner yet" unmapped.json
+check "and import document wrote nothing to the store" test "$(rt export json | sha256sum)" = "$before"
+
 # --- Bad input: clear errors, no draft written.
 bad_doc() {  # NAME FILE EXPECTED-MESSAGE-PATTERN
   local name="$1" file="$2" want="$3"

@@ -228,7 +228,9 @@ TEST(ChaseTablesMigrationTest, AStoreWithoutThemGainsThemAndItsCheckpointsStillH
   {
     RawDb raw(db);
     ASSERT_TRUE(raw.ok()) << raw.error();
-    ASSERT_EQ(raw.Exec("DROP TABLE assignment_targets; DROP TABLE chase_items; DROP TABLE outbox; "
+    // And what came after them (document_drafts), as such a store had not.
+    ASSERT_EQ(raw.Exec("DROP TABLE document_drafts; DROP TABLE assignment_targets; "
+                       "DROP TABLE chase_items; DROP TABLE outbox; "
                        "DROP TABLE chase_schedules; DROP TABLE user_emails; "
                        "DROP TABLE owner_contacts"),
               RawDb::kOk);

@@ -441,9 +441,19 @@ Result<DraftFile> ReadDocument(const std::string& path, DocumentPreset preset, b
 // a person to check; nothing is written to the store. Several documents go to
 // --draft-dir, one draft each (NAME.json); one that cannot be read is
 // reported and the others are still read.
-int ImportDocumentCommand(const DocumentArgs& a) {
+int ImportDocumentCommand(const Globals& g, const DocumentArgs& a) {
   auto preset = ParseDocumentPreset(a.preset);
   if (!preset) return Report(Error::Invalid("--preset: " + preset.error().message));
+  // The owners of the store the draft will go to, when there is one, to
+  // check the addressees against; without one the draft is made all the same.
+  std::optional<std::vector<Owner>> owners;
+  if (auto store = OpenExistingStore(DbPath(g), Keys(g))) {
+    auto list = (*store)->ListOwners();
+    if (!list) return Report(list.error());
+    owners = std::move(*list);
+  } else if (store.error().code != Error::Code::kNotFound) {
+    return Report(store.error());
+  }
   if (a.files.size() > 1 && a.draft_dir.empty())
     return Report(Error::Invalid("several documents need --draft-dir DIR (a draft each)"));
   if (!a.draft_dir.empty() && !a.draft_out.empty())
@@ -455,6 +465,7 @@ int ImportDocumentCommand(const DocumentArgs& a) {
       rc = Report(file.error());
       continue;
     }
+    if (owners) MapAddressees(&file->draft, *owners);
     std::string out = a.draft_out;
     if (!a.draft_dir.empty())
       out = (std::filesystem::path(a.draft_dir) / std::filesystem::path(path).stem()).string() + ".json";
@@ -474,6 +485,7 @@ int ImportDocumentCommand(const DocumentArgs& a) {
 struct DraftArgs {
   ImportArgs import;
   std::string slug, title, kind, date;
+  std::string existing;  // --source: add to this source
 };
 
 // `import draft`: a checked draft through the normal import path, all or nothing.
@@ -482,8 +494,14 @@ int ImportDraftCommand(const Globals& g, const DraftArgs& a) {
   if (!raw) return Report(raw.error());
   auto draft = DraftFromJson(*raw, a.import.file);
   if (!draft) return Report(draft.error());
+  if (!a.existing.empty() &&
+      (!a.slug.empty() || !a.title.empty() || !a.kind.empty() || !a.date.empty()))
+    return Report(Error::Invalid(
+        "--source adds to a source already there: --new-source, --source-title, --source-kind "
+        "and --date are for a new one"));
   DraftSource source;
-  source.slug = a.slug;
+  source.slug = a.existing.empty() ? a.slug : a.existing;
+  source.existing = !a.existing.empty();
   source.title = a.title;
   source.kind = a.kind;
   if (!a.date.empty()) {
@@ -1256,7 +1274,8 @@ int Run(int argc, char** argv) {
   DocumentArgs da;
   auto* idoc = import->add_subcommand(
       "document", "Read a report (PDF or text) into a draft of its recommendations to check; "
-                  "writes nothing to the store");
+                  "writes nothing to the store (whose owners, if there is one, the addressees "
+                  "are checked against)");
   idoc->add_option("FILE", da.files,
                    "The report(s): PDF, or text with pages ended by form feeds")
       ->required();
@@ -1268,10 +1287,12 @@ int Run(int argc, char** argv) {
                  "Put each page's text in the draft too (what the quotes' spans point into)");
   idoc->add_option("--draft-dir", da.draft_dir,
                    "Write each document's draft into this folder, as NAME.json (for several)");
-  idoc->callback([&]() { rc = ImportDocumentCommand(da); });
+  add_db(idoc);
+  idoc->callback([&]() { rc = ImportDocumentCommand(g, da); });
   DraftArgs dra;
   auto* idraft = import->add_subcommand(
-      "draft", "Import a checked draft (from import document) as a new source, all or nothing");
+      "draft", "Import a checked draft (from import document) as a new source, or into one "
+               "(--source), all or nothing");
   add_db(idraft);
   idraft->add_option("FILE", dra.import.file, "The draft (rectrack-draft/1 JSON)")->required();
   idraft->add_option("--aliases", dra.import.aliases_file, "CSV of owner aliases (header: alias,owner)");
@@ -1280,6 +1301,9 @@ int Run(int argc, char** argv) {
   idraft->add_option("--source-title", dra.title, "Title of the new source (default: the document's)");
   idraft->add_option("--source-kind", dra.kind, "Kind of the new source (default: upr or report)");
   idraft->add_option("--date", dra.date, "Date of the document (YYYY-MM-DD)");
+  idraft->add_option("--source", dra.existing,
+                     "Add the draft's items to this source, already in the store, instead of "
+                     "making a new one");
   idraft->callback([&]() { rc = ImportDraftCommand(g, dra); });
 
   // export

@@ -38,6 +38,9 @@ struct ImportBatch {
   };
   struct SourceIn {
     Source source;  // id ignored
+    // Add the recommendations to the source of this slug, already in the
+    // store, rather than make it: its other fields are then ignored.
+    bool existing = false;
     std::vector<RecommendationIn> recommendations;
     std::vector<FundingIn> funding;
     std::vector<PublicationIn> publications;  // frozen after the import

@@ -395,3 +395,40 @@ TEST(DraftTest, MergingMakesOneItemOfTheTickedOnesAtTheFirstsPlace) {
 
 }  // namespace
 }  // namespace rectrack
+
+namespace rectrack {
+namespace {
+
+TEST(DraftTest, AddresseesAreCheckedAgainstTheOwnersAndTheirAliases) {
+  std::vector<Owner> owners(2);
+  owners[0].name = "Home Office";
+  owners[0].aliases = {"HO"};
+  owners[1].name = "Department for Levelling Up";
+  owners[1].aliases = {"DCLG"};
+  Draft d;
+  d.items.resize(2);
+  d.items[0].ref = "1";
+  d.items[0].addressees = {"Home Office", "DCLG", "NHS England"};
+  d.items[1].ref = "2";
+  d.items[1].addressees = {"the  home office", "HOME OFFICE", "Home Office"};
+  MapAddressees(&d, owners);
+  // A name or alias as written stays (the import resolves an alias itself).
+  EXPECT_EQ(d.items[0].addressees, (std::vector<std::string>{"Home Office", "DCLG", "NHS England"}));
+  ASSERT_EQ(d.items[0].notes.size(), 1u);
+  EXPECT_NE(d.items[0].notes[0].find("'NHS England' is not an owner yet"), std::string::npos);
+  // Case and spacing: the owner's name, said; the same owner twice: once.
+  EXPECT_EQ(d.items[1].addressees, (std::vector<std::string>{"the  home office", "Home Office"}))
+      << "'the' is a word of the name: not guessed away";
+  EXPECT_EQ(d.items[1].notes.size(), 2u);
+  EXPECT_NE(Join(d.items[1].notes, "|").find("'HOME OFFICE' read as the owner 'Home Office'"),
+            std::string::npos);
+  EXPECT_NE(Join(d.items[1].notes, "|").find("'the  home office' is not an owner yet"),
+            std::string::npos);
+  // Again: no note twice.
+  MapAddressees(&d, owners);
+  EXPECT_EQ(d.items[0].notes.size(), 1u);
+  EXPECT_EQ(d.items[1].notes.size(), 2u);
+}
+
+}  // namespace
+}  // namespace rectrack

@@ -1,7 +1,9 @@
 #include "ingest/draft.h"
 
 #include <algorithm>
+#include <cctype>
 
+#include <unordered_map>
 #include <unordered_set>
 
 #include <nlohmann/json.hpp>
@@ -199,10 +201,66 @@ Status MergeDraftItems(Draft* d, const std::vector<size_t>& positions) {
   return {};
 }
 
+namespace {
+// Lower case, runs of white space as one space, trimmed: how names are
+// compared loosely.
+std::string LooseName(std::string_view name) {
+  std::string out;
+  for (char c : name) {
+    const bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r';
+    if (space) {
+      if (!out.empty() && out.back() != ' ') out += ' ';
+    } else {
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+}  // namespace
+
+void MapAddressees(Draft* d, const std::vector<Owner>& owners) {
+  std::unordered_set<std::string> exact;
+  std::unordered_map<std::string, std::string> loose;  // loose name -> owner's name
+  for (const auto& o : owners) {
+    exact.insert(o.name);
+    loose.emplace(LooseName(o.name), o.name);
+    for (const auto& a : o.aliases) {
+      exact.insert(a);
+      loose.emplace(LooseName(a), o.name);
+    }
+  }
+  auto note = [](DraftItem* item, std::string text) {
+    if (std::find(item->notes.begin(), item->notes.end(), text) == item->notes.end())
+      item->notes.push_back(std::move(text));
+  };
+  for (auto& item : d->items) {
+    for (auto& to : item.addressees) {
+      if (exact.count(to)) continue;
+      if (auto it = loose.find(LooseName(to)); it != loose.end()) {
+        note(&item, fmt::format("addressee '{}' read as the owner '{}'", to, it->second));
+        to = it->second;
+        continue;
+      }
+      note(&item, fmt::format("addressee '{}' is not an owner yet: importing makes it one (or make "
+                              "it an alias of one first)",
+                              to));
+    }
+    // Two addressees that are now one owner: once.
+    std::vector<std::string> once;
+    for (auto& to : item.addressees)
+      if (std::find(once.begin(), once.end(), to) == once.end()) once.push_back(std::move(to));
+    item.addressees = std::move(once);
+  }
+}
+
 Result<ImportBatch> DraftToBatch(const DraftFile& d, const DraftSource& options) {
   const bool upr = d.draft.preset == DocumentPreset::kUpr;
   ImportBatch batch;
   ImportBatch::SourceIn in;
+  in.existing = options.existing;
+  if (options.existing && options.slug.empty())
+    return Fail(Error::Invalid("the source to add to needs its short name (slug)"));
   Source& s = in.source;
   s.kind = !options.kind.empty() ? options.kind : upr ? "upr" : "report";
   s.title = !options.title.empty() ? options.title : d.draft.title;

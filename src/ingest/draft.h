@@ -46,7 +46,17 @@ struct DraftSource {
   std::string title;  // default: the document's
   std::string kind;   // default: upr for the upr preset, else report
   std::optional<Date> date;
+  // `slug` names a source already in the store: the items are added to it
+  // (title, kind and date are then not used).
+  bool existing = false;
 };
+
+// Each item's addressees checked against the owners (with their aliases) of
+// the store they will go to: a name or alias as written is kept; one that
+// differs from an owner's name or alias only in case or spacing becomes that
+// owner's name, with a note; any other gets a note that importing makes it a
+// new owner. Run again, it adds no note twice.
+void MapAddressees(Draft* d, const std::vector<Owner>& owners);
 
 // The batch `import draft` writes: one new source with the draft's items;
 // each addressee an owner (resolved through the store's aliases on import);

@@ -1237,6 +1237,61 @@ TEST_F(AuthServerTest, OnlyTheOfficeUploadsReportsAndTheirDraftsAreKeptToCheck) 
   EXPECT_EQ(Get(where, cora.Cookie()).status, 404);
 }
 
+TEST_F(AuthServerTest, ADraftIsConfirmedAsANewSourceOrIntoOneAlreadyTracked) {
+  std::ifstream f("tests/fixtures/documents/andorra2011.pdf", std::ios::binary);
+  const std::string pdf((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  Browser cora = SignIn("cora");
+  auto up = cora.Cookie();
+  up.emplace_back("Content-Type", "multipart/form-data; boundary=rtb");
+  auto form = cora.Cookie();
+  form.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  Reply first = Post("/imports/document", up, Multipart(cora.csrf, "andorra2011.pdf", pdf));
+  ASSERT_EQ(first.status, 303) << first.body.substr(0, 1000);
+  const std::string draft = first.Header("Location");
+  // The state under review is no owner here yet: its items say so.
+  EXPECT_NE(Get(draft, cora.Cookie()).body.find("addressee &#39;Andorra&#39; is not an owner yet"),
+            std::string::npos);
+  const size_t items = static_cast<size_t>(t_.store().ListDocumentDrafts()->at(0).items);
+  // Into a source that is not there: refused at the form; nothing written.
+  const auto head = t_.store().Head()->seq;
+  Reply nowhere = Post(draft + "/confirm", form,
+                       Form({{"csrf", cora.csrf}, {"version", "1"}, {"target", "existing"},
+                             {"existing", "upr-2099-nowhere"}}));
+  EXPECT_EQ(nowhere.status, 422);
+  EXPECT_NE(nowhere.body.find("not in the store"), std::string::npos);
+  EXPECT_EQ(t_.store().Head()->seq, head);
+  // As a new source.
+  Reply made = Post(draft + "/confirm", form,
+                    Form({{"csrf", cora.csrf}, {"version", "1"}, {"target", "new"},
+                          {"slug", "upr-2011-andorra"}, {"title", "UPR 2011: Andorra"},
+                          {"kind", "upr"}, {"date", "2011-01-20"}}));
+  ASSERT_EQ(made.status, 303) << made.body.substr(0, 2000);
+  EXPECT_EQ(made.Header("Location"), "/sources/upr-2011-andorra?imported=1");
+  auto count = [this] {
+    FactsFilter filter;
+    filter.source_slug = "upr-2011-andorra";
+    auto facts = t_.store().LoadFacts(filter);
+    return facts ? facts->recommendations.size() : size_t{0};
+  };
+  EXPECT_EQ(count(), items);
+  EXPECT_TRUE(t_.store().ListDocumentDrafts()->empty());
+  // The same report again, into that source: its numbers repeat, so refused, and the draft stays.
+  Reply again = Post("/imports/document", up, Multipart(cora.csrf, "andorra2011.pdf", pdf));
+  ASSERT_EQ(again.status, 303);
+  EXPECT_EQ(Get(again.Header("Location"), cora.Cookie()).body.find("is not an owner yet"),
+            std::string::npos)
+      << "Andorra is an owner now";
+  Reply twice = Post(again.Header("Location") + "/confirm", form,
+                     Form({{"csrf", cora.csrf}, {"version", "1"}, {"target", "existing"},
+                           {"existing", "upr-2011-andorra"}}));
+  EXPECT_EQ(twice.status, 422);
+  EXPECT_EQ(t_.store().ListDocumentDrafts()->size(), 1u);
+  EXPECT_EQ(count(), items);
+  auto v = t_.store().Verify();
+  ASSERT_TRUE(v) << v.error().message;
+  EXPECT_TRUE(v->problems.empty());
+}
+
 // ---- chasing, for the tracking office (issue 9, item 1) ---------------------------------
 
 TEST_F(AuthServerTest, OnlyTheOfficeSeesTheChasingPages) {

@@ -183,9 +183,12 @@ Response DraftPage(int status, const DocumentDraftRecord& rec, const DraftFile& 
 // What the confirm form shows first: the source the draft would make.
 json ConfirmDefaults(const DraftFile& file) {
   auto batch = DraftToBatch(file, {});
-  if (!batch || batch->sources.empty()) return {{"slug", ""}, {"title", ""}, {"kind", ""}, {"date", ""}};
+  if (!batch || batch->sources.empty())
+    return {{"slug", ""}, {"title", ""}, {"kind", ""}, {"date", ""}, {"existing", ""},
+            {"target_existing", false}};
   const Source& s = batch->sources.front().source;
-  return {{"slug", s.slug}, {"title", s.title}, {"kind", s.kind}, {"date", ""}};
+  return {{"slug", s.slug}, {"title", s.title}, {"kind", s.kind}, {"date", ""}, {"existing", ""},
+          {"target_existing", false}};
 }
 
 struct Loaded {
@@ -266,6 +269,10 @@ void RegisterDocumentPages(Router& router, WebAuth& auth, DocumentPagesOptions o
       errors.Add("document", draft.error().message);  // starts with the file's name, as it is
       return UploadPage(422, **store, g.who, preset_name, errors, "");
     }
+    // The addressees against the owners they would go to, for the checker.
+    auto owners = (*store)->ListOwners();
+    if (!owners) return ErrorPage(owners.error(), g.who);
+    MapAddressees(&draft->draft, *owners);
     DocumentDraftRecord rec;
     rec.user_id = g.who->user_id;
     rec.file_name = draft->file;
@@ -377,24 +384,34 @@ void RegisterDocumentPages(Router& router, WebAuth& auth, DocumentPagesOptions o
     auto& l = std::get<Loaded>(loaded);
     const auto version = Int(FormValue(g.form, "version"));
     if (!version || *version != l.rec.version) return Stale(g.who, l.rec.id);
+    const bool existing = FormValue(g.form, "target") == "existing";
     json confirm = {{"slug", std::string(Trim(FormValue(g.form, "slug")))},
                     {"title", std::string(Trim(FormValue(g.form, "title")))},
                     {"kind", std::string(Trim(FormValue(g.form, "kind")))},
-                    {"date", std::string(Trim(FormValue(g.form, "date")))}};
+                    {"date", std::string(Trim(FormValue(g.form, "date")))},
+                    {"existing", std::string(Trim(FormValue(g.form, "existing")))},
+                    {"target_existing", existing}};
     FormErrors errors;
     DraftSource source;
-    source.slug = confirm["slug"];
-    source.title = confirm["title"];
-    source.kind = confirm["kind"];
-    if (source.slug.empty()) errors.Add("slug", "Enter a short name for the source's address");
-    else if (Slugify(source.slug) != source.slug)
-      errors.Add("slug", "Use lower-case letters, digits and hyphens only, such as " +
-                             Slugify(source.slug));
-    if (source.title.empty()) errors.Add("title", "Enter the source's title");
-    if (source.kind.empty()) errors.Add("kind", "Enter the kind of source, such as report or upr");
-    if (const std::string date = confirm["date"]; !date.empty()) {
-      if (auto d = Date::ParseIso(date)) source.date = *d;
-      else errors.Add("date", "Enter the report's date as YYYY-MM-DD, such as 2016-10-07");
+    if (existing) {
+      source.existing = true;
+      source.slug = confirm["existing"];
+      if (source.slug.empty())
+        errors.Add("existing", "Enter the short name of the source to add these to");
+    } else {
+      source.slug = confirm["slug"];
+      source.title = confirm["title"];
+      source.kind = confirm["kind"];
+      if (source.slug.empty()) errors.Add("slug", "Enter a short name for the source's address");
+      else if (Slugify(source.slug) != source.slug)
+        errors.Add("slug", "Use lower-case letters, digits and hyphens only, such as " +
+                               Slugify(source.slug));
+      if (source.title.empty()) errors.Add("title", "Enter the source's title");
+      if (source.kind.empty()) errors.Add("kind", "Enter the kind of source, such as report or upr");
+      if (const std::string date = confirm["date"]; !date.empty()) {
+        if (auto d = Date::ParseIso(date)) source.date = *d;
+        else errors.Add("date", "Enter the report's date as YYYY-MM-DD, such as 2016-10-07");
+      }
     }
     if (errors.empty()) {
       auto summary = ConfirmDocumentDraft(**store, l.rec.id, l.rec.version, source, g.who->actor());
@@ -403,7 +420,7 @@ void RegisterDocumentPages(Router& router, WebAuth& auth, DocumentPagesOptions o
           summary.error().code == Error::Code::kNotFound)
         return Stale(g.who, l.rec.id);
       if (!FormFailure(summary.error())) return ErrorPage(summary.error(), g.who);
-      errors.Add("slug", SentenceCase(summary.error().message));
+      errors.Add(existing ? "existing" : "slug", SentenceCase(summary.error().message));
     }
     return DraftPage(422, l.rec, l.file, g.who, {}, errors, confirm, "", {});
   });

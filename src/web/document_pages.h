@@ -36,8 +36,10 @@ struct DocumentPagesOptions {
 //                                          "text.N", "addressees.N", "by.N",
 //                                          "decision.N", "pick.N"; "action": save,
 //                                          drop (the picked) or merge (the picked)
-//   POST /imports/drafts/{id}/confirm      "version", "slug", "title", "kind", "date":
-//                                          the import, one ledger event set
+//   POST /imports/drafts/{id}/confirm      "version", "target" (new or existing), for a
+//                                          new source "slug", "title", "kind", "date",
+//                                          else "existing" (its slug): the import, one
+//                                          ledger event set
 //   POST /imports/drafts/{id}/discard      "version"
 void RegisterDocumentPages(Router& router, WebAuth& auth, DocumentPagesOptions options);
 

@@ -321,7 +321,20 @@ TEST_F(ServersTest, KilledServersLoseNoAcknowledgedWrite) {
         }
       }
     });
+    const size_t before = [&] {
+      std::lock_guard<std::mutex> lock(mu);
+      return acknowledged.size();
+    }();
     std::this_thread::sleep_for(std::chrono::milliseconds(100 + rng() % 400));
+    // On a machine busy with other work a round may not have written yet: a
+    // few writes in each round first (up to 20 s), so that every kill falls
+    // in the middle of a load and the count below means something.
+    for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+         std::chrono::steady_clock::now() < until;
+         std::this_thread::sleep_for(std::chrono::milliseconds(20))) {
+      std::lock_guard<std::mutex> lock(mu);
+      if (acknowledged.size() >= before + 3) break;
+    }
     EXPECT_EQ(server->Kill(SIGKILL), 128 + SIGKILL);
     stop.store(true);
     writer.join();

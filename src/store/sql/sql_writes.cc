@@ -209,11 +209,23 @@ Status SqlImportSession::AddChunk(const ImportBatch& chunk, ChangeSet* cs) {
   for (const auto& sin : chunk.sources) {
     const Source& s = sin.source;
     if (s.slug.empty()) return Fail(Error::Invalid("a source has no slug"));
-    if (s.title.empty()) return Fail(Error::Invalid(fmt::format("source '{}' has no title", s.slug)));
+    if (s.title.empty() && !sin.existing)
+      return Fail(Error::Invalid(fmt::format("source '{}' has no title", s.slug)));
     int64_t source_id;
     auto known = new_sources_.find(s.slug);
     if (known != new_sources_.end()) {
       source_id = known->second;
+    } else if (sin.existing) {
+      (*find_src)->Bind(1, s.slug);
+      auto row = (*find_src)->Step();
+      if (!row) return Fail(row.error());
+      if (!*row)
+        return Fail(Error::NotFound(fmt::format(
+            "source '{}' is not in the store; nothing was imported", s.slug)));
+      source_id = (*find_src)->Int(0);
+      (*find_src)->Reset();
+      new_sources_[s.slug] = source_id;
+      summary_.source_slugs.push_back(s.slug);
     } else {
       (*find_src)->Bind(1, s.slug);
       auto row = (*find_src)->Step();
@@ -304,8 +316,11 @@ Status SqlImportSession::AddChunk(const ImportBatch& chunk, ChangeSet* cs) {
     for (const auto& rin : sin.recommendations) {
       int64_t this_rec = rin.continued ? 0 : rec_id++;
       if (failure.table == "recommendations" && this_rec == failure.row[0].i)
-        return Fail(Error{e.code, fmt::format("source '{}' has recommendation '{}' twice",
-                                              sin.source.slug, rin.recommendation.ref)});
+        return Fail(Error{e.code, sin.existing
+                                      ? fmt::format("source '{}' has a recommendation '{}' already",
+                                                    sin.source.slug, rin.recommendation.ref)
+                                      : fmt::format("source '{}' has recommendation '{}' twice",
+                                                    sin.source.slug, rin.recommendation.ref)});
       for (const auto& ain : rin.assignments)
         if (failure.table == "assignments" && asg_id++ == failure.row[0].i)
           return Fail(Error{e.code, fmt::format("recommendation '{}' of source '{}' is assigned "
