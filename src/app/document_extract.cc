@@ -235,7 +235,8 @@ Result<ImportSummary> ConfirmDocumentDraft(Store& store, int64_t draft_id, int64
   auto result = [&]() -> Result<ImportSummary> {
     auto kept = store.GetDocumentDraft(draft_id);
     if (!kept) return Fail(kept.error());
-    if (!*kept) return Fail(Error::NotFound(fmt::format("there is no draft {}", draft_id)));
+    if (!*kept)  // confirmed or discarded meanwhile: the caller's view is stale
+      return Fail(Error::Precondition(fmt::format("draft {} is gone", draft_id)));
     if ((*kept)->version != expected_version)
       return Fail(Error::Precondition(fmt::format(
           "draft {} was changed by someone else meanwhile (version {}, not {})", draft_id,

@@ -42,8 +42,8 @@ Result<DraftFile> ExtractDocumentInChild(const std::string& program, std::string
 // A draft kept in the store (the web's) imported as a new source through the
 // normal import path, and the draft gone, in one transaction: all of it or
 // nothing. kPrecondition if the draft is no longer at `expected_version` (what
-// the person confirming saw), kNotFound if it is gone; the import's own errors
-// (a slug already there, an unknown decision) as they are.
+// the person confirming saw) or is gone; the import's own errors (a slug
+// already there, a source to add to that is not, an unknown decision) as they are.
 Result<ImportSummary> ConfirmDocumentDraft(Store& store, int64_t draft_id, int64_t expected_version,
                                            const DraftSource& source, const Actor& actor);
 

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/text.h"
 #include "ingest/draft.h"
 
 namespace rectrack {

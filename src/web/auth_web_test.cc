@@ -1249,7 +1249,7 @@ TEST_F(AuthServerTest, ADraftIsConfirmedAsANewSourceOrIntoOneAlreadyTracked) {
   ASSERT_EQ(first.status, 303) << first.body.substr(0, 1000);
   const std::string draft = first.Header("Location");
   // The state under review is no owner here yet: its items say so.
-  EXPECT_NE(Get(draft, cora.Cookie()).body.find("addressee &#39;Andorra&#39; is not an owner yet"),
+  EXPECT_NE(Get(draft, cora.Cookie()).body.find("addressee &apos;Andorra&apos; is not an owner yet"),
             std::string::npos);
   const size_t items = static_cast<size_t>(t_.store().ListDocumentDrafts()->at(0).items);
   // Into a source that is not there: refused at the form; nothing written.

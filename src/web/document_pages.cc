@@ -416,9 +416,7 @@ void RegisterDocumentPages(Router& router, WebAuth& auth, DocumentPagesOptions o
     if (errors.empty()) {
       auto summary = ConfirmDocumentDraft(**store, l.rec.id, l.rec.version, source, g.who->actor());
       if (summary) return Done("/sources/" + PercentEncode(source.slug) + "?imported=1");
-      if (summary.error().code == Error::Code::kPrecondition ||
-          summary.error().code == Error::Code::kNotFound)
-        return Stale(g.who, l.rec.id);
+      if (summary.error().code == Error::Code::kPrecondition) return Stale(g.who, l.rec.id);
       if (!FormFailure(summary.error())) return ErrorPage(summary.error(), g.who);
       errors.Add(existing ? "existing" : "slug", SentenceCase(summary.error().message));
     }
