@@ -35,6 +35,18 @@ for pdf in "$DOCS"/*.pdf; do
 done
 check "the summary says how many items to check" grep -q '^afghanistan2009.pdf: 143 recommendation(s) from 26 page(s)' afghanistan2009.err
 
+# Several at once, a draft each, into a folder made for them; the same drafts.
+(cd "$DOCS" && "$BIN" import document *.pdf --preset upr --draft-dir "$WORK/all/drafts") 2>all.err
+rc=$?
+check "several documents into --draft-dir, made (exit $rc: $(head -c 200 all.err))" test "$rc" = 0
+for pdf in "$DOCS"/*.pdf; do
+  name="$(basename "$pdf" .pdf)"
+  check "  $name's draft there is the golden one" cmp -s "all/drafts/$name.json" "$GOLD/$name.json"
+done
+: >a-file
+"$BIN" import document "$DOCS/kenya2010.pdf" --preset upr --draft-dir a-file 2>err.txt; rc=$?
+check "a --draft-dir that is a file is refused (exit $rc: $(head -c 200 err.txt))" grep -q 'not a folder' err.txt
+
 # --- Nothing is written to a store by import document: there is none here.
 check "import document needs no store" test ! -e rectrack.db
 

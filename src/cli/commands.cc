@@ -458,6 +458,13 @@ int ImportDocumentCommand(const Globals& g, const DocumentArgs& a) {
     return Report(Error::Invalid("several documents need --draft-dir DIR (a draft each)"));
   if (!a.draft_dir.empty() && !a.draft_out.empty())
     return Report(Error::Invalid("--draft and --draft-dir: give one"));
+  if (!a.draft_dir.empty()) {  // made if it is not there, as -o makes its file
+    std::error_code ec;
+    std::filesystem::create_directories(a.draft_dir, ec);
+    if (ec || !std::filesystem::is_directory(a.draft_dir))
+      return Report(Error::Io(fmt::format("--draft-dir {}: not a folder that can be made ({})",
+                                          a.draft_dir, ec ? ec.message() : "a file is there")));
+  }
   int rc = kOk;
   for (const auto& path : a.files) {
     auto file = ReadDocument(path, *preset, a.with_pages);
