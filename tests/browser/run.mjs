@@ -851,7 +851,7 @@ describe('rectrack in Chromium', () => {
     }
     await signOut(page);
     await signIn(page, COORD, '/review');
-    for (const [label, p] of [['review', '/review'], ['publish', `/sources/${SOURCE}/publish`]]) {
+    for (const [label, p] of [['review', '/review'], ['publish', `/sources/${SOURCE}/publish`], ['import', '/imports']]) {
       await t.test(label, async () => {
         await open(page, p);
         await assertFits(page, `${label} at 390 px`);
@@ -1039,6 +1039,13 @@ describe('rectrack in Chromium', () => {
     const stale = await Promise.all([other.waitForNavigation(), other.getByRole('button', { name: 'Save the changes' }).click()]);
     assert.equal(stale[0].status(), 409);
     await other.close();
+
+    // On a phone the draft and the report's text are one column, and fit.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await open(page, draftUrl);
+    await assertFits(page, 'a draft at 390 px');
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await open(page, draftUrl);
 
     // Confirm: a bad date first, then the import, in one ledger event set.
     const slug = 'upr-kenya-2010-browser';
