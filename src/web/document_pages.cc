@@ -216,6 +216,24 @@ std::optional<int64_t> Int(const std::string& s) {
   return PositiveId(s);
 }
 
+// What every page of one draft does first: who asks (the office only), the
+// store, and the draft as kept; or the page that says why not.
+struct DraftRequest {
+  PageGate g;
+  Store* store = nullptr;
+  Loaded draft;
+};
+std::variant<DraftRequest, Response> OpenDraft(WebAuth& auth, AppContext& ctx, const Request& req) {
+  PageGate g = Gate(auth, req);
+  if (g.refusal) return *g.refusal;
+  if (!auth::CanValidate(*g.who)) return NotOffice(g.who);
+  auto store = ctx.stores->Get();
+  if (!store) return ErrorPage(store.error(), g.who);
+  auto loaded = Load(**store, req.Param("id"), g.who);
+  if (auto* r = std::get_if<Response>(&loaded)) return *r;
+  return DraftRequest{std::move(g), *store, std::move(std::get<Loaded>(loaded))};
+}
+
 }  // namespace
 
 void RegisterDocumentPages(Router& router, WebAuth& auth, DocumentPagesOptions options) {
@@ -287,27 +305,17 @@ void RegisterDocumentPages(Router& router, WebAuth& auth, DocumentPagesOptions o
   });
 
   router.Add("GET", "/imports/drafts/{id}", [&auth, &ctx](Request& req) {
-    PageGate g = Gate(auth, req);
-    if (g.refusal) return *g.refusal;
-    if (!auth::CanValidate(*g.who)) return NotOffice(g.who);
-    auto store = ctx.stores->Get();
-    if (!store) return ErrorPage(store.error(), g.who);
-    auto loaded = Load(**store, req.Param("id"), g.who);
-    if (auto* r = std::get_if<Response>(&loaded)) return *r;
-    auto& l = std::get<Loaded>(loaded);
+    auto opened = OpenDraft(auth, ctx, req);
+    if (auto* r = std::get_if<Response>(&opened)) return *r;
+    auto& [g, store, l] = std::get<DraftRequest>(opened);
     return DraftPage(200, l.rec, l.file, g.who, {}, {}, ConfirmDefaults(l.file), req.Query("done"), {});
   });
 
   // Edits, and dropping or merging the picked items.
   router.Add("POST", "/imports/drafts/{id}", [&auth, &ctx](Request& req) {
-    PageGate g = Gate(auth, req);
-    if (g.refusal) return *g.refusal;
-    if (!auth::CanValidate(*g.who)) return NotOffice(g.who);
-    auto store = ctx.stores->Get();
-    if (!store) return ErrorPage(store.error(), g.who);
-    auto loaded = Load(**store, req.Param("id"), g.who);
-    if (auto* r = std::get_if<Response>(&loaded)) return *r;
-    auto& l = std::get<Loaded>(loaded);
+    auto opened = OpenDraft(auth, ctx, req);
+    if (auto* r = std::get_if<Response>(&opened)) return *r;
+    auto& [g, store, l] = std::get<DraftRequest>(opened);
     const auto version = Int(FormValue(g.form, "version"));
     const auto count = Int(FormValue(g.form, "items"));
     if (!version || *version != l.rec.version || !count ||
@@ -365,7 +373,7 @@ void RegisterDocumentPages(Router& router, WebAuth& auth, DocumentPagesOptions o
     if (!errors.empty())
       return DraftPage(422, l.rec, edited, g.who, item_errors, errors, ConfirmDefaults(l.file), "",
                        picked);
-    auto s = (*store)->UpdateDocumentDraft(l.rec.id, l.rec.version, DraftToJson(edited),
+    auto s = store->UpdateDocumentDraft(l.rec.id, l.rec.version, DraftToJson(edited),
                                            static_cast<int64_t>(edited.draft.items.size()),
                                            UtcTimestamp(UnixMillisNow()));
     if (!s && s.error().code == Error::Code::kPrecondition) return Stale(g.who, l.rec.id);
@@ -374,14 +382,9 @@ void RegisterDocumentPages(Router& router, WebAuth& auth, DocumentPagesOptions o
   });
 
   router.Add("POST", "/imports/drafts/{id}/confirm", [&auth, &ctx](Request& req) {
-    PageGate g = Gate(auth, req);
-    if (g.refusal) return *g.refusal;
-    if (!auth::CanValidate(*g.who)) return NotOffice(g.who);
-    auto store = ctx.stores->Get();
-    if (!store) return ErrorPage(store.error(), g.who);
-    auto loaded = Load(**store, req.Param("id"), g.who);
-    if (auto* r = std::get_if<Response>(&loaded)) return *r;
-    auto& l = std::get<Loaded>(loaded);
+    auto opened = OpenDraft(auth, ctx, req);
+    if (auto* r = std::get_if<Response>(&opened)) return *r;
+    auto& [g, store, l] = std::get<DraftRequest>(opened);
     const auto version = Int(FormValue(g.form, "version"));
     if (!version || *version != l.rec.version) return Stale(g.who, l.rec.id);
     const bool existing = FormValue(g.form, "target") == "existing";
@@ -414,7 +417,7 @@ void RegisterDocumentPages(Router& router, WebAuth& auth, DocumentPagesOptions o
       }
     }
     if (errors.empty()) {
-      auto summary = ConfirmDocumentDraft(**store, l.rec.id, l.rec.version, source, g.who->actor());
+      auto summary = ConfirmDocumentDraft(*store, l.rec.id, l.rec.version, source, g.who->actor());
       if (summary) return Done("/sources/" + PercentEncode(source.slug) + "?imported=1");
       if (summary.error().code == Error::Code::kPrecondition) return Stale(g.who, l.rec.id);
       if (!FormFailure(summary.error())) return ErrorPage(summary.error(), g.who);
@@ -424,17 +427,12 @@ void RegisterDocumentPages(Router& router, WebAuth& auth, DocumentPagesOptions o
   });
 
   router.Add("POST", "/imports/drafts/{id}/discard", [&auth, &ctx](Request& req) {
-    PageGate g = Gate(auth, req);
-    if (g.refusal) return *g.refusal;
-    if (!auth::CanValidate(*g.who)) return NotOffice(g.who);
-    auto store = ctx.stores->Get();
-    if (!store) return ErrorPage(store.error(), g.who);
-    auto loaded = Load(**store, req.Param("id"), g.who);
-    if (auto* r = std::get_if<Response>(&loaded)) return *r;
-    auto& l = std::get<Loaded>(loaded);
+    auto opened = OpenDraft(auth, ctx, req);
+    if (auto* r = std::get_if<Response>(&opened)) return *r;
+    auto& [g, store, l] = std::get<DraftRequest>(opened);
     const auto version = Int(FormValue(g.form, "version"));
     if (!version) return Stale(g.who, l.rec.id);
-    auto s = (*store)->DeleteDocumentDraft(l.rec.id, *version);
+    auto s = store->DeleteDocumentDraft(l.rec.id, *version);
     if (!s && s.error().code == Error::Code::kPrecondition) return Stale(g.who, l.rec.id);
     if (!s) return ErrorPage(s.error(), g.who);
     return Done("/imports?discarded=" + PercentEncode(l.rec.file_name));
