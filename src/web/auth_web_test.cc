@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <sys/stat.h>
+
 #include <fstream>
 #include <map>
 #include <regex>
@@ -152,6 +154,7 @@ class AuthServerTest : public ::testing::Test {
  protected:
   void SetUp() override { Start(false); }
   void TearDown() override { StopServer(); }
+  std::string document_reader_ = RECTRACK_CLI;
 
   void Start(bool trust_forwarded_proto) {
     stores_ = std::make_unique<StoreProvider>(testing_util::StoreLocation(t_.path()),
@@ -174,7 +177,7 @@ class AuthServerTest : public ::testing::Test {
     RegisterAdminPages(*router_, *auth_);
     RegisterChasePages(*router_, *auth_);
     DocumentPagesOptions documents;
-    documents.reader = RECTRACK_CLI;  // never this test's own binary
+    documents.reader = document_reader_;  // never this test's own binary
     RegisterDocumentPages(*router_, *auth_, documents);
     ServerOptions so;
     so.port = 0;
@@ -1290,6 +1293,35 @@ TEST_F(AuthServerTest, ADraftIsConfirmedAsANewSourceOrIntoOneAlreadyTracked) {
   auto v = t_.store().Verify();
   ASSERT_TRUE(v) << v.error().message;
   EXPECT_TRUE(v->problems.empty());
+}
+
+// A reading holds a work thread: one at a time, and a second upload meanwhile
+// is told to come back rather than queued behind it.
+TEST_F(AuthServerTest, AnUploadWhileAReportIsReadGets503AndWritesGoOn) {
+  StopServer();
+  testing_util::TempDir dir;
+  const std::string slow = dir.File("slow-reader");
+  std::ofstream(slow) << "#!/bin/sh\nsleep 3\nexec " << RECTRACK_CLI << " \"$@\"\n";
+  ::chmod(slow.c_str(), 0755);
+  document_reader_ = slow;
+  Start(false);
+  std::ifstream f("tests/fixtures/documents/andorra2011.pdf", std::ios::binary);
+  const std::string pdf((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  Browser cora = SignIn("cora");
+  auto up = cora.Cookie();
+  up.emplace_back("Content-Type", "multipart/form-data; boundary=rtb");
+  std::thread first([&] {
+    EXPECT_EQ(Post("/imports/document", up, Multipart(cora.csrf, "andorra2011.pdf", pdf)).status, 303);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  Reply second = Post("/imports/document", up, Multipart(cora.csrf, "andorra2011.pdf", pdf));
+  EXPECT_EQ(second.status, 503);
+  EXPECT_EQ(second.Header("Retry-After"), "5");
+  // Meanwhile someone else signs in: a write, on the other work thread.
+  Browser eddie = SignIn("eddie");
+  EXPECT_FALSE(eddie.session.empty());
+  first.join();
+  EXPECT_EQ(t_.store().ListDocumentDrafts()->size(), 1u);
 }
 
 // ---- chasing, for the tracking office (issue 9, item 1) ---------------------------------

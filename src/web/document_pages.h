@@ -19,8 +19,10 @@ struct DocumentPagesOptions {
   // `import document` in a child process under `limits`.
   std::string reader = "/proc/self/exe";
   ExtractLimits limits;
-  // Documents read at once; more: 503 with Retry-After.
-  int max_readers = 2;
+  // Documents read at once; more: 503 with Retry-After. A reading holds a
+  // work thread for up to `limits.wall`: one at a time leaves the others
+  // (serve starts two or more) to writes and sign-ins.
+  int max_readers = 1;
 };
 
 // Reading a report on the web (issue 11), for the tracking office
