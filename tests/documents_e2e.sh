@@ -138,6 +138,20 @@ rt import document "$DOCS/kenya2010.pdf" --preset upr -o unmapped.json 2>/dev/nu
 check "one that is not is flagged on its items" grep -q "addressee 'Kenya' is not an owner yet" unmapped.json
 check "and import document wrote nothing to the store" test "$(rt export json | sha256sum)" = "$before"
 
+# A PDF whose font maps bytes to control characters (U+0001 in a word and in
+# a bracket): blanked in the page's text, so the draft imports and the state
+# is "Argentina", not "Argentina and " (found by the document harness).
+python3 "$ROOT/tests/lib/hostile_pdf.py" control control.pdf
+"$BIN" import document control.pdf --preset upr -o control.json 2>err.txt; rc=$?
+check "a PDF with control characters in its text is read (exit $rc: $(head -c 200 err.txt))" test "$rc" = 0
+check "its states are whole" python3 -c '
+import json, sys
+items = json.load(open("control.json"))["items"]
+sys.exit(0 if [i["recommended_by"] for i in items] == [["France", "Argentina"], ["Chile"]]
+         and items[0]["text"] == "Ratify OP-CAT" else 1)'
+rt import draft control.json --new-source upr-control --date 2011-01-01 >/dev/null 2>err.txt; rc=$?
+check "and its draft imports (exit $rc: $(head -c 200 err.txt))" test "$rc" = 0
+
 # --- Bad input: clear errors, no draft written.
 bad_doc() {  # NAME FILE EXPECTED-MESSAGE-PATTERN
   local name="$1" file="$2" want="$3"
@@ -155,6 +169,8 @@ python3 "$ROOT/tests/lib/hostile_pdf.py" pages pages.pdf
 bad_doc "a PDF of 2,001 pages" pages.pdf "2001 pages, more than the limit of 2000"
 python3 "$ROOT/tests/lib/hostile_pdf.py" nest nest.pdf
 bad_doc "a PDF nested 200,000 deep" nest.pdf "no text to read"
+bad_doc "a text with a NUL after its first page" "$DOCS/control-after-page-break.txt" \
+  "control-after-page-break.txt: a control character (U+0000) at byte"
 printf 'A letter with no numbered items.\n' >letter.txt
 bad_doc "a text with no recommendations" letter.txt "no numbered recommendations found in 1 page(s) with the generic preset"
 "$BIN" import document "$DOCS/ecuador2008.pdf" --preset fancy >/dev/null 2>err.txt; rc=$?

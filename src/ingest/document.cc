@@ -421,7 +421,10 @@ constexpr std::array<std::string_view, 7> kStatesWithAnd = {
 // The parts of a bracket's content: "France, Argentina and Czech Republic".
 std::vector<std::string> SplitStates(std::string_view inner) {
   std::string s = CollapseBlanks(inner);
+  // kKeep marks the " and " of a name that holds one; a \x01 of the text's
+  // own (no text should hold one) must not come back as " and ".
   const std::string kKeep = "\x01";
+  std::replace(s.begin(), s.end(), kKeep[0], ' ');
   for (auto name : kStatesWithAnd) {
     size_t at = 0;
     while ((at = s.find(name, at)) != std::string::npos) {

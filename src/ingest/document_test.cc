@@ -1,11 +1,15 @@
 #include "ingest/document.h"
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
 #include "core/text.h"
 #include "ingest/draft.h"
+#include "ingest/pdf_text.h"
 
 namespace rectrack {
 namespace {
@@ -273,6 +277,44 @@ TEST(DocumentTest, NoRecommendationsIsAnError) {
   ASSERT_FALSE(d.has_value());
   EXPECT_NE(d.error().message.find("no numbered recommendations"), std::string::npos);
   EXPECT_FALSE(ParseDocumentPreset("fancy").has_value());
+}
+
+// Found by the document harness's campaign (docs/reliability.md): a text
+// document whose first control character was a page's form feed was read
+// whole, NULs and all, since only the first one was looked at; its draft then
+// held U+0000, and a U+0001 inside a bracket came out as " and " (the mark that
+// keeps "Trinidad and Tobago" whole), so "(France, Argentina<U+0001>)" gave
+// the state "Argentina and ".
+TEST(DocumentTest, AControlCharacterAnywhereInATextDocumentIsRefused) {
+  const auto file = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() /
+                    "tests" / "fixtures" / "documents" / "control-after-page-break.txt";
+  std::ifstream in(file, std::ios::binary);
+  ASSERT_TRUE(in) << file;
+  std::ostringstream raw;
+  raw << in.rdbuf();
+  auto pages = DocumentPageTexts(raw.str(), "fuzz.txt", PdfLimits{});
+  ASSERT_FALSE(pages.has_value());
+  EXPECT_NE(pages.error().message.find("fuzz.txt: a control character (U+0000) at byte "),
+            std::string::npos)
+      << pages.error().message;
+
+  auto late = DocumentPageTexts("Page one.\fPage two \x01 here.\f", "late.txt", PdfLimits{});
+  ASSERT_FALSE(late.has_value());
+  EXPECT_EQ(late.error().message, "late.txt: a control character (U+0001) at byte 19: not a text");
+  auto fine = DocumentPageTexts("Page one.\tTab.\r\nLine.\fPage two.\f", "fine.txt", PdfLimits{});
+  ASSERT_TRUE(fine.has_value()) << fine.error().message;
+  EXPECT_EQ(fine->size(), 2u);
+
+  // The extractor itself (a pure function of pages, whoever calls it): a
+  // U+0001 in a bracket is no " and ".
+  const Draft d = Extract({"II. Conclusions and/or recommendations\n\n"
+                           "95. The recommendations below enjoy the support of Chad:\n"
+                           "1. Ratify OP-CAT (France, Argentina\x01);\n"
+                           "2. Adopt a plan (Trinidad and Tobago and Chile).\n"},
+                          DocumentPreset::kUpr);
+  ASSERT_EQ(d.items.size(), 2u);
+  EXPECT_EQ(d.items[0].recommended_by, (std::vector<std::string>{"France", "Argentina"}));
+  EXPECT_EQ(d.items[1].recommended_by, (std::vector<std::string>{"Trinidad and Tobago", "Chile"}));
 }
 
 TEST(DocumentTest, NormalizeForComparison) {

@@ -16,6 +16,21 @@ namespace {
 // told apart by what it yields, so those messages are dropped.
 void Quiet(const std::string&, void*) {}
 
+// A control character in a PDF's text layer (a glyph a broken font maps to
+// U+0001, say) is nothing a reader sees, and no text in rectrack may hold
+// one: each of its bytes becomes a blank, so that the page keeps its length
+// and the quotes' spans stay true. Line breaks and tabs stay.
+void BlankControlCharacters(std::string* page) {
+  for (size_t from = 0; from < page->size();) {
+    size_t c = FindControlCharacter(std::string_view(*page).substr(from));
+    if (c == std::string_view::npos) return;
+    c += from;
+    const size_t n = static_cast<unsigned char>((*page)[c]) == 0xC2 ? 2 : 1;  // C1: two bytes
+    page->replace(c, n, n, ' ');
+    from = c + n;
+  }
+}
+
 }  // namespace
 
 Result<std::vector<std::string>> PdfPageTexts(std::string_view bytes, const std::string& label,
@@ -50,6 +65,7 @@ Result<std::vector<std::string>> PdfPageTexts(std::string_view bytes, const std:
     out.emplace_back(utf8.begin(), utf8.end());
     if (!IsValidUtf8(out.back()))  // never seen; a draft must be UTF-8, so say so rather than guess
       return Fail(Error::Invalid(fmt::format("{}: page {}: its text is not UTF-8", label, i + 1)));
+    BlankControlCharacters(&out.back());
     for (char c : out.back())
       if (c != ' ' && c != '\n' && c != '\r' && c != '\t' && c != '\f') ++chars;
   }
@@ -65,9 +81,17 @@ Result<std::vector<std::string>> DocumentPageTexts(std::string_view bytes, const
     return PdfPageTexts(bytes, label, limits);
   if (!IsValidUtf8(bytes))
     return Fail(Error::Invalid(fmt::format("{}: neither a PDF nor UTF-8 text", label)));
-  if (size_t c = FindControlCharacter(bytes); c != std::string_view::npos && bytes[c] != '\f')
-    return Fail(Error::Invalid(fmt::format("{}: a control character ({}) at byte {}: not a text",
-                                           label, CodePointAt(bytes, c), c)));
+  // Form feeds end pages; any other control character, wherever it is (not
+  // only before the first page's end), makes it no text.
+  for (size_t from = 0; from < bytes.size();) {
+    size_t c = FindControlCharacter(bytes.substr(from));
+    if (c == std::string_view::npos) break;
+    c += from;
+    if (bytes[c] != '\f')
+      return Fail(Error::Invalid(fmt::format("{}: a control character ({}) at byte {}: not a text",
+                                             label, CodePointAt(bytes, c), c)));
+    from = c + 1;
+  }
   std::vector<std::string> pages;
   size_t at = 0;
   while (at <= bytes.size()) {
