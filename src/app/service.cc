@@ -82,8 +82,8 @@ Status ScanPipelined(Store& store, const FactsFilter& filter,
   std::mutex mu;
   std::condition_variable changed;
   std::deque<Part> queue;
-  // Emptied parts come back to be filled again: their memory is reused rather
-  // than given back to the system and faulted in anew for every part.
+  // Parts come back to be filled again, objects and all: their memory is
+  // reused rather than given back to the system and allocated anew per part.
   std::vector<Part> spare;
   bool done = false;
   Status scanned;
@@ -120,8 +120,7 @@ Status ScanPipelined(Store& store, const FactsFilter& filter,
       changed.notify_all();
     }
     fn(part.recs, part.assignments);
-    part.recs.clear();
-    part.assignments.clear();
+    // Handed back whole: the store reads the next part into these objects.
     std::lock_guard<std::mutex> lock(mu);
     spare.push_back(std::move(part));
   }
@@ -173,6 +172,8 @@ Status WriteLiveReport(Store& store, const std::string& slug, Date as_of, Report
   filter.with_text = true;
   filter.recommendations = false;
   auto context = store.LoadFacts(filter);
+  // The lists print each recommendation's text and no other (ReportItemView).
+  filter.recommendation_text_only = true;
   if (!context) return Fail(context.error());
   if (context->sources.empty()) return Fail(Error::NotFound(fmt::format("no source '{}'", slug)));
   auto prev = LoadPrevious(store, slug, as_of, 0);

@@ -19,6 +19,7 @@ class UpdateIndex {
       if (u.state == UpdateState::kValidated) by_assignment_[u.assignment_id].push_back(&u);
   }
   std::span<const Update* const> For(int64_t assignment_id) const {
+    if (by_assignment_.empty()) return {};  // (most assignments of a big store have none)
     auto it = by_assignment_.find(assignment_id);
     if (it == by_assignment_.end()) return {};
     return it->second;
@@ -242,8 +243,18 @@ struct ReportBuilder::Impl {
   };
 
   OwnerSlot& SlotOf(int64_t owner_id) {
+    // Owners are few and their ids small: found by id in an array, not hashed
+    // once per assignment.
+    const bool small = owner_id >= 0 && owner_id < (int64_t{1} << 20);
+    if (small && static_cast<size_t>(owner_id) < slot_by_id.size())
+      if (OwnerSlot* known = slot_by_id[static_cast<size_t>(owner_id)]) return *known;
     auto [it, added] = slots.try_emplace(owner_id);
     OwnerSlot& slot = it->second;
+    if (small) {
+      if (static_cast<size_t>(owner_id) >= slot_by_id.size())
+        slot_by_id.resize(static_cast<size_t>(owner_id) + 1, nullptr);
+      slot_by_id[static_cast<size_t>(owner_id)] = &slot;
+    }
     if (added) {
       const Owner* o = owners.Find(owner_id);
       slot.name = o ? o->name : std::string();
@@ -285,7 +296,8 @@ struct ReportBuilder::Impl {
   UpdateIndex updates;
   ReportData d;
 
-  std::unordered_map<int64_t, OwnerSlot> slots;
+  std::unordered_map<int64_t, OwnerSlot> slots;  // (nodes: the pointers below stay valid)
+  std::vector<OwnerSlot*> slot_by_id;
   std::vector<Group> groups;
   std::map<std::string, size_t> central, other;  // by owner name
   std::map<std::string, ReportData::TierRow> tiers;
@@ -321,17 +333,18 @@ void ReportBuilder::Add(const std::vector<Recommendation>& recommendations,
 
   // Each recommendation's assignments, by id: one array, a range per
   // recommendation (a counting sort over the recommendations' positions).
-  std::unordered_map<int64_t, uint32_t> position;
-  position.reserve(recs.size());
-  for (size_t i = 0; i < recs.size(); ++i)
-    position.emplace(recs[i]->id, static_cast<uint32_t>(i));
+  // (A recommendation's position by binary search over `recs`, sorted by id:
+  // a hash map of a part's ids cost an allocation per recommendation.)
   std::vector<uint32_t> begin(recs.size() + 1, 0);
   std::vector<uint32_t> assignment_rec(assignments.size(), UINT32_MAX);
   for (size_t k = 0; k < assignments.size(); ++k) {
-    auto it = position.find(assignments[k].recommendation_id);
-    if (it == position.end()) continue;
-    assignment_rec[k] = it->second;
-    ++begin[it->second + 1];
+    const int64_t rec_id = assignments[k].recommendation_id;
+    auto it = std::lower_bound(recs.begin(), recs.end(), rec_id,
+                               [](const Recommendation* r, int64_t id) { return r->id < id; });
+    if (it == recs.end() || (*it)->id != rec_id) continue;
+    const auto at = static_cast<uint32_t>(it - recs.begin());
+    assignment_rec[k] = at;
+    ++begin[at + 1];
   }
   for (size_t i = 0; i < recs.size(); ++i) begin[i + 1] += begin[i];
   std::vector<const Assignment*> by_rec(begin.back());
@@ -389,6 +402,9 @@ void ReportBuilder::Add(const std::vector<Recommendation>& recommendations,
       if (auto past = DaysPastTarget(st.implementation, target, as_of))
         d.past_target.push_back({r->ref, owner, *target, *past});
 
+      // The state rows (and the changes against the last publication's): not
+      // made at all for a streamed report without a previous one.
+      if (!m.previous_states && m.sink) continue;
       ReportData::StateRow row{r->ref, owner, st.response_status, st.implementation};
       if (m.previous_states) {
         auto it = m.prev.find({r->ref, owner});
@@ -415,15 +431,15 @@ void ReportBuilder::Add(const std::vector<Recommendation>& recommendations,
     ++d.by_response_status[static_cast<int>(rolled_rs)];
     if (rolled_impl == Implementation::kImplemented) {
       ++d.implemented;
-      std::string joined;
-      for (size_t k = 0; k < names.size(); ++k) {
+      std::string joined;  // (one owner, the usual case, needs no copy)
+      for (size_t k = 0; k < names.size() && names.size() > 1; ++k) {
         if (k) joined += ", ";
         joined += *names[k];
       }
       ReportItemView item;
       item.ref = r->ref;
       item.text = r->text;
-      item.owner = joined;
+      item.owner = names.size() == 1 ? std::string_view(*names[0]) : std::string_view(joined);
       item.response_status = rolled_rs;
       item.implementation = rolled_impl;
       if (m.sink) m.sink->Done(item);

@@ -47,6 +47,10 @@ struct FactsFilter {
   // Recommendations and assignments too; without them, what ScanRecommendations'
   // parts need around them (sources, owners, updates, funding).
   bool recommendations = true;
+  // With with_text, the recommendation's own text only (all that a report's
+  // lists print): not the responses' texts, raw statuses, made_by, url, themes.
+  // (Last: callers initialise the fields above in order.)
+  bool recommendation_text_only = false;
 };
 
 // A part of ScanRecommendations: recommendations in ascending id order, each
