@@ -4,12 +4,16 @@
 // whatever the size of the parts, on either store.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "app/service.h"
@@ -98,6 +102,15 @@ class StreamingTest : public ::testing::Test {
       }
     }
     ASSERT_EQ(done + shared, 3);
+    // Targets agreed with some owners, spread over the store (a scan reads
+    // them by the range of a part's assignments): every 97th assignment.
+    auto all = store_->LoadFacts(FactsFilter{});
+    ASSERT_TRUE(all);
+    int targets = 0;
+    for (size_t k = 0; k < all->assignments.size(); k += 97, ++targets)
+      ASSERT_TRUE(store_->SetAssignmentTarget(all->assignments[k].id, D("2009-03-01"),
+                                              std::nullopt, kCli));
+    ASSERT_GT(targets, 5);
     auto sources = store_->ListSources();
     ASSERT_TRUE(sources);
     for (const auto& s : *sources) slugs_.push_back(s.slug);
@@ -163,6 +176,7 @@ class StreamingTest : public ::testing::Test {
         EXPECT_EQ(a[i].recommendation_id, b[i].recommendation_id);
         EXPECT_EQ(a[i].owner_id, b[i].owner_id);
         EXPECT_EQ(a[i].due, b[i].due);
+        EXPECT_EQ(a[i].target, b[i].target) << "assignment " << a[i].id;
         EXPECT_TRUE(a[i].initial == b[i].initial) << "assignment " << a[i].id;
         EXPECT_EQ(a[i].raw_status, b[i].raw_status);
       }
@@ -392,6 +406,62 @@ TEST_F(StreamingTest, AFailedWriteIsAnErrorNotAHalfReport) {
   // The store is still usable: the read transaction was ended.
   EXPECT_TRUE(store_->Begin());
   EXPECT_TRUE(store_->Commit());
+}
+
+// A source big enough that its long lists outgrow their buffers (256 KB) and
+// go through the temporary file, which is then copied to the output by the
+// kernel (sendfile) or, where the output takes no sendfile, read back: the
+// same bytes to a file and to a pipe, and an error to a full disk.
+TEST_F(StreamingTest, LongListsThroughTheTemporaryFileKeepTheirBytes) {
+  std::string csv = "text,to,decision,From,year,notes";
+  const char* decisions[] = {"support", "consider", "reject", "implemented"};
+  for (int i = 1; i <= 6000; ++i) {
+    csv += "\r" + std::to_string(100 + i / 100) + "." + std::to_string(i % 100 + 1) +
+           "   That the state | ensure *every* [right] <of> people_" + std::to_string(i) +
+           " is protected by law and in practice with a plan and money to carry it out "
+           "(Kuwait). );,Bigland," + decisions[i % 4] + ",Kuwait,2008,";
+  }
+  auto upr = ImportUpr(csv, "big", {});
+  ASSERT_TRUE(upr) << upr.error().message;
+  ASSERT_TRUE(store_->Import(*upr, kCli, "big"));
+  auto sources = store_->ListSources();
+  ASSERT_TRUE(sources);
+  std::string slug;
+  for (const auto& src : *sources)
+    if (std::find(slugs_.begin(), slugs_.end(), src.slug) == slugs_.end()) slug = src.slug;
+  ASSERT_FALSE(slug.empty());
+  for (ReportFormat format : {ReportFormat::kMarkdown, ReportFormat::kHtml}) {
+    auto data = LiveReport(*store_, slug, D("2024-06-01"));
+    ASSERT_TRUE(data) << data.error().message;
+    const std::string whole = RenderReport(*data, format);
+    ASSERT_GT(whole.size(), 1000000u);  // several buffers' worth of rows
+    Captured file;
+    ASSERT_TRUE(WriteLiveReport(*store_, slug, D("2024-06-01"), format, file.file()));
+    EXPECT_EQ(file.Text(), whole);
+    // A pipe, read as it is written.
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    std::string piped;
+    std::thread reader([&] {
+      char buf[65536];
+      ssize_t n;
+      while ((n = read(fds[0], buf, sizeof buf)) > 0) piped.append(buf, static_cast<size_t>(n));
+      close(fds[0]);
+    });
+    std::FILE* w = fdopen(fds[1], "w");
+    ASSERT_NE(w, nullptr);
+    auto s = WriteLiveReport(*store_, slug, D("2024-06-01"), format, w);
+    std::fclose(w);
+    reader.join();
+    ASSERT_TRUE(s) << s.error().message;
+    EXPECT_EQ(piped, whole);
+    std::FILE* full = std::fopen("/dev/full", "w");
+    ASSERT_NE(full, nullptr);
+    auto failed = WriteLiveReport(*store_, slug, D("2024-06-01"), format, full);
+    std::fclose(full);
+    ASSERT_FALSE(failed);
+    EXPECT_EQ(failed.error().code, Error::Code::kIo);
+  }
 }
 
 }  // namespace

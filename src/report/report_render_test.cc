@@ -218,6 +218,39 @@ TEST(ReportRenderTest, MarkdownEscapesCells) {
   EXPECT_EQ(Count(line, " |") - Count(line, "\\|"), 5u) << line;
 }
 
+// Each character Markdown reads as markup, at every offset of a long text (the
+// escaper looks at sixteen bytes at a time): escaped wherever it falls, and
+// the plain bytes around it copied as they are.
+TEST(ReportRenderTest, MarkdownEscapesAMarkupCharacterAtEveryOffset) {
+  const std::string specials = "\\`*_[]<>|#~";
+  for (char special : specials) {
+    for (size_t at = 0; at < 40; ++at) {
+      std::string text(40, 'a');
+      for (size_t k = 0; k < text.size(); ++k) text[k] = static_cast<char>('a' + k % 26);
+      text[at] = special;
+      ReportData d = Rich();
+      d.done = {Item("R7", text, "Metropolitan Police", "emergency_service",
+                     ResponseKind::kAccepted, ResponseStatus::kResponded,
+                     Implementation::kImplemented)};
+      std::string escaped = text.substr(0, at) + "\\" + special + text.substr(at + 1);
+      std::string md = Md(d);
+      EXPECT_TRUE(Contains(md, "| R7 | " + escaped + " | Metropolitan Police |"))
+          << "'" << special << "' at " << at;
+    }
+  }
+  // Line breaks at any offset: <br> in a cell, a CRLF once.
+  for (size_t at = 0; at < 40; ++at) {
+    std::string text(40, 'x');
+    text.replace(at, 0, "\r\n");
+    ReportData d = Rich();
+    d.done = {Item("R7", text, "Metropolitan Police", "emergency_service", ResponseKind::kAccepted,
+                   ResponseStatus::kResponded, Implementation::kImplemented)};
+    EXPECT_TRUE(Contains(Md(d), "| R7 | " + std::string(at, 'x') + "<br>" +
+                                    std::string(40 - at, 'x') + " | Metropolitan Police |"))
+        << at;
+  }
+}
+
 TEST(ReportRenderTest, HtmlEscapesAllText) {
   ReportData d = Rich();
   d.publication_title = "Update <b>\"bold\"</b> & 'co'";
