@@ -411,7 +411,8 @@ TEST_F(StreamingTest, AFailedWriteIsAnErrorNotAHalfReport) {
 // A source big enough that its long lists outgrow their buffers (256 KB) and
 // go through the temporary file, which is then copied to the output by the
 // kernel (sendfile) or, where the output takes no sendfile, read back: the
-// same bytes to a file and to a pipe, and an error to a full disk.
+// same bytes to a file, to a pipe and to a stream without a descriptor, and
+// an error to a full disk.
 TEST_F(StreamingTest, LongListsThroughTheTemporaryFileKeepTheirBytes) {
   std::string csv = "text,to,decision,From,year,notes";
   const char* decisions[] = {"support", "consider", "reject", "implemented"};
@@ -455,6 +456,20 @@ TEST_F(StreamingTest, LongListsThroughTheTemporaryFileKeepTheirBytes) {
     reader.join();
     ASSERT_TRUE(s) << s.error().message;
     EXPECT_EQ(piped, whole);
+    // A stream with no descriptor (what the benchmark counts bytes with).
+    std::string cooked;
+    cookie_io_functions_t io{};
+    io.write = [](void* c, const char* buf, size_t size) -> ssize_t {
+      static_cast<std::string*>(c)->append(buf, size);
+      return static_cast<ssize_t>(size);
+    };
+    std::FILE* cookie = fopencookie(&cooked, "w", io);
+    ASSERT_NE(cookie, nullptr);
+    ASSERT_LT(fileno(cookie), 0);
+    auto via_cookie = WriteLiveReport(*store_, slug, D("2024-06-01"), format, cookie);
+    std::fclose(cookie);
+    ASSERT_TRUE(via_cookie) << via_cookie.error().message;
+    EXPECT_EQ(cooked, whole);
     std::FILE* full = std::fopen("/dev/full", "w");
     ASSERT_NE(full, nullptr);
     auto failed = WriteLiveReport(*store_, slug, D("2024-06-01"), format, full);

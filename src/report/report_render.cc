@@ -130,6 +130,7 @@ class Spill {
     out.Flush();
     if (!out.status() || std::fflush(out.file()) != 0 || std::fflush(file_) != 0) return 0;
     const int to = fileno(out.file()), from = fileno(file_);
+    if (to < 0 || from < 0) return 0;  // a stream without a descriptor (fopencookie)
     size_t e = 0;
     for (; e < extents_.size(); ++e) {
       off_t at = extents_[e].first;
