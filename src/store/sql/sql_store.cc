@@ -873,8 +873,11 @@ Status SqlStore::ScanRecommendations(const FactsFilter& filter, size_t part_size
       ReadAssignment(st.asgs, with_text, &out->assignments[assignments++]);
     }
     out->assignments.resize(assignments);
-    std::sort(out->assignments.begin(), out->assignments.end(),
-              [](const Assignment& x, const Assignment& y) { return x.id < y.id; });
+    // In id order; usually they come so (one owner each, added with the
+    // recommendation), and sorting would still move every object.
+    auto by_id = [](const Assignment& x, const Assignment& y) { return x.id < y.id; };
+    if (!std::is_sorted(out->assignments.begin(), out->assignments.end(), by_id))
+      std::sort(out->assignments.begin(), out->assignments.end(), by_id);
     if (out->assignments.empty()) return {};
     st.targets->Bind(1, out->assignments.front().id).Bind(2, out->assignments.back().id);
     while (true) {
