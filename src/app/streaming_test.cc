@@ -14,6 +14,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "app/service.h"
@@ -406,6 +407,51 @@ TEST_F(StreamingTest, AFailedWriteIsAnErrorNotAHalfReport) {
   // The store is still usable: the read transaction was ended.
   EXPECT_TRUE(store_->Begin());
   EXPECT_TRUE(store_->Commit());
+}
+
+// LoadFacts reads the validated updates from the sources' side or from the
+// updates' side, whichever is smaller, counting each only as far as the
+// choice needs (the cap lowered here, so that every branch is taken: small
+// sources, big ones, both sides over the cap): the same updates either way,
+// the ones the recommendations' own views list as validated, in order.
+TEST_F(StreamingTest, TheValidatedUpdatesAreTheSameFromEitherSide) {
+  auto* sql = dynamic_cast<sql::SqlStore*>(store_.get());
+  ASSERT_NE(sql, nullptr);
+  // A validated update in a source of one recommendation too, so that both
+  // kinds of source have some.
+  FactsFilter pfd;
+  pfd.source_kind = "pfd";
+  auto pfd_facts = store_->LoadFacts(pfd);
+  ASSERT_TRUE(pfd_facts);
+  ASSERT_FALSE(pfd_facts->assignments.empty());
+  Update u;
+  u.date = D("2020-02-02");
+  u.implementation = Implementation::kInProgress;
+  u.narrative = "Started";
+  ASSERT_TRUE(store_->AddUpdate(pfd_facts->assignments.front().id, u, kCli));
+  for (int64_t cap : {int64_t{1}, int64_t{2}, int64_t{10000}}) {
+    sql->set_side_count_cap(cap);
+    int with_updates = 0;
+    for (const std::string& slug : slugs_) {
+      FactsFilter one;
+      one.source_slug = slug;
+      auto facts = store_->LoadFacts(one);
+      ASSERT_TRUE(facts) << facts.error().message;
+      std::vector<std::tuple<int64_t, Date, int64_t>> want, got;
+      for (const auto& r : facts->recommendations) {
+        auto view = store_->GetRecommendationById(r.id);
+        ASSERT_TRUE(view);
+        for (const auto& av : view->assignments)
+          for (const auto& x : av.updates)
+            if (x.state == UpdateState::kValidated) want.emplace_back(x.assignment_id, x.date, x.id);
+      }
+      std::sort(want.begin(), want.end());
+      for (const auto& x : facts->updates) got.emplace_back(x.assignment_id, x.date, x.id);
+      EXPECT_EQ(got, want) << slug << ", cap " << cap;
+      with_updates += !got.empty();
+    }
+    EXPECT_EQ(with_updates, 2) << "Harris and the PFD report, cap " << cap;
+  }
 }
 
 // A source big enough that its long lists outgrow their buffers (256 KB) and

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <limits>
 #include <map>
 #include <set>
 #include <thread>
@@ -466,29 +467,49 @@ Result<Facts> SqlStore::LoadFacts(const FactsFilter& filter) {
   // source with few updates: a million recommendations with none took 0.3 s
   // the other way). Both give the same rows in the same order; CROSS JOIN
   // fixes SQLite's order of the tables (PostgreSQL plans it as an inner join).
+  // The sides are counted only as far as the choice needs: a small source in
+  // a store of many updates, or few updates beside a big source, costs at
+  // most kFew index entries; only when both are big are both counted whole.
   bool from_updates = false;
   {
-    auto count_of = [&](const std::string& sql, std::optional<int64_t> limit) -> Result<int64_t> {
+    const int64_t kFew = side_count_cap_;
+    auto count_of = [&](const std::string& sql, bool with_key, int64_t limit) -> Result<int64_t> {
       auto st = db_->Prepare(sql);
       if (!st) return Fail(st.error());
       int at = 1;
-      if (limit && bind) (*st)->Bind(at++, key);
-      if (limit) (*st)->Bind(at, *limit);
+      if (with_key) (*st)->Bind(at++, key);
+      (*st)->Bind(at, limit);
       auto row = (*st)->Step();
       if (!row) return Fail(row.error());
       int64_t v = *row ? (*st)->Int(0) : 0;
       (*st)->Reset();
       return v;
     };
-    auto updates = count_of("SELECT count(*) FROM updates u WHERE u.state = 'validated'", {});
+    auto updates_upto = [&](int64_t limit) {
+      return count_of("SELECT count(*) FROM (SELECT 1 FROM updates u "
+                      "WHERE u.state = 'validated' LIMIT ?1) x",
+                      false, limit);
+    };
+    auto recs_upto = [&](int64_t limit) {
+      return count_of(fmt::format("SELECT count(*) FROM (SELECT 1 FROM recommendations r "
+                                  "JOIN sources s ON s.id = r.source_id WHERE {} LIMIT ?{}) x",
+                                  where, bind ? 2 : 1),
+                      bind, limit);
+    };
+    auto updates = updates_upto(kFew + 1);
     if (!updates) return Fail(updates.error());
-    // Counted no further than needed to compare: a big source is not counted whole.
-    auto recs = count_of(fmt::format("SELECT count(*) FROM (SELECT 1 FROM recommendations r "
-                                     "JOIN sources s ON s.id = r.source_id WHERE {} LIMIT ?{}) x",
-                                     where, bind ? 2 : 1),
-                         *updates + 1);
+    auto recs = recs_upto(std::min(*updates, kFew) + 1);
     if (!recs) return Fail(recs.error());
-    from_updates = *recs > *updates;
+    if (*updates <= kFew || *recs <= kFew) {
+      from_updates = *recs > *updates;
+    } else {
+      const int64_t all = std::numeric_limits<int64_t>::max();
+      updates = updates_upto(all);
+      if (!updates) return Fail(updates.error());
+      recs = recs_upto(all);
+      if (!recs) return Fail(recs.error());
+      from_updates = *recs > *updates;
+    }
   }
   auto upd = db_->PrepareScan(fmt::format(
       "SELECT u.id, u.assignment_id, u.date, u.response, u.response_text, u.response_status, "

@@ -241,6 +241,9 @@ class SqlStore : public Store {
   // Scans of at least this many recommendations in a read transaction are
   // shared with a second connection (tests lower it); how many were.
   void set_parallel_scan_from(int64_t rows) { parallel_scan_from_ = rows; }
+  // How far LoadFacts counts a source's recommendations and the validated
+  // updates to choose which side to read the updates from (tests lower it).
+  void set_side_count_cap(int64_t n) { side_count_cap_ = n; }
   int parallel_scans() const { return parallel_scans_; }
 
   // Runs `fn` as one transaction (a savepoint when inside Begin()).
@@ -337,6 +340,7 @@ class SqlStore : public Store {
   bool reading_ = false;  // inside BeginRead
   int nested_reads_ = 0;  // BeginRead calls inside a transaction or another read
   int64_t parallel_scan_from_ = 50000;
+  int64_t side_count_cap_ = 10000;
   int parallel_scans_ = 0;
   int64_t cache_seq_ = -1;  // the ledger head when the owner cache was last valid
   std::unordered_map<std::string, int64_t> owner_cache_;  // name/alias -> id
