@@ -92,10 +92,10 @@ std::string Slugify(std::string_view s) {
   return out;
 }
 
-size_t FindControlCharacter(std::string_view s) {
+size_t FindControlCharacter(std::string_view s, size_t from) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const size_t n = s.size();
-  for (size_t i = 0; i < n; ++i) {
+  for (size_t i = from; i < n; ++i) {
     const unsigned char c = p[i];
     if (c >= 0x20 && c != 0x7F && c != 0xC2) continue;
     if (c == 0xC2) {

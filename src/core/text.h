@@ -19,9 +19,9 @@ std::string Slugify(std::string_view s);
 bool IsValidUtf8(std::string_view s);
 // The first character that no text in rectrack may hold, in UTF-8 `s`: a C0
 // control other than tab, LF and CR (NUL, BEL, ESC...), DEL, or a C1 control
-// (U+0080 to U+009F). npos if there is none. Such bytes are invisible, break
-// terminals and feeds, and come from binary or mis-decoded files.
-size_t FindControlCharacter(std::string_view s);
+// (U+0080 to U+009F), at or after `from`. npos if there is none. Such bytes are
+// invisible, break terminals and feeds, and come from binary or mis-decoded files.
+size_t FindControlCharacter(std::string_view s, size_t from = 0);
 // "U+0007": the code point of the character that starts at `pos` (ASCII or
 // a two-byte sequence, as FindControlCharacter finds them).
 std::string CodePointAt(std::string_view s, size_t pos);

@@ -76,6 +76,12 @@ TEST(TextTest, FindsTheControlCharactersNoTextMayHold) {
   EXPECT_EQ(FindControlCharacter("del\x7f"), 3u);
   EXPECT_EQ(FindControlCharacter("c1 \xC2\x85 next line"), 3u);
   EXPECT_EQ(FindControlCharacter("nbsp \xC2\xA0 is fine"), std::string_view::npos);
+  // From a position: the next one at or after it; a C1's second byte alone is none.
+  EXPECT_EQ(FindControlCharacter("a\x01" "b\x02" "c", 1), 1u);
+  EXPECT_EQ(FindControlCharacter("a\x01" "b\x02" "c", 2), 3u);
+  EXPECT_EQ(FindControlCharacter("a\x01" "b\x02" "c", 4), std::string_view::npos);
+  EXPECT_EQ(FindControlCharacter("c1 \xC2\x85 x", 4), std::string_view::npos);
+  EXPECT_EQ(FindControlCharacter("ab", 5), std::string_view::npos);
   EXPECT_EQ(CodePointAt("bell\x07", 4), "U+0007");
   EXPECT_EQ(CodePointAt("c1 \xC2\x85", 3), "U+0085");
   EXPECT_EQ(CodePointAt(std::string("a\0", 2), 1), "U+0000");

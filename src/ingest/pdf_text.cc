@@ -21,13 +21,10 @@ void Quiet(const std::string&, void*) {}
 // one: each of its bytes becomes a blank, so that the page keeps its length
 // and the quotes' spans stay true. Line breaks and tabs stay.
 void BlankControlCharacters(std::string* page) {
-  for (size_t from = 0; from < page->size();) {
-    size_t c = FindControlCharacter(std::string_view(*page).substr(from));
-    if (c == std::string_view::npos) return;
-    c += from;
+  for (size_t c = FindControlCharacter(*page); c != std::string_view::npos;
+       c = FindControlCharacter(*page, c + 1)) {
     const size_t n = static_cast<unsigned char>((*page)[c]) == 0xC2 ? 2 : 1;  // C1: two bytes
     page->replace(c, n, n, ' ');
-    from = c + n;
   }
 }
 
@@ -83,15 +80,11 @@ Result<std::vector<std::string>> DocumentPageTexts(std::string_view bytes, const
     return Fail(Error::Invalid(fmt::format("{}: neither a PDF nor UTF-8 text", label)));
   // Form feeds end pages; any other control character, wherever it is (not
   // only before the first page's end), makes it no text.
-  for (size_t from = 0; from < bytes.size();) {
-    size_t c = FindControlCharacter(bytes.substr(from));
-    if (c == std::string_view::npos) break;
-    c += from;
+  for (size_t c = FindControlCharacter(bytes); c != std::string_view::npos;
+       c = FindControlCharacter(bytes, c + 1))
     if (bytes[c] != '\f')
       return Fail(Error::Invalid(fmt::format("{}: a control character ({}) at byte {}: not a text",
                                              label, CodePointAt(bytes, c), c)));
-    from = c + 1;
-  }
   std::vector<std::string> pages;
   size_t at = 0;
   while (at <= bytes.size()) {
