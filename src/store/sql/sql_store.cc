@@ -299,6 +299,21 @@ Result<Facts> SqlStore::LoadFacts(const FactsFilter& filter) {
   else if (!filter.source_kind.empty()) where = "s.kind = ?1";
   const std::string key = !filter.source_slug.empty() ? filter.source_slug : filter.source_kind;
   bool bind = !filter.source_slug.empty() || !filter.source_kind.empty();
+  // One number from `sql`: the selection's key bound first when `with_key`,
+  // then `n` (a LIMIT) when given; 0 for no row or NULL.
+  auto scalar = [&](const std::string& sql, bool with_key,
+                    std::optional<int64_t> n = std::nullopt) -> Result<int64_t> {
+    auto st = db_->Prepare(sql);
+    if (!st) return Fail(st.error());
+    int at = 1;
+    if (with_key) (*st)->Bind(at++, key);
+    if (n) (*st)->Bind(at, *n);
+    auto row = (*st)->Step();
+    if (!row) return Fail(row.error());
+    int64_t v = *row ? (*st)->Int(0) : 0;
+    if (*row) (*st)->Reset();
+    return v;
+  };
 
   auto src = db_->Prepare(fmt::format("SELECT {} FROM sources s WHERE {} ORDER BY s.id",
                                       "s.id, s.slug, s.kind, s.title, s.author, "
@@ -329,36 +344,23 @@ Result<Facts> SqlStore::LoadFacts(const FactsFilter& filter) {
     std::vector<int64_t> source_ids;
     for (const auto& s : f.sources) source_ids.push_back(s.id);
     std::sort(source_ids.begin(), source_ids.end());
-    auto scalar = [&](const std::string& sql, int64_t arg, bool bind_arg) -> Result<int64_t> {
-      auto st = db_->Prepare(sql);
-      if (!st) return Fail(st.error());
-      if (bind_arg) (*st)->Bind(1, arg);
-      auto row = (*st)->Step();
-      if (!row) return Fail(row.error());
-      int64_t v = *row ? (*st)->Int(0) : 0;
-      if (*row) (*st)->Reset();
-      return v;
-    };
     int64_t selected = 0;  // recommendations of the selected sources
     int64_t largest_rec = 0;
     bool scan = true;
     if (bind) {
       // One query for all the selected sources (a kind may have thousands).
-      auto st = db_->Prepare(fmt::format(
-          "SELECT count(*) FROM recommendations r JOIN sources s ON s.id = r.source_id WHERE {}",
-          where));
-      if (!st) return Fail(st.error());
-      (*st)->Bind(1, key);
-      auto row = (*st)->Step();
-      if (!row) return Fail(row.error());
-      selected = *row ? (*st)->Int(0) : 0;
-      (*st)->Reset();
-      auto largest = scalar("SELECT max(id) FROM recommendations", 0, false);
+      auto n = scalar(fmt::format("SELECT count(*) FROM recommendations r JOIN sources s "
+                                  "ON s.id = r.source_id WHERE {}",
+                                  where),
+                      true);
+      if (!n) return Fail(n.error());
+      selected = *n;
+      auto largest = scalar("SELECT max(id) FROM recommendations", false);
       if (!largest) return Fail(largest.error());
       largest_rec = *largest;
       scan = selected * 4 >= largest_rec;
     } else {
-      auto n = scalar("SELECT count(*) FROM recommendations", 0, false);
+      auto n = scalar("SELECT count(*) FROM recommendations", false);
       if (!n) return Fail(n.error());
       selected = *n;
     }
@@ -473,28 +475,16 @@ Result<Facts> SqlStore::LoadFacts(const FactsFilter& filter) {
   bool from_updates = false;
   {
     const int64_t kFew = side_count_cap_;
-    auto count_of = [&](const std::string& sql, bool with_key, int64_t limit) -> Result<int64_t> {
-      auto st = db_->Prepare(sql);
-      if (!st) return Fail(st.error());
-      int at = 1;
-      if (with_key) (*st)->Bind(at++, key);
-      (*st)->Bind(at, limit);
-      auto row = (*st)->Step();
-      if (!row) return Fail(row.error());
-      int64_t v = *row ? (*st)->Int(0) : 0;
-      (*st)->Reset();
-      return v;
-    };
     auto updates_upto = [&](int64_t limit) {
-      return count_of("SELECT count(*) FROM (SELECT 1 FROM updates u "
-                      "WHERE u.state = 'validated' LIMIT ?1) x",
-                      false, limit);
+      return scalar("SELECT count(*) FROM (SELECT 1 FROM updates u "
+                    "WHERE u.state = 'validated' LIMIT ?1) x",
+                    false, limit);
     };
     auto recs_upto = [&](int64_t limit) {
-      return count_of(fmt::format("SELECT count(*) FROM (SELECT 1 FROM recommendations r "
-                                  "JOIN sources s ON s.id = r.source_id WHERE {} LIMIT ?{}) x",
-                                  where, bind ? 2 : 1),
-                      bind, limit);
+      return scalar(fmt::format("SELECT count(*) FROM (SELECT 1 FROM recommendations r "
+                                "JOIN sources s ON s.id = r.source_id WHERE {} LIMIT ?{}) x",
+                                where, bind ? 2 : 1),
+                    bind, limit);
     };
     auto updates = updates_upto(kFew + 1);
     if (!updates) return Fail(updates.error());
