@@ -431,11 +431,12 @@ void ReportBuilder::Add(const std::vector<Recommendation>& recommendations,
     ++d.by_response_status[static_cast<int>(rolled_rs)];
     if (rolled_impl == Implementation::kImplemented) {
       ++d.implemented;
-      std::string joined;  // (one owner, the usual case, needs no copy)
-      for (size_t k = 0; k < names.size() && names.size() > 1; ++k) {
-        if (k) joined += ", ";
-        joined += *names[k];
-      }
+      std::string joined;  // several owners' names; one (the usual case) is not copied
+      if (names.size() > 1)
+        for (size_t k = 0; k < names.size(); ++k) {
+          if (k) joined += ", ";
+          joined += *names[k];
+        }
       ReportItemView item;
       item.ref = r->ref;
       item.text = r->text;
