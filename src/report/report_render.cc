@@ -78,13 +78,11 @@ class Out {
       return;
     }
     Flush();
-    if (std::fwrite(s.data(), 1, s.size(), file_) != s.size() && status_)
-      status_ = Fail(Error::Io("writing the report failed"));
+    Put(s);
   }
   void Flush() {
     if (!file_ || buf_.empty()) return;
-    if (std::fwrite(buf_.data(), 1, buf_.size(), file_) != buf_.size() && status_)
-      status_ = Fail(Error::Io("writing the report failed"));
+    Put(buf_);
     buf_.clear();
   }
   Status status() const { return status_; }
@@ -95,6 +93,10 @@ class Out {
   }
 
  private:
+  void Put(std::string_view s) {
+    if (std::fwrite(s.data(), 1, s.size(), file_) != s.size())
+      SetError(Error::Io("writing the report failed"));
+  }
   std::FILE* file_;
   std::string buf_;
   Status status_;
