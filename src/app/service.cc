@@ -172,8 +172,6 @@ Status WriteLiveReport(Store& store, const std::string& slug, Date as_of, Report
   filter.with_text = true;
   filter.recommendations = false;
   auto context = store.LoadFacts(filter);
-  // The lists print each recommendation's text and no other (ReportItemView).
-  filter.recommendation_text_only = true;
   if (!context) return Fail(context.error());
   if (context->sources.empty()) return Fail(Error::NotFound(fmt::format("no source '{}'", slug)));
   auto prev = LoadPrevious(store, slug, as_of, 0);
@@ -183,6 +181,8 @@ Status WriteLiveReport(Store& store, const std::string& slug, Date as_of, Report
   ReportBuilder builder(*context, context->sources.front().id, as_of,
                         prev->publication ? &*prev->publication : nullptr,
                         prev->publication ? &prev->states : nullptr, streamed->get());
+  // The lists print each recommendation's text and no other (ReportItemView).
+  filter.recommendation_text_only = true;
   RT_TRY(ScanPipelined(store, filter,
                        [&](std::vector<Recommendation>& recs, std::vector<Assignment>& assignments) {
                          builder.Add(recs, assignments);
