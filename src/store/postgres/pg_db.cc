@@ -143,7 +143,7 @@ Status PgStatement::Execute() {
       for (size_t i = 0; i < params_.size(); ++i)
         values[i] = params_[i] ? params_[i]->c_str() : nullptr;
       result_.reset(PQexecPrepared(c, name_.c_str(), static_cast<int>(values.size()),
-                                   values.data(), nullptr, nullptr, 0));
+                                   values.data(), nullptr, nullptr, binary_ ? 1 : 0));
       st = PQresultStatus(result_.get());
       if (st == PGRES_FATAL_ERROR && attempt == 0 && may_retry && PQstatus(c) != CONNECTION_OK) {
         RT_TRY(conn_->EnsureConnected());
@@ -154,6 +154,7 @@ Status PgStatement::Execute() {
     if (st == PGRES_TUPLES_OK) {
       rows_ = PQntuples(result_.get());
       conn_->set_changes(rows_);
+      if (binary_) return TakeBinaryTypes();
       return {};
     }
     if (st == PGRES_COMMAND_OK) {
@@ -252,6 +253,7 @@ Status PgStatement::Run() {
 void PgStatement::Reset() {
   CloseScan();
   result_.reset();
+  result_binary_ = false;
   row_ = -1;
   rows_ = 0;
   executed_ = false;
@@ -260,7 +262,48 @@ void PgStatement::Reset() {
   params_.clear();
 }
 
+namespace {
+
+// PostgreSQL's type oids (catalog/pg_type.h), of the types binary results may hold.
+constexpr Oid kInt8 = 20, kInt2 = 21, kInt4 = 23, kText = 25, kUnknown = 705, kBpchar = 1042,
+              kVarchar = 1043;
+
+bool IsInteger(Oid t) { return t == kInt8 || t == kInt4 || t == kInt2; }
+
+// A binary integer: big-endian, of its type's width.
+int64_t BigEndian(const char* p, int len) {
+  uint64_t v = 0;
+  for (int i = 0; i < len; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  if (len < 8 && len > 0 && (v >> (len * 8 - 1)) & 1) v |= ~uint64_t{0} << (len * 8);  // sign
+  return static_cast<int64_t>(v);
+}
+
+}  // namespace
+
+Status PgStatement::TakeBinaryTypes() {
+  result_binary_ = true;
+  const int n = PQnfields(result_.get());
+  types_.resize(static_cast<size_t>(n));
+  decimal_.resize(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    const Oid t = PQftype(result_.get(), i);
+    if (!IsInteger(t) && t != kText && t != kVarchar && t != kBpchar && t != kUnknown) {
+      result_.reset();
+      rows_ = 0;
+      return Fail(Error::Internal(fmt::format(
+          "binary results asked for a statement whose column {} has type oid {}", i + 1, t)));
+    }
+    types_[static_cast<size_t>(i)] = t;
+  }
+  return {};
+}
+
 int64_t PgStatement::Int(int col) const {
+  if (result_binary_ && result_ && row_ >= 0 && row_ < rows_ &&
+      IsInteger(types_[static_cast<size_t>(col)])) {
+    if (PQgetisnull(result_.get(), row_, col)) return 0;
+    return BigEndian(PQgetvalue(result_.get(), row_, col), PQgetlength(result_.get(), row_, col));
+  }
   std::string_view t = Text(col);
   int64_t v = 0;
   std::from_chars(t.data(), t.data() + t.size(), v);
@@ -273,6 +316,13 @@ bool PgStatement::IsNull(int col) const {
 
 std::string_view PgStatement::Text(int col) const {
   if (!result_ || row_ < 0 || row_ >= rows_) return {};
+  if (result_binary_ && IsInteger(types_[static_cast<size_t>(col)])) {
+    // As the text form would have it.
+    if (PQgetisnull(result_.get(), row_, col)) return {};
+    std::string& d = decimal_[static_cast<size_t>(col)];
+    d = std::to_string(Int(col));
+    return d;
+  }
   return std::string_view(PQgetvalue(result_.get(), row_, col),
                           static_cast<size_t>(PQgetlength(result_.get(), row_, col)));
 }

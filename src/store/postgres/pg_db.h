@@ -51,6 +51,10 @@ class PgStatement : public sql::Statement {
   PgStatement& Bind(int i, std::string_view v) override;
   PgStatement& BindRef(int i, std::string_view v) override { return Bind(i, v); }
   PgStatement& BindNull(int i) override;
+  PgStatement& PreferBinaryResults() override {
+    binary_ = !scan_;  // a scan's cursor is fetched as text
+    return *this;
+  }
 
   Result<bool> Step() override;
   Status Run() override;
@@ -66,10 +70,17 @@ class PgStatement : public sql::Statement {
   Status FetchBatch();  // the next batch of a scan
   void CloseScan();
   Result<PGresult*> Exec(PGconn* conn, const std::string& text);
+  // After a binary result arrives: its columns' types, which must be integers
+  // or texts (else kInternal: the statement should not have asked).
+  Status TakeBinaryTypes();
 
   PgConnection* conn_;
   std::string sql_;  // with $N placeholders
   bool scan_;
+  bool binary_ = false;         // PreferBinaryResults
+  bool result_binary_ = false;  // the result at hand is in binary form
+  std::vector<Oid> types_;      // its columns' types, when it is
+  mutable std::vector<std::string> decimal_;  // Text() of a binary integer
   std::string name_;  // of the server-side prepared statement (cached statements)
   uint64_t prepared_in_ = 0;  // the connection's session it was prepared in (0: not yet)
   std::vector<std::optional<std::string>> params_;

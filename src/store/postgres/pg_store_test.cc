@@ -31,6 +31,7 @@
 #include "fmt/format.h"
 #include "ingest/json_format.h"
 #include "ingest/presets.h"
+#include "store/postgres/pg_db.h"
 #include "store/postgres/pg_schema.h"
 #include "store/store.h"
 #include "testing/test_store.h"
@@ -371,6 +372,59 @@ TEST_F(PostgresSchemaTest, MigrationFiveKeepsEverySearchVectorAndCompressesTheLe
   v = store->Verify();
   ASSERT_TRUE(v) << v.error().message;
   EXPECT_TRUE(v->ok) << (v->problems.empty() ? "" : v->problems[0]);
+}
+
+// Binary results (PreferBinaryResults, which big scans ask for) read every
+// integer and text as text results do, NULLs and extremes included; a
+// statement with another type of column is refused, not misread.
+TEST_F(PostgresSchemaTest, BinaryResultsReadAsTextResultsDo) {
+  auto conn = pg::PgConnection::Open(testing_util::StoreLocation(path()));
+  ASSERT_TRUE(conn) << conn.error().message;
+  const std::string sql =
+      "SELECT 9223372036854775807::bigint, (-9223372036854775807 - 1)::bigint, (-2)::int4, "
+      "(-3)::int2, 40000::int4, 'h\u00e9llo\tx'::text COLLATE \"C\", "
+      "NULL::bigint, NULL::text, ''::text, 'a'::varchar, 'b'::char(2), NULL, ?1::bigint "
+      "FROM generate_series(1, 3)";
+  auto text = (*conn)->Prepare(sql);
+  ASSERT_TRUE(text) << text.error().message;
+  auto binary = (*conn)->Prepare(sql + " ");  // another statement, the same query
+  ASSERT_TRUE(binary) << binary.error().message;
+  (*binary)->PreferBinaryResults();
+  (*text)->Bind(1, int64_t{-77});
+  (*binary)->Bind(1, int64_t{-77});
+  int rows = 0;
+  while (true) {
+    auto t = (*text)->Step();
+    auto b = (*binary)->Step();
+    ASSERT_TRUE(t && b);
+    ASSERT_EQ(*t, *b);
+    if (!*t) break;
+    ++rows;
+    for (int col = 0; col < 13; ++col) {
+      SCOPED_TRACE("column " + std::to_string(col + 1));
+      EXPECT_EQ((*binary)->IsNull(col), (*text)->IsNull(col));
+      EXPECT_EQ((*binary)->Text(col), (*text)->Text(col));
+      if (col <= 4 || col == 12) {
+        EXPECT_EQ((*binary)->Int(col), (*text)->Int(col));
+      }
+    }
+    EXPECT_EQ((*binary)->Int(0), INT64_MAX);
+    EXPECT_EQ((*binary)->Int(1), INT64_MIN);
+    EXPECT_EQ((*binary)->Int(2), -2);
+    EXPECT_EQ((*binary)->Int(3), -3);
+    EXPECT_EQ((*binary)->Int(4), 40000);
+    EXPECT_EQ((*binary)->Int(12), -77);
+  }
+  EXPECT_EQ(rows, 3);
+  for (const char* q : {"SELECT 1, 1.5::float8", "SELECT 1, true"}) {
+    auto other = (*conn)->Prepare(q);
+    ASSERT_TRUE(other);
+    (*other)->PreferBinaryResults();
+    auto r = (*other)->Step();
+    ASSERT_FALSE(r) << q;
+    EXPECT_EQ(r.error().code, Error::Code::kInternal);
+    EXPECT_TRUE(Mentions(r.error().message, "column 2 has type oid")) << r.error().message;
+  }
 }
 
 // ---- text order ----------------------------------------------------------------

@@ -40,6 +40,12 @@ class Statement {
     return BindNull(i);
   }
 
+  // Asks for results in the engine's binary form where it has one, for a
+  // statement whose columns are all integers and texts (PostgreSQL: an
+  // integer travels as 8 bytes instead of decimal text, which the server
+  // formats and the client parses; a big scan's rows are mostly that).
+  // Reading is the same either way. Set before the statement first runs.
+  virtual Statement& PreferBinaryResults() { return *this; }
   // The next row: true, or false at the end (and the statement is reset).
   virtual Result<bool> Step() = 0;
   // Runs to completion; for INSERT/UPDATE/DELETE.

@@ -839,6 +839,10 @@ Status SqlStore::ScanRecommendations(const FactsFilter& filter, size_t part_size
     if (!asgs) return Fail(asgs.error());
     auto targets = c.Prepare(target_sql);
     if (!targets) return Fail(targets.error());
+    // Integers and texts only: a million rows' ids are read as numbers.
+    (*recs)->PreferBinaryResults();
+    (*asgs)->PreferBinaryResults();
+    (*targets)->PreferBinaryResults();
     return Statements{*recs, *asgs, *targets};
   };
   // One part: the selected sources' recommendations of a range, and all their
