@@ -146,11 +146,24 @@ class StreamingTest : public ::testing::Test {
     auto whole = store_->LoadFacts(filter);
     ASSERT_TRUE(whole) << whole.error().message;
     ASSERT_FALSE(whole->recommendations.empty());
+    // A selection under a quarter of the store's recommendations is found by
+    // the index, else the table is read: the rule, against an exact count.
+    auto* sql = dynamic_cast<sql::SqlStore*>(store_.get());
+    ASSERT_NE(sql, nullptr);
+    auto everything = store_->LoadFacts(FactsFilter{});
+    ASSERT_TRUE(everything);
+    int64_t largest = 0;
+    for (const auto& r : everything->recommendations) largest = std::max(largest, r.id);
+    const bool selects = !filter.source_slug.empty() || !filter.source_kind.empty();
+    const int expected_by_index =
+        selects && static_cast<int64_t>(whole->recommendations.size()) * 4 < largest ? 1 : 0;
     for (size_t part : {size_t{1}, size_t{7}, size_t{100000}}) {
       int parts = 0;
+      const int scans_before = sql->index_scans();
       Facts got = Scanned(filter, part, &parts);
       SCOPED_TRACE("part size " + std::to_string(part) + ", slug '" + filter.source_slug +
                    "', kind '" + filter.source_kind + "'");
+      EXPECT_EQ(sql->index_scans() - scans_before, expected_by_index);
       EXPECT_EQ(static_cast<size_t>(parts),
                 (whole->recommendations.size() + part - 1) / part);
       ASSERT_EQ(got.recommendations.size(), whole->recommendations.size());
@@ -210,6 +223,55 @@ TEST_F(StreamingTest, ScanRecommendationsGivesLoadFactsRowsInParts) {
   auto s = store_->ScanRecommendations(none, 10, [](auto&, auto&) { return Status{}; });
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, Error::Code::kNotFound);
+}
+
+// Which way a selection is read, at the rule's edge: under a quarter of the
+// store's recommendations by the index, a quarter or more (and a selection of
+// every source, which is the whole table, without counting it) by the table.
+// ExpectSameRows checks the way against an exact count, and the rows.
+TEST_F(StreamingTest, ASelectionUnderAQuarterOfTheStoreIsFoundByTheIndex) {
+  auto source = [](const std::string& slug, const std::string& kind, int n) {
+    ImportBatch b;
+    ImportBatch::SourceIn s;
+    s.source.slug = slug;
+    s.source.kind = kind;
+    s.source.title = "Source " + slug;
+    s.source.vocabulary = "canonical";
+    for (int i = 1; i <= n; ++i) {
+      ImportBatch::RecommendationIn r;
+      r.recommendation.ref = std::to_string(i);
+      r.recommendation.text = "Recommendation " + std::to_string(i) + " of " + slug;
+      ImportBatch::AssignmentIn a;
+      a.owner = "Home Office";
+      r.assignments.push_back(std::move(a));
+      s.recommendations.push_back(std::move(r));
+    }
+    b.sources = {std::move(s)};
+    return b;
+  };
+  store_.reset();
+  auto store = testing_util::OpenTestStore(dir_.File("quarter.db"));
+  ASSERT_TRUE(store) << store.error().message;
+  store_ = std::move(*store);
+  auto* sql = dynamic_cast<sql::SqlStore*>(store_.get());
+  ASSERT_NE(sql, nullptr);
+  ASSERT_TRUE(store_->Import(source("a", "review", 10), kCli, "a"));
+  ASSERT_TRUE(store_->Import(source("b", "review", 30), kCli, "b"));
+  FactsFilter a;
+  a.source_slug = "a";
+  FactsFilter reviews;
+  reviews.source_kind = "review";
+  // 10 of 40: exactly a quarter, so the table.
+  int before = sql->index_scans();
+  ExpectSameRows(a);
+  ExpectSameRows(reviews);  // every source: the whole table
+  EXPECT_EQ(sql->index_scans(), before);
+  // 10 of 41: under a quarter, so the index; the reviews, 40 of 41, the table.
+  ASSERT_TRUE(store_->Import(source("c", "inquiry", 1), kCli, "c"));
+  before = sql->index_scans();
+  ExpectSameRows(a);
+  ExpectSameRows(reviews);
+  EXPECT_EQ(sql->index_scans() - before, 3);  // a, at each of three part sizes
 }
 
 // In a read transaction a big scan is shared with a second connection that

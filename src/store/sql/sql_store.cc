@@ -753,32 +753,42 @@ Status SqlStore::ScanRecommendations(const FactsFilter& filter, size_t part_size
     return Fail(Error::NotFound(fmt::format("no source '{}'", filter.source_slug)));
   if (source_ids.empty()) return {};
 
-  // A source that is a small part of the store is found by its index: first
-  // the ids of its recommendations, and the parts are ranges of those; else
-  // the table is read in id order, keeping the selected sources' rows.
+  // A source that is a small part of the store (under a quarter of its
+  // recommendations) is found by its index: first the ids of its
+  // recommendations, and the parts are ranges of those; else the table is read
+  // in id order, keeping the selected sources' rows. Deciding costs no count of
+  // a big source's rows: a selection of every source is the whole table, and
+  // otherwise the count stops at the quarter (counting a million rows was a
+  // twelfth of a report's time on PostgreSQL).
   std::vector<int64_t> ids;
   bool by_index = false;
   if (bind) {
-    int64_t selected = 0, largest = 0;
-    auto count = db_->Prepare(fmt::format(
-        "SELECT count(*) FROM recommendations r JOIN sources s ON s.id = r.source_id WHERE {}",
-        where));
-    if (!count) return Fail(count.error());
-    (*count)->Bind(1, key);
-    {
-      auto r = (*count)->Step();
+    auto one = [&](const std::string& sql, std::optional<int64_t> limit) -> Result<int64_t> {
+      auto st = db_->Prepare(sql);
+      if (!st) return Fail(st.error());
+      if (limit) (*st)->Bind(1, key).Bind(2, *limit);
+      auto r = (*st)->Step();
       if (!r) return Fail(r.error());
-      if (*r) selected = (*count)->Int(0);
+      int64_t v = *r ? (*st)->Int(0) : 0;
+      if (*r) (*st)->Reset();
+      return v;
+    };
+    auto sources = one("SELECT count(*) FROM sources", std::nullopt);
+    if (!sources) return Fail(sources.error());
+    auto largest = one("SELECT coalesce(max(id), 0) FROM recommendations", std::nullopt);
+    if (!largest) return Fail(largest.error());
+    // by_index when selected * 4 < largest, that is selected <= quarter.
+    const int64_t quarter = (*largest - 1) / 4;
+    if (static_cast<int64_t>(source_ids.size()) < *sources && *largest > 0) {
+      auto selected = one(fmt::format("SELECT count(*) FROM (SELECT 1 FROM recommendations r JOIN "
+                                      "sources s ON s.id = r.source_id WHERE {} LIMIT ?2) x",
+                                      where),
+                          quarter + 1);
+      if (!selected) return Fail(selected.error());
+      by_index = *selected <= quarter;
     }
-    (*count)->Reset();
-    auto max = db_->Prepare("SELECT coalesce(max(id), 0) FROM recommendations");
-    if (!max) return Fail(max.error());
-    auto r = (*max)->Step();
-    if (!r) return Fail(r.error());
-    if (*r) largest = (*max)->Int(0);
-    (*max)->Reset();
-    by_index = selected * 4 < largest;
     if (by_index) {
+      ++index_scans_;
       auto st = db_->Prepare(fmt::format(
           "SELECT r.id FROM recommendations r JOIN sources s ON s.id = r.source_id WHERE {}",
           where));

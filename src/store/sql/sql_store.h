@@ -245,6 +245,9 @@ class SqlStore : public Store {
   // updates to choose which side to read the updates from (tests lower it).
   void set_side_count_cap(int64_t n) { side_count_cap_ = n; }
   int parallel_scans() const { return parallel_scans_; }
+  // How many scans found a selection's recommendations by the index (a small
+  // part of the store) rather than reading the table.
+  int index_scans() const { return index_scans_; }
 
   // Runs `fn` as one transaction (a savepoint when inside Begin()).
   // ---- what the engines do differently ----
@@ -342,6 +345,7 @@ class SqlStore : public Store {
   int64_t parallel_scan_from_ = 50000;
   int64_t side_count_cap_ = 10000;
   int parallel_scans_ = 0;
+  int index_scans_ = 0;
   int64_t cache_seq_ = -1;  // the ledger head when the owner cache was last valid
   std::unordered_map<std::string, int64_t> owner_cache_;  // name/alias -> id
   bool owner_cache_loaded_ = false;
