@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cerrno>
+#include <endian.h>
 #include <poll.h>
 
 #include <charconv>
@@ -272,6 +273,11 @@ bool IsInteger(Oid t) { return t == kInt8 || t == kInt4 || t == kInt2; }
 
 // A binary integer: big-endian, of its type's width.
 int64_t BigEndian(const char* p, int len) {
+  if (len == 8) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    return static_cast<int64_t>(be64toh(v));
+  }
   uint64_t v = 0;
   for (int i = 0; i < len; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
   if (len < 8 && len > 0 && (v >> (len * 8 - 1)) & 1) v |= ~uint64_t{0} << (len * 8);  // sign
@@ -301,7 +307,7 @@ Status PgStatement::TakeBinaryTypes() {
 int64_t PgStatement::Int(int col) const {
   if (result_binary_ && result_ && row_ >= 0 && row_ < rows_ &&
       IsInteger(types_[static_cast<size_t>(col)])) {
-    if (PQgetisnull(result_.get(), row_, col)) return 0;
+    // A NULL has length 0, and reads as 0 as in text form.
     return BigEndian(PQgetvalue(result_.get(), row_, col), PQgetlength(result_.get(), row_, col));
   }
   std::string_view t = Text(col);
