@@ -292,6 +292,22 @@ static void ReadAssignment(Statement* s, Texts texts, Assignment* a) {
   }
 }
 
+// One number from `sql`: `key` bound first when given, then `n` (a LIMIT)
+// when given; 0 for no row or NULL.
+static Result<int64_t> ScalarOf(Connection& db, const std::string& sql, const std::string* key,
+                                std::optional<int64_t> n = std::nullopt) {
+  auto st = db.Prepare(sql);
+  if (!st) return Fail(st.error());
+  int at = 1;
+  if (key) (*st)->Bind(at++, *key);
+  if (n) (*st)->Bind(at, *n);
+  auto row = (*st)->Step();
+  if (!row) return Fail(row.error());
+  int64_t v = *row ? (*st)->Int(0) : 0;
+  if (*row) (*st)->Reset();
+  return v;
+}
+
 Result<Facts> SqlStore::LoadFacts(const FactsFilter& filter) {
   Facts f;
   std::string where = "1 = 1";
@@ -302,17 +318,8 @@ Result<Facts> SqlStore::LoadFacts(const FactsFilter& filter) {
   // One number from `sql`: the selection's key bound first when `with_key`,
   // then `n` (a LIMIT) when given; 0 for no row or NULL.
   auto scalar = [&](const std::string& sql, bool with_key,
-                    std::optional<int64_t> n = std::nullopt) -> Result<int64_t> {
-    auto st = db_->Prepare(sql);
-    if (!st) return Fail(st.error());
-    int at = 1;
-    if (with_key) (*st)->Bind(at++, key);
-    if (n) (*st)->Bind(at, *n);
-    auto row = (*st)->Step();
-    if (!row) return Fail(row.error());
-    int64_t v = *row ? (*st)->Int(0) : 0;
-    if (*row) (*st)->Reset();
-    return v;
+                    std::optional<int64_t> n = std::nullopt) {
+    return ScalarOf(*db_, sql, with_key ? &key : nullptr, n);
   };
 
   auto src = db_->Prepare(fmt::format("SELECT {} FROM sources s WHERE {} ORDER BY s.id",
@@ -763,27 +770,19 @@ Status SqlStore::ScanRecommendations(const FactsFilter& filter, size_t part_size
   std::vector<int64_t> ids;
   bool by_index = false;
   if (bind) {
-    auto one = [&](const std::string& sql, std::optional<int64_t> limit) -> Result<int64_t> {
-      auto st = db_->Prepare(sql);
-      if (!st) return Fail(st.error());
-      if (limit) (*st)->Bind(1, key).Bind(2, *limit);
-      auto r = (*st)->Step();
-      if (!r) return Fail(r.error());
-      int64_t v = *r ? (*st)->Int(0) : 0;
-      if (*r) (*st)->Reset();
-      return v;
-    };
-    auto sources = one("SELECT count(*) FROM sources", std::nullopt);
+    auto sources = ScalarOf(*db_, "SELECT count(*) FROM sources", nullptr);
     if (!sources) return Fail(sources.error());
-    auto largest = one("SELECT coalesce(max(id), 0) FROM recommendations", std::nullopt);
+    auto largest = ScalarOf(*db_, "SELECT coalesce(max(id), 0) FROM recommendations", nullptr);
     if (!largest) return Fail(largest.error());
     // by_index when selected * 4 < largest, that is selected <= quarter.
     const int64_t quarter = (*largest - 1) / 4;
     if (static_cast<int64_t>(source_ids.size()) < *sources && *largest > 0) {
-      auto selected = one(fmt::format("SELECT count(*) FROM (SELECT 1 FROM recommendations r JOIN "
-                                      "sources s ON s.id = r.source_id WHERE {} LIMIT ?2) x",
-                                      where),
-                          quarter + 1);
+      auto selected = ScalarOf(*db_,
+                               fmt::format("SELECT count(*) FROM (SELECT 1 FROM recommendations "
+                                           "r JOIN sources s ON s.id = r.source_id WHERE {} "
+                                           "LIMIT ?2) x",
+                                           where),
+                               &key, quarter + 1);
       if (!selected) return Fail(selected.error());
       by_index = *selected <= quarter;
     }
