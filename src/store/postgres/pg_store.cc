@@ -216,7 +216,7 @@ Status PostgresStore::AfterAppend(const LedgerEvent& e) {
 // A text with the characters that would make words into tags, addresses or
 // paths blanked, as the schema's search vector has them (pg_schema.h,
 // migration 5: replace() one character at a time, which is translate()'s
-// result in a seventh of its time).
+// result in an eighth of its time).
 #define RT_BLANKED(col)                                                                         \
   "replace(replace(replace(replace(replace(replace(replace(" col ", '<', E'\\x0e'), "           \
   "'>', E'\\x0f'), '@', E'\\x10'), '/', E'\\x11'), '.', E'\\x12'), ':', E'\\x13'), "        \

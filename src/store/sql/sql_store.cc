@@ -315,8 +315,7 @@ Result<Facts> SqlStore::LoadFacts(const FactsFilter& filter) {
   else if (!filter.source_kind.empty()) where = "s.kind = ?1";
   const std::string key = !filter.source_slug.empty() ? filter.source_slug : filter.source_kind;
   bool bind = !filter.source_slug.empty() || !filter.source_kind.empty();
-  // One number from `sql`: the selection's key bound first when `with_key`,
-  // then `n` (a LIMIT) when given; 0 for no row or NULL.
+  // ScalarOf, with the selection's key when `with_key`.
   auto scalar = [&](const std::string& sql, bool with_key,
                     std::optional<int64_t> n = std::nullopt) {
     return ScalarOf(*db_, sql, with_key ? &key : nullptr, n);
